@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Irrigation.Modbus.Pdu;
+using Irrigation.Modbus.Values;
+
+namespace Irrigation.Devices;
+
+/// <summary>
+/// Loads device profiles from JSON (schema in docs/device-profiles.md) and validates them, so a bad profile
+/// fails at start-up with the file, the field and the reason — never later, on a pump.
+/// </summary>
+public static class DeviceProfileLoader
+{
+    private static readonly JsonSerializerOptions JsonOptions = CreateOptions();
+
+    public static DeviceProfile LoadFile(string path)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DeviceProfileException(path, "(file)", ex.Message, ex);
+        }
+
+        return Parse(json, path);
+    }
+
+    /// <summary>Every *.json in <paramref name="directory"/>, by profile id.</summary>
+    public static IReadOnlyDictionary<string, DeviceProfile> LoadDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+            throw new DeviceProfileException(directory, "(directory)", "profile directory does not exist");
+        var profiles = new Dictionary<string, DeviceProfile>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
+        {
+            var profile = LoadFile(file);
+            if (profiles.TryGetValue(profile.Id, out var other))
+                throw new DeviceProfileException(file, "id", $"'{profile.Id}' is already defined by {other.Source}");
+            profiles[profile.Id] = profile;
+        }
+
+        return profiles;
+    }
+
+    public static DeviceProfile Parse(string json, string source)
+    {
+        DeviceProfile? profile;
+        try
+        {
+            profile = JsonSerializer.Deserialize<DeviceProfile>(json, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) ? "(document)" : ex.Path.TrimStart('$', '.');
+            var where = ex.LineNumber is { } line ? $" (line {line + 1})" : "";
+            throw new DeviceProfileException(source, field, FirstSentence(ex.Message) + where, ex);
+        }
+
+        if (profile is null)
+            throw new DeviceProfileException(source, "(document)", "the file is empty or null");
+        profile = profile with { Source = source };
+        DeviceProfileValidator.Validate(profile);
+        return profile;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            RespectNullableAnnotations = true,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+        options.Converters.Add(new AddressConverter());
+        return options;
+    }
+
+    /// <summary>Register addresses may be written as numbers (8198) or hex strings ("0x2006"), as manuals print them.</summary>
+    private sealed class AddressConverter : JsonConverter<ushort>
+    {
+        public override ushort Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetUInt16(out var number))
+                return number;
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                var text = reader.GetString()!;
+                if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+                    && ushort.TryParse(text.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var hex))
+                    return hex;
+                if (ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var dec))
+                    return dec;
+            }
+
+            throw new JsonException("expected an address 0..65535 as a number or a \"0x...\" hex string");
+        }
+
+        public override void Write(Utf8JsonWriter writer, ushort value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
+    }
+}
+
+/// <summary>Rules a profile must keep beyond what the JSON shape says.</summary>
+internal static class DeviceProfileValidator
+{
+    public static void Validate(DeviceProfile profile)
+    {
+        var file = profile.Source;
+        Require(file, "id", IsIdentifier(profile.Id, allowDash: true), $"'{profile.Id}' must be lower-case letters, digits, '-' or '_'");
+        Require(file, "defaultUnitId", profile.DefaultUnitId is >= 1 and <= 247, $"{profile.DefaultUnitId} is outside 1..247");
+        var plan = profile.ReadPlan;
+        Require(file, "readPlan.maxRegisters", plan.MaxRegisters is >= 1 and <= ModbusLimits.MaxReadRegisters, $"{plan.MaxRegisters} is outside 1..{ModbusLimits.MaxReadRegisters}");
+        Require(file, "readPlan.maxBits", plan.MaxBits is >= 1 and <= ModbusLimits.MaxReadBits, $"{plan.MaxBits} is outside 1..{ModbusLimits.MaxReadBits}");
+        Require(file, "readPlan.maxGap", plan.MaxGap >= 0 && plan.MaxGap < plan.MaxRegisters, $"{plan.MaxGap} must be 0..maxRegisters-1");
+        Require(file, "quantities", profile.Quantities.Count > 0 || profile.Pumps is not null, "a profile needs at least one quantity");
+
+        ValidateQuantities(file, "quantities", profile.Quantities, profile.ReadPlan, profile.Quantities);
+        var names = profile.Quantities.Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
+
+        if (profile.Kind == DeviceKind.PumpController)
+            Require(file, "pumps", profile.Pumps is not null, "a pump controller profile needs a 'pumps' block");
+        if (profile.Pumps is { } pumps)
+        {
+            Require(file, "pumps.maxPumps", pumps.MaxPumps is >= 1 and <= 16, $"{pumps.MaxPumps} is outside 1..16");
+            ValidateQuantities(file, "pumps.quantities", pumps.Quantities, profile.ReadPlan, profile.Quantities.Concat(pumps.Quantities).ToList());
+            var pumpNames = pumps.Quantities.Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
+            var clash = pumpNames.FirstOrDefault(names.Contains);
+            Require(file, "pumps.quantities", clash is null, $"'{clash}' is both a station and a pump quantity");
+            if (pumps.MaxPumps > 1)
+            {
+                var registerSpan = Span(pumps.Quantities.Where(q => !q.IsBitTable));
+                var coilSpan = Span(pumps.Quantities.Where(q => q.IsBitTable));
+                Require(file, "pumps.registerStride", pumps.RegisterStride >= registerSpan, $"{pumps.RegisterStride} is smaller than one pump's registers ({registerSpan}): pumps would overlap");
+                Require(file, "pumps.coilStride", pumps.CoilStride >= coilSpan, $"{pumps.CoilStride} is smaller than one pump's bits ({coilSpan}): pumps would overlap");
+            }
+
+            Require(file, "pumps.feedback.running", pumpNames.Contains(pumps.Feedback.Running), $"'{pumps.Feedback.Running}' is not a pump quantity");
+            Require(file, "pumps.feedback.fault", pumpNames.Contains(pumps.Feedback.Fault), $"'{pumps.Feedback.Fault}' is not a pump quantity");
+            if (pumps.Feedback.Current is { } current)
+                Require(file, "pumps.feedback.current", pumpNames.Contains(current), $"'{current}' is not a pump quantity");
+            ValidateControl(file, "pumps.control", pumps.Control);
+        }
+
+        foreach (var (field, signal) in new[] { ("station.remote", profile.Station.Remote), ("station.mainsPresent", profile.Station.MainsPresent), ("station.sumpLevel", profile.Station.SumpLevel) })
+        {
+            if (signal is not null)
+                Require(file, field, names.Contains(signal), $"'{signal}' is not a station quantity");
+        }
+
+        var allNames = names.Concat(profile.Pumps?.Quantities.Select(q => q.Name) ?? []).ToHashSet(StringComparer.Ordinal);
+        foreach (var (optionName, option) in profile.Options)
+        {
+            var path = $"options.{optionName}";
+            Require(file, path + ".choices", option.Choices.Count > 0, "an option needs at least one choice");
+            Require(file, path + ".default", option.Choices.ContainsKey(option.Default), $"'{option.Default}' is not one of its choices ({string.Join(", ", option.Choices.Keys)})");
+            foreach (var (choiceName, choice) in option.Choices)
+            {
+                foreach (var target in choice.Quantities.Keys)
+                    Require(file, $"{path}.choices.{choiceName}.quantities.{target}", target == "*" || allNames.Contains(target), $"'{target}' is not a quantity of this profile");
+                if (choice.PumpControl is { } control)
+                {
+                    Require(file, $"{path}.choices.{choiceName}.pumpControl", profile.Pumps is not null, "the profile has no pumps");
+                    ValidateControl(file, $"{path}.choices.{choiceName}.pumpControl", control);
+                }
+            }
+        }
+
+        // Every combination of defaults must itself be a valid map (addresses, widths).
+        _ = profile.Resolve();
+    }
+
+    private static void ValidateQuantities(string file, string path, IReadOnlyList<QuantityDefinition> quantities, ReadPlanSettings plan, IReadOnlyList<QuantityDefinition> scope)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < quantities.Count; i++)
+        {
+            var q = quantities[i];
+            var at = $"{path}[{i}]";
+            Require(file, at + ".name", IsIdentifier(q.Name, allowDash: false), $"'{q.Name}' must be lower-case letters, digits or '_'");
+            Require(file, at + ".name", seen.Add(q.Name), $"'{q.Name}' is defined twice");
+            Require(file, at + ".address", q.Address + q.Width <= 0x10000, $"{q.Address} + {q.Width} registers runs past 65535");
+            Require(file, at + ".scale", double.IsFinite(q.Scale) && q.Scale != 0, $"{q.Scale} must be a finite, non-zero number");
+            Require(file, at + ".offset", double.IsFinite(q.Offset), "must be finite");
+            Require(file, at + ".deadband", q.Deadband >= 0 && double.IsFinite(q.Deadband), $"{q.Deadband} must be >= 0");
+            if (q.IsBitTable)
+                Require(file, at + ".type", q.Type is RegisterType.Bit or RegisterType.UInt16, $"{q.Function} quantities are single bits; type must be Bit");
+            else
+                Require(file, at + ".bit", q.Bit is >= 0 and <= 15 && (q.Type == RegisterType.Bit || q.Bit == 0), $"bit {q.Bit}: only Bit quantities take a bit index, 0..15");
+            var limit = q.IsBitTable ? plan.MaxBits : plan.MaxRegisters;
+            Require(file, at + ".type", q.Width <= limit, $"{q.Width} registers exceed readPlan's request size {limit}");
+            foreach (var factor in q.ScaleBy)
+            {
+                var target = scope.FirstOrDefault(s => s.Name == factor);
+                Require(file, at + ".scaleBy", target is not null, $"'{factor}' is not a quantity of this profile");
+                Require(file, at + ".scaleBy", target!.ScaleBy.Count == 0, $"'{factor}' is itself scaled by other quantities; chains are not allowed");
+            }
+        }
+    }
+
+    private static void ValidateControl(string file, string path, PumpControl control)
+    {
+        if (control.Mode == PumpControlMode.CoilPulse)
+            Require(file, path + ".stopCoil", control.StartCoil != control.StopCoil, "start and stop coils must differ");
+        else
+            Require(file, path + ".stopValue", control.StartValue != control.StopValue, "start and stop values must differ");
+    }
+
+    private static int Span(IEnumerable<QuantityDefinition> quantities)
+    {
+        var list = quantities.ToList();
+        return list.Count == 0 ? 0 : list.Max(q => q.Address + q.Width) - list.Min(q => q.Address);
+    }
+
+    private static bool IsIdentifier(string? value, bool allowDash) =>
+        !string.IsNullOrEmpty(value) && value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' || (allowDash && c == '-'));
+
+    private static void Require(string file, string field, bool condition, string reason)
+    {
+        if (!condition)
+            throw new DeviceProfileException(file, field, reason);
+    }
+}
