@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Shared by run.sh and test.sh: install missing system packages, track and stop background processes.
+
+# Debian packages the system and its tests use; each line: a command or probe that proves it present, then the package.
+REQUIRED_PACKAGES=(
+  "mosquitto:mosquitto"
+  "mosquitto_pub:mosquitto-clients"
+  "influxd:influxdb"
+  "influx:influxdb-client"
+  "victoria-metrics:victoria-metrics"
+  "mbpoll:mbpoll"
+  "py:pymodbus:python3-pymodbus"
+  "py:paho.mqtt.client:python3-paho-mqtt"
+)
+
+log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*"; }
+
+# Installs only what is missing; apt-get update runs once, and only if something is missing.
+ensure_packages() {
+  local missing=() entry probe pkg
+  for entry in "${REQUIRED_PACKAGES[@]}"; do
+    pkg=${entry##*:}
+    probe=${entry%:*}
+    if [[ $probe == py:* ]]; then
+      /usr/bin/python3 -c "import ${probe#py:}" 2>/dev/null || missing+=("$pkg")
+    else
+      command -v "$probe" >/dev/null 2>&1 || [[ -x /usr/sbin/$probe ]] || missing+=("$pkg")
+    fi
+  done
+  if ((${#missing[@]})); then
+    log "installing missing packages: ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  command -v dotnet >/dev/null 2>&1 || { log "the .NET 10 SDK is required (dotnet not on PATH)"; exit 1; }
+}
+
+# Background processes started by this script, stopped on exit (also on Ctrl-C).
+STARTED_PIDS=()
+start_bg() { # name logfile command...
+  local name=$1 logfile=$2
+  shift 2
+  "$@" >"$logfile" 2>&1 &
+  STARTED_PIDS+=($!)
+  log "started $name (pid $!, log $logfile)"
+}
+stop_all() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  STARTED_PIDS=()
+}
+trap 'stop_all' EXIT
+trap 'exit 130' INT TERM
+
+# Waits until a TCP port answers on 127.0.0.1, or fails after the given seconds.
+wait_port() { # port seconds name
+  local deadline=$((SECONDS + $2))
+  until (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    ((SECONDS < deadline)) || { log "$3 did not open port $1 within $2 s"; return 1; }
+    sleep 0.2
+  done
+}
