@@ -118,6 +118,7 @@ internal static class DeviceProfileValidator
     public static void Validate(DeviceProfile profile)
     {
         var file = profile.Source;
+        RequireNoNulls(profile);
         Require(file, "id", IsIdentifier(profile.Id, allowDash: true), $"'{profile.Id}' must be lower-case letters, digits, '-' or '_'");
         Require(file, "defaultUnitId", profile.DefaultUnitId is >= 1 and <= 247, $"{profile.DefaultUnitId} is outside 1..247");
         var plan = profile.ReadPlan;
@@ -144,13 +145,15 @@ internal static class DeviceProfileValidator
                 var coilSpan = Span(pumps.Quantities.Where(q => q.IsBitTable));
                 Require(file, "pumps.registerStride", pumps.RegisterStride >= registerSpan, $"{pumps.RegisterStride} is smaller than one pump's registers ({registerSpan}): pumps would overlap");
                 Require(file, "pumps.coilStride", pumps.CoilStride >= coilSpan, $"{pumps.CoilStride} is smaller than one pump's bits ({coilSpan}): pumps would overlap");
+                var lastEnd = pumps.Quantities.Select(q => q.Address + q.Width + ((pumps.MaxPumps - 1) * (q.IsBitTable ? pumps.CoilStride : pumps.RegisterStride))).DefaultIfEmpty(0).Max();
+                Require(file, "pumps.maxPumps", lastEnd <= 0x10000, $"pump {pumps.MaxPumps}'s addresses would run past 65535");
             }
 
             Require(file, "pumps.feedback.running", pumpNames.Contains(pumps.Feedback.Running), $"'{pumps.Feedback.Running}' is not a pump quantity");
             Require(file, "pumps.feedback.fault", pumpNames.Contains(pumps.Feedback.Fault), $"'{pumps.Feedback.Fault}' is not a pump quantity");
             if (pumps.Feedback.Current is { } current)
                 Require(file, "pumps.feedback.current", pumpNames.Contains(current), $"'{current}' is not a pump quantity");
-            ValidateControl(file, "pumps.control", pumps.Control);
+            ValidateControl(file, "pumps.control", pumps.Control, pumps);
         }
 
         foreach (var (field, signal) in new[] { ("station.remote", profile.Station.Remote), ("station.mainsPresent", profile.Station.MainsPresent), ("station.sumpLevel", profile.Station.SumpLevel) })
@@ -172,7 +175,20 @@ internal static class DeviceProfileValidator
                 if (choice.PumpControl is { } control)
                 {
                     Require(file, $"{path}.choices.{choiceName}.pumpControl", profile.Pumps is not null, "the profile has no pumps");
-                    ValidateControl(file, $"{path}.choices.{choiceName}.pumpControl", control);
+                    ValidateControl(file, $"{path}.choices.{choiceName}.pumpControl", control, profile.Pumps!);
+                }
+
+                // A station may pick any choice, so each must give a valid map, not only the defaults.
+                var resolved = profile.Resolve(new Dictionary<string, string> { [optionName] = choiceName });
+                try
+                {
+                    ValidateQuantities(file, "quantities", resolved.Quantities, profile.ReadPlan, resolved.Quantities);
+                    if (resolved.Pumps is { } resolvedPumps)
+                        ValidateQuantities(file, "pumps.quantities", resolvedPumps.Quantities, profile.ReadPlan, resolved.Quantities.Concat(resolvedPumps.Quantities).ToList());
+                }
+                catch (DeviceProfileException ex)
+                {
+                    throw new DeviceProfileException(file, $"{path}.choices.{choiceName}", $"gives {ex.Field}: {ex.Reason}", ex);
                 }
             }
         }
@@ -209,12 +225,41 @@ internal static class DeviceProfileValidator
         }
     }
 
-    private static void ValidateControl(string file, string path, PumpControl control)
+    private static void ValidateControl(string file, string path, PumpControl control, PumpBlock pumps)
     {
+        var last = pumps.MaxPumps - 1;
         if (control.Mode == PumpControlMode.CoilPulse)
+        {
             Require(file, path + ".stopCoil", control.StartCoil != control.StopCoil, "start and stop coils must differ");
+            var highest = Math.Max(Math.Max(control.StartCoil, control.StopCoil), control.ResetCoil ?? 0) + (last * pumps.CoilStride);
+            Require(file, path, highest <= 0xFFFF, $"pump {pumps.MaxPumps}'s coil {highest} is past 65535");
+        }
         else
+        {
             Require(file, path + ".stopValue", control.StartValue != control.StopValue, "start and stop values must differ");
+            var register = control.Register + (last * pumps.RegisterStride);
+            Require(file, path, register <= 0xFFFF, $"pump {pumps.MaxPumps}'s register {register} is past 65535");
+        }
+    }
+
+    /// <summary>JSON null inside a list or map is not caught by nullable annotations; name it rather than crash.</summary>
+    private static void RequireNoNulls(DeviceProfile profile)
+    {
+        var file = profile.Source;
+        for (var i = 0; i < profile.Quantities.Count; i++)
+            Require(file, $"quantities[{i}]", profile.Quantities[i] is not null, "a quantity must be an object, not null");
+        for (var i = 0; i < (profile.Pumps?.Quantities.Count ?? 0); i++)
+            Require(file, $"pumps.quantities[{i}]", profile.Pumps!.Quantities[i] is not null, "a quantity must be an object, not null");
+        foreach (var (optionName, option) in profile.Options)
+        {
+            Require(file, $"options.{optionName}", option is not null, "an option must be an object, not null");
+            foreach (var (choiceName, choice) in option!.Choices)
+            {
+                Require(file, $"options.{optionName}.choices.{choiceName}", choice is not null, "a choice must be an object, not null");
+                foreach (var (target, change) in choice!.Quantities)
+                    Require(file, $"options.{optionName}.choices.{choiceName}.quantities.{target}", change is not null, "an override must be an object, not null");
+            }
+        }
     }
 
     private static int Span(IEnumerable<QuantityDefinition> quantities)

@@ -24,6 +24,10 @@ public sealed class ModbusClient : IModbusMaster
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Cancelled by DisposeAsync so queued and in-flight requests end (ObjectDisposedException) instead of hanging
+    // on the gate or reconnecting a disposed client. Neither this nor _gate is disposed: no handles are allocated.
+    private readonly CancellationTokenSource _lifetime = new();
     private ModbusLink? _link;
     private ushort _transactionId;
     private int _connectFailures;
@@ -102,15 +106,20 @@ public sealed class ModbusClient : IModbusMaster
         var frame = ArrayPool<byte>.Shared.Rent(_framer.MaxFrameLength);
         try
         {
-            await _gate.WaitAsync(cancellationToken);
+            using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+            await _gate.WaitAsync(lifetime.Token);
             try
             {
-                return await SendWithRetriesAsync(unitId, request, frame, pdu, cancellationToken);
+                return await SendWithRetriesAsync(unitId, request, frame, pdu, lifetime.Token);
             }
             finally
             {
                 _gate.Release();
             }
+        }
+        catch (OperationCanceledException) when (_disposed && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(nameof(ModbusClient), $"Modbus {Description}: client disposed while the request was queued or in flight.");
         }
         finally
         {
@@ -324,7 +333,17 @@ public sealed class ModbusClient : IModbusMaster
         if (_disposed)
             return;
         _disposed = true;
-        await CloseLinkAsync();
-        _gate.Dispose();
+        await _lifetime.CancelAsync();
+
+        // Wait for the request in flight (now cancelled) to leave, so it cannot reopen the link behind us.
+        await _gate.WaitAsync();
+        try
+        {
+            await CloseLinkAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 }

@@ -69,7 +69,11 @@ internal sealed class ModbusLink : IAsyncDisposable
                     var status = _framer.TryReadFrame(buffer, ModbusFrameDirection.Response, out var frame, out var consumed, out var error);
                     if (status == ModbusFrameStatus.Incomplete)
                         break;
-                    if (status == ModbusFrameStatus.Complete)
+                    if (status == ModbusFrameStatus.Ignored)
+                    {
+                        // A DTU heartbeat between frames: expected traffic, not an error.
+                    }
+                    else if (status == ModbusFrameStatus.Complete)
                     {
                         _frames.Writer.TryWrite(new ReceivedFrame(frame.TransactionId, frame.UnitId, frame.Pdu.ToArray()));
                     }

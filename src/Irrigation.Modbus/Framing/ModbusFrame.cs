@@ -22,6 +22,9 @@ public enum ModbusFrameStatus
 
     /// <summary>Bytes that can never become a valid frame; <c>consumed</c> says what to discard.</summary>
     Malformed,
+
+    /// <summary>Expected non-Modbus bytes (a DTU heartbeat); <c>consumed</c> says what to skip. Not an error.</summary>
+    Ignored,
 }
 
 /// <summary>

@@ -33,6 +33,12 @@ public static class ModbusServerSession
                     var status = framer.TryReadFrame(buffer, ModbusFrameDirection.Request, out var frame, out var consumed, out var error);
                     if (status == ModbusFrameStatus.Incomplete)
                         break;
+                    if (status == ModbusFrameStatus.Ignored)
+                    {
+                        buffer = buffer.Slice(consumed);
+                        continue;
+                    }
+
                     if (status == ModbusFrameStatus.Malformed)
                     {
                         counters.Error(error == "CRC mismatch" ? ModbusErrorKind.CrcMismatch : ModbusErrorKind.MalformedFrame);

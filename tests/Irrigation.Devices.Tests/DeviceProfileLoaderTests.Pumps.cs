@@ -1,0 +1,174 @@
+namespace Irrigation.Devices.Tests;
+
+/// <summary>Bad profiles: pump controller rules.</summary>
+public sealed partial class DeviceProfileLoaderTests
+{
+    [Fact]
+    public void Parse_MinimalPumpController_Loads()
+    {
+        var profile = DeviceProfileLoader.Parse("""
+            {
+              "id": "tiny-pumps", "manufacturer": "m", "model": "x", "kind": "PumpController",
+              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
+              "pumps": {
+                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
+                "quantities": [
+                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
+                ],
+                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
+                "feedback": { "running": "running", "fault": "fault" }
+              }
+            }
+            """, "tiny.json");
+
+        Assert.Equal(2, profile.Pumps!.Quantities.Count);
+    }
+
+    [Fact]
+    public void Parse_PumpControllerWithoutPumps_NamesThePumpsField()
+    {
+        var ex = Fails("""
+            {
+              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
+              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ]
+            }
+            """);
+
+        AssertNames(ex, "pumps", "needs a 'pumps' block");
+    }
+
+    [Fact]
+    public void Parse_PumpFeedbackNamingMissingQuantity_NamesTheFeedbackField()
+    {
+        var ex = Fails("""
+            {
+              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
+              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
+              "pumps": {
+                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
+                "quantities": [
+                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
+                ],
+                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
+                "feedback": { "running": "run", "fault": "fault" }
+              }
+            }
+            """);
+
+        AssertNames(ex, "pumps.feedback.running", "'run' is not a pump quantity");
+    }
+
+    [Fact]
+    public void Parse_FeedbackNamingStationQuantity_NamesTheFeedbackField()
+    {
+        var ex = Fails("""
+            {
+              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
+              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
+              "pumps": {
+                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
+                "quantities": [
+                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
+                ],
+                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
+                "feedback": { "running": "running", "fault": "remote_mode" }
+              }
+            }
+            """);
+
+        AssertNames(ex, "pumps.feedback.fault", "'remote_mode' is not a pump quantity");
+    }
+
+    [Fact]
+    public void Parse_RegisterStrideSmallerThanPumpSpan_NamesTheStrideField()
+    {
+        var ex = Fails("""
+            {
+              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
+              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
+              "pumps": {
+                "maxPumps": 4, "registerStride": 3, "coilStride": 8,
+                "quantities": [
+                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 },
+                  { "name": "run_hours", "address": 12, "type": "UInt32" }
+                ],
+                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
+                "feedback": { "running": "running", "fault": "fault" }
+              }
+            }
+            """);
+
+        AssertNames(ex, "pumps.registerStride", "3 is smaller than one pump's registers (4)");
+    }
+
+    [Fact]
+    public void Parse_PumpQuantityNamedLikeStationQuantity_NamesThePumpQuantities()
+    {
+        var ex = Fails("""
+            {
+              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
+              "quantities": [ { "name": "running", "address": 0, "type": "Bit", "bit": 0 } ],
+              "pumps": {
+                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
+                "quantities": [
+                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
+                ],
+                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
+                "feedback": { "running": "running", "fault": "fault" }
+              }
+            }
+            """);
+
+        AssertNames(ex, "pumps.quantities", "'running' is both a station and a pump quantity");
+    }
+
+    [Fact]
+    public void Parse_SameStartAndStopCoil_NamesTheStopCoil()
+    {
+        var ex = Fails("""
+            {
+              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
+              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
+              "pumps": {
+                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
+                "quantities": [
+                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
+                ],
+                "control": { "mode": "CoilPulse", "startCoil": 3, "stopCoil": 3 },
+                "feedback": { "running": "running", "fault": "fault" }
+              }
+            }
+            """);
+
+        AssertNames(ex, "pumps.control.stopCoil", "start and stop coils must differ");
+    }
+
+    [Fact]
+    public void Parse_StationSignalNamingMissingQuantity_NamesTheSignal()
+    {
+        var ex = Fails("""
+            {
+              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
+              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
+              "station": { "remote": "remote" },
+              "pumps": {
+                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
+                "quantities": [
+                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
+                ],
+                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
+                "feedback": { "running": "running", "fault": "fault" }
+              }
+            }
+            """);
+
+        AssertNames(ex, "station.remote", "'remote' is not a station quantity");
+    }
+}
