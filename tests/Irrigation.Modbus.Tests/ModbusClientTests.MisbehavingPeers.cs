@@ -144,6 +144,37 @@ public sealed partial class ModbusClientTests
         Assert.Null(peer.Fault);
     }
 
+    [Theory]
+    [MemberData(nameof(Framings))]
+    public async Task ReadHoldingRegistersAsync_WrongRegisterCount_ThrowsModbusExceptionAndCounts(string framing)
+    {
+        var framer = LoopbackModbusServer.FramerNamed(framing);
+        await using var peer = new ScriptedModbusPeer(AnswerExceptAtTrap(framer, request =>
+            ScriptedModbusPeer.Frame(framer, request.TransactionId, request.UnitId, new ReadRegistersResponse(ModbusFunctionCode.ReadHoldingRegisters, [1, 2]))));
+        await using var client = ClientFor(peer, framer, new ModbusClientOptions { RequestTimeout = TimeSpan.FromSeconds(3) });
+
+        var ex = await Assert.ThrowsAsync<ModbusException>(() => client.ReadHoldingRegistersAsync(Unit, TrapAddress, 1));
+
+        Assert.Contains("expected 1 registers", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, client.Counters[ModbusErrorKind.MalformedPdu]);
+        Assert.Equal(1, client.Counters.Requests);
+    }
+
+    [Theory]
+    [MemberData(nameof(Framings))]
+    public async Task WriteSingleRegisterAsync_EchoDiffers_ThrowsModbusException(string framing)
+    {
+        var framer = LoopbackModbusServer.FramerNamed(framing);
+        await using var peer = new ScriptedModbusPeer(AnswerExceptAtTrap(framer, request =>
+            ScriptedModbusPeer.Frame(framer, request.TransactionId, request.UnitId, new WriteSingleResponse(ModbusFunctionCode.WriteSingleRegister, TrapAddress, 0x9999))));
+        await using var client = ClientFor(peer, framer, new ModbusClientOptions { RequestTimeout = TimeSpan.FromSeconds(3) });
+
+        var ex = await Assert.ThrowsAsync<ModbusException>(() => client.WriteSingleRegisterAsync(Unit, TrapAddress, 0x1111));
+
+        Assert.Contains("echo", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, client.Counters[ModbusErrorKind.MalformedPdu]);
+    }
+
     /// <summary>Connection 0 sends the first bytes of a good answer and hangs up; later connections answer properly.</summary>
     private static Func<int, NetworkStream, CancellationToken, Task> HangUpMidFrameOnFirstConnection(IModbusFramer framer) =>
         async (connection, stream, cancellationToken) =>

@@ -95,6 +95,10 @@ public sealed class PropertyTests
         },
         maxTest: 2000);
 
+    [Fact]
+    public void PropertyCheck_FalseProperty_Throws() =>
+        Assert.ThrowsAny<Exception>(() => PropertyCheck.ForAll(Gen.Choose(0, 100), i => Assert.True(i < 50)));
+
     private static void AssertFrameRoundTrip(IModbusFramer framer, ModbusFrameDirection direction, byte[] pdu, ushort transactionId, byte unitId, int cut)
     {
         var buffer = new byte[framer.MaxFrameLength];

@@ -55,15 +55,30 @@ internal sealed class ModbusLink : IAsyncDisposable
         return discarded;
     }
 
+    /// <summary>
+    /// RTU over TCP has no silent interval, but a response cut off mid-frame followed by this much quiet can only
+    /// be garbage: it is dropped so it cannot spoil the next response.
+    /// </summary>
+    internal static readonly TimeSpan StalePartialFrame = TimeSpan.FromMilliseconds(1000);
+
     private async Task ReceiveLoopAsync(PipeReader reader, CancellationToken cancellationToken)
     {
         Exception? failure = null;
+        long partialLength = 0, partialSince = 0;
         try
         {
             while (true)
             {
                 var result = await reader.ReadAsync(cancellationToken);
                 var buffer = result.Buffer;
+                if (partialLength > 0 && !_framer.HasTransactionIds && Environment.TickCount64 - partialSince >= StalePartialFrame.TotalMilliseconds)
+                {
+                    _counters.Error(ModbusErrorKind.MalformedFrame);
+                    _logger.LogWarning("Modbus {Framing} link {Link}: discarded {Bytes} bytes of a frame cut off {Ms} ms ago.", _framer.Name, _description, partialLength, Environment.TickCount64 - partialSince);
+                    buffer = buffer.Slice(Math.Min(partialLength, buffer.Length));
+                }
+
+                partialLength = 0;
                 while (!buffer.IsEmpty)
                 {
                     var status = _framer.TryReadFrame(buffer, ModbusFrameDirection.Response, out var frame, out var consumed, out var error);
@@ -84,6 +99,12 @@ internal sealed class ModbusLink : IAsyncDisposable
                     }
 
                     buffer = buffer.Slice(consumed);
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    partialLength = buffer.Length;
+                    partialSince = Environment.TickCount64;
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
