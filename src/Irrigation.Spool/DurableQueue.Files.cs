@@ -26,25 +26,26 @@ public sealed partial class DurableQueue
         {
             var (records, validLength) = Scan(segment);
             segment.Records = records;
+            _totalBytes += segment.Length;
             if (validLength < segment.Length)
             {
                 _logger.LogWarning("Queue {Directory}: segment {Segment} has {Bytes} bytes of torn or corrupt data after offset {Offset}; truncated.", _options.Directory, segment.Id, segment.Length - validLength, validLength);
-                using (var file = new FileStream(segment.Path, FileMode.Open, FileAccess.Write))
-                    file.SetLength(validLength);
-                segment.Length = validLength;
+                Truncate(segment, validLength);
             }
-
-            _totalBytes += segment.Length;
         }
 
         _committed = ReadCursor();
         long pending = 0;
         foreach (var segment in _segments.Values.Where(s => s.Id >= _committed.Segment))
-            pending += segment.Id == _committed.Segment ? CountRecords(segment, _committed.Offset, stopAtCorruption: true) : segment.Records;
+            pending += segment.Id == _committed.Segment ? CountRecords(segment, _committed.Offset) : segment.Records;
         _appendedOrdinal = pending;
         _committed = _committed with { Ordinal = 0 };
         _read = _committed;
         DeleteConsumedSegments();
+
+        // Write the cursor back as recovered: one that pointed past a truncated tail would otherwise cover the
+        // records appended from now on, and a second crash would skip them.
+        PersistCursor();
         _writer = OpenWriter(_segments[lastId]);
         _logger.LogInformation("Queue {Directory}: opened with {Pending} pending record(s) in {Segments} segment(s), {Bytes} bytes.", _options.Directory, pending, _segments.Count, _totalBytes);
     }
@@ -117,7 +118,7 @@ public sealed partial class DurableQueue
             var oldest = _segments.Values.First();
             long lost = 0;
             if (oldest.Id >= _committed.Segment)
-                lost = oldest.Id == _committed.Segment ? CountRecords(oldest, _committed.Offset, stopAtCorruption: true) : oldest.Records;
+                lost = oldest.Id == _committed.Segment ? CountRecords(oldest, _committed.Offset) : oldest.Records;
             RemoveSegment(oldest);
             var next = _segments.Keys.Min();
             if (_committed.Segment <= oldest.Id)
@@ -149,18 +150,42 @@ public sealed partial class DurableQueue
 
     private void RemoveSegment(Segment segment)
     {
-        if (_readerSegment == segment.Id)
-        {
-            _reader?.Dispose();
-            _reader = null;
-            _readerSegment = -1;
-        }
-
+        CloseReader(segment.Id);
         _segments.Remove(segment.Id);
         _totalBytes -= segment.Length;
         File.Delete(segment.Path);
         _cursorDirty = true;
         PersistCursor();
+    }
+
+    /// <summary>Cuts a segment off at <paramref name="length"/> on disk; appends to the active segment continue there.</summary>
+    private void Truncate(Segment segment, long length)
+    {
+        // The reader's buffer may still hold the bytes cut off, which new appends are about to overwrite.
+        CloseReader(segment.Id);
+        if (_writer is not null && segment.Id == _segments.Keys.Max())
+        {
+            _writer.Flush();
+            _writer.SetLength(length);
+            _writer.Seek(length, SeekOrigin.Begin);
+        }
+        else
+        {
+            using var file = new FileStream(segment.Path, FileMode.Open, FileAccess.Write);
+            file.SetLength(length);
+        }
+
+        _totalBytes -= segment.Length - length;
+        segment.Length = length;
+    }
+
+    private void CloseReader(long segmentId)
+    {
+        if (_readerSegment != segmentId)
+            return;
+        _reader?.Dispose();
+        _reader = null;
+        _readerSegment = -1;
     }
 
     private bool AdvanceReadSegment()
@@ -211,20 +236,12 @@ public sealed partial class DurableQueue
         return (records, offset);
     }
 
-    private long CountRecords(Segment segment, long from, bool stopAtCorruption)
+    /// <summary>Counts the whole, valid records from <paramref name="from"/> to the end of a segment (or a corrupt record).</summary>
+    private long CountRecords(Segment segment, long from)
     {
         long offset = from, records = 0;
-        while (offset < segment.Length)
+        while (ReadRecordAt(segment, offset) is { } payload)
         {
-            var payload = ReadRecordAt(segment, offset);
-            if (payload is null)
-            {
-                if (stopAtCorruption)
-                    break;
-                records++;
-                break;
-            }
-
             offset += HeaderBytes + payload.Length;
             records++;
         }

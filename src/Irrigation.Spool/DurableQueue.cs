@@ -157,12 +157,16 @@ public sealed partial class DurableQueue : IDisposable
                 var payload = ReadRecordAt(segment, _read.Offset);
                 if (payload is null)
                 {
-                    // Corrupt record inside a closed segment: the rest of that segment is unreadable.
-                    var lost = CountRecords(segment, _read.Offset, stopAtCorruption: false);
-                    Interlocked.Add(ref _dropped, Math.Max(1, lost));
-                    _logger.LogError("Queue {Directory}: corrupt record in segment {Segment} at {Offset}; dropped the rest of the segment.", _options.Directory, segment.Id, _read.Offset);
-                    segment.Length = _read.Offset;
-                    _read = _read with { Ordinal = _read.Ordinal + Math.Max(1, lost) };
+                    // A record that passed recovery no longer reads back (the file was damaged while open): the rest
+                    // of the segment is unreadable. Cut the segment off here, as recovery would, and take exactly the
+                    // records it held from here (every unread record not in a later segment) out of the count, so
+                    // the ordinals of later records stay the same on a re-read after a rewind.
+                    var lost = _appendedOrdinal - _read.Ordinal - _segments.Values.Where(s => s.Id > segment.Id).Sum(s => s.Records);
+                    Interlocked.Add(ref _dropped, lost);
+                    _logger.LogError("Queue {Directory}: corrupt record in segment {Segment} at {Offset}; dropped the rest of the segment ({Lost} record(s)).", _options.Directory, segment.Id, _read.Offset, lost);
+                    segment.Records -= lost;
+                    _appendedOrdinal -= lost;
+                    Truncate(segment, _read.Offset);
                     continue;
                 }
 
@@ -225,8 +229,10 @@ public sealed partial class DurableQueue : IDisposable
             while (offset < segment.Length)
             {
                 byte[]? payload;
+
+                // A segment deleted meanwhile (committed or dropped) has nothing left on disk to read.
                 lock (_sync)
-                    payload = _disposed ? null : ReadRecordAt(segment, offset);
+                    payload = _disposed || !_segments.ContainsKey(segment.Id) ? null : ReadRecordAt(segment, offset);
                 if (payload is null)
                     break;
                 offset += HeaderBytes + payload.Length;
