@@ -21,11 +21,14 @@ var tick = new Option<int>("--tick-ms") { Description = "Physics step in millise
 var controlPort = new Option<int>("--control-port") { Description = "Loopback HTTP control endpoint port; -1 to disable.", DefaultValueFactory = _ => 8099 };
 var dtu = new Option<string?>("--dtu") { Description = "DTU mode: every station connects out to HOST:PORT, registers, and answers RTU frames." };
 var dtuHeartbeat = new Option<int>("--dtu-heartbeat-s") { Description = "DTU heartbeat interval in seconds.", DefaultValueFactory = _ => 30 };
+var emitGateway = new Option<string?>("--emit-gateway-config") { Description = "Write a gateway configuration polling every simulated station to this path." };
+var gatewayMqtt = new Option<string>("--gateway-mqtt") { Description = "Broker HOST:PORT written into --emit-gateway-config.", DefaultValueFactory = _ => "127.0.0.1:1883" };
+var gatewayData = new Option<string>("--gateway-data") { Description = "Gateway data directory written into --emit-gateway-config.", DefaultValueFactory = _ => "data" };
 var fault = new Option<string[]>("--fault") { Description = "STATION:FAULTS at start-up, e.g. st002:delay=800, st003:freeze+flip-word-order, all:exception=4." };
 
 var root = new RootCommand("Simulated irrigation pump stations (energy meter + pump controller) over Modbus.")
 {
-    stations, pumps, seed, host, basePort, portMode, framing, meterProfile, meterOption, profiles, tick, controlPort, dtu, dtuHeartbeat, fault,
+    stations, pumps, seed, host, basePort, portMode, framing, meterProfile, meterOption, profiles, tick, controlPort, dtu, dtuHeartbeat, fault, emitGateway, gatewayMqtt, gatewayData,
 };
 
 root.SetAction(async (parse, cancellationToken) =>
@@ -69,15 +72,19 @@ root.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
-    return await SimulatorApp.RunAsync(options, cancellationToken);
+    var emit = parse.GetValue(emitGateway) is { } emitPath ? new GatewayConfigRequest(emitPath, parse.GetValue(gatewayMqtt)!, parse.GetValue(gatewayData)!) : null;
+    return await SimulatorApp.RunAsync(options, emit, cancellationToken);
 });
 
 return await root.Parse(args).InvokeAsync();
 
+/// <summary>Where to write a gateway configuration for the simulated stations.</summary>
+internal sealed record GatewayConfigRequest(string Path, string Mqtt, string DataDirectory);
+
 /// <summary>Runs the simulator and its control endpoint until Ctrl-C.</summary>
 internal static class SimulatorApp
 {
-    public static async Task<int> RunAsync(SimulatorOptions options, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(SimulatorOptions options, GatewayConfigRequest? emit, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -107,6 +114,12 @@ internal static class SimulatorApp
             {
                 app.MapControlApi(sim);
                 await app.StartAsync(cancellationToken);
+            }
+
+            if (emit is not null)
+            {
+                GatewayConfigWriter.Write(emit.Path, options, sim, emit.Mqtt, emit.DataDirectory);
+                Console.WriteLine($"firmware-sim: wrote gateway configuration {Path.GetFullPath(emit.Path)}");
             }
 
             PrintEndpoints(options, sim, app);

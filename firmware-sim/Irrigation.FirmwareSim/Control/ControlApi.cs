@@ -61,6 +61,8 @@ public static class ControlApi
         {
             if (host.Find(id) is not { } station)
                 return TypedResults.NotFound($"no station '{id}'");
+            if (Invalid(body, station.Model) is { } error)
+                return TypedResults.BadRequest(error);
             try
             {
                 lock (station.Sync)
@@ -112,6 +114,23 @@ public static class ControlApi
         });
 
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok", stations = host.Stations.Count, ticks = host.Ticks, modbus = host.Counters.ToString() }));
+    }
+
+    /// <summary>Checks every field before any is applied, so a rejected request leaves the station as it was.</summary>
+    private static string? Invalid(PhysicsRequest body, StationModel model)
+    {
+        // Spec and pump count never change: no lock needed.
+        if (body.Level is { } level && !(level >= 0 && level <= model.Spec.MaxLevelM))
+            return $"level must be in [0, {model.Spec.MaxLevelM}] m";
+        if (body.Inflow is { } inflow && !(inflow >= 0 && !double.IsInfinity(inflow)))
+            return "inflow must be zero or positive (m3/h)";
+        if (body.PhaseLoss is < 0 or >= 3)
+            return "phaseLoss must be 0 (A), 1 (B) or 2 (C)";
+        if (body.OverloadPump is < 1 || body.OverloadPump > model.Pumps.Count)
+            return $"overloadPump must be 1..{model.Pumps.Count}";
+        if (body.OverloadPump is not null && body.OverloadFactor is { } factor && !(factor > 0 && !double.IsInfinity(factor)))
+            return "overloadFactor must be positive";
+        return null;
     }
 
     private static StationView View(SimulatorHost host, SimulatedStation s)

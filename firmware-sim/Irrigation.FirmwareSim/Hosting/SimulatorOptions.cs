@@ -93,7 +93,7 @@ public sealed class DtuSettings
     /// <summary>Sent once on connect; {id} is the station id. Default "REG:{id}\r\n".</summary>
     public string Registration { get; set; } = "REG:{id}\r\n";
 
-    /// <summary>Sent every <see cref="HeartbeatInterval"/> while idle. Default "HB\r\n".</summary>
+    /// <summary>Sent every <see cref="HeartbeatInterval"/>, between Modbus frames (never inside one). Default "HB\r\n".</summary>
     public string Heartbeat { get; set; } = "HB\r\n";
 
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
