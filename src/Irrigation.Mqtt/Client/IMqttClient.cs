@@ -1,0 +1,56 @@
+using System.Threading.Channels;
+
+namespace Irrigation.Mqtt.Client;
+
+/// <summary>
+/// An MQTT 3.1.1 client, shaped like MQTTnet's <c>IMqttClient</c>. After the first successful
+/// <see cref="ConnectAsync"/> the client keeps the session alive by itself: keep-alive pings, reconnect with
+/// jittered back-off, resubscribe, and resend of unacknowledged QoS 1 publishes with DUP set.
+/// </summary>
+public interface IMqttClient : IAsyncDisposable
+{
+    /// <summary>True while a CONNACK-accepted connection is open.</summary>
+    bool IsConnected { get; }
+
+    /// <summary>Counters for metrics and tests.</summary>
+    MqttClientCounters Counters { get; }
+
+    /// <summary>Raised (on a background thread) whenever the connection is established or lost.</summary>
+    event Action<MqttConnectionEvent>? ConnectionStateChanged;
+
+    /// <summary>
+    /// Connects once. Throws <see cref="MqttConnectException"/> with the broker's CONNACK return code (bad
+    /// credentials, not authorised, …) or the transport error; on success starts the background session loop.
+    /// </summary>
+    Task ConnectAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// QoS 0 completes when written to the socket; QoS 1 completes when the broker's PUBACK arrives (across
+    /// reconnects — the message is resent with DUP). Waits while the bounded outbound queue is full.
+    /// Throws <see cref="MqttClientException"/> when the client is disposed or stopped before completion.
+    /// </summary>
+    Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Subscribes and remembers the filters for resubscribe after reconnect. Returns the granted QoS per filter (0x80 = failure).</summary>
+    Task<IReadOnlyList<MqttSubscribeResult>> SubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, CancellationToken cancellationToken);
+
+    Task UnsubscribeAsync(IReadOnlyList<string> filters, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Received messages, through a bounded channel: when the application falls behind, the client stops
+    /// reading the socket, so back-pressure reaches the broker instead of memory growing.
+    /// </summary>
+    ChannelReader<MqttReceivedMessage> Messages { get; }
+
+    /// <summary>Sends DISCONNECT (so the Last Will is not published) and stops reconnecting.</summary>
+    Task DisconnectAsync(CancellationToken cancellationToken);
+}
+
+public enum MqttConnectionState
+{
+    Connected,
+    Disconnected,
+}
+
+/// <summary>A connection change; <see cref="Reason"/> says why a connection was lost.</summary>
+public sealed record MqttConnectionEvent(MqttConnectionState State, bool SessionPresent, string? Reason);

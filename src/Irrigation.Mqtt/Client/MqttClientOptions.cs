@@ -1,0 +1,107 @@
+namespace Irrigation.Mqtt.Client;
+
+/// <summary>TLS settings; the broker's certificate is validated against <see cref="CaCertificatePath"/> when given, else the system store.</summary>
+public sealed class MqttTlsOptions
+{
+    /// <summary>PEM file of the CA that signed the broker's certificate.</summary>
+    public string? CaCertificatePath { get; set; }
+
+    /// <summary>PEM client certificate and key for mutual TLS (optional).</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    public string? ClientKeyPath { get; set; }
+
+    /// <summary>Name expected in the broker's certificate; defaults to the host.</summary>
+    public string? TargetHost { get; set; }
+}
+
+/// <summary>Connection and session settings, validated when the client is created.</summary>
+public sealed class MqttClientOptions
+{
+    public static readonly TimeSpan DefaultKeepAlive = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultReconnectDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultMaxReconnectDelay = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(10);
+    public const int DefaultMaxPacketSize = 1024 * 1024;
+    public const int DefaultInboundCapacity = 1000;
+    public const int DefaultOutboundCapacity = 10_000;
+    public const int DefaultMaxInflight = 100;
+
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>1–23 characters of [0-9a-zA-Z] are guaranteed by MQTT 3.1.1; mosquitto accepts longer.</summary>
+    public string ClientId { get; set; } = "";
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>False (the default) keeps the broker-side session — subscriptions and queued QoS 1 messages — across reconnects.</summary>
+    public bool CleanSession { get; set; }
+
+    public TimeSpan KeepAlive { get; set; } = DefaultKeepAlive;
+
+    /// <summary>Published by the broker if this client vanishes without DISCONNECT.</summary>
+    public MqttApplicationMessage? Will { get; set; }
+
+    /// <summary>Null for plain TCP.</summary>
+    public MqttTlsOptions? Tls { get; set; }
+
+    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
+
+    /// <summary>How long SubscribeAsync and UnsubscribeAsync wait for SUBACK / UNSUBACK.</summary>
+    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
+
+    public bool AutoReconnect { get; set; } = true;
+
+    public TimeSpan ReconnectDelay { get; set; } = DefaultReconnectDelay;
+
+    public TimeSpan MaxReconnectDelay { get; set; } = DefaultMaxReconnectDelay;
+
+    /// <summary>Largest packet accepted from the broker; a larger one is a protocol violation that closes the connection.</summary>
+    public int MaxPacketSize { get; set; } = DefaultMaxPacketSize;
+
+    /// <summary>Capacity of <see cref="IMqttClient.Messages"/>.</summary>
+    public int InboundCapacity { get; set; } = DefaultInboundCapacity;
+
+    /// <summary>Publishes waiting to be written; PublishAsync waits when full.</summary>
+    public int OutboundCapacity { get; set; } = DefaultOutboundCapacity;
+
+    /// <summary>QoS 1 publishes sent but not yet PUBACKed; sending pauses at this many.</summary>
+    public int MaxInflight { get; set; } = DefaultMaxInflight;
+
+    /// <summary>When true, received QoS 1 messages are PUBACKed only by <see cref="MqttReceivedMessage.AckAsync"/>.</summary>
+    public bool ManualAck { get; set; }
+
+    /// <summary>Throws naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+            throw new ArgumentException($"{nameof(Host)} is required.");
+        if (Port is < 1 or > 65535)
+            throw new ArgumentException($"{nameof(Port)} must be 1..65535, was {Port}.");
+        if (string.IsNullOrEmpty(ClientId) && !CleanSession)
+            throw new ArgumentException($"{nameof(ClientId)} is required for a persistent session (CleanSession = false).");
+        if (ClientId.Length > 65535)
+            throw new ArgumentException($"{nameof(ClientId)} is too long.");
+        if (Password is not null && Username is null)
+            throw new ArgumentException($"{nameof(Password)} needs a {nameof(Username)} (MQTT 3.1.1 §3.1.2.9).");
+        if (KeepAlive < TimeSpan.Zero || KeepAlive > TimeSpan.FromSeconds(65535))
+            throw new ArgumentException($"{nameof(KeepAlive)} must be 0..65535 s, was {KeepAlive}.");
+        if (ConnectTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"{nameof(ConnectTimeout)} must be positive.");
+        if (RequestTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"{nameof(RequestTimeout)} must be positive.");
+        if (ReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < ReconnectDelay)
+            throw new ArgumentException($"{nameof(ReconnectDelay)} must be positive and not above {nameof(MaxReconnectDelay)}.");
+        if (MaxPacketSize is < 128 or > 268_435_455)
+            throw new ArgumentException($"{nameof(MaxPacketSize)} must be 128..268435455, was {MaxPacketSize}.");
+        if (InboundCapacity < 1 || OutboundCapacity < 1 || MaxInflight is < 1 or > 65535)
+            throw new ArgumentException($"{nameof(InboundCapacity)}, {nameof(OutboundCapacity)} and {nameof(MaxInflight)} must be positive (in-flight at most 65535).");
+        if (Will is not null && (string.IsNullOrEmpty(Will.Topic) || Will.Topic.Contains('+') || Will.Topic.Contains('#')))
+            throw new ArgumentException($"{nameof(Will)} topic must be a non-empty topic name without wildcards.");
+    }
+}
