@@ -123,9 +123,11 @@ internal static class SimulatorApp
             }
 
             PrintEndpoints(options, sim, app);
+            // Ctrl-C and SIGTERM arrive either through the command line's token or the web host's lifetime.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {

@@ -1,0 +1,210 @@
+using System.Text.Json;
+using Irrigation.Devices;
+using Irrigation.Gateway.Configuration;
+using Irrigation.Gateway.Publishing;
+using Irrigation.Modbus.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Irrigation.Gateway.Commands;
+
+/// <summary>
+/// Executes one start/stop command safely: refuses it when stale or when an interlock is not met (remote mode,
+/// no latched fault, mains present, sump above the dry-run limit, minimum time between starts), writes the
+/// profile's start/stop point, and reports success only when the pump's run feedback (and motor current)
+/// follows within the feedback timeout. Every command ends with exactly one published result.
+/// </summary>
+public sealed class CommandExecutor
+{
+    private static readonly JsonSerializerOptions Json = JsonWriting.Web;
+    private static readonly TimeSpan FeedbackPollInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly GatewayOptions _options;
+    private readonly CommandJournal _journal;
+    private readonly Outbox _outbox;
+    private readonly TimeProvider _time;
+    private readonly GatewayCounters _counters;
+    private readonly ILogger<CommandExecutor> _logger;
+
+    public CommandExecutor(GatewayOptions options, CommandJournal journal, Outbox outbox, TimeProvider time, GatewayCounters counters, ILogger<CommandExecutor> logger)
+    {
+        _options = options;
+        _journal = journal;
+        _outbox = outbox;
+        _time = time;
+        _counters = counters;
+        _logger = logger;
+    }
+
+    public static string ResultTopic(string root, string station) => $"{root}/{station}/cmd/result";
+
+    /// <summary>Publishes a rejection for a command that could not even be parsed (but had an id).</summary>
+    public void RejectUnparsed(string station, string id, string detail)
+    {
+        if (!_journal.TryBegin(id, out var earlier))
+        {
+            if (earlier is not null)
+                Publish(earlier);
+            return;
+        }
+
+        Finish(new CommandResult(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
+    }
+
+    /// <summary>Rejects without acting when the station's queue is full.</summary>
+    public void RejectBusy(PumpCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (_journal.TryBegin(command.Id, out var earlier))
+            Finish(Result(command, CommandOutcomes.Rejected, CommandReasons.Busy, "too many commands queued for this station"));
+        else if (earlier is not null)
+            Publish(earlier);
+    }
+
+    public async Task ExecuteAsync(StationDefinition station, IModbusMaster link, DeviceReader? controller, PumpCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(station);
+        ArgumentNullException.ThrowIfNull(command);
+        if (!_journal.TryBegin(command.Id, out var earlier))
+        {
+            if (earlier is not null)
+            {
+                _logger.LogInformation("Command {Id} for {Station} repeated; answering with its first result ({Outcome}).", command.Id, station.Id, earlier.Outcome);
+                Publish(earlier);
+            }
+
+            return;
+        }
+
+        CommandResult result;
+        try
+        {
+            result = await DecideAndActAsync(station, link, controller, command, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            result = Result(command, CommandOutcomes.Failed, CommandReasons.CommsLost, "gateway stopping");
+        }
+
+        _counters.CommandExecuted();
+        _logger.LogInformation("Command {Id}: {Action} pump {Pump} at {Station} by {User} -> {Outcome} {Reason} {Detail}", command.Id, command.Action, command.Pump, station.Id, command.RequestedBy, result.Outcome, result.Reason ?? "-", result.Detail);
+        Finish(result);
+    }
+
+    private async Task<CommandResult> DecideAndActAsync(StationDefinition station, IModbusMaster link, DeviceReader? controller, PumpCommand command, CancellationToken cancellationToken)
+    {
+        if (_time.GetUtcNow() >= command.ExpiresAt)
+            return Result(command, CommandOutcomes.Expired, null, $"expired at {command.ExpiresAt:O}");
+        if (controller is null || station.Controller is null)
+            return Result(command, CommandOutcomes.Rejected, CommandReasons.NoController, "station has no pump controller");
+        if (command.Pump > station.PumpCount)
+            return Result(command, CommandOutcomes.Rejected, CommandReasons.UnknownPump, $"station has pumps 1..{station.PumpCount}");
+
+        var profile = station.Controller;
+        var feedback = profile.Pumps!.Feedback;
+        var signals = profile.Profile.Station;
+        string Key(string name) => $"pump{command.Pump}.{name}";
+
+        IReadOnlyList<QuantityValue> state;
+        try
+        {
+            state = await controller.ReadAsync(link, station.ControllerUnitId, cancellationToken);
+        }
+        catch (ModbusException ex)
+        {
+            return Result(command, CommandOutcomes.Rejected, CommandReasons.CommsLost, $"cannot read the controller before acting: {ex.Message}");
+        }
+
+        double? Value(string key) => state.FirstOrDefault(v => v.Key == key) is { Key: not null } v ? v.Value : null;
+        if (signals.Remote is { } remote && Value(remote) != 1)
+            return Result(command, CommandOutcomes.Rejected, CommandReasons.LocalMode, "the station's selector is in local mode");
+        var running = Value(Key(feedback.Running)) == 1;
+        var start = command.Action == PumpAction.Start;
+        if (start)
+        {
+            if (Value(Key(feedback.Fault)) == 1)
+                return Result(command, CommandOutcomes.Rejected, CommandReasons.FaultLatched, "a fault is latched on this pump; reset it at the station");
+            if (signals.MainsPresent is { } mains && Value(mains) != 1)
+                return Result(command, CommandOutcomes.Rejected, CommandReasons.NoMains, "no mains power at the station");
+            if (signals.SumpLevel is { } level && Value(level) is { } sump && sump <= _options.Commands.DryRunLevel)
+                return Result(command, CommandOutcomes.Rejected, CommandReasons.LowSumpLevel, $"sump level {sump:0.00} m is at or below the dry-run limit {_options.Commands.DryRunLevel:0.00} m");
+            if (running)
+                return Result(command, CommandOutcomes.Succeeded, CommandReasons.AlreadyInState, "pump was already running");
+            if (_journal.LastStart(station.Id, command.Pump) is { } last)
+            {
+                var since = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(last);
+                if (since < _options.Commands.MinTimeBetweenStarts)
+                    return Result(command, CommandOutcomes.Rejected, CommandReasons.MinStartInterval, $"last start {since.TotalSeconds:0} s ago; minimum is {_options.Commands.MinTimeBetweenStarts.TotalSeconds:0} s");
+            }
+        }
+        else if (!running)
+        {
+            return Result(command, CommandOutcomes.Succeeded, CommandReasons.AlreadyInState, "pump was already stopped");
+        }
+
+        // The interlock read took time: a command must never act late.
+        if (_time.GetUtcNow() >= command.ExpiresAt)
+            return Result(command, CommandOutcomes.Expired, null, $"expired at {command.ExpiresAt:O} while checking interlocks");
+
+        var control = profile.ControlFor(command.Pump);
+        try
+        {
+            if (control.Mode == PumpControlMode.CoilPulse)
+                await link.WriteSingleCoilAsync(station.ControllerUnitId, start ? control.StartCoil : control.StopCoil, true, cancellationToken);
+            else
+                await link.WriteSingleRegisterAsync(station.ControllerUnitId, control.Register, start ? control.StartValue : control.StopValue, cancellationToken);
+        }
+        catch (ModbusException ex)
+        {
+            return Result(command, CommandOutcomes.Failed, CommandReasons.WriteFailed, ex.Message);
+        }
+
+        return await ConfirmAsync(station, link, controller, command, Key(feedback.Running), feedback.Current is { } c ? Key(c) : null, Key(feedback.Fault), cancellationToken);
+    }
+
+    /// <summary>Reads the controller until the run feedback (and current, for a start) follows, or the deadline passes.</summary>
+    private async Task<CommandResult> ConfirmAsync(StationDefinition station, IModbusMaster link, DeviceReader controller, PumpCommand command, string runningKey, string? currentKey, string faultKey, CancellationToken cancellationToken)
+    {
+        var start = command.Action == PumpAction.Start;
+        var deadline = _time.GetUtcNow() + _options.Commands.FeedbackTimeout;
+        string last = "no feedback read";
+        while (_time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(FeedbackPollInterval, _time, cancellationToken);
+            IReadOnlyList<QuantityValue> state;
+            try
+            {
+                state = await controller.ReadAsync(link, station.ControllerUnitId, cancellationToken);
+            }
+            catch (ModbusException ex)
+            {
+                last = ex.Message;
+                continue;
+            }
+
+            double? Value(string key) => state.FirstOrDefault(v => v.Key == key) is { Key: not null } v ? v.Value : null;
+            var running = Value(runningKey) == 1;
+            var current = currentKey is null ? (double?)null : Value(currentKey);
+            if (start && Value(faultKey) == 1)
+                return Result(command, CommandOutcomes.Failed, CommandReasons.FaultLatched, "the pump tripped while starting");
+            if (start && running && (current is null || current >= _options.Commands.MinRunningCurrent))
+                return Result(command, CommandOutcomes.Succeeded, null, current is null ? "run feedback on" : $"run feedback on, motor current {current:0.0} A");
+            if (!start && !running)
+                return Result(command, CommandOutcomes.Succeeded, null, "run feedback off");
+            last = $"running={(running ? 1 : 0)}" + (current is null ? "" : $", current {current:0.0} A");
+        }
+
+        return Result(command, CommandOutcomes.Failed, CommandReasons.NoFeedback, $"feedback did not follow within {_options.Commands.FeedbackTimeout.TotalSeconds:0.#} s ({last})");
+    }
+
+    private CommandResult Result(PumpCommand command, string outcome, string? reason, string? detail) =>
+        new(command.Id, command.Station, command.Pump, command.Action == PumpAction.Start ? "start" : "stop", outcome, reason, detail, command.RequestedBy, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id);
+
+    private void Finish(CommandResult result)
+    {
+        _journal.Complete(result);
+        Publish(result);
+    }
+
+    private void Publish(CommandResult result) =>
+        _outbox.Enqueue(ResultTopic(_options.TopicRoot, result.Station), JsonSerializer.SerializeToUtf8Bytes(result, Json));
+}

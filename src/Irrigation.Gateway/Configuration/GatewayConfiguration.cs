@@ -1,0 +1,152 @@
+using Irrigation.Devices;
+using Microsoft.Extensions.Configuration;
+
+namespace Irrigation.Gateway.Configuration;
+
+/// <summary>The configuration file is wrong; the message names the file, the field and the reason.</summary>
+public sealed class GatewayConfigurationException : Exception
+{
+    public GatewayConfigurationException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>A station as the gateway runs it: its settings with profiles resolved.</summary>
+public sealed record StationDefinition(StationSettings Settings, ResolvedProfile? Meter, byte MeterUnitId, ResolvedProfile? Controller, byte ControllerUnitId, int PumpCount)
+{
+    public string Id => Settings.Id;
+}
+
+/// <summary>Loads gateway.json, binds it strictly (unknown keys are errors) and validates every field.</summary>
+public static class GatewayConfiguration
+{
+    public static (GatewayOptions Options, IReadOnlyList<StationDefinition> Stations) Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new GatewayConfigurationException($"{path}: configuration file not found.");
+        GatewayOptions options;
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false).Build();
+            options = new GatewayOptions();
+            configuration.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            throw new GatewayConfigurationException($"{path}: {ex.Message}", ex);
+        }
+
+        var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return (options, Validate(options, path, baseDirectory));
+    }
+
+    /// <summary>Validates and resolves profiles; relative directories are taken from <paramref name="baseDirectory"/> then the program directory.</summary>
+    public static IReadOnlyList<StationDefinition> Validate(GatewayOptions options, string file, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        void Require(bool condition, string field, string reason)
+        {
+            if (!condition)
+                throw new GatewayConfigurationException($"{file}: {field}: {reason}");
+        }
+
+        Require(IsName(options.Id), "id", $"'{options.Id}' must be letters, digits, '-' or '_'");
+        Require(IsName(options.TopicRoot), "topicRoot", $"'{options.TopicRoot}' must be letters, digits, '-' or '_' (no '/', '+', '#')");
+        Require(options.StatsInterval >= TimeSpan.FromSeconds(1), "statsInterval", "must be at least 1 s");
+        Require(options.Mqtt.Port is >= 1 and <= 65535, "mqtt.port", $"{options.Mqtt.Port} is outside 1..65535");
+        Require(!string.IsNullOrWhiteSpace(options.Mqtt.Host), "mqtt.host", "is required");
+        Require(options.Mqtt.KeepAlive >= TimeSpan.FromSeconds(5), "mqtt.keepAlive", "must be at least 5 s");
+        Require(options.Mqtt.MaxInflight is >= 1 and <= 10_000, "mqtt.maxInflight", "must be 1..10000");
+        Require(options.Mqtt.TlsCaFile is null || File.Exists(Rooted(options.Mqtt.TlsCaFile, baseDirectory)), "mqtt.tlsCaFile", $"'{options.Mqtt.TlsCaFile}' does not exist");
+        Require(options.Buffer.SegmentBytes is >= 4096 and <= 512 * 1024 * 1024, "buffer.segmentBytes", "must be 4 KiB..512 MiB");
+        Require(options.Buffer.MaxBytes >= 2L * options.Buffer.SegmentBytes, "buffer.maxBytes", "must hold at least two segments");
+        Require(options.Publishing.SnapshotInterval >= TimeSpan.FromSeconds(1), "publishing.snapshotInterval", "must be at least 1 s");
+        Require(options.Commands.FeedbackTimeout > TimeSpan.Zero && options.Commands.FeedbackTimeout <= TimeSpan.FromMinutes(1), "commands.feedbackTimeout", "must be 0..60 s");
+        Require(options.Commands.MinTimeBetweenStarts >= TimeSpan.Zero, "commands.minTimeBetweenStarts", "must not be negative");
+        Require(options.Commands.JournalSize is >= 100 and <= 1_000_000, "commands.journalSize", "must be 100..1000000");
+        if (options.DtuListener is { } dtu)
+        {
+            Require(dtu.Port is >= 0 and <= 65535, "dtuListener.port", $"{dtu.Port} is outside 0..65535");
+            Require(dtu.Registration.Contains("{id}", StringComparison.Ordinal), "dtuListener.registration", "must contain {id}");
+            Require(!string.IsNullOrEmpty(dtu.Heartbeat), "dtuListener.heartbeat", "is required");
+        }
+
+        Require(options.Stations.Count > 0, "stations", "at least one station is required");
+        var profilesDirectory = Rooted(options.ProfilesDirectory, baseDirectory);
+        if (!Directory.Exists(profilesDirectory))
+            profilesDirectory = Path.Combine(AppContext.BaseDirectory, options.ProfilesDirectory);
+        IReadOnlyDictionary<string, DeviceProfile> profiles;
+        try
+        {
+            profiles = DeviceProfileLoader.LoadDirectory(profilesDirectory);
+        }
+        catch (DeviceProfileException ex)
+        {
+            throw new GatewayConfigurationException($"{file}: profilesDirectory: {ex.Message}", ex);
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var stations = new List<StationDefinition>();
+        for (var i = 0; i < options.Stations.Count; i++)
+        {
+            var s = options.Stations[i];
+            var at = $"stations[{i}]";
+            Require(IsName(s.Id), at + ".id", $"'{s.Id}' must be letters, digits, '-' or '_'");
+            Require(ids.Add(s.Id), at + ".id", $"'{s.Id}' is used twice");
+            Require(s.Id != "gateways", at + ".id", "'gateways' is reserved for gateway status topics");
+            Require(s.PollInterval >= TimeSpan.FromMilliseconds(100) && s.PollInterval <= TimeSpan.FromHours(1), at + ".pollInterval", "must be 100 ms..1 h");
+            Require(s.RequestTimeout >= TimeSpan.FromMilliseconds(50) && s.RequestTimeout <= TimeSpan.FromSeconds(30), at + ".requestTimeout", "must be 50 ms..30 s");
+            var e = s.Endpoint;
+            Require(e.Type is "tcp" or "dtu", at + ".endpoint.type", $"'{e.Type}' must be tcp or dtu");
+            if (e.Type == "tcp")
+            {
+                Require(!string.IsNullOrWhiteSpace(e.Host), at + ".endpoint.host", "is required");
+                Require(e.Port is >= 1 and <= 65535, at + ".endpoint.port", $"{e.Port} is outside 1..65535");
+                Require(e.Framing is "tcp" or "rtu", at + ".endpoint.framing", $"'{e.Framing}' must be tcp or rtu");
+            }
+            else
+            {
+                Require(options.DtuListener is not null, at + ".endpoint.type", "a dtu endpoint needs the top-level dtuListener section");
+                Require(!string.IsNullOrWhiteSpace(e.DtuId), at + ".endpoint.dtuId", "is required for a dtu endpoint");
+            }
+
+            Require(s.Meter is not null || s.Controller is not null, at, "needs a meter, a controller, or both");
+            var (meter, meterUnit) = Resolve(s.Meter, DeviceKind.Meter, at + ".meter", profiles, file);
+            var (controller, controllerUnit) = Resolve(s.Controller, DeviceKind.PumpController, at + ".controller", profiles, file);
+            var pumps = s.Controller?.Pumps ?? 0;
+            if (controller is not null)
+                Require(pumps >= 1 && pumps <= controller.Pumps!.MaxPumps, at + ".controller.pumps", $"{pumps} is outside 1..{controller.Pumps!.MaxPumps} for profile '{controller.Id}'");
+            if (meter is not null && controller is not null)
+                Require(meterUnit != controllerUnit, at + ".controller.unitId", $"meter and controller both use unit {meterUnit} on one link");
+            stations.Add(new StationDefinition(s, meter, meterUnit, controller, controllerUnit, pumps));
+        }
+
+        return stations;
+    }
+
+    private static (ResolvedProfile? Profile, byte UnitId) Resolve(DeviceSettings? device, DeviceKind kind, string at, IReadOnlyDictionary<string, DeviceProfile> profiles, string file)
+    {
+        if (device is null)
+            return (null, 0);
+        if (!profiles.TryGetValue(device.Profile, out var profile))
+            throw new GatewayConfigurationException($"{file}: {at}.profile: no profile '{device.Profile}' (have: {string.Join(", ", profiles.Keys)})");
+        if (profile.Kind != kind)
+            throw new GatewayConfigurationException($"{file}: {at}.profile: '{device.Profile}' is a {profile.Kind}, expected a {kind}");
+        var unit = device.UnitId ?? profile.DefaultUnitId;
+        if (unit is < 1 or > 247)
+            throw new GatewayConfigurationException($"{file}: {at}.unitId: {unit} is outside 1..247");
+        try
+        {
+            return (profile.Resolve(device.Options), unit);
+        }
+        catch (DeviceProfileException ex)
+        {
+            throw new GatewayConfigurationException($"{file}: {at}.{ex.Field}: {ex.Reason}", ex);
+        }
+    }
+
+    private static string Rooted(string path, string baseDirectory) => Path.IsPathRooted(path) ? path : Path.Combine(baseDirectory, path);
+
+    private static bool IsName(string? value) => !string.IsNullOrEmpty(value) && value.Length <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}

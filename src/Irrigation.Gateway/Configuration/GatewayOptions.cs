@@ -1,0 +1,151 @@
+namespace Irrigation.Gateway.Configuration;
+
+/// <summary>The gateway's configuration file (docs/gateway.md), bound from JSON and validated at start-up.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>This gateway's id; part of its client id and Last Will topic.</summary>
+    public string Id { get; set; } = "gw-01";
+
+    /// <summary>First level of every topic: {TopicRoot}/{station}/telemetry.</summary>
+    public string TopicRoot { get; set; } = "irrigation";
+
+    /// <summary>Directory of device profiles; relative paths are relative to the program's directory.</summary>
+    public string ProfilesDirectory { get; set; } = "profiles";
+
+    /// <summary>Where the store-and-forward queue and command journal live.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public MqttSettings Mqtt { get; set; } = new();
+
+    public BufferSettings Buffer { get; set; } = new();
+
+    public PublishingSettings Publishing { get; set; } = new();
+
+    public CommandSettings Commands { get; set; } = new();
+
+    /// <summary>Listener where 4G DTUs connect in; null when no station uses a DTU.</summary>
+    public DtuListenerSettings? DtuListener { get; set; }
+
+    /// <summary>How often the gateway logs its counters.</summary>
+    public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    public List<StationSettings> Stations { get; set; } = new();
+}
+
+public sealed class MqttSettings
+{
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Default "irrigation-gateway-{Id}".</summary>
+    public string? ClientId { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>PEM CA file; when set the connection uses TLS.</summary>
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>QoS 1 publishes outstanding at once while draining the queue.</summary>
+    public int MaxInflight { get; set; } = 200;
+}
+
+public sealed class BufferSettings
+{
+    /// <summary>Disk budget of the store-and-forward queue; beyond it the oldest data is dropped (counted, logged).</summary>
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    public int SegmentBytes { get; set; } = 4 * 1024 * 1024;
+}
+
+public sealed class PublishingSettings
+{
+    /// <summary>A full snapshot of every quantity is published at this interval; changes in between.</summary>
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+public sealed class CommandSettings
+{
+    /// <summary>How long the run feedback has to follow a start or stop.</summary>
+    public TimeSpan FeedbackTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Minimum time between two starts of the same pump (cage motors: ~5 min between cold starts).</summary>
+    public TimeSpan MinTimeBetweenStarts { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Sump level (m) at or below which a start is refused to prevent dry running.</summary>
+    public double DryRunLevel { get; set; } = 0.8;
+
+    /// <summary>A start is confirmed only when the motor current is at least this (A), where the profile has a current.</summary>
+    public double MinRunningCurrent { get; set; } = 1.0;
+
+    /// <summary>Command results kept for answering repeated ids.</summary>
+    public int JournalSize { get; set; } = 10_000;
+}
+
+public sealed class DtuListenerSettings
+{
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 6000;
+
+    /// <summary>Registration packet; "{id}" is the DTU id the station's endpoint names.</summary>
+    public string Registration { get; set; } = "REG:{id}\r\n";
+
+    public string Heartbeat { get; set; } = "HB\r\n";
+
+    /// <summary>How long a new connection may take to send its registration packet.</summary>
+    public TimeSpan RegistrationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+public sealed class StationSettings
+{
+    public string Id { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    /// <summary>Town or site, for grouping (e.g. 城东镇).</summary>
+    public string Site { get; set; } = "";
+
+    public EndpointSettings Endpoint { get; set; } = new();
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    public DeviceSettings? Meter { get; set; }
+
+    public DeviceSettings? Controller { get; set; }
+}
+
+public sealed class EndpointSettings
+{
+    /// <summary>"tcp": connect to Host:Port. "dtu": wait for DTU <see cref="DtuId"/> on the DTU listener.</summary>
+    public string Type { get; set; } = "tcp";
+
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 502;
+
+    /// <summary>"tcp" (MBAP) or "rtu" (RTU frames over TCP). DTU links are always RTU.</summary>
+    public string Framing { get; set; } = "tcp";
+
+    public string? DtuId { get; set; }
+}
+
+public sealed class DeviceSettings
+{
+    public string Profile { get; set; } = "";
+
+    /// <summary>Default: the profile's default unit id.</summary>
+    public byte? UnitId { get; set; }
+
+    /// <summary>Pumps on this controller (pump controllers only).</summary>
+    public int Pumps { get; set; }
+
+    /// <summary>Profile option choices, e.g. { "energyRegister": "0x101E" }.</summary>
+    public Dictionary<string, string> Options { get; set; } = new();
+}

@@ -1,0 +1,162 @@
+using Irrigation.Gateway.Commands;
+using Irrigation.Gateway.Configuration;
+using Irrigation.Gateway.Polling;
+using Irrigation.Gateway.Publishing;
+using Irrigation.Mqtt.Client;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Irrigation.Gateway;
+
+/// <summary>
+/// The gateway's main loop: connects to the broker (retrying in the background, so polling and buffering
+/// start even when the broker is down), subscribes to commands, runs one <see cref="StationWorker"/> per
+/// station, and routes each command to its station.
+/// </summary>
+public sealed class GatewayService : BackgroundService
+{
+    private readonly GatewayOptions _options;
+    private readonly IReadOnlyList<StationDefinition> _stations;
+    private readonly IMqttClient _mqtt;
+    private readonly ModbusLinks _links;
+    private readonly TelemetryPublisher _telemetry;
+    private readonly StatusPublisher _status;
+    private readonly CommandExecutor _executor;
+    private readonly Outbox _outbox;
+    private readonly GatewayCounters _counters;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<GatewayService> _logger;
+    private readonly Dictionary<string, StationWorker> _workers = new(StringComparer.Ordinal);
+
+    public GatewayService(GatewayOptions options, IReadOnlyList<StationDefinition> stations, IMqttClient mqtt, ModbusLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, Outbox outbox, GatewayCounters counters, TimeProvider time, ILoggerFactory loggers)
+    {
+        _options = options;
+        _stations = stations;
+        _mqtt = mqtt;
+        _links = links;
+        _telemetry = telemetry;
+        _status = status;
+        _executor = executor;
+        _outbox = outbox;
+        _counters = counters;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<GatewayService>();
+    }
+
+    public IReadOnlyDictionary<string, StationWorker> Workers => _workers;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sequences = TelemetryPublisher.RecoverSequences(_outbox);
+        var saved = SequenceFile.Read(_options);
+        var workerLogger = _loggers.CreateLogger<StationWorker>();
+        foreach (var station in _stations)
+        {
+            var worker = new StationWorker(station, _links.For(station.Settings), _telemetry, _status, _executor, _counters, _time, workerLogger);
+            worker.PublishState.Sequence = Math.Max(sequences.GetValueOrDefault(station.Id), saved.GetValueOrDefault(station.Id));
+            _workers[station.Id] = worker;
+        }
+
+        _logger.LogInformation("Gateway {Id}: {Count} station(s), {Pending} message(s) waiting in the outbox.", _options.Id, _stations.Count, _outbox.Pending);
+        var tasks = new List<Task> { ConnectAndListenAsync(stoppingToken), StatsLoopAsync(stoppingToken) };
+        tasks.AddRange(_workers.Values.Select(w => RunWorkerAsync(w, stoppingToken)));
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        finally
+        {
+            SequenceFile.Write(_options, _workers.Values);
+        }
+    }
+
+    private async Task RunWorkerAsync(StationWorker worker, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await worker.RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("Station {Station} stopped.", worker.Station.Id);
+        }
+    }
+
+    private async Task ConnectAndListenAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _mqtt.ConnectAsync(stoppingToken);
+                break;
+            }
+            catch (MqttConnectException ex)
+            {
+                var level = ex.ReturnCode is MqttConnectReturnCode.BadUsernameOrPassword or MqttConnectReturnCode.NotAuthorized ? LogLevel.Error : LogLevel.Warning;
+                _logger.Log(level, "Broker {Host}:{Port}: {Reason}; retrying in {Delay:0} s (telemetry is buffered on disk meanwhile).", _options.Mqtt.Host, _options.Mqtt.Port, ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                delay = TimeSpan.FromSeconds(Math.Min(60, delay.TotalSeconds * 2));
+            }
+        }
+
+        if (stoppingToken.IsCancellationRequested)
+            return;
+        await _mqtt.SubscribeAsync([new MqttTopicFilter($"{_options.TopicRoot}/+/cmd", MqttQualityOfService.AtLeastOnce)], stoppingToken);
+        try
+        {
+            await foreach (var message in _mqtt.Messages.ReadAllAsync(stoppingToken))
+                Dispatch(message);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("Command listener stopping.");
+        }
+    }
+
+    /// <summary>Routes a command to its station; malformed commands are counted, logged and answered when they carry an id.</summary>
+    private void Dispatch(MqttReceivedMessage message)
+    {
+        var parts = message.Topic.Split('/');
+        if (parts.Length != 3 || parts[0] != _options.TopicRoot || parts[2] != "cmd" || !_workers.TryGetValue(parts[1], out var worker))
+            return; // another gateway's station
+        _counters.CommandReceived();
+        var command = PumpCommandParser.Parse(parts[1], message.Payload.Span, _time.GetUtcNow(), out var id, out var error);
+        if (command is null)
+        {
+            _counters.CommandInvalid();
+            _logger.LogWarning("Invalid command on {Topic}: {Error}. Payload: {Sample}", message.Topic, error, Sample(message.Payload));
+            if (id is not null)
+                _executor.RejectUnparsed(parts[1], id, error!);
+            return;
+        }
+
+        if (!worker.TryEnqueue(command))
+            _executor.RejectBusy(command);
+    }
+
+    private static string Sample(ReadOnlyMemory<byte> payload) =>
+        System.Text.Encoding.UTF8.GetString(payload.Span[..Math.Min(payload.Length, 200)]);
+
+    private async Task StatsLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.StatsInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                SequenceFile.Write(_options, _workers.Values);
+                _logger.LogInformation(
+                    "Gateway {Id}: polls {Polls} (failed {Failed}), telemetry {Telemetry}, published {Published}, outbox {Pending} pending / {Dropped} dropped, broker {State}, modbus [{Modbus}]",
+                    _options.Id, _counters.Polls, _counters.PollFailures, _counters.TelemetryMessages, _counters.Published, _outbox.Pending, _outbox.Dropped, _mqtt.IsConnected ? "connected" : "disconnected", _links.Counters);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogDebug("Stats loop stopping.");
+        }
+    }
+}

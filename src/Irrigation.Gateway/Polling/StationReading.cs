@@ -1,0 +1,38 @@
+using Irrigation.Devices;
+
+namespace Irrigation.Gateway.Polling;
+
+/// <summary>Data quality of one device or a whole station.</summary>
+public enum DeviceQuality
+{
+    /// <summary>Read successfully in this poll.</summary>
+    Good,
+
+    /// <summary>The device did not answer (timeout, connection lost, exception response).</summary>
+    CommsLost,
+}
+
+/// <summary>What one poll of a station produced.</summary>
+public sealed record StationReading(DateTimeOffset Timestamp, IReadOnlyList<QuantityValue> Values, DeviceQuality? Meter, DeviceQuality? Controller, string? Error)
+{
+    /// <summary>Good when every configured device answered, CommsLost when none did.</summary>
+    public string Quality => (Meter, Controller) switch
+    {
+        (DeviceQuality.CommsLost or null, DeviceQuality.CommsLost or null) => "bad",
+        (DeviceQuality.CommsLost, _) or (_, DeviceQuality.CommsLost) => "partial",
+        _ => "good",
+    };
+
+    public bool AnyGood => Meter == DeviceQuality.Good || Controller == DeviceQuality.Good;
+
+    public double? Get(string key)
+    {
+        foreach (var v in Values)
+        {
+            if (v.Key == key)
+                return v.Value;
+        }
+
+        return null;
+    }
+}

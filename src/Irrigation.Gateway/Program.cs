@@ -1,0 +1,98 @@
+using Irrigation.Gateway;
+using Irrigation.Gateway.Commands;
+using Irrigation.Gateway.Configuration;
+using Irrigation.Gateway.Dtu;
+using Irrigation.Gateway.Polling;
+using Irrigation.Gateway.Publishing;
+using Irrigation.Mqtt.Client;
+using Irrigation.Spool;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// irrigation-gateway --config gateway.json
+
+// ---- Configuration: read and validated before anything starts ----------------------------------------
+var configPath = args.SkipWhile(a => a != "--config").Skip(1).FirstOrDefault() ?? "gateway.json";
+GatewayOptions options;
+IReadOnlyList<StationDefinition> stations;
+try
+{
+    (options, stations) = GatewayConfiguration.Load(configPath);
+}
+catch (GatewayConfigurationException ex)
+{
+    await Console.Error.WriteLineAsync($"irrigation-gateway: invalid configuration: {ex.Message}");
+    return 2;
+}
+
+var dataDirectory = Path.GetFullPath(options.DataDirectory, Path.GetDirectoryName(Path.GetFullPath(configPath))!);
+options.DataDirectory = dataDirectory;
+Directory.CreateDirectory(dataDirectory);
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss.fff ";
+});
+var services = builder.Services;
+
+// ---- Core services --------------------------------------------------------------------------------------
+services.AddSingleton(options);
+services.AddSingleton(stations);
+services.AddSingleton(TimeProvider.System);
+services.AddSingleton<GatewayCounters>();
+services.AddSingleton(sp => new Outbox(DurableQueue.Open(
+    new DurableQueueOptions { Directory = Path.Combine(dataDirectory, "outbox"), MaxBytes = options.Buffer.MaxBytes, SegmentBytes = options.Buffer.SegmentBytes },
+    sp.GetRequiredService<ILoggerFactory>().CreateLogger("outbox"))));
+services.AddSingleton(sp => new CommandJournal(Path.Combine(dataDirectory, "commands.jsonl"), options.Commands.JournalSize, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CommandJournal>()));
+
+// ---- MQTT ----------------------------------------------------------------------------------------------------
+services.AddSingleton<IMqttClient>(sp => new MqttClient(
+    new MqttClientOptions
+    {
+        Host = options.Mqtt.Host,
+        Port = options.Mqtt.Port,
+        ClientId = options.Mqtt.ClientId ?? $"irrigation-gateway-{options.Id}",
+        Username = options.Mqtt.Username,
+        Password = options.Mqtt.Password,
+        CleanSession = false,
+        KeepAlive = options.Mqtt.KeepAlive,
+        Will = StatusPublisher.Will(options),
+        Tls = options.Mqtt.TlsCaFile is { } ca ? new MqttTlsOptions { CaCertificatePath = Path.GetFullPath(ca, Path.GetDirectoryName(Path.GetFullPath(configPath))!) } : null,
+        MaxInflight = options.Mqtt.MaxInflight,
+        OutboundCapacity = Math.Max(1000, options.Mqtt.MaxInflight * 4),
+    },
+    sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttClient>(),
+    sp.GetRequiredService<TimeProvider>()));
+services.AddSingleton<StatusPublisher>();
+services.AddSingleton<TelemetryPublisher>();
+services.AddSingleton<CommandExecutor>();
+services.AddHostedService<OutboxForwarder>();
+
+// ---- Modbus links, DTUs, stations -------------------------------------------------------------------------
+services.AddSingleton(_ =>
+{
+    var registry = new DtuRegistry();
+    foreach (var s in stations.Where(s => s.Settings.Endpoint.Type == "dtu"))
+        registry.Known.Add(s.Settings.Endpoint.DtuId!);
+    return registry;
+});
+services.AddSingleton<ModbusLinks>();
+if (options.DtuListener is { } dtuListener)
+{
+    services.AddSingleton(dtuListener);
+    services.AddHostedService<DtuListener>();
+}
+
+services.AddSingleton<GatewayService>();
+services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
+
+using var host = builder.Build();
+await host.RunAsync();
+await host.Services.GetRequiredService<IMqttClient>().DisposeAsync();
+host.Services.GetRequiredService<Outbox>().Dispose();
+host.Services.GetRequiredService<CommandJournal>().Dispose();
+return 0;
