@@ -95,6 +95,16 @@ public sealed partial class DurableQueue : IDisposable
     /// <summary>Appends one record. Throws <see cref="ArgumentException"/> for an empty or oversized record.</summary>
     public void Append(ReadOnlySpan<byte> record)
     {
+        if (!TryAppend(record))
+            throw new InvalidOperationException($"Queue {_options.Directory} is full ({_options.MaxBytes} bytes) and set to reject rather than drop.");
+    }
+
+    /// <summary>
+    /// Appends one record, or returns false — writing nothing — when the queue is full and
+    /// <see cref="DurableQueueOptions.DropOldestWhenFull"/> is off, so the caller can apply back-pressure.
+    /// </summary>
+    public bool TryAppend(ReadOnlySpan<byte> record)
+    {
         if (record.IsEmpty || record.Length > DurableQueueOptions.MaxRecordBytes)
             throw new ArgumentException($"A record must be 1..{DurableQueueOptions.MaxRecordBytes} bytes, was {record.Length}.", nameof(record));
         Span<byte> header = stackalloc byte[HeaderBytes];
@@ -103,6 +113,8 @@ public sealed partial class DurableQueue : IDisposable
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_options.DropOldestWhenFull && _totalBytes + HeaderBytes + record.Length > _options.MaxBytes)
+                return false;
             var active = _segments[_segments.Keys.Max()];
             if (active.Length > 0 && active.Length + HeaderBytes + record.Length > _options.SegmentBytes)
                 active = Roll();
@@ -128,6 +140,8 @@ public sealed partial class DurableQueue : IDisposable
                 _logger.LogTrace("Queue signal already set.");
             }
         }
+
+        return true;
     }
 
     /// <summary>Waits until there is something to read (or cancellation).</summary>

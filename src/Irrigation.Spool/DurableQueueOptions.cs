@@ -22,6 +22,12 @@ public sealed class DurableQueueOptions
     /// </summary>
     public bool FsyncEveryAppend { get; set; }
 
+    /// <summary>
+    /// True (the default): when the budget is exhausted the oldest segment is dropped, counted and logged.
+    /// False: <see cref="DurableQueue.TryAppend"/> refuses new records instead, for callers that can push back.
+    /// </summary>
+    public bool DropOldestWhenFull { get; set; } = true;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Directory))

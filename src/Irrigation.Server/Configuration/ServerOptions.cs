@@ -1,0 +1,103 @@
+namespace Irrigation.Server.Configuration;
+
+/// <summary>Server settings (appsettings.json section "Irrigation"), validated at start-up.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Irrigation";
+
+    public string TopicRoot { get; set; } = "irrigation";
+
+    /// <summary>Gateway configuration files whose stations are accepted; empty = accept every station.</summary>
+    public List<string> StationFiles { get; set; } = new();
+
+    public string DataDirectory { get; set; } = "data";
+
+    public ServerMqttOptions Mqtt { get; set; } = new();
+
+    public ServerInfluxOptions Influx { get; set; } = new();
+
+    public IngestOptions Ingest { get; set; } = new();
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(TopicRoot) || TopicRoot.IndexOfAny(['/', '+', '#']) >= 0)
+            throw new ArgumentException($"Irrigation:TopicRoot '{TopicRoot}' must be a single topic level.");
+        foreach (var file in StationFiles)
+        {
+            if (!File.Exists(file))
+                throw new ArgumentException($"Irrigation:StationFiles: '{file}' does not exist.");
+        }
+
+        if (Mqtt.Port is < 1 or > 65535)
+            throw new ArgumentException($"Irrigation:Mqtt:Port {Mqtt.Port} is outside 1..65535.");
+        if (string.IsNullOrWhiteSpace(Mqtt.SharedGroup) || Mqtt.SharedGroup.IndexOfAny(['/', '+', '#']) >= 0)
+            throw new ArgumentException("Irrigation:Mqtt:SharedGroup must be a single topic level.");
+        if (!Uri.TryCreate(Influx.Url, UriKind.Absolute, out _))
+            throw new ArgumentException($"Irrigation:Influx:Url '{Influx.Url}' is not an absolute URL.");
+        if (string.IsNullOrWhiteSpace(Influx.Database))
+            throw new ArgumentException("Irrigation:Influx:Database is required.");
+        if (Ingest.BatchPoints is < 1 or > 100_000)
+            throw new ArgumentException($"Irrigation:Ingest:BatchPoints must be 1..100000, was {Ingest.BatchPoints}.");
+        if (Ingest.FlushInterval < TimeSpan.FromMilliseconds(10) || Ingest.FlushInterval > TimeSpan.FromMinutes(1))
+            throw new ArgumentException("Irrigation:Ingest:FlushInterval must be 10 ms..1 min.");
+        if (Ingest.SpoolMaxBytes < 64L * 1024 * 1024)
+            throw new ArgumentException("Irrigation:Ingest:SpoolMaxBytes must be at least 64 MiB.");
+        if (Ingest.WriteAttemptTimeout <= TimeSpan.Zero)
+            throw new ArgumentException("Irrigation:Ingest:WriteAttemptTimeout must be positive.");
+    }
+}
+
+public sealed class ServerMqttOptions
+{
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Each server instance needs its own id; default irrigation-server-{machine}-{pid}.</summary>
+    public string? ClientId { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>Shared subscription group: instances in one group split the telemetry stream.</summary>
+    public string SharedGroup { get; set; } = "ingest";
+
+    /// <summary>Messages held between the socket and the ingest loop; beyond it the client stops reading.</summary>
+    public int InboundCapacity { get; set; } = 20_000;
+}
+
+public sealed class ServerInfluxOptions
+{
+    public string Url { get; set; } = "http://127.0.0.1:8086";
+
+    public string Database { get; set; } = "irrigation";
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? Token { get; set; }
+
+    public bool Gzip { get; set; } = true;
+
+    /// <summary>Raw data retention (the database's default policy "raw").</summary>
+    public TimeSpan RawRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>Create the database, retention policies and continuous queries at start-up when missing.</summary>
+    public bool CreateSchema { get; set; } = true;
+}
+
+public sealed class IngestOptions
+{
+    /// <summary>Points per InfluxDB write.</summary>
+    public int BatchPoints { get; set; } = 5000;
+
+    /// <summary>A partial batch is written after this long.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long one write may take before the batch goes to the spool instead.</summary>
+    public TimeSpan WriteAttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public long SpoolMaxBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+}

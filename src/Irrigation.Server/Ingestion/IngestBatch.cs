@@ -1,0 +1,42 @@
+using System.Buffers;
+using Irrigation.Influx.LineProtocol;
+using Irrigation.Mqtt.Client;
+
+namespace Irrigation.Server.Ingestion;
+
+/// <summary>
+/// Line protocol for up to BatchPoints points plus the MQTT messages it came from, acknowledged only once the
+/// batch is durable. Batches are pooled and reused: steady-state ingestion allocates no buffers.
+/// </summary>
+internal sealed class IngestBatch
+{
+    private readonly ArrayBufferWriter<byte> _buffer;
+
+    public IngestBatch(int capacityBytes)
+    {
+        _buffer = new ArrayBufferWriter<byte>(capacityBytes);
+        Writer = new LineProtocolWriter(_buffer);
+    }
+
+    public LineProtocolWriter Writer { get; private set; }
+
+    public List<MqttReceivedMessage> Messages { get; } = new(4096);
+
+    public int Points { get; set; }
+
+    public int Fields { get; set; }
+
+    public long StartedTicks { get; set; }
+
+    public ReadOnlyMemory<byte> Lines => _buffer.WrittenMemory;
+
+    public void Reset()
+    {
+        _buffer.ResetWrittenCount();
+        Writer = new LineProtocolWriter(_buffer);
+        Messages.Clear();
+        Points = 0;
+        Fields = 0;
+        StartedTicks = 0;
+    }
+}

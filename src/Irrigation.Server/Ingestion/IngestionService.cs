@@ -1,0 +1,223 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Threading.Channels;
+using Irrigation.Influx.Write;
+using Irrigation.Mqtt.Client;
+using Irrigation.Server.Configuration;
+using Irrigation.Server.Diagnostics;
+using Irrigation.Server.State;
+using Irrigation.Spool;
+
+namespace Irrigation.Server.Ingestion;
+
+/// <summary>
+/// The ingestion core: MQTT telemetry (shared subscription, manual acks) → <see cref="TelemetryDecoder"/> → batches
+/// of line protocol → InfluxDB. A message is PUBACKed only when its batch is durable: written to InfluxDB, or —
+/// when InfluxDB is down or slow — appended to the on-disk spool, which <see cref="SpoolReplayer"/> drains in order.
+/// Memory is bounded (a few pooled batches, a bounded MQTT inbox); when the spool is full too, acknowledgements
+/// stop, the inbox fills, the client stops reading, and the broker holds the rest. Nothing is dropped for load.
+/// </summary>
+public sealed partial class IngestionService : BackgroundService
+{
+    private const int PooledBatches = 3;
+
+    private readonly ServerOptions _options;
+    private readonly IMqttClient _mqtt;
+    private readonly InfluxWriteClient _influx;
+    private readonly DurableQueue _spool;
+    private readonly TelemetryDecoder _decoder;
+    private readonly LatestValueCache _cache;
+    private readonly IngestionCounters _counters;
+    private readonly ILogger<IngestionService> _logger;
+    private readonly Channel<IngestBatch> _full = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<IngestBatch> _free = Channel.CreateBounded<IngestBatch>(PooledBatches);
+    private readonly SampleLog _samples;
+    private volatile bool _influxHealthy = true;
+
+    public IngestionService(ServerOptions options, IMqttClient mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionCounters counters, ILogger<IngestionService> logger)
+    {
+        _options = options;
+        _mqtt = mqtt;
+        _influx = influx;
+        _spool = spool;
+        _cache = cache;
+        _counters = counters;
+        _logger = logger;
+        _decoder = new TelemetryDecoder(stations, cache);
+        _samples = new SampleLog(logger);
+        for (var i = 0; i < PooledBatches; i++)
+            _free.Writer.TryWrite(new IngestBatch(options.Ingest.BatchPoints * 200));
+    }
+
+    /// <summary>True while the last write to InfluxDB succeeded; false sends batches to the spool.</summary>
+    public bool InfluxHealthy
+    {
+        get => _influxHealthy;
+        internal set => _influxHealthy = value;
+    }
+
+    public string TelemetryFilter => $"$share/{_options.Mqtt.SharedGroup}/{_options.TopicRoot}/+/telemetry";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await ConnectAsync(stoppingToken);
+        if (stoppingToken.IsCancellationRequested)
+            return;
+        var writer = WriteLoopAsync(stoppingToken);
+        try
+        {
+            await ReceiveLoopAsync(stoppingToken);
+        }
+        finally
+        {
+            _full.Writer.TryComplete();
+            await writer;
+        }
+    }
+
+    private async Task ConnectAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _mqtt.ConnectAsync(stoppingToken);
+                await _mqtt.SubscribeAsync(
+                [
+                    new MqttTopicFilter(TelemetryFilter, MqttQualityOfService.AtLeastOnce),
+                    new MqttTopicFilter($"{_options.TopicRoot}/+/status", MqttQualityOfService.AtLeastOnce),
+                    new MqttTopicFilter($"{_options.TopicRoot}/gateways/+/status", MqttQualityOfService.AtLeastOnce),
+                ], stoppingToken);
+                _logger.LogInformation("Ingesting {Filter} into {Influx} database {Database}.", TelemetryFilter, _options.Influx.Url, _options.Influx.Database);
+                return;
+            }
+            catch (MqttClientException ex)
+            {
+                _logger.LogWarning("Broker {Host}:{Port}: {Reason}; retrying in {Delay:0} s.", _options.Mqtt.Host, _options.Mqtt.Port, ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+            }
+        }
+    }
+
+    /// <summary>Decodes messages into the current batch; hands it on when full or when the flush interval passes.</summary>
+    private async Task ReceiveLoopAsync(CancellationToken stoppingToken)
+    {
+        var batch = await _free.Reader.ReadAsync(stoppingToken);
+        var topicPrefix = Encoding.UTF8.GetBytes(_options.TopicRoot + "/");
+        var flushTicks = (long)(_options.Ingest.FlushInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var messages = _mqtt.Messages;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (!messages.TryRead(out var message))
+                {
+                    if (batch.Messages.Count > 0 && System.Diagnostics.Stopwatch.GetTimestamp() - batch.StartedTicks >= flushTicks)
+                        batch = await HandOnAsync(batch, stoppingToken);
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    wait.CancelAfter(_options.Ingest.FlushInterval);
+                    try
+                    {
+                        if (!await messages.WaitToReadAsync(wait.Token))
+                            return;
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Flush interval: loop round to write a partial batch.
+                    }
+
+                    continue;
+                }
+
+                if (batch.Messages.Count == 0)
+                    batch.StartedTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+                Handle(message, batch, topicPrefix);
+                batch.Messages.Add(message);
+                if (batch.Points >= _options.Ingest.BatchPoints)
+                    batch = await HandOnAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("Receive loop stopping; {Count} unacknowledged message(s) will be redelivered by the broker.", batch.Messages.Count);
+        }
+    }
+
+    private async ValueTask<IngestBatch> HandOnAsync(IngestBatch batch, CancellationToken stoppingToken)
+    {
+        await _full.Writer.WriteAsync(batch, stoppingToken);
+        return await _free.Reader.ReadAsync(stoppingToken);
+    }
+
+    /// <summary>Routes one message: telemetry into the batch, status into the cache. Never throws on bad input.</summary>
+    private void Handle(MqttReceivedMessage message, IngestBatch batch, byte[] topicPrefix)
+    {
+        var topic = message.Topic;
+        if (topic.EndsWith("/status", StringComparison.Ordinal))
+        {
+            ApplyStatus(topic, message.Payload.Span);
+            return;
+        }
+
+        _counters.OnReceived();
+        // {root}/{station}/telemetry → the station segment, compared to the payload's "station".
+        Span<byte> station = stackalloc byte[Math.Min(128, Encoding.UTF8.GetMaxByteCount(topic.Length))];
+        var stationChars = topic.AsSpan(topicPrefix.Length, Math.Max(0, topic.Length - topicPrefix.Length - "/telemetry".Length));
+        var stationLength = stationChars.Length <= 64 ? Encoding.UTF8.GetBytes(stationChars, station) : 0;
+        var result = _decoder.Decode(station[..stationLength], message.Payload.Span, batch.Writer);
+        if (!result.Stored)
+        {
+            _counters.OnDropped(result.Reason);
+            _samples.Dropped(result.Reason, topic, message.Payload.Span);
+            return;
+        }
+
+        _counters.OnStored();
+        if (result.BadValues > 0)
+        {
+            _counters.OnBadValues(result.BadValues);
+            _samples.Dropped(DropReason.BadValue, topic, message.Payload.Span);
+        }
+
+        batch.Points += result.Points;
+        batch.Fields += result.Fields;
+    }
+
+    private void ApplyStatus(string topic, ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(payload);
+            string? state = null, gateway = null, station = null;
+            long since = 0;
+            while (reader.Read())
+            {
+                if (reader.TokenType != System.Text.Json.JsonTokenType.PropertyName || reader.CurrentDepth != 1)
+                    continue;
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "state" when reader.TokenType == System.Text.Json.JsonTokenType.String: state = reader.GetString(); break;
+                    case "gateway" when reader.TokenType == System.Text.Json.JsonTokenType.String: gateway = reader.GetString(); break;
+                    case "station" when reader.TokenType == System.Text.Json.JsonTokenType.String: station = reader.GetString(); break;
+                    case "since" when reader.TokenType == System.Text.Json.JsonTokenType.Number: since = reader.GetInt64(); break;
+                    default: reader.Skip(); break;
+                }
+            }
+
+            if (state is null)
+                return;
+            if (topic.StartsWith($"{_options.TopicRoot}/gateways/", StringComparison.Ordinal) && gateway is not null)
+                _cache.UpdateGateway(gateway, state);
+            else if (station is not null)
+                _cache.UpdateStatus(station, state, gateway, since);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            _samples.Dropped(DropReason.InvalidJson, topic, payload);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Irrigation.Server.State;
+
+/// <summary>A station the server knows: identity, where it is, and its latest state (see <see cref="LatestValueCache"/>).</summary>
+public sealed class StationEntry
+{
+    public StationEntry(string id, string name, string site)
+    {
+        Id = id;
+        Name = name;
+        Site = site;
+        SiteUtf8 = Encoding.UTF8.GetBytes(site);
+    }
+
+    public string Id { get; }
+
+    public string Name { get; }
+
+    public string Site { get; }
+
+    internal byte[] SiteUtf8 { get; }
+
+    internal StationState State { get; } = new();
+}
+
+/// <summary>
+/// The stations whose telemetry is accepted. Loaded from the gateway configuration file(s) (their "stations"
+/// arrays: id, name, site). With no file configured every station is accepted and registered on first sight.
+/// Look-ups by UTF-8 id never allocate.
+/// </summary>
+public sealed class StationRegistry
+{
+    private readonly Dictionary<string, StationEntry> _stations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StationEntry>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+    private readonly Lock _sync = new();
+
+    public StationRegistry(bool acceptUnknown)
+    {
+        AcceptUnknown = acceptUnknown;
+        _byChars = _stations.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>True when no station list is configured: unknown stations are registered, not dropped.</summary>
+    public bool AcceptUnknown { get; }
+
+    public IReadOnlyCollection<StationEntry> All
+    {
+        get
+        {
+            lock (_sync)
+                return _stations.Values.ToList();
+        }
+    }
+
+    public void Add(StationEntry station)
+    {
+        ArgumentNullException.ThrowIfNull(station);
+        lock (_sync)
+            _stations[station.Id] = station;
+    }
+
+    public StationEntry? Find(string id)
+    {
+        lock (_sync)
+            return _stations.GetValueOrDefault(id);
+    }
+
+    /// <summary>Finds a station by its UTF-8 id (ASCII letters, digits, '-', '_'); registers it when unknown stations are accepted.</summary>
+    public StationEntry? Find(ReadOnlySpan<byte> utf8Id)
+    {
+        if (utf8Id.Length is 0 or > 64)
+            return null;
+        Span<char> chars = stackalloc char[utf8Id.Length];
+        for (var i = 0; i < utf8Id.Length; i++)
+        {
+            var b = utf8Id[i];
+            if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_'))
+                return null;
+            chars[i] = (char)b;
+        }
+
+        lock (_sync)
+        {
+            if (_byChars.TryGetValue(chars, out var station))
+                return station;
+            if (!AcceptUnknown)
+                return null;
+            station = new StationEntry(new string(chars), new string(chars), "");
+            _stations[station.Id] = station;
+            return station;
+        }
+    }
+
+    /// <summary>Loads the "stations" arrays of gateway configuration files.</summary>
+    public static StationRegistry FromGatewayConfigs(IReadOnlyList<string> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var registry = new StationRegistry(acceptUnknown: files.Count == 0);
+        foreach (var file in files)
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (!document.RootElement.TryGetProperty("stations", out var stations) || stations.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException($"{file}: no \"stations\" array.");
+            foreach (var s in stations.EnumerateArray())
+            {
+                var id = s.TryGetProperty("id", out var idElement) ? idElement.GetString() : null;
+                if (string.IsNullOrWhiteSpace(id))
+                    throw new InvalidDataException($"{file}: a station without an id.");
+                var name = s.TryGetProperty("name", out var n) ? n.GetString() ?? id : id;
+                var site = s.TryGetProperty("site", out var st) ? st.GetString() ?? "" : "";
+                registry.Add(new StationEntry(id, name, site));
+            }
+        }
+
+        return registry;
+    }
+}
