@@ -44,7 +44,7 @@ services.AddSingleton<IMqttClient>(sp => new MqttClient(
     {
         Host = options.Mqtt.Host,
         Port = options.Mqtt.Port,
-        ClientId = options.Mqtt.ClientId ?? $"irrigation-server-{Environment.MachineName}-{Environment.ProcessId}",
+        ClientId = options.Mqtt.ClientId ?? $"irrigation-server-{Environment.MachineName}",
         Username = options.Mqtt.Username,
         Password = options.Mqtt.Password,
         CleanSession = false,

@@ -39,14 +39,23 @@ public sealed class MosquittoBroker : IAsyncDisposable
             autosave_interval 1
             max_queued_messages 0
             max_queued_bytes 0
-            max_inflight_messages 100
+            max_inflight_messages 0
             log_dest stdout
             log_type error
             log_type warning
             log_type notice
             {extraConfig ?? ""}
             """);
-        await broker.RestartAsync();
+        try
+        {
+            await broker.RestartAsync();
+        }
+        catch
+        {
+            await broker.DisposeAsync(); // never leave a half-started broker behind a failed test
+            throw;
+        }
+
         return broker;
     }
 

@@ -37,8 +37,17 @@ public sealed class SimulatorProcess : IAsyncDisposable
             args.AddRange(["--emit-gateway-config", config, "--gateway-mqtt", $"127.0.0.1:{mqttPort}", "--gateway-data", Path.Combine(workDirectory, "gateway-data")]);
         args.AddRange(extraArguments ?? []);
         var process = ManagedProcess.Start("firmware-sim", RepoPaths.FirmwareSim, args, Path.Combine(workDirectory, "firmware-sim.log"));
-        await process.WaitForLineAsync(l => l.Contains("station(s) ready", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-        await FreePort.WaitUntilOpenAsync(controlPort, TimeSpan.FromSeconds(20), "firmware-sim control endpoint");
+        try
+        {
+            await process.WaitForLineAsync(l => l.Contains("station(s) ready", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            await FreePort.WaitUntilOpenAsync(controlPort, TimeSpan.FromSeconds(20), "firmware-sim control endpoint");
+        }
+        catch
+        {
+            await process.DisposeAsync(); // never leave a half-started simulator behind a failed test
+            throw;
+        }
+
         return new SimulatorProcess(process, controlPort, config);
     }
 

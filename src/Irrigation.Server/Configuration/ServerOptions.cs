@@ -53,7 +53,11 @@ public sealed class ServerMqttOptions
 
     public int Port { get; set; } = 1883;
 
-    /// <summary>Each server instance needs its own id; default irrigation-server-{machine}-{pid}.</summary>
+    /// <summary>
+    /// Each server instance needs its own id, stable across restarts (default irrigation-server-{machine}): the broker
+    /// keeps the persistent session and its share of the telemetry for that id, and hands it back after a restart.
+    /// A new id per start would leave old sessions in the shared group, each taking its share of messages.
+    /// </summary>
     public string? ClientId { get; set; }
 
     public string? Username { get; set; }

@@ -21,6 +21,9 @@ public sealed partial class IngestionService : BackgroundService
 {
     private const int PooledBatches = 3;
 
+    /// <summary>How long a partial batch waits for more messages once the inbox is empty.</summary>
+    internal static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
+
     private readonly ServerOptions _options;
     private readonly IMqttClient _mqtt;
     private readonly InfluxWriteClient _influx;
@@ -114,10 +117,17 @@ public sealed partial class IngestionService : BackgroundService
             {
                 if (!messages.TryRead(out var message))
                 {
+                    // Nothing waiting. An empty batch waits for the next message; a partial one lingers briefly for more
+                    // and is then written — so a broker that limits unacknowledged messages never stalls ingestion.
                     if (batch.Messages.Count > 0 && System.Diagnostics.Stopwatch.GetTimestamp() - batch.StartedTicks >= flushTicks)
+                    {
                         batch = await HandOnAsync(batch, stoppingToken);
+                        continue;
+                    }
+
                     using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    wait.CancelAfter(_options.Ingest.FlushInterval);
+                    if (batch.Messages.Count > 0)
+                        wait.CancelAfter(Linger);
                     try
                     {
                         if (!await messages.WaitToReadAsync(wait.Token))
@@ -125,7 +135,7 @@ public sealed partial class IngestionService : BackgroundService
                     }
                     catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                     {
-                        // Flush interval: loop round to write a partial batch.
+                        batch = await HandOnAsync(batch, stoppingToken);
                     }
 
                     continue;
