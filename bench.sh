@@ -8,8 +8,14 @@ source scripts/common.sh
 what=${1:-gateway}
 ensure_packages
 mkdir -p bench-results .run/bench
-log "building (Release)"
-dotnet build Irrigation.sln -c Release -nologo -v q
+# Builds only the programs a benchmark runs.
+build_release() {
+  local project
+  log "building (Release): $*"
+  for project in "$@"; do
+    dotnet build "$project" -c Release -nologo -v q
+  done
+}
 
 calc() { awk "BEGIN { print $1 }"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -17,6 +23,7 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
 bench_gateway() {
   local stations=${1:-1000} seconds=${2:-60}
+  build_release firmware-sim/Irrigation.FirmwareSim src/Irrigation.Gateway
   local dir=.run/bench/gateway
   rm -rf "$dir" && mkdir -p "$dir"
   local mqtt_port=18883 base_port=21000

@@ -29,19 +29,51 @@ public sealed class GatewayStack : IAsyncDisposable
 
     public string ConfigPath => Simulator.GatewayConfig!;
 
-    public static async Task<GatewayStack> StartAsync(string name, int stations, Action<JsonObject>? configure = null)
+    /// <summary>Starts the stack; <paramref name="simulatorArguments"/> are passed on to firmware-sim (e.g. DTU mode).</summary>
+    public static async Task<GatewayStack> StartAsync(string name, int stations, Action<JsonObject>? configure = null, IEnumerable<string>? simulatorArguments = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"irrigation-{name}-{Guid.NewGuid():N}"[..40]);
         var broker = await MosquittoBroker.StartAsync();
-        var simulator = await SimulatorProcess.StartAsync(directory, stations, broker.Port);
-        var collector = await TelemetryCollector.StartAsync(broker.Port, $"collector-{name}");
+        SimulatorProcess simulator;
+        TelemetryCollector collector;
+        try
+        {
+            simulator = await SimulatorProcess.StartAsync(directory, stations, broker.Port, simulatorArguments);
+        }
+        catch
+        {
+            await broker.DisposeAsync();
+            throw;
+        }
+
+        try
+        {
+            collector = await TelemetryCollector.StartAsync(broker.Port, $"collector-{name}");
+        }
+        catch
+        {
+            await simulator.DisposeAsync();
+            await broker.DisposeAsync();
+            throw;
+        }
+
+        // From here the stack owns every process: a failed start stops them all.
         var stack = new GatewayStack(directory, broker, simulator, collector);
-        var config = JsonNode.Parse(File.ReadAllText(stack.ConfigPath))!.AsObject();
-        config["commands"] = new JsonObject { ["feedbackTimeout"] = "00:00:03", ["minTimeBetweenStarts"] = "00:00:00" };
-        config["publishing"] = new JsonObject { ["snapshotInterval"] = "00:00:05" };
-        configure?.Invoke(config);
-        File.WriteAllText(stack.ConfigPath, config.ToJsonString());
-        await stack.StartGatewayAsync();
+        try
+        {
+            var config = JsonNode.Parse(File.ReadAllText(stack.ConfigPath))!.AsObject();
+            config["commands"] = new JsonObject { ["feedbackTimeout"] = "00:00:03", ["minTimeBetweenStarts"] = "00:00:00" };
+            config["publishing"] = new JsonObject { ["snapshotInterval"] = "00:00:05" };
+            configure?.Invoke(config);
+            File.WriteAllText(stack.ConfigPath, config.ToJsonString());
+            await stack.StartGatewayAsync();
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+
         return stack;
     }
 

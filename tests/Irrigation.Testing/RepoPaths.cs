@@ -12,6 +12,8 @@ public static class RepoPaths
 
     public static string Gateway => Program("src/Irrigation.Gateway", "irrigation-gateway.dll");
 
+    public static string Server => Program("src/Irrigation.Server", "irrigation-server.dll");
+
     public static string Profiles => Path.Combine(Root, "profiles");
 
     /// <summary>The built dll of a program; fails clearly if it has not been built (./test.sh builds the solution first).</summary>

@@ -48,7 +48,22 @@ public sealed class CommandJournal : IDisposable
             }
         }
 
+        var tornTail = EndsTorn(path);
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        if (tornTail)
+            _writer.WriteLine(); // end the torn line, so the next result starts a line of its own
+    }
+
+    /// <summary>True when the file's last line has no newline: a write cut off by a crash.</summary>
+    private static bool EndsTorn(string path)
+    {
+        if (!File.Exists(path))
+            return false;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (file.Length == 0)
+            return false;
+        file.Position = file.Length - 1;
+        return file.ReadByte() != '\n';
     }
 
     public int Count

@@ -44,6 +44,8 @@ public static class PumpCommandParser
 {
     public const int MaxPayloadBytes = 4096;
 
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     /// <summary>
     /// Returns the command, or null with an error (and the id if one could be read, so the rejection can be
     /// answered on the result topic).
@@ -82,7 +84,7 @@ public static class PumpCommandParser
                 return null;
             }
 
-            if (!root.TryGetProperty("pump", out var pumpElement) || !pumpElement.TryGetInt32(out var pump) || pump < 1 || pump > 16)
+            if (!root.TryGetProperty("pump", out var pumpElement) || pumpElement.ValueKind != JsonValueKind.Number || !pumpElement.TryGetInt32(out var pump) || pump < 1 || pump > 16)
             {
                 error = "'pump' must be an integer 1..16";
                 return null;
@@ -103,12 +105,18 @@ public static class PumpCommandParser
             error = $"invalid JSON: {ex.Message}";
             return null;
         }
+        catch (InvalidOperationException ex)
+        {
+            // JsonDocument checks a string's UTF-8 (and escaped surrogates) only when it is read, and throws this.
+            error = $"invalid text in JSON: {ex.Message}";
+            return null;
+        }
     }
 
     private static bool TryReadTime(JsonElement element, out DateTimeOffset time)
     {
         time = default;
-        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var ms) && ms > 0)
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var ms) && ms > 0 && ms <= MaxUnixMilliseconds)
         {
             time = DateTimeOffset.FromUnixTimeMilliseconds(ms);
             return true;

@@ -34,7 +34,16 @@ public static class GatewayConfiguration
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or System.Text.Json.JsonException)
         {
-            throw new GatewayConfigurationException($"{path}: {ex.Message}", ex);
+            // The binder and the JSON provider wrap the message that names the key or the line in generic ones
+            // ("binding has failed", "Failed to load configuration from file"): report the specific one.
+            var specific = ex;
+            for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is InvalidOperationException or System.Text.Json.JsonException)
+                    specific = inner;
+            }
+
+            throw new GatewayConfigurationException($"{path}: {specific.Message}", ex);
         }
 
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;

@@ -33,7 +33,10 @@ public sealed class ModbusLinks : IAsyncDisposable
         lock (_clients)
             _clients.TryGetValue($"dtu:{dtuId}", out client);
         if (client is not null)
+        {
             await client.DisconnectAsync();
+            client.ResetBackoff();
+        }
     }
 
     public ModbusCounters Counters { get; } = new();

@@ -271,6 +271,16 @@ public sealed class ModbusClient : IModbusMaster
         return TimeSpan.FromMilliseconds(Math.Min(delay * jitter, _options.MaxReconnectDelay.TotalMilliseconds));
     }
 
+    /// <summary>
+    /// Forgets earlier connect failures so the next request connects at once — for links whose far end announces
+    /// itself (a DTU that has just registered) rather than being dialled.
+    /// </summary>
+    public void ResetBackoff()
+    {
+        _connectFailures = 0;
+        _nextConnectAttempt = DateTimeOffset.MinValue;
+    }
+
     /// <summary>Closes the connection; the next request opens a new one.</summary>
     public async Task DisconnectAsync()
     {
