@@ -9,13 +9,17 @@ STATIONS=${STATIONS:-5}
 MODBUS_BASE_PORT=${MODBUS_BASE_PORT:-5020}
 SIM_CONTROL_PORT=${SIM_CONTROL_PORT:-8099}
 MQTT_PORT=${MQTT_PORT:-1883}
+INFLUX_PORT=${INFLUX_PORT:-8086}
+SERVER_PORT=${SERVER_PORT:-8080}
 RUN=.run
 
 ensure_packages
-mkdir -p "$RUN/logs" "$RUN/mosquitto"
+mkdir -p "$RUN/logs" "$RUN/mosquitto" "$RUN/influxdb"
 
 log "building (Release)"
-dotnet build Irrigation.sln -c Release -nologo -v q
+for project in firmware-sim/Irrigation.FirmwareSim src/Irrigation.Gateway src/Irrigation.Server src/Irrigation.Commissioning; do
+  dotnet build "$project" -c Release -nologo -v q
+done
 
 # ---- MQTT broker: the project's no-loss settings plus this run's listener and data directory --------------
 cp config/mosquitto.conf "$RUN/mosquitto/mosquitto.conf"
@@ -26,6 +30,25 @@ user $(id -un)
 CONF
 start_bg mosquitto "$RUN/logs/mosquitto.log" /usr/sbin/mosquitto -c "$RUN/mosquitto/mosquitto.conf"
 wait_port "$MQTT_PORT" 20 mosquitto
+
+# ---- InfluxDB 1.x: loopback only, no usage reporting, data under .run/ ---------------------------------------------
+cat >"$RUN/influxdb/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$((INFLUX_PORT + 2))"
+[meta]
+  dir = "$PWD/$RUN/influxdb/meta"
+[data]
+  dir = "$PWD/$RUN/influxdb/data"
+  wal-dir = "$PWD/$RUN/influxdb/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$INFLUX_PORT"
+  log-enabled = false
+[logging]
+  level = "warn"
+CONF
+start_bg influxd "$RUN/logs/influxd.log" influxd -config "$RUN/influxdb/influxdb.conf"
+wait_port "$INFLUX_PORT" 60 influxd
 
 # ---- Simulated stations, and a gateway configuration that polls them --------------------------------------
 rm -f "$RUN/gateway.json"
@@ -39,11 +62,20 @@ for _ in $(seq 50); do [[ -s $RUN/gateway.json ]] && break; sleep 0.2; done
 # ---- Gateway -------------------------------------------------------------------------------------------------
 start_bg gateway "$RUN/logs/gateway.log" src/Irrigation.Gateway/bin/Release/net10.0/irrigation-gateway --config "$RUN/gateway.json"
 
+# ---- Server: ingestion into InfluxDB, latest state, health and metrics ------------------------------------------
+start_bg server "$RUN/logs/server.log" env \
+  Irrigation__Mqtt__Port="$MQTT_PORT" Irrigation__Influx__Url="http://127.0.0.1:$INFLUX_PORT" \
+  Irrigation__DataDirectory="$PWD/$RUN/server-data" Irrigation__StationFiles__0="$PWD/$RUN/gateway.json" \
+  src/Irrigation.Server/bin/Release/net10.0/irrigation-server --urls "http://127.0.0.1:$SERVER_PORT"
+wait_port "$SERVER_PORT" 60 server
+
 last_port=$((MODBUS_BASE_PORT + STATIONS - 1))
 cat <<INFO
 
 Irrigation stack is running on 127.0.0.1 (Ctrl-C stops it).
 
+  Server               http://127.0.0.1:$SERVER_PORT/api/stations/latest   /metrics   /health/ready
+  InfluxDB             http://127.0.0.1:$INFLUX_PORT   database "irrigation" (influx -port $INFLUX_PORT -database irrigation)
   MQTT broker          mqtt://127.0.0.1:$MQTT_PORT   (mosquitto, config $RUN/mosquitto/mosquitto.conf)
   Gateway              polls $STATIONS stations every second, config $RUN/gateway.json, data $RUN/gateway-data/
   Simulated stations   Modbus TCP on ports $MODBUS_BASE_PORT..$last_port (meter unit 1, pump controller unit 2)
@@ -51,6 +83,8 @@ Irrigation stack is running on 127.0.0.1 (Ctrl-C stops it).
   Logs                 $RUN/logs/
 
 Try:
+  curl -s http://127.0.0.1:$SERVER_PORT/metrics | grep -v '^#'                           # ingestion counters
+  influx -port $INFLUX_PORT -database irrigation -execute 'SELECT last(active_power) FROM station GROUP BY station'
   mosquitto_sub -p $MQTT_PORT -v -t 'irrigation/#'                                    # live telemetry and status
   mosquitto_pub -p $MQTT_PORT -q 1 -t irrigation/st001/cmd \\
     -m "{\\"id\\":\\"demo-\$RANDOM\\",\\"action\\":\\"start\\",\\"pump\\":1,\\"requestedBy\\":\\"demo\\",\\"expiresAt\\":\$(( \$(date +%s%3N) + 30000 ))}"
