@@ -1,9 +1,9 @@
 using System.Buffers;
 
-namespace Irrigation.Modbus.Tests.TestSupport;
+namespace Irrigation.Testing;
 
 /// <summary>Builds multi-segment <see cref="ReadOnlySequence{T}"/>s, as a pipe hands them out.</summary>
-internal static class Sequences
+public static class Sequences
 {
     public static ReadOnlySequence<byte> Of(params byte[][] parts)
     {
