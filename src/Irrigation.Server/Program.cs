@@ -1,6 +1,7 @@
 using Irrigation.Influx.Query;
 using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
+using Irrigation.Mqtt.Formatter;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Diagnostics;
 using Irrigation.Server.Ingestion;
@@ -50,6 +51,10 @@ services.AddSingleton<IMqttClient>(sp => new MqttClient(
         CleanSession = false,
         ManualAck = true,
         InboundCapacity = options.Mqtt.InboundCapacity,
+        // Any packet the protocol allows: a telemetry message over the client's limit was a protocol violation, so the
+        // client reconnected, the broker redelivered it, and ingestion stalled behind it for good. Read whole, the
+        // decoder drops it (TooLarge, over 64 KiB) and it is acknowledged. Bound its size at the broker (max_packet_size).
+        MaxPacketSize = MqttPacketFormatter.MaxRemainingLength,
     },
     sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttClient>()));
 
@@ -101,7 +106,7 @@ app.MapGet("/api/stations/latest", (LatestValueCache cache) => TypedResults.Ok(c
     Values = s.Values.ToDictionary(kv => kv.Key, kv => new { value = kv.Value.Value, ts = kv.Value.TimestampMs }),
 })));
 
+// RunAsync stops the hosted services, then disposes the container and with it the MQTT client and the spool (which
+// flushes its cursor): asking the disposed container for them afterwards threw, so every SIGTERM ended in SIGABRT.
 await app.RunAsync();
-await app.Services.GetRequiredService<IMqttClient>().DisposeAsync();
-app.Services.GetRequiredService<DurableQueue>().Dispose();
 return 0;

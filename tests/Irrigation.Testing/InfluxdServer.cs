@@ -79,7 +79,16 @@ public sealed class InfluxdServer : IAsyncDisposable
               level = "warn"
               suppress-logo = true
             """);
-        await server.RestartAsync();
+        try
+        {
+            await server.RestartAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync(); // never leave a half-started influxd behind a failed test
+            throw;
+        }
+
         return server;
     }
 

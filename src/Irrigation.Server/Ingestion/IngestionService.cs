@@ -175,7 +175,8 @@ public sealed partial class IngestionService : BackgroundService
         // {root}/{station}/telemetry → the station segment, compared to the payload's "station".
         Span<byte> station = stackalloc byte[Math.Min(128, Encoding.UTF8.GetMaxByteCount(topic.Length))];
         var stationChars = topic.AsSpan(topicPrefix.Length, Math.Max(0, topic.Length - topicPrefix.Length - "/telemetry".Length));
-        var stationLength = stationChars.Length <= 64 ? Encoding.UTF8.GetBytes(stationChars, station) : 0;
+        // TryGetBytes: 64 non-ASCII characters need more than the buffer, and GetBytes would throw out of the loop.
+        var stationLength = stationChars.Length <= 64 && Encoding.UTF8.TryGetBytes(stationChars, station, out var written) ? written : 0;
         var result = _decoder.Decode(station[..stationLength], message.Payload.Span, batch.Writer);
         if (!result.Stored)
         {
@@ -213,7 +214,7 @@ public sealed partial class IngestionService : BackgroundService
                     case "state" when reader.TokenType == System.Text.Json.JsonTokenType.String: state = reader.GetString(); break;
                     case "gateway" when reader.TokenType == System.Text.Json.JsonTokenType.String: gateway = reader.GetString(); break;
                     case "station" when reader.TokenType == System.Text.Json.JsonTokenType.String: station = reader.GetString(); break;
-                    case "since" when reader.TokenType == System.Text.Json.JsonTokenType.Number: since = reader.GetInt64(); break;
+                    case "since" when reader.TokenType == System.Text.Json.JsonTokenType.Number && reader.TryGetInt64(out var at): since = at; break;
                     default: reader.Skip(); break;
                 }
             }
@@ -225,8 +226,10 @@ public sealed partial class IngestionService : BackgroundService
             else if (station is not null)
                 _cache.UpdateStatus(station, state, gateway, since);
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: GetString on text that is not UTF-8. Either way a (retained) bad status must
+            // not escape: out of the ingest loop it stopped the server, on every start while it stayed retained.
             _samples.Dropped(DropReason.InvalidJson, topic, payload);
         }
     }

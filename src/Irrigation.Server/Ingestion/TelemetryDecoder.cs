@@ -187,13 +187,13 @@ public sealed class TelemetryDecoder
                 {
                     if (!reader.Read() || reader.TokenType != JsonTokenType.String)
                         return DropReason.WrongType;
-                    header.SiteLength = reader.CopyString(_site.AsSpan(0, Math.Min(_site.Length, reader.ValueSpan.Length)));
+                    header.SiteLength = CopyText(ref reader, _site); // 0 (the registry's site) when too long or not text
                 }
                 else if (reader.ValueTextEquals("gateway"u8))
                 {
                     if (!reader.Read() || reader.TokenType != JsonTokenType.String || reader.ValueSpan.Length > _gateway.Length)
                         return DropReason.WrongType;
-                    header.GatewayLength = reader.CopyString(_gateway);
+                    header.GatewayLength = CopyText(ref reader, _gateway);
                 }
                 else if (reader.ValueTextEquals("seq"u8))
                 {
@@ -252,6 +252,32 @@ public sealed class TelemetryDecoder
         return null;
     }
 
+    /// <summary>
+    /// Unescapes the current string into <paramref name="destination"/>; 0 when it does not fit or is not valid
+    /// UTF-8 / UTF-16 (which <see cref="Utf8JsonReader.Read"/> does not check, and CopyString throws for).
+    /// </summary>
+    private static int CopyText(ref Utf8JsonReader reader, Span<byte> destination)
+    {
+        if (reader.ValueSpan.Length > destination.Length)
+            return 0; // unescaping never makes text longer
+        if (!reader.ValueIsEscaped)
+        {
+            if (!System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+                return 0;
+            reader.ValueSpan.CopyTo(destination);
+            return reader.ValueSpan.Length;
+        }
+
+        try
+        {
+            return reader.CopyString(destination);
+        }
+        catch (InvalidOperationException)
+        {
+            return 0; // an invalid byte or a lone surrogate escape: rare, malformed input only
+        }
+    }
+
     /// <summary>Reads {"v": number, "u": "..."} from its StartObject to its EndObject.</summary>
     private static bool TryReadValue(ref Utf8JsonReader reader, out double value)
     {
@@ -266,8 +292,10 @@ public sealed class TelemetryDecoder
             {
                 if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out value) || !double.IsFinite(value))
                 {
+                    // Skip the bad "v" (an object or array too), then the rest of this value's object — not the
+                    // rest of "values": reading on from a skipped object's EndObject would take it for ours.
                     reader.Skip();
-                    SkipToEndOfObject(ref reader);
+                    SkipRestOfObject(ref reader);
                     return false;
                 }
 
@@ -282,15 +310,13 @@ public sealed class TelemetryDecoder
         return found;
     }
 
-    private static void SkipToEndOfObject(ref Utf8JsonReader reader)
+    /// <summary>From the last token of a property's value to the EndObject of the object holding it.</summary>
+    private static void SkipRestOfObject(ref Utf8JsonReader reader)
     {
-        while (reader.TokenType != JsonTokenType.EndObject && reader.Read())
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.TokenType == JsonTokenType.PropertyName)
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            reader.Read();
+            reader.Skip();
         }
     }
 

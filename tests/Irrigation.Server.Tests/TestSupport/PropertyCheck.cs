@@ -1,0 +1,11 @@
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Irrigation.Server.Tests.TestSupport;
+
+/// <summary>Runs an FsCheck property from a plain xunit fact (FsCheck.Xunit is not available here).</summary>
+internal static class PropertyCheck
+{
+    public static void ForAll<T>(Gen<T> generator, Action<T> body, int maxTest = 300) =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest).WithQuietOnSuccess(true), Prop.ForAll(generator.ToArbitrary(), body));
+}
