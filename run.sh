@@ -46,6 +46,8 @@ bind-address = "127.0.0.1:$((INFLUX_PORT + 2))"
   log-enabled = false
 [logging]
   level = "warn"
+[ifql]
+  enabled = false
 CONF
 start_bg influxd "$RUN/logs/influxd.log" influxd -config "$RUN/influxdb/influxdb.conf"
 wait_port "$INFLUX_PORT" 60 influxd
