@@ -122,14 +122,7 @@ public sealed class LineProtocolWriter : IDisposable
     }
 
     /// <summary>A float field in shortest round-trip invariant form (<c>1.5</c>, <c>1E+21</c>); NaN and infinities are skipped.</summary>
-    public void Field(ReadOnlySpan<char> key, double value)
-    {
-        if (!BeginField(key, double.IsFinite(value)))
-            return;
-        Reserve(MaxNumberBytes);
-        value.TryFormat(_line.AsSpan(_length), out var written, "R", CultureInfo.InvariantCulture);
-        _length += written;
-    }
+    public void Field(ReadOnlySpan<char> key, double value) => Field(FieldKeyUtf8(key), value);
 
     /// <summary>A float field with a UTF-8 key (the allocation-free path from JSON property names).</summary>
     public void Field(ReadOnlySpan<byte> utf8Key, double value)
@@ -159,13 +152,7 @@ public sealed class LineProtocolWriter : IDisposable
     }
 
     /// <summary>An integer field: <c>-42i</c>.</summary>
-    public void Field(ReadOnlySpan<char> key, long value)
-    {
-        if (!BeginField(key, valid: true))
-            return;
-        AppendInteger(value);
-        Append((byte)'i');
-    }
+    public void Field(ReadOnlySpan<char> key, long value) => Field(FieldKeyUtf8(key), value);
 
     /// <summary>An unsigned field: <c>42u</c> with <see cref="UnsignedSuffix"/>, else <c>42i</c> (see the constructor).</summary>
     public void Field(ReadOnlySpan<char> key, ulong value)
@@ -179,12 +166,7 @@ public sealed class LineProtocolWriter : IDisposable
     }
 
     /// <summary>A boolean field: <c>true</c> or <c>false</c>.</summary>
-    public void Field(ReadOnlySpan<char> key, bool value)
-    {
-        if (!BeginField(key, valid: true))
-            return;
-        AppendRaw(value ? "true"u8 : "false"u8);
-    }
+    public void Field(ReadOnlySpan<char> key, bool value) => Field(FieldKeyUtf8(key), value);
 
     /// <summary>
     /// A string field: <c>"..."</c> with <c>"</c> and <c>\</c> escaped. A value with a line feed is skipped and counted:
@@ -245,6 +227,14 @@ public sealed class LineProtocolWriter : IDisposable
         ReturnBuffer(ref _line);
         ReturnBuffer(ref _text);
         ReturnBuffer(ref _lastTagKey);
+    }
+
+    /// <summary>The key in UTF-8 (in the scratch buffer), after the same state check every field makes.</summary>
+    private ReadOnlySpan<byte> FieldKeyUtf8(ReadOnlySpan<char> key)
+    {
+        if (_state is not (PointState.Tags or PointState.Fields))
+            throw new InvalidOperationException("Fields must come after BeginPoint and before Timestamp.");
+        return ToUtf8(key, 0);
     }
 
     private bool BeginField(ReadOnlySpan<char> key, bool valid)
