@@ -114,7 +114,7 @@ public sealed class CommandExecutor
             return Result(command, CommandOutcomes.Rejected, CommandReasons.CommsLost, $"cannot read the controller before acting: {ex.Message}");
         }
 
-        double? Value(string key) => state.FirstOrDefault(v => v.Key == key) is { Key: not null } v ? v.Value : null;
+        double? Value(string key) => ValueOf(state, key);
         if (signals.Remote is { } remote && Value(remote) != 1)
             return Result(command, CommandOutcomes.Rejected, CommandReasons.LocalMode, "the station's selector is in local mode");
         var running = Value(Key(feedback.Running)) == 1;
@@ -181,7 +181,7 @@ public sealed class CommandExecutor
                 continue;
             }
 
-            double? Value(string key) => state.FirstOrDefault(v => v.Key == key) is { Key: not null } v ? v.Value : null;
+            double? Value(string key) => ValueOf(state, key);
             var running = Value(runningKey) == 1;
             var current = currentKey is null ? (double?)null : Value(currentKey);
             if (start && Value(faultKey) == 1)
@@ -194,6 +194,18 @@ public sealed class CommandExecutor
         }
 
         return Result(command, CommandOutcomes.Failed, CommandReasons.NoFeedback, $"feedback did not follow within {_options.Commands.FeedbackTimeout.TotalSeconds:0.#} s ({last})");
+    }
+
+    /// <summary>The value of one quantity in a controller read, or null when the read did not contain it.</summary>
+    private static double? ValueOf(IReadOnlyList<QuantityValue> state, string key)
+    {
+        foreach (var v in state)
+        {
+            if (v.Key == key)
+                return v.Value;
+        }
+
+        return null;
     }
 
     private CommandResult Result(PumpCommand command, string outcome, string? reason, string? detail) =>

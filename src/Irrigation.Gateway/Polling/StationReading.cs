@@ -24,15 +24,4 @@ public sealed record StationReading(DateTimeOffset Timestamp, IReadOnlyList<Quan
     };
 
     public bool AnyGood => Meter == DeviceQuality.Good || Controller == DeviceQuality.Good;
-
-    public double? Get(string key)
-    {
-        foreach (var v in Values)
-        {
-            if (v.Key == key)
-                return v.Value;
-        }
-
-        return null;
-    }
 }
