@@ -33,5 +33,10 @@ if ((passed == 0 && status == 0)); then
   log "no test ran"
   status=1
 fi
+# CI shows only the tail of the output, so the failures are listed again right above the summary.
+if ((failed > 0)); then
+  echo "failed tests:"
+  /usr/bin/python3 scripts/trx_failures.py "$results"/*.trx || true
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"
