@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Irrigation.Testing;
+
+/// <summary>Options of a <see cref="SystemStack"/>.</summary>
+public sealed class SystemStackOptions
+{
+    public int Stations { get; set; } = 2;
+
+    /// <summary>Extra server settings as environment variables (Irrigation__Commands__Lifetime=00:00:05, …).</summary>
+    public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Changes to the gateway configuration the simulator wrote, before the gateway starts.</summary>
+    public Action<JsonObject>? ConfigureGateway { get; set; }
+}
+
+/// <summary>
+/// The whole system on loopback for one test, every part a real process: mosquitto (the project's no-loss
+/// configuration), influxd, firmware-sim, irrigation-gateway and irrigation-server (which serves the API and the
+/// web app). The server is started with the test users of <see cref="Users"/>. Everything is stopped on dispose.
+/// </summary>
+public sealed class SystemStack : IAsyncDisposable
+{
+    /// <summary>Test users: user name → (password, role). The server creates them at its first start.</summary>
+    public static IReadOnlyDictionary<string, (string Password, string Role)> Users { get; } = new Dictionary<string, (string, string)>(StringComparer.Ordinal)
+    {
+        ["admin"] = ("admin-Test-Pass-1", "admin"),
+        ["operator"] = ("operator-Test-Pass-1", "operator"),
+        ["maintenance"] = ("maintenance-Test-Pass-1", "maintenance"),
+        ["viewer"] = ("viewer-Test-Pass-1", "viewer"),
+    };
+
+    private readonly Dictionary<string, string> _serverEnvironment = new(StringComparer.Ordinal);
+    private int _serverStarts;
+    private int _gatewayStarts;
+
+    private SystemStack(string directory)
+    {
+        Directory = directory;
+        HttpPort = FreePort.Next();
+        ServerUrl = new Uri($"http://127.0.0.1:{HttpPort}/");
+        Database = "irrigation_" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    public string Directory { get; }
+
+    public MosquittoBroker Broker { get; private set; } = null!;
+
+    public InfluxdServer Influxd { get; private set; } = null!;
+
+    public SimulatorProcess Simulator { get; private set; } = null!;
+
+    public ManagedProcess? Gateway { get; private set; }
+
+    public ManagedProcess? Server { get; private set; }
+
+    public int HttpPort { get; }
+
+    public Uri ServerUrl { get; }
+
+    public string Database { get; }
+
+    public string GatewayConfigPath => Simulator.GatewayConfig!;
+
+    public string ServerDataDirectory => Path.Combine(Directory, "server-data");
+
+    public static async Task<SystemStack> StartAsync(string name, SystemStackOptions? options = null)
+    {
+        options ??= new SystemStackOptions();
+        var stack = new SystemStack(Path.Combine(Path.GetTempPath(), $"irrigation-{name}-{Guid.NewGuid():N}"[..40]));
+        System.IO.Directory.CreateDirectory(stack.Directory);
+        try
+        {
+            var broker = MosquittoBroker.StartAsync();
+            var influxd = InfluxdServer.StartAsync();
+            try
+            {
+                await Task.WhenAll(broker, influxd);
+            }
+            finally
+            {
+                stack.Broker = broker.IsCompletedSuccessfully ? broker.Result : null!;
+                stack.Influxd = influxd.IsCompletedSuccessfully ? influxd.Result : null!;
+            }
+
+            stack.Simulator = await SimulatorProcess.StartAsync(stack.Directory, options.Stations, stack.Broker.Port);
+            var config = JsonNode.Parse(await File.ReadAllTextAsync(stack.GatewayConfigPath))!.AsObject();
+            config["commands"] = new JsonObject { ["feedbackTimeout"] = "00:00:03", ["minTimeBetweenStarts"] = "00:00:00" };
+            config["publishing"] = new JsonObject { ["snapshotInterval"] = "00:00:05" };
+            options.ConfigureGateway?.Invoke(config);
+            await File.WriteAllTextAsync(stack.GatewayConfigPath, config.ToJsonString());
+            await stack.StartGatewayAsync();
+
+            var env = stack._serverEnvironment;
+            env["Irrigation__Mqtt__Port"] = stack.Broker.Port.ToString(CultureInfo.InvariantCulture);
+            env["Irrigation__Mqtt__ClientId"] = "irrigation-server-" + Guid.NewGuid().ToString("N")[..8];
+            env["Irrigation__Influx__Url"] = stack.Influxd.Url.ToString();
+            env["Irrigation__Influx__Database"] = stack.Database;
+            env["Irrigation__DataDirectory"] = stack.ServerDataDirectory;
+            env["Irrigation__StationFiles__0"] = stack.GatewayConfigPath;
+            env["Irrigation__ProfilesDirectory"] = RepoPaths.Profiles;
+            env["Irrigation__Auth__PasswordIterations"] = "10000"; // fast sign-in in tests; production default is higher
+            var i = 0;
+            foreach (var (user, (password, role)) in Users)
+            {
+                env[$"Irrigation__Auth__Users__{i}__Username"] = user;
+                env[$"Irrigation__Auth__Users__{i}__Password"] = password;
+                env[$"Irrigation__Auth__Users__{i}__Role"] = role;
+                i++;
+            }
+
+            foreach (var (key, value) in options.ServerEnvironment)
+                env[key] = value;
+            await stack.StartServerAsync();
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task StartGatewayAsync()
+    {
+        if (Gateway is { HasExited: false })
+            throw new InvalidOperationException("The gateway is already running.");
+        if (Gateway is not null)
+            await Gateway.DisposeAsync();
+        _gatewayStarts++;
+        Gateway = await GatewayProcess.StartAsync(GatewayConfigPath, Path.Combine(Directory, $"gateway-{_gatewayStarts}.log"));
+    }
+
+    /// <summary>SIGTERM: the gateway publishes "offline" for itself on the way out.</summary>
+    public async Task StopGatewayAsync()
+    {
+        if (Gateway is { HasExited: false } gateway)
+            await gateway.StopAsync(TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>SIGSTOP: the gateway freezes as a hung process or a dead link would look; its broker session stays.</summary>
+    public void SuspendGateway() => Signal("STOP");
+
+    /// <summary>SIGCONT after <see cref="SuspendGateway"/>.</summary>
+    public void ResumeGateway() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        var gateway = Gateway ?? throw new InvalidOperationException("no gateway");
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, gateway.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Starts (or restarts) the server; returns once it is ready.</summary>
+    public async Task StartServerAsync()
+    {
+        if (Server is { HasExited: false })
+            throw new InvalidOperationException("The server is already running.");
+        if (Server is not null)
+            await Server.DisposeAsync();
+        _serverStarts++;
+        Server = ManagedProcess.Start("irrigation-server", RepoPaths.Server, ["--urls", ServerUrl.ToString().TrimEnd('/')],
+            Path.Combine(Directory, $"server-{_serverStarts}.log"), _serverEnvironment, Directory);
+        using var http = new HttpClient { BaseAddress = ServerUrl, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var ready = await http.GetAsync(new Uri("health/ready", UriKind.Relative));
+                if (ready.StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            if (Server.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"irrigation-server did not become ready:\n{Server.Tail()}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task StopServerAsync()
+    {
+        if (Server is { HasExited: false } server)
+            await server.StopAsync(TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>A new HTTP client (with its own cookie jar) for the server, not signed in.</summary>
+    public HttpClient CreateClient() =>
+        new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true }) { BaseAddress = ServerUrl, Timeout = TimeSpan.FromSeconds(15) };
+
+    /// <summary>Signs in with the cookie as the web app does and returns a client that sends the CSRF header.</summary>
+    public async Task<HttpClient> SignInAsync(string user)
+    {
+        var client = CreateClient();
+        using var response = await client.PostAsJsonAsync("api/auth/login", new { username = user, password = Users[user].Password });
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw new InvalidOperationException($"sign-in as {user}: {(int)response.StatusCode} {body}");
+        var csrf = JsonNode.Parse(body)!["csrfToken"]!.GetValue<string>();
+        client.DefaultRequestHeaders.Add("X-CSRF-Token", csrf);
+        return client;
+    }
+
+    /// <summary>Waits until the server shows the station online with telemetry.</summary>
+    public async Task WaitForStationOnlineAsync(string station, TimeSpan timeout)
+    {
+        using var client = await SignInAsync("viewer");
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await client.GetAsync(new Uri($"api/stations/{station}", UriKind.Relative));
+            last = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode && JsonNode.Parse(last)?["online"]?.GetValue<bool>() == true)
+                return;
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"{station} not online after {timeout}: {last}\n{Server?.Tail()}");
+    }
+
+    /// <summary>Stops everything, each part even if another fails, so no process outlives the test.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Gateway is { HasExited: false })
+            ResumeGateway(); // a suspended gateway would not hear SIGTERM
+        foreach (var part in new IAsyncDisposable?[] { Server, Gateway, Simulator, Influxd, Broker })
+        {
+            try
+            {
+                if (part is not null)
+                    await part.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or TimeoutException)
+            {
+                // keep stopping the rest
+            }
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
