@@ -1,0 +1,164 @@
+// The server's HTTP API (docs/api.md): same-origin cookie session, X-CSRF-Token on every change,
+// errors as RFC 9457 problem documents whose `code` the UI translates.
+
+export type Role = 'admin' | 'operator' | 'maintenance' | 'viewer';
+
+export interface User {
+  username: string;
+  displayName: string;
+  role: Role;
+  csrfToken: string;
+}
+
+export type StationStatus = 'online' | 'comms_lost' | 'offline' | 'unknown';
+export type CommandState = 'pending' | 'sent' | 'succeeded' | 'rejected' | 'failed' | 'expired' | 'timed_out';
+
+export interface Command {
+  id: string;
+  station: string;
+  pump: number;
+  action: 'start' | 'stop';
+  state: CommandState;
+  reason: string | null;
+  detail: string | null;
+  requestedBy: string;
+  createdAt: number;
+  expiresAt: number;
+  updatedAt: number;
+}
+
+export interface Pump {
+  number: number;
+  running: boolean | null;
+  fault: boolean | null;
+  current: number | null;
+  pendingCommand: Command | string | null;
+}
+
+export interface StationSummary {
+  id: string;
+  name: string;
+  site: string;
+  status: StationStatus;
+  online: boolean;
+  stale: boolean;
+  mainsPresent: boolean | null;
+  remoteMode: boolean | null;
+  lastTelemetryMs: number | null;
+  pumps: Pump[];
+  activeAlarms: number;
+}
+
+export interface StationValue {
+  key: string;
+  label: string;
+  labelEn?: string;
+  unit: string;
+  value: number | null;
+  ts: number;
+}
+
+export interface StationDetail extends StationSummary {
+  values: StationValue[];
+  pendingCommands: Command[];
+}
+
+export interface History {
+  station: string;
+  quantity: string;
+  unit: string;
+  resolution: string;
+  from: number;
+  to: number;
+  points: [number, number | null][];
+}
+
+export const FINAL_STATES: ReadonlySet<CommandState> = new Set(['succeeded', 'rejected', 'failed', 'expired', 'timed_out']);
+
+/** An answer other than 2xx: the problem document's code (or 'network' when nothing came back). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string | undefined,
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(`${status} ${code}${detail ? `: ${detail}` : ''}`);
+  }
+
+  get transient(): boolean {
+    return this.status === 0 || this.status >= 500;
+  }
+}
+
+let csrfToken = '';
+let onUnauthenticated: () => void = () => {};
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Called when a request answers 401 (the session expired or was revoked). */
+export function setUnauthenticatedHandler(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ data: T; status: number }> {
+  const h: Record<string, string> = { Accept: 'application/json', ...headers };
+  if (method !== 'GET') h['X-CSRF-Token'] = csrfToken;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'network', undefined, undefined);
+  }
+  const text = await response.text().catch(() => '');
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  if (!response.ok) {
+    const problem = (json ?? {}) as { code?: string; detail?: string };
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    const error = new ApiError(response.status, problem.code ?? 'unknown', problem.detail, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+    if (response.status === 401 && !path.startsWith('/api/auth/')) onUnauthenticated();
+    throw error;
+  }
+  return { data: json as T, status: response.status };
+}
+
+export const api = {
+  me: async () => (await request<User>('GET', '/api/auth/me')).data,
+  login: async (username: string, password: string) => (await request<User>('POST', '/api/auth/login', { username, password })).data,
+  logout: async () => {
+    await request<void>('POST', '/api/auth/logout');
+  },
+  stations: async () => (await request<StationSummary[]>('GET', '/api/stations')).data,
+  station: async (id: string) => (await request<StationDetail>('GET', `/api/stations/${encodeURIComponent(id)}`)).data,
+  history: async (id: string, quantity: string, range: string) =>
+    (await request<History>('GET', `/api/stations/${encodeURIComponent(id)}/history?quantity=${encodeURIComponent(quantity)}&range=${range}`)).data,
+  command: async (id: string) => (await request<Command>('GET', `/api/commands/${encodeURIComponent(id)}`)).data,
+  sendCommand: async (station: string, pump: number, action: 'start' | 'stop', idempotencyKey: string) =>
+    (await request<Command>('POST', `/api/stations/${encodeURIComponent(station)}/pumps/${pump}/commands`, { action }, { 'Idempotency-Key': idempotencyKey })).data,
+};
+
+/** A fresh idempotency key: crypto.randomUUID where the page is a secure context, else a v4 UUID from getRandomValues. */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,44 @@
+// Times and values as people read them.
+import { lang, t } from './i18n';
+
+export function relativeTime(ms: number | null, now = Date.now()): string {
+  if (ms === null || !Number.isFinite(ms)) return t('time.never');
+  const minutes = Math.floor(Math.max(0, now - ms) / 60_000);
+  if (minutes < 1) return t('time.justNow');
+  if (minutes < 60) return t('time.minutesAgo', { n: minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return t('time.hoursAgo', { n: hours });
+  return t('time.daysAgo', { n: Math.floor(hours / 24) });
+}
+
+export function clockTime(ms: number): string {
+  return new Date(ms).toLocaleString(lang() === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+export function formatNumber(value: number): string {
+  const abs = Math.abs(value);
+  const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
+  return value.toLocaleString(lang() === 'en' ? 'en-GB' : 'zh-CN', { maximumFractionDigits: digits });
+}
+
+const BOOLEAN_KEY = /(^|\.)(mains_present|remote_mode|door_open|running|fault(_\w+)?)$/;
+
+/** A telemetry value with its unit; on/off quantities (bits) as words. */
+export function formatValue(key: string, value: number | null, unit: string): string {
+  if (value === null || value === undefined) return '—';
+  if (!unit && BOOLEAN_KEY.test(key)) {
+    if (key.endsWith('.running')) return value ? t('pump.running') : t('pump.stopped');
+    if (key.endsWith('mains_present')) return value ? t('mains.on') : t('mains.off');
+    if (key.endsWith('remote_mode')) return value ? t('mode.remote') : t('mode.local');
+    return value ? t('value.yes') : t('value.no');
+  }
+  const shownUnit = unit === 'm3/h' ? 'm³/h' : unit === 'm3' ? 'm³' : unit;
+  return shownUnit ? `${formatNumber(value)} ${shownUnit}` : formatNumber(value);
+}

@@ -1,0 +1,144 @@
+// Boot and routing: /login, / (station list), /stations/{id}. The server answers every page path with
+// index.html, so these are real URLs that survive a reload and can be shared.
+import './styles.css';
+import { api, ApiError, setCsrfToken, setUnauthenticatedHandler, type User } from './api';
+import { h, fill } from './dom';
+import { lang, setLang, t } from './i18n';
+import { setViewRefresher, startLive, stopLive } from './live';
+import { changed, putDetail, putStations, store, subscribe } from './store';
+import { renderList } from './views/list';
+import { renderLogin } from './views/login';
+import { renderBanners, renderHeader } from './views/shell';
+import { mountStation, type StationView } from './views/station';
+
+const app = document.getElementById('app')!;
+let unsubscribe: (() => void) | undefined;
+let stationView: StationView | undefined;
+let live = false;
+
+setLang(lang());
+document.title = t('app.title');
+setUnauthenticatedHandler(() => signedOut());
+
+function navigate(path: string, replace = false): void {
+  if (replace) history.replaceState(null, '', path);
+  else if (location.pathname !== path) history.pushState(null, '', path);
+  route();
+}
+
+// Links marked data-link change the page without reloading it.
+document.addEventListener('click', (e) => {
+  const a = (e.target as Element).closest?.('a[data-link]') as HTMLAnchorElement | null;
+  if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+  e.preventDefault();
+  navigate(a.pathname);
+});
+window.addEventListener('popstate', () => route());
+
+function signedIn(user: User): void {
+  store.user = user;
+  setCsrfToken(user.csrfToken);
+  if (!live) {
+    live = true;
+    startLive(() => signedOut());
+  }
+  const next = new URLSearchParams(location.search).get('next');
+  navigate(location.pathname === '/login' ? (next && next.startsWith('/') && !next.startsWith('//') ? next : '/') : location.pathname, true);
+}
+
+function signedOut(): void {
+  store.user = null;
+  live = false;
+  stopLive();
+  store.stations.clear();
+  store.details.clear();
+  store.commands.clear();
+  store.stationsLoaded = false;
+  const here = location.pathname;
+  navigate(here === '/' || here === '/login' ? '/login' : `/login?next=${encodeURIComponent(here)}`, true);
+}
+
+function route(): void {
+  unsubscribe?.();
+  unsubscribe = undefined;
+  stationView?.dispose();
+  stationView = undefined;
+  document.title = t('app.title');
+
+  if (!store.user || location.pathname === '/login') {
+    if (store.user) return navigate('/', true);
+    renderLogin(app, signedIn);
+    return;
+  }
+
+  const header = h('header', { class: 'top' });
+  const banners = h('div', { class: 'banners' });
+  const main = h('main', { class: 'content' });
+  fill(app, header, banners, main);
+  const redraw = (): void => {
+    renderHeader(header, () => route(), logout);
+    renderBanners(banners);
+  };
+
+  const m = /^\/stations\/([^/]+)\/?$/.exec(location.pathname);
+  if (m) {
+    const id = decodeURIComponent(m[1]);
+    const refresh = async (): Promise<void> => {
+      try {
+        putDetail(await api.station(id));
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) fill(main, h('p', { class: 'error' }, t('station.notFound')), h('a', { href: '/', 'data-link': true, class: 'back' }, t('station.back')));
+        else throw e;
+      }
+    };
+    stationView = mountStation(main, id);
+    setViewRefresher(refresh);
+    void refresh().catch(() => {});
+    unsubscribe = subscribe(() => {
+      redraw();
+      stationView?.update();
+    });
+  } else {
+    if (location.pathname !== '/') return navigate('/', true);
+    const refresh = async (): Promise<void> => putStations(await api.stations());
+    setViewRefresher(refresh);
+    void refresh().catch(() => {});
+    unsubscribe = subscribe(() => {
+      redraw();
+      renderList(main);
+    });
+    renderList(main);
+  }
+  redraw();
+}
+
+async function logout(): Promise<void> {
+  try {
+    await api.logout();
+  } catch {
+    // signed out locally either way
+  }
+  signedOut();
+}
+
+// "3分钟前" keeps counting without new data.
+setInterval(changed, 30_000);
+
+async function boot(): Promise<void> {
+  try {
+    signedIn(await api.me());
+  } catch {
+    store.user = null;
+    if (location.pathname !== '/login') {
+      const here = location.pathname;
+      history.replaceState(null, '', here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`);
+    }
+    route();
+  }
+}
+
+void boot();
+
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  window.addEventListener('load', () => void navigator.serviceWorker.register('/sw.js').catch(() => {}));
+}

@@ -1,0 +1,100 @@
+// What the app knows: station summaries, the open station's values, commands, connection state.
+// Views subscribe; changes are batched into one notification per animation frame.
+import type { Command, StationDetail, StationSummary, StationValue, User } from './api';
+
+export const STALE_AFTER_MS = 3 * 60_000;
+
+export const store = {
+  user: null as User | null,
+  stations: new Map<string, StationSummary>(),
+  stationsLoaded: false,
+  details: new Map<string, StationDetail>(),
+  commands: new Map<string, Command>(),
+  streamUp: false,
+  networkUp: navigator.onLine,
+};
+
+const listeners = new Set<() => void>();
+let scheduled = false;
+
+export function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function changed(): void {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    for (const listener of [...listeners]) listener();
+  });
+}
+
+export function putStations(list: StationSummary[]): void {
+  store.stations = new Map(list.map((s) => [s.id, s]));
+  store.stationsLoaded = true;
+  for (const s of list) mergeSummaryIntoDetail(s);
+  changed();
+}
+
+export function putStation(summary: StationSummary): void {
+  store.stations.set(summary.id, summary);
+  mergeSummaryIntoDetail(summary);
+  changed();
+}
+
+function mergeSummaryIntoDetail(summary: StationSummary): void {
+  const detail = store.details.get(summary.id);
+  if (detail) store.details.set(summary.id, { ...detail, ...summary, values: detail.values, pendingCommands: detail.pendingCommands });
+}
+
+export function putDetail(detail: StationDetail): void {
+  store.details.set(detail.id, detail);
+  const { values: _values, pendingCommands, ...summary } = detail;
+  store.stations.set(detail.id, summary);
+  for (const c of pendingCommands ?? []) putCommand(c);
+  changed();
+}
+
+/** A `values` event: {"station":"st001","values":{"voltage_a":[229.8,1763771400123],…}}. */
+export function putValues(station: string, values: Record<string, [number | null, number]>): void {
+  const detail = store.details.get(station);
+  if (detail) {
+    const byKey = new Map(detail.values.map((v) => [v.key, v]));
+    for (const [key, [value, ts]] of Object.entries(values)) {
+      const old = byKey.get(key);
+      byKey.set(key, old ? { ...old, value, ts } : ({ key, label: key, unit: '', value, ts } as StationValue));
+    }
+    detail.values = [...byKey.values()];
+  }
+  // Pump feedback travels with the values too: apply it to the summary so the pump state follows telemetry.
+  const summary = store.stations.get(station);
+  if (summary) {
+    let latest = summary.lastTelemetryMs ?? 0;
+    const pumps = summary.pumps.map((p) => ({ ...p }));
+    for (const [key, [value, ts]] of Object.entries(values)) {
+      latest = Math.max(latest, ts);
+      const m = /^pump(\d+)\.(running|fault|motor_current)$/.exec(key);
+      const pump = m && pumps.find((p) => p.number === Number(m[1]));
+      if (!pump || value === null) continue;
+      if (m[2] === 'running') pump.running = value !== 0;
+      else if (m[2] === 'fault') pump.fault = value !== 0;
+      else pump.current = value;
+    }
+    putStation({ ...summary, pumps, lastTelemetryMs: latest });
+  }
+  changed();
+}
+
+export function putCommand(command: Command): void {
+  const old = store.commands.get(command.id);
+  if (old && old.updatedAt > command.updatedAt) return; // an older state arriving late (poll after event)
+  store.commands.set(command.id, command);
+  changed();
+}
+
+/** Stale when the server says so or when nothing has been heard for longer than the server's default threshold. */
+export function isStale(s: StationSummary, now = Date.now()): boolean {
+  return s.stale || (s.lastTelemetryMs !== null && now - s.lastTelemetryMs > STALE_AFTER_MS);
+}

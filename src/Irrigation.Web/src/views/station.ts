@@ -1,0 +1,197 @@
+// One station: header with status, pumps with feedback state and start/stop, live values, trend charts.
+import type { Pump, StationDetail, StationValue } from '../api';
+import { h, fill } from '../dom';
+import { clockTime, formatNumber, formatValue, relativeTime } from '../format';
+import { lang, t } from '../i18n';
+import { store } from '../store';
+import { mainsChip, pumpState, staleBadge, statusBadge } from './badges';
+import { commandText, problemText } from './commandText';
+import { confirmCommand } from './confirm';
+import { commandFor, isPending, operationFor, send } from './pumpCommands';
+
+export interface StationView {
+  update(): void;
+  dispose(): void;
+}
+
+type Range = '24h' | '7d';
+let chartRange: Range = '24h';
+
+export function mountStation(root: HTMLElement, id: string): StationView {
+  const head = h('header', { class: 'station-head' });
+  const pumps = h('section', { class: 'pumps', 'aria-labelledby': 'pumps-title' });
+  const values = h('section', { class: 'values' });
+  const charts = h('section', { class: 'charts' });
+  fill(root, head, pumps, values, charts);
+  let chartsFor = '';
+  let disposeCharts: (() => void) | undefined;
+  let disposed = false;
+
+  const update = (): void => {
+    const detail = store.details.get(id);
+    if (!detail) {
+      fill(head, h('a', { href: '/', class: 'back', 'data-link': true }, '‹ ', t('station.back')), h('p', { class: 'loading' }, store.stationsLoaded ? t('app.loading') : t('app.loading')));
+      return;
+    }
+    renderHead(head, detail);
+    renderPumps(pumps, detail, update);
+    renderValues(values, detail);
+    const wanted = `${id}|${chartRange}|${lang()}`;
+    if (chartsFor !== wanted) {
+      chartsFor = wanted;
+      renderChartFrame(charts, () => {
+        chartsFor = '';
+        update();
+      });
+      disposeCharts?.();
+      disposeCharts = undefined;
+      const target = charts.querySelector<HTMLElement>('.chart-list')!;
+      // uPlot is loaded only here, on the station page, never with the first page.
+      void import('./chart').then((m) => {
+        if (!disposed) disposeCharts = m.renderCharts(target, id, chartRange);
+      });
+    }
+  };
+  update();
+  return {
+    update,
+    dispose: () => {
+      disposed = true;
+      disposeCharts?.();
+    },
+  };
+}
+
+function renderHead(el: HTMLElement, s: StationDetail): void {
+  fill(
+    el,
+    h('a', { href: '/', class: 'back', 'data-link': true }, '‹ ', t('station.back')),
+    h('h1', { class: 'station-title' }, s.name, h('small', null, s.site)),
+    h(
+      'div',
+      { class: 'head-badges' },
+      statusBadge(s),
+      mainsChip(s),
+      h('span', { class: `chip mode-${s.remoteMode === null ? 'unknown' : s.remoteMode ? 'remote' : 'local'}` }, t(s.remoteMode === null ? 'mode.unknown' : s.remoteMode ? 'mode.remote' : 'mode.local')),
+      s.activeAlarms > 0 && h('span', { class: 'badge alarm' }, t('station.alarms', { n: s.activeAlarms })),
+    ),
+    staleBadge(s, true),
+    h('p', { class: 'updated' }, t('time.updated', { when: relativeTime(s.lastTelemetryMs) })),
+  );
+}
+
+function renderPumps(el: HTMLElement, s: StationDetail, rerender: () => void): void {
+  const role = store.user?.role;
+  const mayCommand = role === 'operator' || role === 'admin';
+  fill(
+    el,
+    h('h2', { id: 'pumps-title' }, t('station.pumps')),
+    !mayCommand && h('p', { class: 'note' }, t('pump.noPermission')),
+    s.pumps.length === 0 && h('p', { class: 'muted' }, t('pump.none')),
+    s.pumps.map((p) => pumpCard(s, p, mayCommand, rerender)),
+  );
+}
+
+function pumpCard(s: StationDetail, p: Pump, mayCommand: boolean, rerender: () => void): HTMLElement {
+  const state = pumpState(p);
+  const pending = isPending(s.id, p);
+  const disabled = !mayCommand || pending;
+  const ask = async (action: 'start' | 'stop'): Promise<void> => {
+    if (!(await confirmCommand(s.name, p.number, action))) return;
+    await send(s.id, p.number, action, rerender);
+  };
+  return h(
+    'article',
+    { class: `pump-card state-${state}`, 'data-pump': p.number, 'data-state': state },
+    h(
+      'div',
+      { class: 'pump-top' },
+      h('h3', null, t('pump.name', { n: p.number })),
+      h('span', { class: `pump-state state-${state}`, 'data-state': state }, h('i', { 'aria-hidden': 'true' }), t(`pump.${state}`)),
+      p.current !== null && p.current !== undefined && h('span', { class: 'pump-current' }, t('pump.current', { value: formatNumber(p.current) })),
+    ),
+    h(
+      'div',
+      { class: 'pump-buttons' },
+      h('button', { type: 'button', class: 'button start', disabled, onclick: () => void ask('start') }, t('pump.start')),
+      h('button', { type: 'button', class: 'button stop', disabled, onclick: () => void ask('stop') }, t('pump.stop')),
+    ),
+    commandStatus(s.id, p, rerender),
+  );
+}
+
+function commandStatus(station: string, p: Pump, rerender: () => void): HTMLElement | null {
+  const op = operationFor(station, p.number);
+  if (op && op.phase !== 'accepted') {
+    if (op.phase === 'failed')
+      return h(
+        'div',
+        { class: 'cmd-status tone-bad', 'data-state': 'send_failed', role: 'status' },
+        h('span', null, t('cmd.sendFailed', { reason: problemText(op.error) })),
+        op.error?.transient && h('button', { type: 'button', class: 'button secondary small', onclick: () => void send(station, p.number, op.action, rerender, op) }, t('cmd.retry')),
+      );
+    return h('div', { class: 'cmd-status tone-wait', 'data-state': op.phase, role: 'status' }, t(op.phase === 'retrying' ? 'cmd.retrying' : 'cmd.sending'));
+  }
+  const c = commandFor(station, p.number);
+  if (!c) return isPending(station, p) ? h('div', { class: 'cmd-status tone-wait', role: 'status' }, t('pump.pendingOther')) : null;
+  const { text, tone } = commandText(c);
+  return h(
+    'div',
+    { class: `cmd-status tone-${tone}`, 'data-state': c.state, 'data-command': c.id, role: 'status', 'aria-live': 'polite' },
+    h('span', { class: 'cmd-text' }, `${t(c.action === 'start' ? 'pump.start' : 'pump.stop')}：${text}`),
+    h('small', null, t('cmd.by', { user: c.requestedBy, when: clockTime(c.updatedAt) })),
+  );
+}
+
+const PUMP_KEY = /^pump(\d+)\.(.+)$/;
+
+function valueLabel(v: StationValue): string {
+  const label = lang() === 'en' ? v.labelEn || v.label || v.key : v.label || v.key;
+  const m = PUMP_KEY.exec(v.key);
+  if (m && !label.includes(m[1])) return `${t('pump.name', { n: m[1] })} ${label}`;
+  return label;
+}
+
+function renderValues(el: HTMLElement, s: StationDetail): void {
+  const sorted = [...s.values].sort((a, b) => {
+    const pa = PUMP_KEY.exec(a.key);
+    const pb = PUMP_KEY.exec(b.key);
+    if (!pa !== !pb) return pa ? 1 : -1;
+    if (pa && pb && pa[1] !== pb[1]) return Number(pa[1]) - Number(pb[1]);
+    return 0;
+  });
+  fill(
+    el,
+    h('h2', null, t('station.values')),
+    sorted.length === 0
+      ? h('p', { class: 'muted' }, t('station.noValues'))
+      : h(
+          'dl',
+          { class: 'value-list' },
+          sorted.map((v) => h('div', { class: 'value', 'data-key': v.key }, h('dt', null, valueLabel(v)), h('dd', null, formatValue(v.key, v.value, v.unit)))),
+        ),
+  );
+}
+
+function renderChartFrame(el: HTMLElement, onRange: () => void): void {
+  const rangeButton = (r: Range, key: 'chart.24h' | 'chart.7d'): HTMLElement =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: `seg${chartRange === r ? ' active' : ''}`,
+        'aria-pressed': String(chartRange === r),
+        onclick: () => {
+          if (chartRange === r) return;
+          chartRange = r;
+          onRange();
+        },
+      },
+      t(key),
+    );
+  fill(
+    el,
+    h('div', { class: 'charts-head' }, h('h2', null, t('station.charts')), h('div', { class: 'segmented', role: 'group' }, rangeButton('24h', 'chart.24h'), rangeButton('7d', 'chart.7d'))),
+    h('div', { class: 'chart-list' }, h('p', { class: 'muted' }, t('chart.loading'))),
+  );
+}
