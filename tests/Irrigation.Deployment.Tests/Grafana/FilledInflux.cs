@@ -1,0 +1,42 @@
+namespace Irrigation.Deployment.Tests.Grafana;
+
+/// <summary>
+/// An influxd filled by the real pipeline for about a minute, shared by every dashboard query: three simulated
+/// stations with two pumps each, a 6-second drop of one station's devices (a gap in good data), and the roll-ups
+/// backfilled so rollup_1m and rollup_1h have data without waiting for their interval boundaries.
+/// </summary>
+public sealed class FilledInflux : IAsyncLifetime
+{
+    public static readonly TimeSpan DataTime = TimeSpan.FromSeconds(40);
+
+    public TelemetryPipeline Pipeline { get; private set; } = null!;
+
+    /// <summary>The station the $station variable is set to.</summary>
+    public string Station => Pipeline.Stations[0];
+
+    /// <summary>The station whose devices were dropped for a while.</summary>
+    public string DroppedStation => Pipeline.Stations[1];
+
+    public async Task InitializeAsync()
+    {
+        Pipeline = await TelemetryPipeline.StartAsync(stations: 3);
+        var started = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        await Pipeline.DropStationAsync(DroppedStation, TimeSpan.FromSeconds(6));
+        var remaining = DataTime - (DateTime.UtcNow - started);
+        if (remaining > TimeSpan.Zero)
+            await Task.Delay(remaining);
+
+        var counts = await Pipeline.CountsPerStationAsync();
+        if (counts.Count != Pipeline.Stations.Count || counts.Values.Any(c => c < 10))
+            throw new InvalidOperationException($"the pipeline stored too little telemetry: {string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        if (await Pipeline.BackfillRollupsAsync() < 4)
+            throw new InvalidOperationException("the server created fewer than four continuous queries");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Pipeline is not null)
+            await Pipeline.DisposeAsync();
+    }
+}

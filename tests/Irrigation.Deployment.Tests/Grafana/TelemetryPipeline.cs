@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Irrigation.Testing;
+
+namespace Irrigation.Deployment.Tests.Grafana;
+
+/// <summary>
+/// The whole data path as real processes on loopback: mosquitto, influxd, firmware-sim, irrigation-gateway and
+/// irrigation-server writing into the database "irrigation" (the name the dashboards' data source uses).
+/// Everything is stopped on dispose, also after a failed start.
+/// </summary>
+public sealed class TelemetryPipeline : IAsyncDisposable
+{
+    public const string Database = "irrigation";
+
+    private readonly string _directory;
+    private readonly List<IAsyncDisposable> _parts = [];
+
+    private TelemetryPipeline(string directory)
+    {
+        _directory = directory;
+    }
+
+    public InfluxdServer Influxd { get; private set; } = null!;
+
+    public SimulatorProcess Simulator { get; private set; } = null!;
+
+    /// <summary>Station ids of the simulated stations, from the gateway configuration the simulator wrote.</summary>
+    public IReadOnlyList<string> Stations { get; private set; } = [];
+
+    public static async Task<TelemetryPipeline> StartAsync(int stations)
+    {
+        var pipeline = new TelemetryPipeline(Path.Combine(Path.GetTempPath(), $"irrigation-dashboards-{Guid.NewGuid():N}"[..40]));
+        try
+        {
+            await pipeline.StartPartsAsync(stations);
+            return pipeline;
+        }
+        catch
+        {
+            await pipeline.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartPartsAsync(int stations)
+    {
+        var broker = await MosquittoBroker.StartAsync();
+        _parts.Add(broker);
+        Influxd = await InfluxdServer.StartAsync();
+        _parts.Add(Influxd);
+        Simulator = await SimulatorProcess.StartAsync(_directory, stations, broker.Port);
+        _parts.Add(Simulator);
+
+        // Snapshots every 5 s instead of 60 s, so every quantity reaches InfluxDB within the test's minute.
+        var configPath = Simulator.GatewayConfig!;
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(configPath))!.AsObject();
+        config["publishing"] = new JsonObject { ["snapshotInterval"] = "00:00:05" };
+        await File.WriteAllTextAsync(configPath, config.ToJsonString());
+        Stations = config["stations"]!.AsArray().Select(s => (string)s!["id"]!).ToArray();
+
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Irrigation__Mqtt__Port"] = broker.Port.ToString(CultureInfo.InvariantCulture),
+            ["Irrigation__Mqtt__ClientId"] = "irrigation-server-dashboards-" + Guid.NewGuid().ToString("N")[..8],
+            ["Irrigation__Influx__Url"] = Influxd.Url.ToString(),
+            ["Irrigation__Influx__Database"] = Database,
+            ["Irrigation__DataDirectory"] = Path.Combine(_directory, "server-data"),
+            ["Irrigation__StationFiles__0"] = configPath,
+        };
+        _parts.Add(await ServerProcess.StartAsync(FreePort.Next(), environment, Path.Combine(_directory, "server.log"), _directory));
+        _parts.Add(await GatewayProcess.StartAsync(configPath, Path.Combine(_directory, "gateway.log")));
+    }
+
+    /// <summary>Runs one InfluxQL statement against the database; returns the parsed response body.</summary>
+    public async Task<JsonObject> QueryAsync(string query)
+    {
+        using var http = new HttpClient { BaseAddress = Influxd.Url, Timeout = TimeSpan.FromSeconds(30) };
+        using var content = new FormUrlEncodedContent(new Dictionary<string, string> { ["db"] = Database, ["q"] = query });
+        using var response = await http.PostAsync(new Uri("query", UriKind.Relative), content);
+        var body = await response.Content.ReadAsStringAsync();
+        return JsonNode.Parse(body) as JsonObject ?? throw new InvalidOperationException($"influxd answered {(int)response.StatusCode}: {body}");
+    }
+
+    /// <summary>Messages stored per station in raw.station.</summary>
+    public async Task<Dictionary<string, long>> CountsPerStationAsync()
+    {
+        var body = await QueryAsync("SELECT count(\"seq\") FROM \"raw\".\"station\" GROUP BY \"station\"");
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var series in body["results"]?[0]?["series"]?.AsArray() ?? [])
+            counts[(string)series!["tags"]!["station"]!] = (long)series["values"]![0]![1]!;
+        return counts;
+    }
+
+    /// <summary>Stops the station's devices from answering (the gateway publishes quality "bad") for a while.</summary>
+    public async Task DropStationAsync(string station, TimeSpan duration)
+    {
+        await Simulator.SetFaultsAsync(station, new { drop = true });
+        await Task.Delay(duration);
+        await Simulator.ClearFaultsAsync(station);
+    }
+
+    /// <summary>
+    /// Fills the roll-up retention policies now instead of at the next interval boundary (an hour for rollup_1h):
+    /// runs each continuous query's own SELECT ... INTO over the last two hours, as InfluxDB's docs describe for
+    /// backfilling a continuous query. The statements are read from SHOW CONTINUOUS QUERIES, so they are the server's.
+    /// </summary>
+    public async Task<int> BackfillRollupsAsync()
+    {
+        var body = await QueryAsync("SHOW CONTINUOUS QUERIES");
+        var statements = new List<string>();
+        foreach (var series in body["results"]?[0]?["series"]?.AsArray() ?? [])
+        {
+            if ((string?)series!["name"] != Database)
+                continue;
+            foreach (var row in series["values"]?.AsArray() ?? [])
+            {
+                var create = (string)row![1]!;
+                var begin = create.IndexOf(" BEGIN ", StringComparison.Ordinal) + " BEGIN ".Length;
+                var select = create[begin..create.LastIndexOf(" END", StringComparison.Ordinal)];
+                var groupBy = select.LastIndexOf(" GROUP BY ", StringComparison.Ordinal);
+                statements.Add($"{select[..groupBy]} WHERE time > now() - 2h{select[groupBy..]}");
+            }
+        }
+
+        foreach (var statement in statements)
+        {
+            var result = await QueryAsync(statement);
+            if (result["results"]?[0]?["error"] is { } error)
+                throw new InvalidOperationException($"backfill '{statement}' failed: {error}");
+        }
+
+        return statements.Count;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _parts.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _parts[i].DisposeAsync();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            {
+                // keep stopping the rest
+            }
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a log still held by an exiting process; the OS cleans the temp directory later
+        }
+    }
+}
