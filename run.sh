@@ -25,6 +25,7 @@ done
 cp config/mosquitto.conf "$RUN/mosquitto/mosquitto.conf"
 cat >>"$RUN/mosquitto/mosquitto.conf" <<CONF
 listener $MQTT_PORT 127.0.0.1
+allow_anonymous true
 persistence_location $PWD/$RUN/mosquitto/
 user $(id -un)
 CONF
