@@ -2,10 +2,17 @@ using Irrigation.Influx.Query;
 using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
 using Irrigation.Mqtt.Formatter;
+using Irrigation.Server;
+using Irrigation.Server.Accounts;
+using Irrigation.Server.Audit;
+using Irrigation.Server.Commands;
 using Irrigation.Server.Configuration;
+using Irrigation.Server.Data;
 using Irrigation.Server.Diagnostics;
+using Irrigation.Server.Events;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.State;
+using Irrigation.Server.Stations;
 using Irrigation.Spool;
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -31,8 +38,28 @@ catch (ArgumentException ex)
 
 var dataDirectory = Path.GetFullPath(options.DataDirectory);
 Directory.CreateDirectory(dataDirectory);
+var database = new ServerDatabase(Path.Combine(dataDirectory, "irrigation.db"));
+database.Migrate();
+
+// `irrigation-server create-user <name> <role>`: the first admin on a real installation (password from IRRIGATION_PASSWORD).
+if (args.Length > 0 && args[0] == "create-user")
+    return ServerCommands.CreateUser(args[1..], database, options);
+
 var services = builder.Services;
 services.AddSingleton(options);
+services.AddSingleton(database);
+services.AddSingleton(TimeProvider.System);
+services.AddSingleton<UserStore>();
+services.AddSingleton<AuditLog>();
+services.AddSingleton<CommandStore>();
+services.AddSingleton<EventHub>();
+services.AddSingleton(sp => QuantityCatalog.Load(Path.GetFullPath(options.ProfilesDirectory), sp.GetRequiredService<ILoggerFactory>().CreateLogger("profiles")));
+services.AddSingleton<StationViews>();
+services.AddSingleton<HistoryQuery>();
+services.AddIrrigationAuthentication(options, dataDirectory);
+services.AddProblemDetails();
+services.AddOpenApi();
+services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 
 // ---- State ------------------------------------------------------------------------------------------------------
 services.AddSingleton(_ => StationRegistry.FromGatewayConfigs(options.StationFiles));
@@ -84,27 +111,71 @@ services.AddSingleton(sp => DurableQueue.Open(
     new DurableQueueOptions { Directory = Path.Combine(dataDirectory, "spool"), MaxBytes = options.Ingest.SpoolMaxBytes, SegmentBytes = 16 * 1024 * 1024, DropOldestWhenFull = false },
     sp.GetRequiredService<ILoggerFactory>().CreateLogger("spool")));
 
+// ---- Commands: their own MQTT session (not the ingestion's shared subscription with manual acks) ------------------
+services.AddSingleton(sp => new CommandMqttClient(new MqttClient(
+    new MqttClientOptions
+    {
+        Host = options.Mqtt.Host,
+        Port = options.Mqtt.Port,
+        ClientId = (options.Mqtt.ClientId ?? $"irrigation-server-{Environment.MachineName}") + "-commands",
+        Username = options.Mqtt.Username,
+        Password = options.Mqtt.Password,
+        CleanSession = false, // results published while the server restarts are kept by the broker
+    },
+    sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.commands"))));
+
+// Events for Grafana (command outcomes, later alarms and accounting): low rate, batched, best effort; commands also live in SQLite.
+services.AddSingleton(sp => new InfluxBatchWriter(
+    new InfluxWriteClient(new InfluxWriteOptions
+    {
+        Url = new Uri(options.Influx.Url),
+        Database = options.Influx.Database,
+        Username = options.Influx.Username,
+        Password = options.Influx.Password,
+        Token = options.Influx.Token,
+        FlushInterval = TimeSpan.FromSeconds(1),
+    }, sp.GetRequiredService<ILoggerFactory>().CreateLogger("influx.events")),
+    sp.GetRequiredService<ILoggerFactory>().CreateLogger("influx.events")));
+
 // ---- Hosted services -----------------------------------------------------------------------------------------------
 services.AddSingleton<InfluxSchema>();
 services.AddHostedService(sp => sp.GetRequiredService<InfluxSchema>());
 services.AddSingleton<IngestionService>();
 services.AddHostedService(sp => sp.GetRequiredService<IngestionService>());
 services.AddHostedService<SpoolReplayer>();
+services.AddSingleton<CommandDispatcher>();
+services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());
+services.AddHostedService<StationEventPump>();
 
 var app = builder.Build();
 
+UserBootstrap.Run(app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<AuditLog>(), options.Auth, app.Logger);
+
+// ---- Pipeline: problem details for every error, authentication, CSRF, rate limits, the web app's files ---------------
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles(new StaticFileOptions
+{
+    // Hashed assets never change; index.html, the manifest and the service worker must always be revalidated.
+    OnPrepareResponse = context => context.Context.Response.Headers.CacheControl =
+        context.Context.Request.Path.StartsWithSegments("/assets") ? "public, max-age=31536000, immutable" : "no-cache",
+});
+app.UseAuthentication();
+app.UseCsrfProtection();
+app.UseRateLimiter();
+app.UseAuthorization();
+
 // ---- Endpoints -------------------------------------------------------------------------------------------------------
 app.MapOperationsApi();
-app.MapGet("/api/stations/latest", (LatestValueCache cache) => TypedResults.Ok(cache.Snapshot().Select(s => new
-{
-    s.Id,
-    s.Name,
-    s.Site,
-    s.Status,
-    s.Gateway,
-    s.LastTelemetryMs,
-    Values = s.Values.ToDictionary(kv => kv.Key, kv => new { value = kv.Value.Value, ts = kv.Value.TimestampMs }),
-})));
+app.MapOpenApi();
+app.MapAccountsApi();
+app.MapStationsApi();
+app.MapCommandsApi();
+app.MapEventsApi();
+// Unknown /api/ paths are API errors, not the web app; every other path is a client-side route of the web app.
+app.Map("/api/{**rest}", () => Irrigation.Server.Http.Problems.NotFound("not_found", "No such API endpoint."));
+app.MapFallbackToFile("index.html", new StaticFileOptions { OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache" });
 
 // RunAsync stops the hosted services, then disposes the container and with it the MQTT client and the spool (which
 // flushes its cursor): asking the disposed container for them afterwards threw, so every SIGTERM ended in SIGABRT.

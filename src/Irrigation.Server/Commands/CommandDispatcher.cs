@@ -1,0 +1,226 @@
+using System.Text;
+using System.Text.Json;
+using Irrigation.Influx.LineProtocol;
+using Irrigation.Influx.Write;
+using Irrigation.Mqtt.Client;
+using Irrigation.Server.Audit;
+using Irrigation.Server.Configuration;
+using Irrigation.Server.Events;
+using Irrigation.Server.Http;
+
+namespace Irrigation.Server.Commands;
+
+/// <summary>
+/// Carries pump commands to the gateways and their outcomes back. Commands go out on
+/// <c>{root}/{station}/cmd</c> (QoS 1; "sent" once the broker acknowledged), results come in on
+/// <c>{root}/+/cmd/result</c>. A command still undelivered at its expiry ends <c>expired</c>; one delivered
+/// but unanswered by expiry + grace ends <c>timed_out</c>. The gateway itself refuses anything past its expiry,
+/// so a command delayed in the broker never acts late. Every state change is audited, pushed to live clients, and
+/// a final state is written to InfluxDB (measurement <c>command</c>) for the acceptance dashboards.
+/// </summary>
+public sealed class CommandDispatcher : BackgroundService
+{
+    private static readonly string[] OpenStates = [CommandStates.Pending, CommandStates.Sent];
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly ServerOptions _options;
+    private readonly IMqttClient _mqtt;
+    private readonly CommandStore _store;
+    private readonly AuditLog _audit;
+    private readonly EventHub _hub;
+    private readonly InfluxBatchWriter _events;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CommandDispatcher> _logger;
+    private long _malformedResults;
+
+    public CommandDispatcher(ServerOptions options, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, TimeProvider time, ILogger<CommandDispatcher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(mqtt);
+        _options = options;
+        _mqtt = mqtt.Client;
+        _store = store;
+        _audit = audit;
+        _hub = hub;
+        _events = events;
+        _time = time;
+        _logger = logger;
+    }
+
+    public bool Connected => _mqtt.IsConnected;
+
+    /// <summary>Results that could not be read (counted, logged, never fatal).</summary>
+    public long MalformedResults => Interlocked.Read(ref _malformedResults);
+
+    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Publishes a pending command; marks it sent when the broker acknowledges. Gives up at the command's expiry.</summary>
+    public async Task SendAsync(CommandView command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            id = command.Id,
+            action = command.Action,
+            pump = command.Pump,
+            requestedBy = command.RequestedBy,
+            expiresAt = command.ExpiresAt,
+        }, Json);
+        using var untilExpiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        untilExpiry.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, command.ExpiresAt - Now)));
+        try
+        {
+            await _mqtt.PublishAsync(new MqttApplicationMessage($"{_options.TopicRoot}/{command.Station}/cmd", payload, MqttQualityOfService.AtLeastOnce), untilExpiry.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MqttClientException)
+        {
+            _logger.LogWarning("Command {Id} for {Station} pump {Pump} not delivered to the broker: {Reason}.", command.Id, command.Station, command.Pump, ex.Message);
+            return; // the sweeper ends it as expired
+        }
+
+        Apply(_store.Transition(command.Id, [CommandStates.Pending], CommandStates.Sent, null, null, Now), "broker acknowledged");
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sweeper = SweepAsync(stoppingToken);
+        await ConnectAsync(stoppingToken);
+        var messages = _mqtt.Messages;
+        try
+        {
+            while (await messages.WaitToReadAsync(stoppingToken))
+            {
+                while (messages.TryRead(out var message))
+                    HandleResult(message.Topic, message.Payload.Span);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await sweeper;
+    }
+
+    private async Task ConnectAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _mqtt.ConnectAsync(stoppingToken);
+                await _mqtt.SubscribeAsync([new MqttTopicFilter($"{_options.TopicRoot}/+/cmd/result", MqttQualityOfService.AtLeastOnce)], stoppingToken);
+                _logger.LogInformation("Commands: publishing to {Root}/{{station}}/cmd, results from {Root}/+/cmd/result.", _options.TopicRoot, _options.TopicRoot);
+                return;
+            }
+            catch (MqttClientException ex)
+            {
+                _logger.LogWarning("Commands: broker {Host}:{Port}: {Reason}; retrying in {Delay:0} s.", _options.Mqtt.Host, _options.Mqtt.Port, ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+            }
+        }
+    }
+
+    /// <summary>Applies a gateway result. Never throws on bad input: a malformed result is counted and logged.</summary>
+    internal void HandleResult(string topic, ReadOnlySpan<byte> payload)
+    {
+        string? id, outcome, reason, detail;
+        try
+        {
+            using var document = JsonDocument.Parse(payload.ToArray());
+            var root = document.RootElement;
+            id = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
+            outcome = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
+            reason = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            detail = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            id = outcome = reason = detail = null;
+        }
+
+        var state = outcome switch
+        {
+            "succeeded" => CommandStates.Succeeded,
+            "rejected" => CommandStates.Rejected,
+            "failed" => CommandStates.Failed,
+            "expired" => CommandStates.Expired,
+            _ => null,
+        };
+        if (id is null || state is null)
+        {
+            Interlocked.Increment(ref _malformedResults);
+            _logger.LogWarning("Malformed command result on {Topic}: {Sample}", topic, Encoding.UTF8.GetString(payload[..Math.Min(payload.Length, 200)]));
+            return;
+        }
+
+        var updated = _store.Transition(id, OpenStates, state, reason, detail, Now);
+        if (updated is not null)
+        {
+            Apply(updated, "gateway result");
+            return;
+        }
+
+        if (_store.Get(id) is { } known)
+        {
+            // A result after the server gave up (timed_out): keep the final state, but record what the gateway said.
+            _audit.Write("system", "command.late_result", outcome!, known.Station, known.Pump, $"{id}: {reason} {detail}".Trim());
+        }
+    }
+
+    /// <summary>Ends commands whose time is up: undelivered → expired, delivered but unanswered → timed_out.</summary>
+    private async Task SweepAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        while (await Ticks.NextAsync(timer, stoppingToken))
+        {
+            try
+            {
+                Sweep();
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                _logger.LogError(ex, "Command sweep failed; retrying.");
+            }
+        }
+    }
+
+    internal void Sweep()
+    {
+        var now = Now;
+        var grace = (long)_options.Commands.ResultGrace.TotalMilliseconds;
+        foreach (var command in _store.Open())
+        {
+            if (command.State == CommandStates.Pending && now > command.ExpiresAt)
+                Apply(_store.Transition(command.Id, [CommandStates.Pending], CommandStates.Expired, "not_delivered", "The broker was not reachable before the command expired.", now), "sweep");
+            else if (command.State == CommandStates.Sent && now > command.ExpiresAt + grace)
+                Apply(_store.Transition(command.Id, [CommandStates.Sent], CommandStates.TimedOut, "no_result", "No result from the gateway.", now), "sweep");
+        }
+    }
+
+    private void Apply(CommandView? command, string source)
+    {
+        if (command is null)
+            return;
+        _audit.Write(command.RequestedBy, "command.state", command.State, command.Station, command.Pump,
+            $"{command.Id} {command.Action}: {command.State}{(command.Reason is null ? "" : " (" + command.Reason + ")")} via {source}");
+        _hub.Publish("command", command);
+        if (!CommandStates.IsFinal(command.State))
+            return;
+        var point = PointData.Create("command")
+            .Tag("station", command.Station).Tag("pump", command.Pump.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Tag("action", command.Action).Tag("outcome", command.State)
+            .Field("id", command.Id).Field("requested_by", command.RequestedBy).Field("reason", command.Reason ?? "")
+            .Field("duration_ms", command.UpdatedAt - command.CreatedAt)
+            .Timestamp(command.UpdatedAt);
+        _ = _events.WriteAsync(point, CancellationToken.None).AsTask().ContinueWith(
+            t => _logger.LogWarning(t.Exception, "Command event not queued for InfluxDB."), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+}
+
+/// <summary>The MQTT connection used for commands (separate from ingestion's shared subscription and manual acks).</summary>
+public sealed class CommandMqttClient(IMqttClient client) : IAsyncDisposable
+{
+    public IMqttClient Client { get; } = client;
+
+    public ValueTask DisposeAsync() => Client.DisposeAsync();
+}

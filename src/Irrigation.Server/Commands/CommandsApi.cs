@@ -1,0 +1,91 @@
+using Irrigation.Server.Accounts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Irrigation.Server.Audit;
+using Irrigation.Server.Configuration;
+using Irrigation.Server.Http;
+using Irrigation.Server.State;
+using Irrigation.Server.Stations;
+
+namespace Irrigation.Server.Commands;
+
+public sealed record StartStopRequest(string? Action);
+
+/// <summary>Start/stop a pump (idempotent, checked, audited) and read commands.</summary>
+public static class CommandsApi
+{
+    /// <summary>How long the POST waits for the broker's acknowledgement before answering 202 with "pending".</summary>
+    private static readonly TimeSpan SendWait = TimeSpan.FromSeconds(2);
+
+    public static void MapCommandsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/stations/{id}/pumps/{pump:int}/commands", CreateAsync).WithTags("Commands").RequireAuthorization();
+        var commands = app.MapGroup("/api/commands").WithTags("Commands").RequireAuthorization();
+        commands.MapGet("/{id}", (string id, CommandStore store) => store.Get(id) is { } c ? Results.Ok(c) : Problems.NotFound("command_not_found", $"No command {id}."));
+        commands.MapGet("/", (CommandStore store, string? station, int? limit) => TypedResults.Ok(store.Recent(station, limit ?? 50)));
+    }
+
+    private static async Task<IResult> CreateAsync(
+        string id, int pump, StartStopRequest? request, HttpContext context, StationRegistry registry, LatestValueCache cache, StationViews views,
+        CommandStore store, CommandDispatcher dispatcher, AuditLog audit, ServerOptions options, TimeProvider time)
+    {
+        var action = request?.Action;
+        var key = context.Request.Headers["Idempotency-Key"].ToString();
+        var user = context.User.Identity!.Name!;
+
+        IResult Refuse(string outcome, IResult problem, string? detail = null)
+        {
+            audit.Write(context, "command.request", outcome, id, pump, $"{action ?? "?"}{(detail is null ? "" : ": " + detail)}");
+            return problem;
+        }
+
+        if (!context.User.IsInRole(Roles.Admin) && !context.User.IsInRole(Roles.Operator))
+            return Refuse("forbidden", Problems.Forbidden("Only operators and admins start or stop pumps."));
+        if (action is not ("start" or "stop"))
+            return Refuse("invalid_request", Problems.BadRequest("invalid_action", "action must be \"start\" or \"stop\"."));
+        if (string.IsNullOrWhiteSpace(key) || key.Length > 100)
+            return Refuse("invalid_request", Problems.BadRequest("idempotency_key_required", "Send an Idempotency-Key header (1-100 characters), the same for retries of one request."));
+        if (registry.Find(id) is not { } station)
+            return Refuse("station_not_found", Problems.NotFound("station_not_found", $"No station {id}."));
+
+        // A retry with the same key gets the first answer, whatever the station does now.
+        if (store.FindByKey(user, key) is { } first)
+        {
+            return first.Station == id && first.Pump == pump && first.Action == action
+                ? Accepted(first)
+                : Refuse("idempotency_key_reused", KeyReused());
+        }
+
+        var snapshot = cache.Snapshot(station);
+        var summary = views.Summarize(snapshot, []);
+        if (!views.IsOnline(snapshot))
+        {
+            var why = $"Station {id} is {(summary.Stale && snapshot.Status == "online" ? "not reporting (stale data)" : snapshot.Status)}.";
+            return Refuse("station_offline", Problems.Conflict("station_offline", why), why);
+        }
+
+        if (pump is < 1 or > 16 || summary.Pumps.Count > 0 && summary.Pumps.All(p => p.Number != pump))
+            return Refuse("pump_not_found", Problems.NotFound("pump_not_found", $"Station {id} has no pump {pump}."));
+
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var (outcome, command) = store.Create(key, user, id, pump, action, now, now + (long)options.Commands.Lifetime.TotalMilliseconds);
+        switch (outcome)
+        {
+            case CreateCommandOutcome.Existing:
+                return Accepted(command!);
+            case CreateCommandOutcome.KeyReused:
+                return Refuse("idempotency_key_reused", KeyReused());
+            case CreateCommandOutcome.PumpBusy:
+                return Refuse("command_pending", Problems.Conflict("command_pending", $"Pump {pump} of {id} already has a command in progress."), command?.Id);
+        }
+
+        audit.Write(context, "command.request", "accepted", id, pump, $"{command!.Id} {action}");
+        var send = dispatcher.SendAsync(command, CancellationToken.None);
+        await Task.WhenAny(send, Task.Delay(SendWait));
+        return Accepted(store.Get(command.Id) ?? command);
+    }
+
+    private static IResult KeyReused() => Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused", "Idempotency key reused",
+        "This Idempotency-Key was already used for another request.");
+
+    private static Accepted<CommandView> Accepted(CommandView command) => TypedResults.Accepted($"/api/commands/{command.Id}", command);
+}

@@ -1,0 +1,142 @@
+using Microsoft.Data.Sqlite;
+
+namespace Irrigation.Server.Data;
+
+/// <summary>
+/// The server's own SQLite database (users, API tokens, audit trail, pump commands) in the data directory.
+/// WAL mode, a busy timeout so concurrent writers wait instead of failing, and numbered migrations applied at
+/// start-up. Each operation opens a pooled connection.
+/// </summary>
+public sealed class ServerDatabase
+{
+    private static readonly string[] Migrations =
+    [
+        // 1: users, tokens, the append-only audit trail, pump commands.
+        """
+        CREATE TABLE users (
+            username TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            security_stamp TEXT NOT NULL,
+            failed_count INTEGER NOT NULL DEFAULT 0,
+            first_failure_ms INTEGER,
+            locked_until_ms INTEGER,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL);
+        CREATE TABLE api_tokens (
+            token_hash TEXT NOT NULL PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE REFERENCES users(username),
+            name TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts_ms INTEGER NOT NULL,
+            actor TEXT,
+            action TEXT NOT NULL,
+            station TEXT,
+            pump INTEGER,
+            outcome TEXT NOT NULL,
+            detail TEXT,
+            address TEXT);
+        CREATE INDEX audit_ts ON audit(ts_ms);
+        CREATE INDEX audit_station ON audit(station, ts_ms);
+        CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        CREATE TABLE commands (
+            id TEXT NOT NULL PRIMARY KEY,
+            idempotency_key TEXT NOT NULL,
+            requested_by TEXT NOT NULL,
+            station TEXT NOT NULL,
+            pump INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            detail TEXT,
+            created_ms INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            UNIQUE (requested_by, idempotency_key));
+        CREATE INDEX commands_station ON commands(station, created_ms);
+        -- At most one command in progress per pump, enforced by the database even with several server instances.
+        CREATE UNIQUE INDEX commands_one_open_per_pump ON commands(station, pump) WHERE state IN ('pending', 'sent');
+        """,
+    ];
+
+    private readonly string _connectionString;
+
+    public ServerDatabase(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Creates the file if needed and applies the migrations not yet applied.</summary>
+    public void Migrate()
+    {
+        using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode = WAL;");
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
+        using var transaction = connection.BeginTransaction();
+        long version;
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT coalesce(max(version), 0) FROM schema_version;";
+            version = (long)read.ExecuteScalar()!;
+        }
+
+        for (var i = (int)version; i < Migrations.Length; i++)
+        {
+            using var migrate = connection.CreateCommand();
+            migrate.Transaction = transaction;
+            migrate.CommandText = Migrations[i] + $"\nINSERT INTO schema_version (version) VALUES ({i + 1});";
+            migrate.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>An open connection with foreign keys on and a busy timeout.</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;");
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>Small conveniences for parameterised SQLite commands.</summary>
+internal static class SqliteCommandExtensions
+{
+    public static SqliteCommand Command(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    public static string? NullableString(this SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static long? NullableInt64(this SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Irrigation.Server.Events;
+
+/// <summary>A live update for the web app: an SSE event name and its JSON data.</summary>
+public sealed record LiveEvent(string Name, string Json);
+
+/// <summary>
+/// Fan-out of live updates to Server-Sent-Event subscribers. Each subscriber has a small bounded queue that drops
+/// its oldest events when the phone reads too slowly (a 4G link stalling), so one slow client never holds memory or
+/// slows the others; the client re-reads full state on reconnect, so a dropped event costs nothing lasting.
+/// </summary>
+public sealed class EventHub
+{
+    public const int SubscriberCapacity = 512;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly Lock _sync = new();
+    private readonly List<Channel<LiveEvent>> _subscribers = [];
+    private long _dropped;
+
+    public int Subscribers
+    {
+        get
+        {
+            lock (_sync)
+                return _subscribers.Count;
+        }
+    }
+
+    /// <summary>Events dropped for slow subscribers (their oldest).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public ChannelReader<LiveEvent> Subscribe(out IDisposable subscription)
+    {
+        var channel = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(SubscriberCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
+            _ => Interlocked.Increment(ref _dropped));
+        lock (_sync)
+            _subscribers.Add(channel);
+        subscription = new Subscription(this, channel);
+        return channel.Reader;
+    }
+
+    public void Publish<T>(string name, T data)
+    {
+        Channel<LiveEvent>[] subscribers;
+        lock (_sync)
+        {
+            if (_subscribers.Count == 0)
+                return;
+            subscribers = [.. _subscribers];
+        }
+
+        var live = new LiveEvent(name, JsonSerializer.Serialize(data, Json));
+        foreach (var subscriber in subscribers)
+            subscriber.Writer.TryWrite(live);
+    }
+
+    private void Remove(Channel<LiveEvent> channel)
+    {
+        lock (_sync)
+            _subscribers.Remove(channel);
+        channel.Writer.TryComplete();
+    }
+
+    private sealed class Subscription(EventHub hub, Channel<LiveEvent> channel) : IDisposable
+    {
+        public void Dispose() => hub.Remove(channel);
+    }
+}

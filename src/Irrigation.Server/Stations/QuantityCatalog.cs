@@ -1,0 +1,77 @@
+using System.Globalization;
+using Irrigation.Devices;
+
+namespace Irrigation.Server.Stations;
+
+/// <summary>How a quantity key is shown: Chinese label from the device profile, an English label, and the unit.</summary>
+public sealed record QuantityInfo(string Label, string LabelEn, string Unit);
+
+/// <summary>
+/// Labels and units of every quantity key, from the device profiles (<c>voltage_a</c> → "A相电压", V;
+/// <c>pump2.motor_current</c> → "2号泵 电机电流", A). Keys no profile names fall back to the key itself.
+/// </summary>
+public sealed class QuantityCatalog
+{
+    private readonly Dictionary<string, QuantityDefinition> _station = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QuantityDefinition> _pump = new(StringComparer.Ordinal);
+
+    public QuantityCatalog(IEnumerable<DeviceProfile> profiles)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        foreach (var profile in profiles)
+        {
+            foreach (var q in profile.Quantities)
+                _station.TryAdd(q.Name, q);
+            if (profile.Pumps is { } pumps)
+            {
+                foreach (var q in pumps.Quantities)
+                    _pump.TryAdd(q.Name, q);
+            }
+        }
+    }
+
+    /// <summary>Loads every profile in the directory; a missing directory gives an empty catalogue (keys shown as they are).</summary>
+    public static QuantityCatalog Load(string directory, ILogger logger)
+    {
+        if (!Directory.Exists(directory))
+        {
+            logger.LogWarning("Profiles directory {Directory} not found: quantities are shown by key, without labels or units.", directory);
+            return new QuantityCatalog([]);
+        }
+
+        return new QuantityCatalog(DeviceProfileLoader.LoadDirectory(directory).Values);
+    }
+
+    public QuantityInfo Describe(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (TryParsePumpKey(key, out var pump, out var name))
+        {
+            return _pump.TryGetValue(name, out var q)
+                ? new QuantityInfo($"{pump}号泵 {q.Label ?? q.Name}", $"Pump {pump} {English(q.Name)}", q.Unit)
+                : new QuantityInfo(key, English(key), "");
+        }
+
+        return _station.TryGetValue(key, out var s) ? new QuantityInfo(s.Label ?? s.Name, English(s.Name), s.Unit) : new QuantityInfo(key, English(key), "");
+    }
+
+    /// <summary>Splits <c>pump{n}.{name}</c>.</summary>
+    public static bool TryParsePumpKey(string key, out int pump, out string name)
+    {
+        pump = 0;
+        name = "";
+        if (key is null || !key.StartsWith("pump", StringComparison.Ordinal))
+            return false;
+        var dot = key.IndexOf('.', StringComparison.Ordinal);
+        if (dot < 5 || !int.TryParse(key.AsSpan(4, dot - 4), NumberStyles.None, CultureInfo.InvariantCulture, out pump) || pump < 1)
+            return false;
+        name = key[(dot + 1)..];
+        return name.Length > 0;
+    }
+
+    private static string English(string key)
+    {
+        var words = key.Replace('.', ' ').Split('_', ' ', StringSplitOptions.RemoveEmptyEntries);
+        return string.Join(' ', words.Select((w, i) => i == 0 ? char.ToUpperInvariant(w[0]) + w[1..] : w.Length == 1 ? w.ToUpperInvariant() : w));
+    }
+}

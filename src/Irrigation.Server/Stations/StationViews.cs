@@ -1,0 +1,107 @@
+using Irrigation.Server.Commands;
+using Irrigation.Server.Configuration;
+using Irrigation.Server.State;
+
+namespace Irrigation.Server.Stations;
+
+public sealed record PumpView(int Number, bool? Running, bool? Fault, double? Current, CommandView? PendingCommand);
+
+/// <summary>What the station list shows: online, power, pumps, staleness.</summary>
+public sealed record StationSummary(
+    string Id, string Name, string Site, string Status, bool Online, bool Stale, bool? MainsPresent, bool? RemoteMode,
+    long LastTelemetryMs, IReadOnlyList<PumpView> Pumps, int ActiveAlarms);
+
+public sealed record ValueView(string Key, string Label, string LabelEn, string Unit, double Value, long Ts);
+
+public sealed record StationDetail(StationSummary Summary, IReadOnlyList<ValueView> Values, IReadOnlyList<CommandView> PendingCommands);
+
+/// <summary>Counts active alarms per station for the summaries (the alarm engine provides it; zero without one).</summary>
+public interface IActiveAlarmCounter
+{
+    int ActiveAlarms(string station);
+}
+
+/// <summary>
+/// Builds station views from the latest-value cache. Pump state comes only from telemetry feedback
+/// (<c>pump{n}.running</c>, <c>pump{n}.fault</c>), never from a command.
+/// </summary>
+public sealed class StationViews
+{
+    private readonly LatestValueCache _cache;
+    private readonly StationRegistry _registry;
+    private readonly QuantityCatalog _catalog;
+    private readonly CommandStore _commands;
+    private readonly IEnumerable<IActiveAlarmCounter> _alarms;
+    private readonly ApiOptions _options;
+    private readonly TimeProvider _time;
+
+    public StationViews(LatestValueCache cache, StationRegistry registry, QuantityCatalog catalog, CommandStore commands, IEnumerable<IActiveAlarmCounter> alarms, ServerOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _cache = cache;
+        _registry = registry;
+        _catalog = catalog;
+        _commands = commands;
+        _alarms = alarms;
+        _options = options.Api;
+        _time = time;
+    }
+
+    public IReadOnlyList<StationSummary> List()
+    {
+        var open = _commands.Open().ToLookup(c => c.Station, StringComparer.Ordinal);
+        return _cache.Snapshot().Select(s => Summarize(s, open[s.Id].ToList())).ToList();
+    }
+
+    public StationSummary? Summary(string id) => _registry.Find(id) is { } station ? Summarize(_cache.Snapshot(station), _commands.Open(id)) : null;
+
+    public StationDetail? Detail(string id)
+    {
+        if (_registry.Find(id) is not { } station)
+            return null;
+        var snapshot = _cache.Snapshot(station);
+        var open = _commands.Open(id);
+        var values = snapshot.Values
+            .OrderBy(kv => QuantityCatalog.TryParsePumpKey(kv.Key, out var p, out _) ? p : 0)
+            .ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv =>
+            {
+                var info = _catalog.Describe(kv.Key);
+                return new ValueView(kv.Key, info.Label, info.LabelEn, info.Unit, kv.Value.Value, kv.Value.TimestampMs);
+            })
+            .ToList();
+        return new StationDetail(Summarize(snapshot, open), values, open);
+    }
+
+    /// <summary>True when the station may take a command: its gateway reports it online and telemetry is fresh.</summary>
+    public bool IsOnline(StationSnapshot snapshot) => snapshot.Status == "online" && !IsStale(snapshot);
+
+    private bool IsStale(StationSnapshot snapshot) =>
+        snapshot.LastTelemetryMs == 0 || _time.GetUtcNow().ToUnixTimeMilliseconds() - snapshot.LastTelemetryMs > _options.StaleAfter.TotalMilliseconds;
+
+    public StationSummary Summarize(StationSnapshot s, IReadOnlyList<CommandView> open)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(open);
+        var pumps = new SortedDictionary<int, (bool? Running, bool? Fault, double? Current)>();
+        foreach (var (key, (value, _)) in s.Values)
+        {
+            if (!QuantityCatalog.TryParsePumpKey(key, out var n, out var name))
+                continue;
+            var p = pumps.GetValueOrDefault(n);
+            pumps[n] = name switch
+            {
+                "running" => p with { Running = value != 0 },
+                "fault" => p with { Fault = value != 0 },
+                "motor_current" => p with { Current = value },
+                _ => p,
+            };
+        }
+
+        var pumpViews = pumps.Select(kv => new PumpView(kv.Key, kv.Value.Running, kv.Value.Fault, kv.Value.Current, open.FirstOrDefault(c => c.Pump == kv.Key))).ToList();
+        bool? Flag(string key) => s.Values.TryGetValue(key, out var v) ? v.Value != 0 : null;
+        var stale = IsStale(s);
+        return new StationSummary(s.Id, s.Name, s.Site, s.Status, s.Status == "online" && !stale, stale, Flag("mains_present"), Flag("remote_mode"),
+            s.LastTelemetryMs, pumpViews, _alarms.Sum(a => a.ActiveAlarms(s.Id)));
+    }
+}
