@@ -16,6 +16,7 @@ RUN=.run
 ensure_packages
 mkdir -p "$RUN/logs" "$RUN/mosquitto" "$RUN/influxdb"
 
+build_web # into the server's wwwroot, before the server is built
 log "building (Release)"
 for project in firmware-sim/Irrigation.FirmwareSim src/Irrigation.Gateway src/Irrigation.Server src/Irrigation.Commissioning; do
   dotnet build "$project" -c Release -nologo -v q

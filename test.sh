@@ -10,7 +10,11 @@ ensure_packages
 results=.test-run/results
 rm -rf "$results"
 mkdir -p "$results"
+# The browser tests save screenshots here (IRRIGATION_SCREENSHOTS); listed at the end.
+export IRRIGATION_SCREENSHOTS=${IRRIGATION_SCREENSHOTS:-$PWD/.test-run/screenshots}
+rm -rf "$IRRIGATION_SCREENSHOTS"
 
+build_web # into the server's wwwroot, before the server is built
 log "building"
 dotnet build Irrigation.sln -c Debug -nologo -v q
 
@@ -37,6 +41,9 @@ fi
 if ((failed > 0)); then
   echo "failed tests:"
   /usr/bin/python3 scripts/trx_failures.py "$results"/*.trx || true
+fi
+if compgen -G "$IRRIGATION_SCREENSHOTS/*.png" >/dev/null; then
+  echo "browser screenshots: $IRRIGATION_SCREENSHOTS ($(ls "$IRRIGATION_SCREENSHOTS"/*.png | wc -l) PNG files)"
 fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -2,6 +2,7 @@
 # Shared by run.sh and test.sh: install missing system packages, track and stop background processes.
 
 # Debian packages the system and its tests use; each line: a command or probe that proves it present, then the package.
+# node/npm build the phone web app; chromium (with a CJK font for readable screenshots) runs its browser tests.
 REQUIRED_PACKAGES=(
   "mosquitto:mosquitto"
   "mosquitto_pub:mosquitto-clients"
@@ -11,6 +12,10 @@ REQUIRED_PACKAGES=(
   "mbpoll:mbpoll"
   "py:pymodbus:python3-pymodbus"
   "py:paho.mqtt.client:python3-paho-mqtt"
+  "node:nodejs"
+  "npm:npm"
+  "chromium:chromium"
+  "file:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei"
 )
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*"; }
@@ -23,6 +28,8 @@ ensure_packages() {
     probe=${entry%:*}
     if [[ $probe == py:* ]]; then
       /usr/bin/python3 -c "import ${probe#py:}" 2>/dev/null || missing+=("$pkg")
+    elif [[ $probe == file:* ]]; then
+      [[ -e ${probe#file:} ]] || missing+=("$pkg")
     else
       command -v "$probe" >/dev/null 2>&1 || [[ -x /usr/sbin/$probe ]] || missing+=("$pkg")
     fi
@@ -35,6 +42,23 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   command -v dotnet >/dev/null 2>&1 || { log "the .NET 10 SDK is required (dotnet not on PATH)"; exit 1; }
+}
+
+# Builds the phone web app (src/Irrigation.Web) into the server's wwwroot; run before building the server, which
+# serves those files. npm ci only when node_modules is missing or package-lock.json changed since the last install.
+build_web() {
+  local web=src/Irrigation.Web out
+  if [[ ! -f $web/node_modules/.package-lock.json || $web/package-lock.json -nt $web/node_modules/.package-lock.json ]]; then
+    log "installing the web app's npm packages (npm ci)"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) || { log "npm ci failed in $web"; exit 1; }
+  fi
+  log "building the web app"
+  if ! out=$(cd "$web" && npm run --silent build 2>&1 && node scripts/size.mjs 2>&1); then
+    printf '%s\n' "$out"
+    log "the web app build failed"
+    exit 1
+  fi
+  log "$(tail -1 <<<"$out")"
 }
 
 # Background processes started by this script, stopped on exit (also on Ctrl-C).
