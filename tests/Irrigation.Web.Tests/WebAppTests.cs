@@ -1,0 +1,176 @@
+using Irrigation.Testing;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace Irrigation.Web.Tests;
+
+/// <summary>The phone web app in headless Chromium at 360×740 against the whole running system.</summary>
+public sealed class WebAppTests : IClassFixture<WebAppFixture>
+{
+    private readonly WebAppFixture _app;
+    private readonly ITestOutputHelper _output;
+
+    public WebAppTests(WebAppFixture app, ITestOutputHelper output)
+    {
+        _app = app;
+        _output = output;
+        _output.WriteLine($"screenshots: {_app.ScreenshotDirectory}");
+    }
+
+    private static async Task SignInAsync(IPage page, string user)
+    {
+        await page.GotoAsync("/");
+        await page.Locator("#username").FillAsync(user);
+        await page.Locator("#password").FillAsync(SystemStack.Users[user].Password);
+        await page.Locator("form.login-form button[type=submit]").ClickAsync();
+        await page.Locator(".station-row[data-station=st001]").WaitForAsync();
+    }
+
+    private async Task ShotAsync(IPage page, string name, bool fullPage = false) =>
+        _output.WriteLine($"screenshot {await _app.ScreenshotAsync(page, name, fullPage)}");
+
+    [Fact]
+    public async Task Operator_StartsPump1WithConfirmation_SeesSucceededAndRunningFromFeedback()
+    {
+        var page = await _app.NewPhoneAsync();
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("机埠远程监控");
+        await ShotAsync(page, "01-sign-in");
+        await SignInAsync(page, "operator");
+
+        // The list, in Chinese by default: the town heading, the station, its status and pumps.
+        var row = page.Locator(".station-row[data-station=st001]");
+        await Assertions.Expect(page.Locator(".page-title")).ToContainTextAsync("机埠列表");
+        await Assertions.Expect(row.Locator(".badge[data-status=online]")).ToHaveTextAsync("在线");
+        await Assertions.Expect(row.Locator(".pump-dot[data-pump='1']")).ToContainTextAsync("1号泵");
+        await Assertions.Expect(row.Locator(".pump-dot[data-pump='1']")).ToContainTextAsync("停止");
+        await Assertions.Expect(page.Locator(".site-name").First).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator(".who .role")).ToHaveTextAsync("操作员");
+        await ShotAsync(page, "02-station-list", fullPage: true);
+
+        // The station page: live values with Chinese labels and units, pump 1 stopped by its feedback.
+        await row.ClickAsync();
+        await page.WaitForURLAsync("**/stations/st001");
+        var pump = page.Locator(".pump-card[data-pump='1']");
+        await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "stopped");
+        await Assertions.Expect(page.Locator(".value[data-key=voltage_a] dt")).ToHaveTextAsync("A相电压");
+        await Assertions.Expect(page.Locator(".value[data-key=voltage_a] dd")).ToContainTextAsync(" V");
+        await Assertions.Expect(page.Locator(".chart[data-quantity=active_power] canvas, .chart[data-quantity=active_power] .muted:not(:has-text('正在加载'))")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await ShotAsync(page, "03-station-page", fullPage: true);
+
+        // Start: a confirmation that names the station and the pump.
+        var stationName = (await page.Locator(".station-title").InnerTextAsync()).Split('\n')[0].Trim();
+        await pump.Locator("button.start").ClickAsync();
+        var dialog = page.Locator("dialog.confirm");
+        await Assertions.Expect(dialog).ToBeVisibleAsync();
+        await Assertions.Expect(dialog.Locator(".confirm-question")).ToContainTextAsync("确认启动");
+        var question = await dialog.Locator(".confirm-question").InnerTextAsync();
+        Assert.Contains("确认启动", question, StringComparison.Ordinal);
+        Assert.Contains("1号泵", question, StringComparison.Ordinal);
+        Assert.Contains(stationName.Split(' ')[0], question, StringComparison.Ordinal);
+        await ShotAsync(page, "04-confirm-start");
+        await dialog.Locator("button[data-action=confirm]").ClickAsync();
+
+        // The command's live state until final, then the pump shown running — from its feedback.
+        var status = pump.Locator(".cmd-status");
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "succeeded", new() { Timeout = 40_000 });
+        await Assertions.Expect(status).ToContainTextAsync("已启动");
+        await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "running", new() { Timeout = 20_000 });
+        await Assertions.Expect(pump.Locator(".pump-state")).ToHaveTextAsync("运行");
+        await ShotAsync(page, "05-command-succeeded");
+
+        // The simulated pump really runs.
+        Assert.True(await _app.Stack.Simulator.PumpRunningAsync("st001", 1), "the simulator's pump 1 should be running");
+
+        // Back on the list the pump dot follows the feedback too.
+        await page.Locator("a.back").ClickAsync();
+        var dot = page.Locator(".station-row[data-station=st001] .pump-dot[data-pump='1']");
+        await Assertions.Expect(dot).ToHaveAttributeAsync("data-state", "running");
+        await Assertions.Expect(dot).ToHaveTextAsync("1号泵 运行");
+        await ShotAsync(page, "06-station-list-running");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Operator_StartsPumpInLocalMode_SeesTheGatewaysRefusalInPlainChinese()
+    {
+        // st002's selector at the cabinet is turned to local: the gateway must refuse, and the app say why.
+        await _app.Stack.Simulator.SetPhysicsAsync("st002", new { remote = false });
+        try
+        {
+            var page = await _app.NewPhoneAsync();
+            await SignInAsync(page, "operator");
+            await page.GotoAsync("/stations/st002");
+            await Assertions.Expect(page.Locator(".head-badges .mode-local")).ToHaveTextAsync("就地模式", new() { Timeout = 30_000 });
+            var pump = page.Locator(".pump-card[data-pump='1']");
+            await pump.Locator("button.start").ClickAsync();
+            await page.Locator("dialog.confirm button[data-action=confirm]").ClickAsync();
+
+            var status = pump.Locator(".cmd-status");
+            await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "rejected", new() { Timeout = 40_000 });
+            await Assertions.Expect(status).ToContainTextAsync("被拒绝：现场为就地模式");
+            await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "stopped");
+            await Assertions.Expect(pump.Locator("button.start")).ToBeEnabledAsync(); // final: the pump may be commanded again
+            await ShotAsync(page, "07-command-rejected-local-mode");
+            Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st002", 1));
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await _app.Stack.Simulator.SetPhysicsAsync("st002", new { remote = true });
+        }
+    }
+
+    [Fact]
+    public async Task Viewer_OpensStation_StartStopButtonsDisabled()
+    {
+        var page = await _app.NewPhoneAsync();
+        await SignInAsync(page, "viewer");
+        await Assertions.Expect(page.Locator(".who .role")).ToHaveTextAsync("只读用户");
+        await page.Locator(".station-row[data-station=st001]").ClickAsync();
+        var buttons = page.Locator(".pump-card button");
+        await Assertions.Expect(buttons.First).ToBeVisibleAsync();
+        Assert.True(await buttons.CountAsync() >= 2);
+        foreach (var button in await buttons.AllAsync())
+            await Assertions.Expect(button).ToBeDisabledAsync();
+        await Assertions.Expect(page.Locator(".pumps .note")).ToContainTextAsync("只能查看");
+        await ShotAsync(page, "08-viewer-station-page");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task SignIn_WrongPassword_ShowsTheReasonInChinese()
+    {
+        var page = await _app.NewPhoneAsync();
+        await page.GotoAsync("/");
+        await page.Locator("#username").FillAsync("nobody");
+        await page.Locator("#password").FillAsync("wrong-password");
+        await page.Locator("form.login-form button[type=submit]").ClickAsync();
+        await Assertions.Expect(page.Locator(".login-form .error")).ToHaveTextAsync("用户名或密码错误");
+        await ShotAsync(page, "09-sign-in-refused");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task EnglishSwitch_Tapped_TranslatesAndIsRememberedAfterReload()
+    {
+        var page = await _app.NewPhoneAsync();
+        await SignInAsync(page, "operator");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
+        await page.Locator("button.lang").ClickAsync();
+        await Assertions.Expect(page.Locator(".page-title")).ToContainTextAsync("Pump stations");
+        await Assertions.Expect(page.Locator(".station-row[data-station=st001] .badge[data-status=online]")).ToHaveTextAsync("Online");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator(".page-title")).ToContainTextAsync("Pump stations");
+        await page.Locator(".station-row[data-station=st001]").ClickAsync();
+        await Assertions.Expect(page.Locator(".pumps h2")).ToHaveTextAsync("Pumps");
+        await Assertions.Expect(page.Locator(".pump-card[data-pump='1'] button.start")).ToHaveTextAsync("Start");
+        await ShotAsync(page, "10-english-station-page");
+
+        await page.Locator("button.lang").ClickAsync();
+        await Assertions.Expect(page.Locator(".pumps h2")).ToHaveTextAsync("水泵");
+        await page.Context.CloseAsync();
+    }
+}
