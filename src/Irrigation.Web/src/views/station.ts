@@ -152,13 +152,25 @@ function valueLabel(v: StationValue): string {
   return label;
 }
 
+// What an operator looks at first: water, then power, then the electrical detail; pump values after, by pump.
+const ORDER = [
+  'sump_level', 'flow_rate', 'outlet_pressure', 'flow_total', 'active_power', 'mains_present', 'remote_mode', 'door_open',
+  'voltage_a', 'voltage_b', 'voltage_c', 'voltage_ab', 'voltage_bc', 'voltage_ca', 'current_a', 'current_b', 'current_c',
+  'power_factor', 'frequency', 'forward_energy',
+  'running', 'fault', 'motor_current', 'run_hours', 'starts',
+];
+const rank = (name: string): number => {
+  const i = ORDER.indexOf(name);
+  return i < 0 ? ORDER.length : i;
+};
+
 function renderValues(el: HTMLElement, s: StationDetail): void {
   const sorted = [...s.values].sort((a, b) => {
     const pa = PUMP_KEY.exec(a.key);
     const pb = PUMP_KEY.exec(b.key);
     if (!pa !== !pb) return pa ? 1 : -1;
     if (pa && pb && pa[1] !== pb[1]) return Number(pa[1]) - Number(pb[1]);
-    return 0;
+    return rank(pa ? pa[2] : a.key) - rank(pb ? pb[2] : b.key) || a.key.localeCompare(b.key);
   });
   fill(
     el,
