@@ -69,6 +69,27 @@ public sealed class GatewayService : BackgroundService
         finally
         {
             SequenceFile.Write(_options, _workers.Values);
+            await AnnounceOfflineAsync();
+        }
+    }
+
+    /// <summary>
+    /// A planned stop ends with DISCONNECT, after which the broker discards the Last Will; without this message the
+    /// retained status would say "online" and the server would keep offering its stations for commands.
+    /// </summary>
+    private async Task AnnounceOfflineAsync()
+    {
+        if (!_mqtt.IsConnected)
+            return; // the broker publishes the Will when the connection drops
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await _mqtt.PublishAsync(StatusPublisher.Will(_options), timeout.Token);
+            _logger.LogInformation("Gateway {Id}: announced offline.", _options.Id);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MqttClientException)
+        {
+            _logger.LogWarning("Gateway {Id}: could not announce offline ({Reason}); stations show online until their data goes stale.", _options.Id, ex.Message);
         }
     }
 

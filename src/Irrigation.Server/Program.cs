@@ -15,7 +15,12 @@ using Irrigation.Server.State;
 using Irrigation.Server.Stations;
 using Irrigation.Spool;
 
-var builder = WebApplication.CreateSlimBuilder(args);
+// The web app's files sit next to the program (copied from wwwroot/ at build); IRRIGATION_WEBROOT points elsewhere.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+{
+    Args = args,
+    WebRootPath = Environment.GetEnvironmentVariable("IRRIGATION_WEBROOT") ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+});
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o =>
 {

@@ -210,7 +210,7 @@ public sealed class SystemStack : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Waits until the server shows the station online with telemetry.</summary>
+    /// <summary>Waits until the server shows the station online with its pumps (a full snapshot has arrived).</summary>
     public async Task WaitForStationOnlineAsync(string station, TimeSpan timeout)
     {
         using var client = await SignInAsync("viewer");
@@ -220,7 +220,8 @@ public sealed class SystemStack : IAsyncDisposable
         {
             using var response = await client.GetAsync(new Uri($"api/stations/{station}", UriKind.Relative));
             last = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode && JsonNode.Parse(last)?["online"]?.GetValue<bool>() == true)
+            var node = response.IsSuccessStatusCode ? JsonNode.Parse(last) : null;
+            if (node?["online"]?.GetValue<bool>() == true && node["pumps"]?.AsArray().Count > 0 && node["mainsPresent"] is not null)
                 return;
             await Task.Delay(250);
         }

@@ -50,13 +50,13 @@ public static class AccountsApi
         switch (result.Status)
         {
             case SignInStatus.LockedOut:
-                audit.Write(username, action, "locked_out", address: context.Connection.RemoteIpAddress?.ToString());
+                audit.Write(username, action, "locked_out", address: AuditLog.Address(context));
                 var seconds = Math.Max(1, (int)Math.Ceiling((result.LockedUntil!.Value - DateTimeOffset.UtcNow).TotalSeconds));
                 context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Create(StatusCodes.Status429TooManyRequests, "locked_out", "Account locked",
                     "Too many failed sign-ins; the account is locked for a while.", new Dictionary<string, object?> { ["lockedUntil"] = result.LockedUntil.Value.ToUnixTimeMilliseconds() });
             case SignInStatus.InvalidCredentials:
-                audit.Write(username, action, "invalid_credentials", address: context.Connection.RemoteIpAddress?.ToString());
+                audit.Write(username, action, "invalid_credentials", address: AuditLog.Address(context));
                 return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_credentials", "Sign-in failed", "Wrong user name or password.");
             default:
                 return Results.Empty;
@@ -75,7 +75,7 @@ public static class AccountsApi
         var csrf = UserStore.Base64Url(RandomNumberGenerator.GetBytes(24));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(AccountClaims.For(user, csrf), CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties { IsPersistent = true });
-        audit.Write(user.Username, "auth.login", "succeeded", address: context.Connection.RemoteIpAddress?.ToString());
+        audit.Write(user.Username, "auth.login", "succeeded", address: AuditLog.Address(context));
         return TypedResults.Ok(new SessionResponse(user.Username, user.DisplayName, user.Role, csrf));
     }
 
@@ -87,7 +87,7 @@ public static class AccountsApi
         if (result.Status != SignInStatus.Succeeded)
             return Check(result, request.Username, context, audit, "auth.token");
         var (token, expires) = users.CreateToken(result.User!.Username, request.Name ?? "api");
-        audit.Write(result.User.Username, "auth.token", "succeeded", detail: request.Name, address: context.Connection.RemoteIpAddress?.ToString());
+        audit.Write(result.User.Username, "auth.token", "succeeded", detail: request.Name, address: AuditLog.Address(context));
         return TypedResults.Created((string?)null, new TokenResponse(token, expires.ToUnixTimeMilliseconds()));
     }
 

@@ -36,7 +36,15 @@ public sealed class AuditLog
     public void Write(HttpContext context, string action, string outcome, string? station = null, int? pump = null, string? detail = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        Write(context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null, action, outcome, station, pump, detail, context.Connection.RemoteIpAddress?.ToString());
+        Write(context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null, action, outcome, station, pump, detail, Address(context));
+    }
+
+    /// <summary>The client's address as people read it (127.0.0.1, not ::ffff:127.0.0.1).</summary>
+    public static string? Address(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var ip = context.Connection.RemoteIpAddress;
+        return ip is { IsIPv4MappedToIPv6: true } ? ip.MapToIPv4().ToString() : ip?.ToString();
     }
 
     /// <summary>Newest first, optionally filtered.</summary>

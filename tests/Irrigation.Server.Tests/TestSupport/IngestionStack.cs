@@ -75,6 +75,10 @@ internal sealed class IngestionStack : IAsyncDisposable
             stack._environment["Irrigation__Influx__Url"] = stack.Influxd.Url.ToString();
             stack._environment["Irrigation__Influx__Database"] = stack.Database;
             stack._environment["Irrigation__DataDirectory"] = stack.DataDirectory;
+            stack._environment["Irrigation__Auth__PasswordIterations"] = "10000";
+            stack._environment["Irrigation__Auth__Users__0__Username"] = ApiUser;
+            stack._environment["Irrigation__Auth__Users__0__Password"] = ApiPassword;
+            stack._environment["Irrigation__Auth__Users__0__Role"] = "viewer";
             if (stationFileJson is not null)
             {
                 var file = stack._scratch.File("gateway.json");
@@ -105,7 +109,19 @@ internal sealed class IngestionStack : IAsyncDisposable
         await _server.WaitForLineAsync(l => l.Contains("Ingesting ", StringComparison.Ordinal), StartTimeout);
         var ready = await Poll.UntilAsync(ReadyAsync, r => r.Status == HttpStatusCode.OK && r.Body["schema"]?.GetValue<bool>() == true, StartTimeout);
         Assert.True(ready.Status == HttpStatusCode.OK, $"server not ready: {ready.Body}\n{_server.Tail()}");
+        if (Http.DefaultRequestHeaders.Authorization is null)
+        {
+            // The API needs a signed-in user: a bearer token of the configured viewer (it outlives server restarts).
+            using var response = await Http.PostAsync(new Uri("api/auth/tokens", UriKind.Relative),
+                new StringContent($$"""{"username":"{{ApiUser}}","password":"{{ApiPassword}}","name":"tests"}""", Encoding.UTF8, "application/json"));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Created, $"token: {(int)response.StatusCode} {body}");
+            Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", JsonNode.Parse(body)!["token"]!.GetValue<string>());
+        }
     }
+
+    private const string ApiUser = "ingest-viewer";
+    private const string ApiPassword = "ingest-viewer-pass-1";
 
     /// <summary>kill -9: no shutdown code runs; unacknowledged messages stay with the broker, the spool stays on disk.</summary>
     public async Task KillServerAsync()
