@@ -70,7 +70,6 @@ start_bg gateway "$RUN/logs/gateway.log" src/Irrigation.Gateway/bin/Release/net1
 start_bg server "$RUN/logs/server.log" env \
   Irrigation__Mqtt__Port="$MQTT_PORT" Irrigation__Influx__Url="http://127.0.0.1:$INFLUX_PORT" \
   Irrigation__DataDirectory="$PWD/$RUN/server-data" Irrigation__StationFiles__0="$PWD/$RUN/gateway.json" \
-  ASPNETCORE_WEBROOT="$PWD/src/Irrigation.Server/wwwroot" \
   src/Irrigation.Server/bin/Release/net10.0/irrigation-server --urls "http://127.0.0.1:$SERVER_PORT"
 wait_port "$SERVER_PORT" 60 server
 
