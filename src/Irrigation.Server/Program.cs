@@ -4,6 +4,7 @@ using Irrigation.Mqtt.Client;
 using Irrigation.Mqtt.Formatter;
 using Irrigation.Server;
 using Irrigation.Server.Accounts;
+using Irrigation.Server.Alarms;
 using Irrigation.Server.Audit;
 using Irrigation.Server.Commands;
 using Irrigation.Server.Configuration;
@@ -151,6 +152,12 @@ services.AddHostedService<SpoolReplayer>();
 services.AddSingleton<CommandDispatcher>();
 services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());
 services.AddHostedService<StationEventPump>();
+services.AddSingleton<AlarmStore>();
+services.AddSingleton<AlarmNotifier>();
+services.AddHostedService(sp => sp.GetRequiredService<AlarmNotifier>());
+services.AddSingleton<AlarmEngine>();
+services.AddSingleton<IActiveAlarmCounter>(sp => sp.GetRequiredService<AlarmEngine>());
+services.AddHostedService(sp => sp.GetRequiredService<AlarmEngine>());
 
 var app = builder.Build();
 
@@ -178,6 +185,7 @@ app.MapAccountsApi();
 app.MapStationsApi();
 app.MapCommandsApi();
 app.MapEventsApi();
+app.MapAlarmsApi();
 // Unknown /api/ paths are API errors, not the web app; every other path is a client-side route of the web app.
 app.Map("/api/{**rest}", () => Irrigation.Server.Http.Problems.NotFound("not_found", "No such API endpoint."));
 app.MapFallbackToFile("index.html", new StaticFileOptions { OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache" });

@@ -105,6 +105,24 @@ public sealed class CommandStore
     public IReadOnlyList<CommandView> Open(string? station = null) =>
         List($"SELECT {Columns} FROM commands WHERE state IN ('pending', 'sent') AND ($s IS NULL OR station = $s) ORDER BY created_ms", ("$s", station));
 
+    /// <summary>The newest finished command of every pump that has one: (station, pump) → (action, final state).</summary>
+    public IReadOnlyDictionary<(string Station, int Pump), (string Action, string State)> LastFinishedPerPump()
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command(
+            """
+            SELECT c.station, c.pump, c.action, c.state FROM commands c
+            JOIN (SELECT station, pump, max(created_ms) AS newest FROM commands WHERE state NOT IN ('pending', 'sent') GROUP BY station, pump) n
+              ON n.station = c.station AND n.pump = c.pump AND n.newest = c.created_ms
+            WHERE c.state NOT IN ('pending', 'sent')
+            """);
+        using var reader = select.ExecuteReader();
+        var result = new Dictionary<(string, int), (string, string)>();
+        while (reader.Read())
+            result[(reader.GetString(0), reader.GetInt32(1))] = (reader.GetString(2), reader.GetString(3));
+        return result;
+    }
+
     public IReadOnlyList<CommandView> Recent(string? station, int limit) =>
         List($"SELECT {Columns} FROM commands WHERE ($s IS NULL OR station = $s) ORDER BY created_ms DESC LIMIT $l", ("$s", station), ("$l", Math.Clamp(limit, 1, 500)));
 

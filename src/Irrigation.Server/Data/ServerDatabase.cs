@@ -63,6 +63,44 @@ public sealed class ServerDatabase
         -- At most one command in progress per pump, enforced by the database even with several server instances.
         CREATE UNIQUE INDEX commands_one_open_per_pump ON commands(station, pump) WHERE state IN ('pending', 'sent');
         """,
+
+        // 2: alarms and their webhook deliveries.
+        """
+        CREATE TABLE alarms (
+            id TEXT NOT NULL PRIMARY KEY,
+            station TEXT NOT NULL,
+            station_name TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            pump INTEGER,
+            key TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            title TEXT NOT NULL,
+            title_en TEXT NOT NULL,
+            message TEXT NOT NULL,
+            value REAL NOT NULL,
+            state TEXT NOT NULL,
+            raised_ms INTEGER NOT NULL,
+            acknowledged_ms INTEGER,
+            acknowledged_by TEXT,
+            ack_comment TEXT,
+            cleared_ms INTEGER);
+        CREATE INDEX alarms_station ON alarms(station, raised_ms);
+        CREATE INDEX alarms_raised ON alarms(raised_ms);
+        -- One open alarm per station and condition: a condition that returns after clearing raises a new row.
+        CREATE UNIQUE INDEX alarms_one_open ON alarms(station, key) WHERE cleared_ms IS NULL;
+        CREATE TABLE alarm_deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            alarm_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            url TEXT NOT NULL,
+            format TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            ts_ms INTEGER NOT NULL,
+            http_status INTEGER,
+            outcome TEXT NOT NULL,
+            error TEXT);
+        CREATE INDEX alarm_deliveries_alarm ON alarm_deliveries(alarm_id);
+        """,
     ];
 
     private readonly string _connectionString;

@@ -1,0 +1,143 @@
+using Irrigation.Server.Stations;
+using Irrigation.Server.State;
+
+namespace Irrigation.Server.Alarms;
+
+public enum ConditionState
+{
+    /// <summary>Unknown input (value missing): neither raise nor clear.</summary>
+    Hold,
+    Raise,
+    Clear,
+}
+
+/// <summary>What one rule says about one station (or pump) right now. <see cref="Key"/> is the rule id, or pump{n}.{rule}.</summary>
+public sealed record ConditionReading(string Key, AlarmRule Rule, int? Pump, ConditionState State, double Value, string Message);
+
+/// <summary>The last finished command of a pump, for the failed-to-start/stop and unexpected-running rules.</summary>
+public sealed record LastPumpCommand(string Action, string State);
+
+/// <summary>Everything the rules read besides the station's latest values.</summary>
+public sealed record ConditionContext(
+    Func<string, AlarmRule> Rule,
+    Func<int, LastPumpCommand?> LastCommand,
+    double MeterStillSeconds);
+
+/// <summary>
+/// Turns a station's latest state into rule readings. Threshold rules apply hysteresis: Raise at the threshold,
+/// Clear only past the clear threshold, Hold in between (the tracker keeps whatever it had).
+/// </summary>
+public static class AlarmConditions
+{
+    public static IEnumerable<ConditionReading> Evaluate(StationSnapshot station, ConditionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(station);
+        ArgumentNullException.ThrowIfNull(context);
+        var values = station.Values;
+        double? V(string key) => values.TryGetValue(key, out var v) ? v.Value : null;
+
+        var comms = context.Rule(AlarmRules.CommsLost);
+        yield return Flag(comms, null, station.Status == "comms_lost", station.Status is "unknown" or "offline", "现场设备无应答");
+        var gateway = context.Rule(AlarmRules.GatewayOffline);
+        yield return Flag(gateway, null, station.Status == "offline", station.Status == "unknown", $"网关 {station.Gateway} 离线");
+
+        // While the station is not reporting, its latest values are old: only the communication rules speak.
+        var live = station.Status == "online";
+        var mains = V("mains_present");
+        yield return Flag(context.Rule(AlarmRules.MainsLost), null, mains == 0, !live || mains is null, "控制柜市电失电");
+
+        var va = V("voltage_a");
+        var vb = V("voltage_b");
+        var vc = V("voltage_c");
+        var imbalance = context.Rule(AlarmRules.PhaseImbalance);
+        if (live && va is { } a && vb is { } b && vc is { } c && (a + b + c) > 0)
+        {
+            var mean = (a + b + c) / 3;
+            var worst = new[] { a, b, c }.Max(x => Math.Abs(x - mean)) / mean * 100;
+            var lost = Math.Min(a, Math.Min(b, c)) < mean * 0.5;
+            yield return Higher(imbalance, null, worst, lost ? $"缺相：A {AlarmRules.Format(a)} V，B {AlarmRules.Format(b)} V，C {AlarmRules.Format(c)} V" : $"三相电压不平衡 {AlarmRules.Format(worst)}%");
+        }
+        else
+        {
+            yield return new ConditionReading(imbalance.Id, imbalance, null, ConditionState.Hold, 0, "");
+        }
+
+        var level = V("sump_level");
+        var low = context.Rule(AlarmRules.LowSumpLevel);
+        yield return level is { } l && live ? Lower(low, null, l, $"前池水位 {AlarmRules.Format(l)} m") : new ConditionReading(low.Id, low, null, ConditionState.Hold, 0, "");
+
+        var anyRunning = false;
+        var flow = V("flow_rate");
+        foreach (var pump in Pumps(values))
+        {
+            var running = V($"pump{pump}.running");
+            anyRunning |= running == 1;
+
+            var fault = V($"pump{pump}.fault");
+            var kinds = string.Join("、", new[] { ("fault_dry_run", "干转跳闸"), ("fault_overcurrent", "过流跳闸"), ("fault_phase_loss", "缺相跳闸") }
+                .Where(k => V($"pump{pump}.{k.Item1}") == 1).Select(k => k.Item2));
+            yield return Flag(context.Rule(AlarmRules.PumpFault), pump, fault == 1, !live || fault is null, $"{pump}号泵故障{(kinds.Length > 0 ? "：" + kinds : "")}");
+
+            var current = V($"pump{pump}.motor_current");
+            var over = context.Rule(AlarmRules.OverCurrent);
+            yield return current is { } i && live ? Higher(over, pump, i, $"{pump}号泵电流 {AlarmRules.Format(i)} A") : Hold(over, pump);
+
+            var dry = context.Rule(AlarmRules.DryRunning);
+            if (!live || running is null)
+                yield return Hold(dry, pump);
+            else if (running == 0)
+                yield return Keyed(dry, pump, ConditionState.Clear, 0, "");
+            else if (level is { } lv && lv <= dry.Threshold || flow is { } f && f < 1)
+                yield return Keyed(dry, pump, ConditionState.Raise, level ?? 0, $"{pump}号泵运行但{(level is { } x && x <= dry.Threshold ? $"前池水位仅 {AlarmRules.Format(x)} m" : "出水流量接近零")}");
+            else if (level is null || level >= dry.ClearThreshold)
+                yield return Keyed(dry, pump, ConditionState.Clear, level ?? 0, "");
+            else
+                yield return Hold(dry, pump);
+
+            var last = context.LastCommand(pump);
+            var failedStart = context.Rule(AlarmRules.FailedToStart);
+            var failedStop = context.Rule(AlarmRules.FailedToStop);
+            if (!live || running is null)
+            {
+                yield return Hold(failedStart, pump);
+                yield return Hold(failedStop, pump);
+            }
+            else
+            {
+                yield return Keyed(failedStart, pump, last is { Action: "start", State: "failed" } && running == 0 ? ConditionState.Raise : ConditionState.Clear, 0, $"{pump}号泵启动命令已执行，但运行反馈未出现");
+                yield return Keyed(failedStop, pump, last is { Action: "stop", State: "failed" } && running == 1 ? ConditionState.Raise : ConditionState.Clear, 0, $"{pump}号泵停止命令已执行，但仍在运行");
+            }
+
+            var unexpected = context.Rule(AlarmRules.UnexpectedRunning);
+            var remote = V("remote_mode");
+            if (!live || running is null || remote is null)
+                yield return Hold(unexpected, pump);
+            else
+                yield return Keyed(unexpected, pump, running == 1 && remote == 1 && last?.Action != "start" ? ConditionState.Raise : ConditionState.Clear, 0, $"{pump}号泵在远程模式下无启动命令而运行");
+        }
+
+        var frozen = context.Rule(AlarmRules.MeterFrozen);
+        yield return !live || V("forward_energy") is null ? new ConditionReading(frozen.Id, frozen, null, ConditionState.Hold, 0, "")
+            : anyRunning ? Higher(frozen, null, context.MeterStillSeconds, $"水泵运行中，电能读数已 {AlarmRules.Format(context.MeterStillSeconds / 60)} 分钟未变化")
+            : new ConditionReading(frozen.Id, frozen, null, ConditionState.Clear, 0, "");
+    }
+
+    /// <summary>Pump numbers present in the values (pump{n}.running).</summary>
+    public static IEnumerable<int> Pumps(IReadOnlyDictionary<string, (double Value, long TimestampMs)> values) =>
+        values.Keys.Select(k => QuantityCatalog.TryParsePumpKey(k, out var n, out var name) && name == "running" ? n : 0).Where(n => n > 0).Order();
+
+    private static string Key(AlarmRule rule, int? pump) => pump is null ? rule.Id : $"pump{pump}.{rule.Id}";
+
+    private static ConditionReading Keyed(AlarmRule rule, int? pump, ConditionState state, double value, string message) => new(Key(rule, pump), rule, pump, state, value, message);
+
+    private static ConditionReading Hold(AlarmRule rule, int? pump) => Keyed(rule, pump, ConditionState.Hold, 0, "");
+
+    private static ConditionReading Flag(AlarmRule rule, int? pump, bool active, bool unknown, string message) =>
+        Keyed(rule, pump, unknown ? ConditionState.Hold : active ? ConditionState.Raise : ConditionState.Clear, active ? 1 : 0, message);
+
+    private static ConditionReading Higher(AlarmRule rule, int? pump, double value, string message) =>
+        Keyed(rule, pump, value >= rule.Threshold ? ConditionState.Raise : value < rule.ClearThreshold ? ConditionState.Clear : ConditionState.Hold, value, message);
+
+    private static ConditionReading Lower(AlarmRule rule, int? pump, double value, string message) =>
+        Keyed(rule, pump, value <= rule.Threshold ? ConditionState.Raise : value > rule.ClearThreshold ? ConditionState.Clear : ConditionState.Hold, value, message);
+}

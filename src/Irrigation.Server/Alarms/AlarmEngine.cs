@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using Irrigation.Influx.LineProtocol;
+using Irrigation.Influx.Write;
+using Irrigation.Server.Audit;
+using Irrigation.Server.Commands;
+using Irrigation.Server.Configuration;
+using Irrigation.Server.Events;
+using Irrigation.Server.Http;
+using Irrigation.Server.State;
+using Irrigation.Server.Stations;
+using Microsoft.Data.Sqlite;
+
+namespace Irrigation.Server.Alarms;
+
+/// <summary>
+/// Evaluates every rule for every station once per <see cref="AlarmOptions.EvaluationInterval"/> from the latest
+/// state (values, communication status, pump commands), raises and clears alarms through <see cref="AlarmTracker"/>
+/// (on-delay, hysteresis), and carries each lifecycle event everywhere it must go: SQLite history, the live stream,
+/// InfluxDB (measurement <c>alarm</c>, for Grafana annotations) and the webhooks.
+/// </summary>
+public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
+{
+    private readonly ServerOptions _options;
+    private readonly LatestValueCache _cache;
+    private readonly AlarmStore _store;
+    private readonly CommandStore _commands;
+    private readonly AlarmNotifier _notifier;
+    private readonly EventHub _hub;
+    private readonly InfluxBatchWriter _events;
+    private readonly AuditLog _audit;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AlarmEngine> _logger;
+    private readonly Dictionary<(string Station, string Key), AlarmTracker> _trackers = [];
+    private readonly Dictionary<string, (double Value, long ChangedMs)> _meters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _activeCounts = new(StringComparer.Ordinal);
+    private readonly Lock _sync = new();
+    private bool _loaded;
+
+    public AlarmEngine(ServerOptions options, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, EventHub hub, InfluxBatchWriter events, AuditLog audit, TimeProvider time, ILogger<AlarmEngine> logger)
+    {
+        _options = options;
+        _cache = cache;
+        _store = store;
+        _commands = commands;
+        _notifier = notifier;
+        _hub = hub;
+        _events = events;
+        _audit = audit;
+        _time = time;
+        _logger = logger;
+    }
+
+    public int ActiveAlarms(string station) => _activeCounts.GetValueOrDefault(station);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.Alarms.EvaluationInterval);
+        while (await Ticks.NextAsync(timer, stoppingToken))
+        {
+            try
+            {
+                Evaluate(_time.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+            catch (SqliteException ex)
+            {
+                _logger.LogError(ex, "Alarm evaluation failed; retrying next round.");
+            }
+        }
+    }
+
+    /// <summary>One round over every station.</summary>
+    internal void Evaluate(long nowMs)
+    {
+        lock (_sync)
+        {
+            LoadOpenAlarms();
+            var lastCommands = _commands.LastFinishedPerPump();
+            foreach (var station in _cache.Snapshot())
+            {
+                var context = new ConditionContext(
+                    id => AlarmRules.For(id, station.Id, _options.Alarms),
+                    pump => lastCommands.TryGetValue((station.Id, pump), out var c) ? new LastPumpCommand(c.Action, c.State) : null,
+                    MeterStillSeconds(station, nowMs));
+                foreach (var reading in AlarmConditions.Evaluate(station, context))
+                {
+                    if (!reading.Rule.Enabled)
+                        continue;
+                    if (!_trackers.TryGetValue((station.Id, reading.Key), out var tracker))
+                        _trackers[(station.Id, reading.Key)] = tracker = new AlarmTracker();
+                    switch (tracker.Observe(reading.State, reading.Rule.OnDelay, nowMs))
+                    {
+                        case AlarmTransition.Raise:
+                            Raise(station, reading, nowMs);
+                            break;
+                        case AlarmTransition.Clear:
+                            if (_store.Clear(station.Id, reading.Key, nowMs) is { } cleared)
+                                Publish("cleared", cleared, cleared.ClearedAt!.Value);
+                            break;
+                    }
+                }
+            }
+
+            RecountActive();
+        }
+    }
+
+    private void Raise(StationSnapshot station, ConditionReading reading, long nowMs)
+    {
+        AlarmView alarm;
+        try
+        {
+            alarm = _store.Raise(station.Id, station.Name, reading.Rule, reading.Pump, reading.Key, reading.Message, reading.Value, nowMs);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            return; // already open (raised by another server instance)
+        }
+
+        _logger.LogWarning("Alarm raised: {Station} {Key} ({Severity}): {Message}", station.Id, reading.Key, reading.Rule.Severity, reading.Message);
+        Publish("raised", alarm, nowMs);
+    }
+
+    /// <summary>Acknowledges with a comment; null when there is no such unacknowledged alarm.</summary>
+    public AlarmView? Acknowledge(string id, string user, string comment, HttpContext context)
+    {
+        lock (_sync)
+        {
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var alarm = _store.Acknowledge(id, user, comment, now);
+            if (alarm is null)
+                return null;
+            _audit.Write(context, "alarm.ack", "succeeded", alarm.Station, alarm.Pump, $"{alarm.Id} {alarm.Key}: {comment}");
+            Publish("acknowledged", alarm, now);
+            RecountActive();
+            return alarm;
+        }
+    }
+
+    private void Publish(string @event, AlarmView alarm, long atMs)
+    {
+        _hub.Publish("alarm", new { @event, alarm });
+        _notifier.Enqueue(@event, alarm);
+        var point = PointData.Create("alarm")
+            .Tag("station", alarm.Station).Tag("rule", alarm.Key).Tag("severity", alarm.Severity).Tag("event", @event)
+            .Field("id", alarm.Id).Field("message", alarm.Message).Field("value", alarm.Value)
+            .Timestamp(atMs);
+        _ = _events.WriteAsync(point, CancellationToken.None).AsTask().ContinueWith(
+            t => _logger.LogWarning(t.Exception, "Alarm event not queued for InfluxDB."), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>Open alarms from before a restart stay raised (and clear when their condition does), never raised twice.</summary>
+    private void LoadOpenAlarms()
+    {
+        if (_loaded)
+            return;
+        foreach (var open in _store.Open())
+            _trackers[(open.Station, open.Key)] = AlarmTracker.AlreadyRaised();
+        _loaded = true;
+    }
+
+    private void RecountActive()
+    {
+        var counts = _store.Open().GroupBy(a => a.Station).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var station in _activeCounts.Keys.Except(counts.Keys).ToList())
+            _activeCounts.TryRemove(station, out _);
+        foreach (var (station, count) in counts)
+            _activeCounts[station] = count;
+    }
+
+    /// <summary>How long the station's energy counter has not moved (0 when it just moved or is unknown).</summary>
+    private double MeterStillSeconds(StationSnapshot station, long nowMs)
+    {
+        if (!station.Values.TryGetValue("forward_energy", out var energy))
+            return 0;
+        if (!_meters.TryGetValue(station.Id, out var seen) || seen.Value != energy.Value)
+        {
+            _meters[station.Id] = (energy.Value, nowMs);
+            return 0;
+        }
+
+        return (nowMs - seen.ChangedMs) / 1000.0;
+    }
+}

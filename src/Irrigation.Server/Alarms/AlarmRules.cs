@@ -1,0 +1,75 @@
+using System.Globalization;
+using Irrigation.Server.Configuration;
+
+namespace Irrigation.Server.Alarms;
+
+/// <summary>A rule with its effective settings (built-in default, then the configured rule, then the station's override).</summary>
+public sealed record AlarmRule(string Id, string Severity, double Threshold, double ClearThreshold, TimeSpan OnDelay, bool Enabled, bool PerPump, string Title, string TitleEn);
+
+/// <summary>
+/// The built-in rules and their defaults. Threshold rules raise at <see cref="AlarmRule.Threshold"/> and clear only past
+/// <see cref="AlarmRule.ClearThreshold"/> (hysteresis); every rule raises only after its condition held for
+/// <see cref="AlarmRule.OnDelay"/>. Together they keep a noisy signal from flapping.
+/// </summary>
+public static class AlarmRules
+{
+    public const string CommsLost = "comms_lost";
+    public const string GatewayOffline = "gateway_offline";
+    public const string MainsLost = "mains_lost";
+    public const string PhaseImbalance = "phase_imbalance";
+    public const string OverCurrent = "over_current";
+    public const string PumpFault = "pump_fault";
+    public const string DryRunning = "dry_running";
+    public const string LowSumpLevel = "low_sump_level";
+    public const string FailedToStart = "failed_to_start";
+    public const string FailedToStop = "failed_to_stop";
+    public const string MeterFrozen = "meter_frozen";
+    public const string UnexpectedRunning = "unexpected_running";
+
+    private static readonly AlarmRule[] Defaults =
+    [
+        new(CommsLost, "major", 1, 1, TimeSpan.FromSeconds(10), true, false, "通讯中断", "Station comms lost"),
+        new(GatewayOffline, "critical", 1, 1, TimeSpan.FromSeconds(30), true, false, "网关离线", "Gateway offline"),
+        new(MainsLost, "critical", 1, 1, TimeSpan.FromSeconds(5), true, false, "市电失电", "Mains power lost"),
+        // Percent deviation of the worst phase voltage from the mean; a lost phase shows as a large imbalance.
+        new(PhaseImbalance, "major", 10, 6, TimeSpan.FromSeconds(10), true, false, "缺相/电压不平衡", "Phase loss / voltage imbalance"),
+        new(OverCurrent, "major", 40, 36, TimeSpan.FromSeconds(5), true, true, "过电流", "Over-current"),
+        new(PumpFault, "critical", 1, 1, TimeSpan.Zero, true, true, "水泵故障", "Pump fault"),
+        // Running with the sump below Threshold metres (or with near-zero flow); clears above ClearThreshold.
+        new(DryRunning, "critical", 0.5, 0.7, TimeSpan.FromSeconds(5), true, true, "干转", "Dry running"),
+        new(LowSumpLevel, "minor", 0.8, 1.0, TimeSpan.FromSeconds(10), true, false, "前池低水位", "Low sump level"),
+        new(FailedToStart, "major", 1, 1, TimeSpan.Zero, true, true, "启动失败", "Pump failed to start"),
+        new(FailedToStop, "major", 1, 1, TimeSpan.Zero, true, true, "停止失败", "Pump failed to stop"),
+        // Seconds the energy counter stood still while a pump ran.
+        new(MeterFrozen, "minor", 600, 600, TimeSpan.Zero, true, false, "电表读数冻结", "Meter frozen"),
+        new(UnexpectedRunning, "major", 1, 1, TimeSpan.FromSeconds(10), true, true, "非指令运行", "Unexpected running"),
+    ];
+
+    public static IReadOnlyList<string> Ids { get; } = Defaults.Select(d => d.Id).ToArray();
+
+    public static IReadOnlyList<AlarmRule> All => Defaults;
+
+    /// <summary>The rule for one station: default ← Alarms:Rules:{id} ← Alarms:Stations:{station}:{id}.</summary>
+    public static AlarmRule For(string id, string station, AlarmOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var rule = Defaults.First(d => d.Id == id);
+        rule = Apply(rule, options.Rules.GetValueOrDefault(id));
+        if (options.Stations.TryGetValue(station, out var overrides))
+            rule = Apply(rule, overrides.GetValueOrDefault(id));
+        return rule;
+    }
+
+    private static AlarmRule Apply(AlarmRule rule, AlarmRuleOptions? o) => o is null ? rule : rule with
+    {
+        Enabled = o.Enabled ?? rule.Enabled,
+        Threshold = o.Threshold ?? rule.Threshold,
+        ClearThreshold = o.ClearThreshold ?? o.Threshold ?? rule.ClearThreshold,
+        OnDelay = o.OnDelay ?? rule.OnDelay,
+        Severity = o.Severity ?? rule.Severity,
+    };
+
+    public static int SeverityRank(string severity) => severity switch { "critical" => 0, "major" => 1, _ => 2 };
+
+    public static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,104 @@
+using Irrigation.Server.Data;
+using Microsoft.Data.Sqlite;
+
+namespace Irrigation.Server.Alarms;
+
+/// <summary>An alarm as the API shows it. State: active → acknowledged → cleared, or active → cleared (unacknowledged).</summary>
+public sealed record AlarmView(
+    string Id, string Station, string StationName, string Rule, int? Pump, string Key, string Severity, string Title, string TitleEn,
+    string Message, double Value, string State, long RaisedAt, long? AcknowledgedAt, string? AcknowledgedBy, string? AckComment, long? ClearedAt);
+
+public sealed record AlarmDelivery(long Id, string AlarmId, string Event, string Url, string Format, int Attempt, long Ts, int? HttpStatus, string Outcome, string? Error);
+
+/// <summary>Alarm history and webhook deliveries in SQLite; at most one open (uncleared) alarm per station and condition.</summary>
+public sealed class AlarmStore
+{
+    private const string Columns = "id, station, station_name, rule, pump, key, severity, title, title_en, message, value, state, raised_ms, acknowledged_ms, acknowledged_by, ack_comment, cleared_ms";
+    private readonly ServerDatabase _database;
+
+    public AlarmStore(ServerDatabase database) => _database = database;
+
+    public AlarmView Raise(string station, string stationName, AlarmRule rule, int? pump, string key, string message, double value, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var alarm = new AlarmView(Guid.NewGuid().ToString("N"), station, stationName, rule.Id, pump, key, rule.Severity, rule.Title, rule.TitleEn, message, value, "active", nowMs, null, null, null, null);
+        using var connection = _database.Open();
+        using var insert = connection.Command(
+            $"INSERT INTO alarms ({Columns}) VALUES ($id, $s, $sn, $r, $p, $k, $sev, $t, $te, $m, $v, 'active', $now, NULL, NULL, NULL, NULL)",
+            ("$id", alarm.Id), ("$s", station), ("$sn", stationName), ("$r", rule.Id), ("$p", pump), ("$k", key), ("$sev", rule.Severity), ("$t", rule.Title),
+            ("$te", rule.TitleEn), ("$m", message), ("$v", double.IsFinite(value) ? value : 0), ("$now", nowMs));
+        insert.ExecuteNonQuery();
+        return alarm;
+    }
+
+    public AlarmView? Clear(string station, string key, long nowMs)
+    {
+        using var connection = _database.Open();
+        using var update = connection.Command("UPDATE alarms SET state = 'cleared', cleared_ms = $now WHERE station = $s AND key = $k AND cleared_ms IS NULL RETURNING id", ("$s", station), ("$k", key), ("$now", nowMs));
+        return update.ExecuteScalar() is string id ? Get(id) : null;
+    }
+
+    /// <summary>Acknowledges an alarm that is not yet acknowledged (active, or cleared while unacknowledged); null when there is none.</summary>
+    public AlarmView? Acknowledge(string id, string user, string comment, long nowMs)
+    {
+        using var connection = _database.Open();
+        using var update = connection.Command(
+            "UPDATE alarms SET state = CASE WHEN cleared_ms IS NULL THEN 'acknowledged' ELSE state END, acknowledged_ms = $now, acknowledged_by = $u, ack_comment = $c WHERE id = $id AND acknowledged_ms IS NULL",
+            ("$id", id), ("$u", user), ("$c", comment), ("$now", nowMs));
+        return update.ExecuteNonQuery() == 1 ? Get(id) : null;
+    }
+
+    public AlarmView? Get(string id) => List($"SELECT {Columns} FROM alarms WHERE id = $id", ("$id", id)).FirstOrDefault();
+
+    /// <summary>Alarms not cleared yet.</summary>
+    public IReadOnlyList<AlarmView> Open() => List($"SELECT {Columns} FROM alarms WHERE cleared_ms IS NULL");
+
+    /// <summary>History, newest first, filtered by station, state and time (raised within from..to).</summary>
+    public IReadOnlyList<AlarmView> Query(string? station, string? state, long? fromMs, long? toMs, int limit) => List(
+        $"""
+        SELECT {Columns} FROM alarms
+        WHERE ($s IS NULL OR station = $s) AND ($from IS NULL OR raised_ms >= $from) AND ($to IS NULL OR raised_ms <= $to)
+          AND ($st IS NULL OR ($st = 'open' AND cleared_ms IS NULL) OR state = $st)
+        ORDER BY raised_ms DESC LIMIT $l
+        """,
+        ("$s", station), ("$from", fromMs), ("$to", toMs), ("$st", state), ("$l", Math.Clamp(limit, 1, 1000)));
+
+    public void RecordDelivery(string alarmId, string @event, string url, string format, int attempt, long nowMs, int? httpStatus, string outcome, string? error)
+    {
+        using var connection = _database.Open();
+        using var insert = connection.Command(
+            "INSERT INTO alarm_deliveries (alarm_id, event, url, format, attempt, ts_ms, http_status, outcome, error) VALUES ($a, $e, $u, $f, $n, $ts, $h, $o, $err)",
+            ("$a", alarmId), ("$e", @event), ("$u", url), ("$f", format), ("$n", attempt), ("$ts", nowMs), ("$h", httpStatus), ("$o", outcome), ("$err", error is { Length: > 500 } ? error[..500] : error));
+        insert.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<AlarmDelivery> Deliveries(string alarmId)
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command("SELECT id, alarm_id, event, url, format, attempt, ts_ms, http_status, outcome, error FROM alarm_deliveries WHERE alarm_id = $a ORDER BY id", ("$a", alarmId));
+        using var reader = select.ExecuteReader();
+        var list = new List<AlarmDelivery>();
+        while (reader.Read())
+        {
+            list.Add(new AlarmDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5), reader.GetInt64(6),
+                reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.GetString(8), reader.NullableString(9)));
+        }
+
+        return list;
+    }
+
+    private List<AlarmView> List(string sql, params (string, object?)[] parameters)
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command(sql, parameters);
+        using var reader = select.ExecuteReader();
+        var list = new List<AlarmView>();
+        while (reader.Read())
+            list.Add(Read(reader));
+        return list;
+    }
+
+    private static AlarmView Read(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8),
+        r.GetString(9), r.GetDouble(10), r.GetString(11), r.GetInt64(12), r.NullableInt64(13), r.NullableString(14), r.NullableString(15), r.NullableInt64(16));
+}
