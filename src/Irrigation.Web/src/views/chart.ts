@@ -3,7 +3,6 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api } from '../api';
 import { h, fill } from '../dom';
-import { formatNumber } from '../format';
 import { t, type MessageKey } from '../i18n';
 
 const QUANTITIES = ['active_power', 'current_a', 'sump_level', 'flow_rate'] as const;
@@ -13,6 +12,15 @@ const COLOURS: Record<(typeof QUANTITIES)[number], string> = {
   sump_level: '#00695c',
   flow_rate: '#6a1b9a',
 };
+
+/** An axis label in China time (UTC+8, no daylight saving): the date at midnight, else the time of day. */
+function timeLabel(seconds: number): string {
+  const d = new Date((seconds + 8 * 3600) * 1000);
+  const hh = d.getUTCHours();
+  const mm = d.getUTCMinutes();
+  if (hh === 0 && mm === 0) return `${d.getUTCMonth() + 1}/${d.getUTCDate()}`;
+  return `${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}`;
+}
 
 /** Draws the charts into `el`; returns a function that removes them. */
 export function renderCharts(el: HTMLElement, station: string, range: '24h' | '7d'): () => void {
@@ -48,10 +56,11 @@ export function renderCharts(el: HTMLElement, station: string, range: '24h' | '7
             tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
             legend: { show: false },
             cursor: { drag: { x: false, y: false } },
-            scales: { x: { time: true } },
+            // The whole requested period, so one sample still sits where it belongs in the 24 h / 7 d window.
+            scales: { x: { time: true, range: () => [history.from / 1000, history.to / 1000] } },
             axes: [
-              { stroke: '#111', grid: { stroke: '#ddd' }, ticks: { stroke: '#999' } },
-              { stroke: '#111', size: 56, grid: { stroke: '#ddd' }, ticks: { stroke: '#999' }, values: (_u, splits) => splits.map((v) => formatNumber(v)) },
+              { stroke: '#111', grid: { stroke: '#ddd' }, ticks: { stroke: '#999' }, values: (_u, splits) => splits.map(timeLabel) },
+              { stroke: '#111', size: 56, grid: { stroke: '#ddd' }, ticks: { stroke: '#999' } },
             ],
             series: [{}, { stroke: COLOURS[box.q], width: 2, fill: `${COLOURS[box.q]}22`, spanGaps: false }],
           },
