@@ -31,9 +31,9 @@ public sealed class WebAppFixture : IAsyncLifetime
             throw new InvalidOperationException($"{index} is missing: build the web app first (cd src/Irrigation.Web && npm ci && npm run build; ./test.sh does).");
         Directory.CreateDirectory(ScreenshotDirectory);
 
-        // The server's content root is its working directory (the test's temp folder): point it at the built app.
+        // The server serves the copy made when it was built; point it at the newest npm build instead.
         var options = new SystemStackOptions();
-        options.ServerEnvironment["ASPNETCORE_WEBROOT"] = Path.GetDirectoryName(index)!;
+        options.ServerEnvironment["IRRIGATION_WEBROOT"] = Path.GetDirectoryName(index)!;
         Stack = await SystemStack.StartAsync("web", options);
         await Stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(60));
 

@@ -152,6 +152,23 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
     }
 
     [Fact]
+    public async Task PhoneOffline_ShowsTheBanner_AndRecoversWhenBackOnline()
+    {
+        var page = await _app.NewPhoneAsync();
+        await SignInAsync(page, "viewer");
+        await Assertions.Expect(page.Locator(".banners .banner")).ToHaveCountAsync(0);
+
+        await page.Context.SetOfflineAsync(true);
+        await Assertions.Expect(page.Locator(".banner.offline")).ToHaveTextAsync("手机已断网，显示的是最后收到的数据");
+        await Assertions.Expect(page.Locator(".station-row[data-station=st001]")).ToBeVisibleAsync(); // the last data stays
+        await ShotAsync(page, "10-offline-banner");
+
+        await page.Context.SetOfflineAsync(false);
+        await Assertions.Expect(page.Locator(".banners .banner")).ToHaveCountAsync(0, new() { Timeout = 40_000 });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task EnglishSwitch_Tapped_TranslatesAndIsRememberedAfterReload()
     {
         var page = await _app.NewPhoneAsync();
@@ -167,7 +184,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
         await page.Locator(".station-row[data-station=st001]").ClickAsync();
         await Assertions.Expect(page.Locator(".pumps h2")).ToHaveTextAsync("Pumps");
         await Assertions.Expect(page.Locator(".pump-card[data-pump='1'] button.start")).ToHaveTextAsync("Start");
-        await ShotAsync(page, "10-english-station-page");
+        await ShotAsync(page, "11-english-station-page");
 
         await page.Locator("button.lang").ClickAsync();
         await Assertions.Expect(page.Locator(".pumps h2")).ToHaveTextAsync("水泵");

@@ -20,19 +20,26 @@ export function setViewRefresher(refresh: () => Promise<void>): void {
   refreshView = refresh;
 }
 
+let watchingNetwork = false;
+
 export function startLive(signedOut: () => void): void {
   onSignedOut = signedOut;
+  if (!watchingNetwork) watchNetwork();
+  connect();
+  commandTimer = window.setInterval(pollCommands, COMMAND_POLL_MS);
+}
+
+function watchNetwork(): void {
+  watchingNetwork = true;
   window.addEventListener('online', () => {
     store.networkUp = true;
     changed();
-    if (!store.streamUp) connect();
+    if (store.streamDown && source) connect();
   });
   window.addEventListener('offline', () => {
     store.networkUp = false;
     changed();
   });
-  connect();
-  commandTimer = window.setInterval(pollCommands, COMMAND_POLL_MS);
 }
 
 export function stopLive(): void {
@@ -42,7 +49,7 @@ export function stopLive(): void {
   window.clearInterval(pollTimer);
   window.clearInterval(commandTimer);
   pollTimer = 0;
-  store.streamUp = false;
+  store.streamDown = false;
 }
 
 function connect(): void {
@@ -51,15 +58,15 @@ function connect(): void {
   const es = new EventSource('/api/events', { withCredentials: true });
   source = es;
   es.onopen = () => {
-    const wasDown = !store.streamUp;
-    store.streamUp = true;
+    const wasDown = store.streamDown;
+    store.streamDown = false;
     backoffMs = 1_000;
     stopPolling();
     changed();
     if (wasDown) void refreshView().catch(() => {});
   };
   es.onerror = () => {
-    store.streamUp = false;
+    store.streamDown = true;
     changed();
     startPolling();
     if (es.readyState === EventSource.CLOSED) {

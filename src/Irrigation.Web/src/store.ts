@@ -10,12 +10,16 @@ export const store = {
   stationsLoaded: false,
   details: new Map<string, StationDetail>(),
   commands: new Map<string, Command>(),
-  streamUp: false,
+  /** True once the event stream failed, until it is open again (not while it first connects). */
+  streamDown: false,
   networkUp: navigator.onLine,
 };
 
 const listeners = new Set<() => void>();
 let scheduled = false;
+let lastNotified = 0;
+// Hundreds of stations each report every second: redraw at most four times a second, and only when visible.
+const MIN_REDRAW_MS = 250;
 
 export function subscribe(listener: () => void): () => void {
   listeners.add(listener);
@@ -25,10 +29,16 @@ export function subscribe(listener: () => void): () => void {
 export function changed(): void {
   if (scheduled) return;
   scheduled = true;
-  requestAnimationFrame(() => {
-    scheduled = false;
-    for (const listener of [...listeners]) listener();
-  });
+  const wait = Math.max(0, lastNotified + MIN_REDRAW_MS - performance.now());
+  setTimeout(
+    () =>
+      requestAnimationFrame(() => {
+        scheduled = false;
+        lastNotified = performance.now();
+        for (const listener of [...listeners]) listener();
+      }),
+    wait,
+  );
 }
 
 export function putStations(list: StationSummary[]): void {

@@ -37,6 +37,6 @@ export function renderHeader(el: HTMLElement, onSwitchLang: () => void, onLogout
 export function renderBanners(el: HTMLElement): void {
   const banners = [];
   if (!store.networkUp) banners.push(h('div', { class: 'banner offline', role: 'status' }, t('banner.offline')));
-  else if (!store.streamUp) banners.push(h('div', { class: 'banner stream-down', role: 'status' }, t('banner.streamDown')));
+  else if (store.streamDown) banners.push(h('div', { class: 'banner stream-down', role: 'status' }, t('banner.streamDown')));
   fill(el, banners);
 }
