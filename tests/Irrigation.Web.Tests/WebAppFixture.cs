@@ -46,8 +46,8 @@ public sealed class WebAppFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh phone-sized browser context (own cookies and storage) in Chinese, China time.</summary>
-    public async Task<IPage> NewPhoneAsync()
+    /// <summary>A fresh phone-sized browser context (own cookies, storage and caches) in Chinese, China time.</summary>
+    public async Task<IPage> NewPhoneAsync(bool serviceWorkers = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -58,7 +58,8 @@ public sealed class WebAppFixture : IAsyncLifetime
             HasTouch = true,
             Locale = "zh-CN",
             TimezoneId = "Asia/Shanghai",
-            ServiceWorkers = ServiceWorkerPolicy.Block, // every request of a test reaches the real server
+            // Blocked unless a test is about the service worker: then every request reaches the real server.
+            ServiceWorkers = serviceWorkers ? ServiceWorkerPolicy.Allow : ServiceWorkerPolicy.Block,
         });
         context.SetDefaultTimeout(20_000);
         return await context.NewPageAsync();

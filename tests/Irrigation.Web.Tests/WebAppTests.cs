@@ -169,6 +169,48 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
     }
 
     [Fact]
+    public async Task ServiceWorker_CachesTheShellButNeverTheApi_AndOpensOfflineFromTheCache()
+    {
+        const string CachedPaths = """
+            async () => {
+              const paths = [];
+              for (const name of await caches.keys())
+                for (const request of await (await caches.open(name)).keys()) paths.push(new URL(request.url).pathname);
+              return paths;
+            }
+            """;
+        var page = await _app.NewPhoneAsync(serviceWorkers: true);
+        await SignInAsync(page, "viewer");
+        await page.EvaluateAsync("() => navigator.serviceWorker.ready.then(() => true)");
+        await page.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null");
+
+        // API traffic while the worker controls the page: a station, its values, history, the event stream.
+        await page.Locator(".station-row[data-station=st001]").ClickAsync();
+        await Assertions.Expect(page.Locator(".value[data-key=voltage_a]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".chart[data-quantity=active_power] canvas, .chart[data-quantity=active_power] .muted:not(:has-text('正在加载'))")).ToHaveCountAsync(1);
+
+        var cached = await page.EvaluateAsync<string[]>(CachedPaths);
+        _output.WriteLine("cached: " + string.Join(' ', cached));
+        Assert.Contains("/", cached);
+        Assert.Contains(cached, p => p.StartsWith("/assets/index-", StringComparison.Ordinal));
+        Assert.Contains("/manifest.webmanifest", cached);
+        Assert.DoesNotContain(cached, p => p.StartsWith("/api/", StringComparison.Ordinal));
+
+        // No network: the shell still opens from the cache and says why there is no data.
+        await page.Context.SetOfflineAsync(true);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator(".no-network")).ToContainTextAsync("连不上服务器");
+        await Assertions.Expect(page.Locator(".banner.offline")).ToBeVisibleAsync();
+        await ShotAsync(page, "12-offline-start-from-cache");
+        Assert.DoesNotContain(await page.EvaluateAsync<string[]>(CachedPaths), p => p.StartsWith("/api/", StringComparison.Ordinal));
+
+        // Back online: the app signs in with the still valid session and shows the station again.
+        await page.Context.SetOfflineAsync(false);
+        await Assertions.Expect(page.Locator(".station-title")).ToContainTextAsync("001", new() { Timeout = 30_000 });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task EnglishSwitch_Tapped_TranslatesAndIsRememberedAfterReload()
     {
         var page = await _app.NewPhoneAsync();

@@ -124,10 +124,22 @@ async function logout(): Promise<void> {
 // "3分钟前" keeps counting without new data.
 setInterval(changed, 30_000);
 
+/** Opened from the cached shell without a network: say so, and try again once the phone is back online. */
+function renderNoNetwork(): void {
+  fill(
+    app,
+    h('header', { class: 'top' }, h('span', { class: 'brand' }, t('app.title'))),
+    h('div', { class: 'banners' }, !navigator.onLine && h('div', { class: 'banner offline', role: 'status' }, t('boot.offlineBanner'))),
+    h('main', { class: 'content' }, h('p', { class: 'empty no-network' }, t('boot.noNetwork')), h('button', { type: 'button', class: 'button primary wide', onclick: () => void boot() }, t('boot.retry'))),
+  );
+  window.addEventListener('online', () => void boot(), { once: true });
+}
+
 async function boot(): Promise<void> {
   try {
     signedIn(await api.me());
-  } catch {
+  } catch (e) {
+    if (e instanceof ApiError && e.transient) return renderNoNetwork();
     store.user = null;
     if (location.pathname !== '/login') {
       const here = location.pathname;

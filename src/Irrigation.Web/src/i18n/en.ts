@@ -7,6 +7,10 @@ export const en: Record<MessageKey, string> = {
   'lang.switch': '中文',
   'lang.switchLabel': '切换到中文',
 
+  'boot.noNetwork': 'Cannot reach the server. Check the phone signal; the app retries once online.',
+  'boot.offlineBanner': 'Phone is offline',
+  'boot.retry': 'Try again',
+
   'login.title': 'Sign in',
   'login.username': 'User name',
   'login.password': 'Password',

@@ -6,6 +6,10 @@ export const zhCN = {
   'lang.switch': 'EN',
   'lang.switchLabel': 'Switch to English',
 
+  'boot.noNetwork': '连不上服务器。请检查手机信号，联网后会自动重试。',
+  'boot.offlineBanner': '手机已断网',
+  'boot.retry': '重试',
+
   'login.title': '登录',
   'login.username': '用户名',
   'login.password': '密码',
