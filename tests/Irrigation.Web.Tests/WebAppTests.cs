@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace Irrigation.Web.Tests;
 
 /// <summary>The phone web app in headless Chromium at 360×740 against the whole running system.</summary>
+[Collection(BrowserCollection.Name)]
 public sealed class WebAppTests : IClassFixture<WebAppFixture>
 {
     private readonly WebAppFixture _app;
@@ -17,7 +18,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
         _output.WriteLine($"screenshots: {_app.ScreenshotDirectory}");
     }
 
-    private static async Task SignInAsync(IPage page, string user)
+    internal static async Task SignInAsync(IPage page, string user)
     {
         await page.GotoAsync("/");
         await page.Locator("#username").FillAsync(user);

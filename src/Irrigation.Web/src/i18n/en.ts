@@ -95,6 +95,7 @@ export const en: Record<MessageKey, string> = {
   'cmd.retrying': 'Sending failed, retrying…',
   'cmd.retry': 'Send again',
   'cmd.sendFailed': 'Not sent: {reason}',
+  'cmd.refused': 'Not executed: {reason}',
   'cmd.pending': 'Accepted, waiting to send…',
   'cmd.sent': 'Sent, waiting for the pump…',
   'cmd.succeeded.start': 'Started',

@@ -94,6 +94,7 @@ export const zhCN = {
   'cmd.retrying': '发送失败，正在重试…',
   'cmd.retry': '重新发送',
   'cmd.sendFailed': '发送失败：{reason}',
+  'cmd.refused': '未执行：{reason}',
   'cmd.pending': '已受理，等待发送…',
   'cmd.sent': '已发送，等待现场反馈…',
   'cmd.succeeded.start': '已启动',

@@ -127,7 +127,8 @@ function commandStatus(station: string, p: Pump, rerender: () => void): HTMLElem
       return h(
         'div',
         { class: 'cmd-status tone-bad', 'data-state': 'send_failed', role: 'status' },
-        h('span', null, t('cmd.sendFailed', { reason: problemText(op.error) })),
+        // A network failure may be retried with the same key; a refusal by the server is final for this click.
+        h('span', null, t(op.error?.transient ? 'cmd.sendFailed' : 'cmd.refused', { reason: problemText(op.error) })),
         op.error?.transient && h('button', { type: 'button', class: 'button secondary small', onclick: () => void send(station, p.number, op.action, rerender, op) }, t('cmd.retry')),
       );
     return h('div', { class: 'cmd-status tone-wait', 'data-state': op.phase, role: 'status' }, t(op.phase === 'retrying' ? 'cmd.retrying' : 'cmd.sending'));

@@ -1,0 +1,47 @@
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace Irrigation.Web.Tests;
+
+/// <summary>
+/// The gateway stops (its own system, so the other browser tests keep theirs): the phone shows the station offline,
+/// a start is refused in plain words and nothing runs; the station comes back when the gateway does.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class GatewayOutageTests : IClassFixture<WebAppFixture>
+{
+    private readonly WebAppFixture _app;
+    private readonly ITestOutputHelper _output;
+
+    public GatewayOutageTests(WebAppFixture app, ITestOutputHelper output)
+    {
+        _app = app;
+        _output = output;
+        _output.WriteLine($"screenshots: {_app.ScreenshotDirectory}");
+    }
+
+    [Fact]
+    public async Task GatewayStopped_StationShownOffline_StartRefusedInPlainChinese()
+    {
+        var page = await _app.NewPhoneAsync();
+        await WebAppTests.SignInAsync(page, "operator");
+        await page.Locator(".station-row[data-station=st001]").ClickAsync();
+        await Assertions.Expect(page.Locator(".head-badges .badge[data-status]")).ToHaveTextAsync("在线");
+
+        await _app.Stack.StopGatewayAsync();
+        await Assertions.Expect(page.Locator(".head-badges .badge[data-status]")).ToHaveTextAsync("离线", new() { Timeout = 30_000 });
+
+        var pump = page.Locator(".pump-card[data-pump='1']");
+        await pump.Locator("button.start").ClickAsync();
+        await page.Locator("dialog.confirm button[data-action=confirm]").ClickAsync();
+        await Assertions.Expect(pump.Locator(".cmd-status")).ToContainTextAsync("未执行：机埠离线或数据过时，不能下发命令");
+        await Assertions.Expect(pump.Locator("button.start")).ToBeEnabledAsync(); // refused: nothing pending
+        _output.WriteLine($"screenshot {await _app.ScreenshotAsync(page, "13-gateway-offline-refused", fullPage: false)}");
+        Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st001", 1));
+
+        await _app.Stack.StartGatewayAsync();
+        await Assertions.Expect(page.Locator(".head-badges .badge[data-status]")).ToHaveTextAsync("在线", new() { Timeout = 60_000 });
+        Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st001", 1)); // the refused start never acts later
+        await page.Context.CloseAsync();
+    }
+}
