@@ -12,7 +12,7 @@ rm -rf "$results"
 mkdir -p "$results"
 # The browser tests save screenshots here (IRRIGATION_SCREENSHOTS); listed at the end.
 export IRRIGATION_SCREENSHOTS=${IRRIGATION_SCREENSHOTS:-$PWD/.test-run/screenshots}
-rm -rf "$IRRIGATION_SCREENSHOTS"
+rm -f "$IRRIGATION_SCREENSHOTS"/*.png
 
 build_web # into the server's wwwroot, before the server is built
 log "building"
