@@ -3,6 +3,7 @@ using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
 using Irrigation.Mqtt.Formatter;
 using Irrigation.Server;
+using Irrigation.Server.Accounting;
 using Irrigation.Server.Accounts;
 using Irrigation.Server.Alarms;
 using Irrigation.Server.Audit;
@@ -158,6 +159,7 @@ services.AddHostedService(sp => sp.GetRequiredService<AlarmNotifier>());
 services.AddSingleton<AlarmEngine>();
 services.AddSingleton<IActiveAlarmCounter>(sp => sp.GetRequiredService<AlarmEngine>());
 services.AddHostedService(sp => sp.GetRequiredService<AlarmEngine>());
+services.AddEnergyAccounting();
 
 var app = builder.Build();
 
@@ -186,6 +188,7 @@ app.MapStationsApi();
 app.MapCommandsApi();
 app.MapEventsApi();
 app.MapAlarmsApi();
+app.MapEnergyApi();
 // Unknown /api/ paths are API errors, not the web app; every other path is a client-side route of the web app.
 app.Map("/api/{**rest}", () => Irrigation.Server.Http.Problems.NotFound("not_found", "No such API endpoint."));
 app.MapFallbackToFile("index.html", new StaticFileOptions { OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache" });
