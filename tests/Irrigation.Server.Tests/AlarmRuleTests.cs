@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Irrigation.Server.Alarms;
+using Irrigation.Server.Configuration;
+using Irrigation.Server.State;
+
+namespace Irrigation.Server.Tests;
+
+/// <summary>The alarm rules and tracker without any process: on-delay, hysteresis, re-raise, no flapping, message bodies.</summary>
+public sealed class AlarmRuleTests
+{
+    private static readonly AlarmOptions Defaults = new();
+
+    private static StationSnapshot Station(string status = "online", params (string Key, double Value)[] values) =>
+        new("st001", "城东机埠", "城东镇", status, "gw-01", 1, 0, values.ToDictionary(v => v.Key, v => (v.Value, 1L), StringComparer.Ordinal));
+
+    private static ConditionContext Context(LastPumpCommand? last = null, double meterStill = 0, AlarmOptions? options = null) =>
+        new(id => AlarmRules.For(id, "st001", options ?? Defaults), _ => last, meterStill);
+
+    private static ConditionReading Reading(StationSnapshot station, string key, ConditionContext? context = null) =>
+        AlarmConditions.Evaluate(station, context ?? Context()).Single(r => r.Key == key);
+
+    [Fact]
+    public void Tracker_RaiseMustPersistForTheOnDelay_ABlipNeverRaises()
+    {
+        var tracker = new AlarmTracker();
+        var delay = TimeSpan.FromSeconds(5);
+
+        Assert.Equal(AlarmTransition.None, tracker.Observe(ConditionState.Raise, delay, 0));
+        Assert.Equal(AlarmTransition.None, tracker.Observe(ConditionState.Raise, delay, 4_000));
+        Assert.Equal(AlarmTransition.None, tracker.Observe(ConditionState.Clear, delay, 4_500)); // blip over: delay starts again
+        Assert.Equal(AlarmTransition.None, tracker.Observe(ConditionState.Raise, delay, 5_000));
+        Assert.Equal(AlarmTransition.None, tracker.Observe(ConditionState.Raise, delay, 9_999));
+        Assert.Equal(AlarmTransition.Raise, tracker.Observe(ConditionState.Raise, delay, 10_000));
+        Assert.Equal(AlarmTransition.None, tracker.Observe(ConditionState.Raise, delay, 11_000));
+        Assert.Equal(AlarmTransition.None, tracker.Observe(ConditionState.Hold, delay, 12_000));
+        Assert.Equal(AlarmTransition.Clear, tracker.Observe(ConditionState.Clear, delay, 13_000));
+        // The condition returns: a new alarm, after the on-delay again.
+        Assert.Equal(AlarmTransition.None, tracker.Observe(ConditionState.Raise, delay, 14_000));
+        Assert.Equal(AlarmTransition.Raise, tracker.Observe(ConditionState.Raise, delay, 19_000));
+    }
+
+    [Fact]
+    public void OverCurrent_RaisesAtThresholdHoldsInTheBandClearsBelowTheClearThreshold()
+    {
+        ConditionState At(double amps) => Reading(Station("online", ("pump1.running", 1), ("pump1.motor_current", amps)), "pump1.over_current").State;
+
+        Assert.Equal(ConditionState.Raise, At(40));
+        Assert.Equal(ConditionState.Raise, At(55.5));
+        Assert.Equal(ConditionState.Hold, At(39.9));
+        Assert.Equal(ConditionState.Hold, At(36));
+        Assert.Equal(ConditionState.Clear, At(35.9));
+    }
+
+    [Fact]
+    public void NoisySignalAroundTheThreshold_RaisesOnceAndNeverFlaps()
+    {
+        var tracker = new AlarmTracker();
+        var random = new Random(7);
+        var transitions = new List<AlarmTransition>();
+        for (var t = 0; t < 600; t++)
+        {
+            var amps = 40 + (random.NextDouble() - 0.5) * 3; // 38.5..41.5 A, around the 40 A threshold
+            var reading = Reading(Station("online", ("pump1.running", 1), ("pump1.motor_current", amps)), "pump1.over_current");
+            var transition = tracker.Observe(reading.State, reading.Rule.OnDelay, t * 1000L);
+            if (transition != AlarmTransition.None)
+                transitions.Add(transition);
+        }
+
+        Assert.Equal([AlarmTransition.Raise], transitions);
+    }
+
+    [Fact]
+    public void LowSumpLevel_LowerIsWorse_WithItsOwnClearLevel()
+    {
+        ConditionState At(double m) => Reading(Station("online", ("sump_level", m)), AlarmRules.LowSumpLevel).State;
+
+        Assert.Equal(ConditionState.Raise, At(0.8));
+        Assert.Equal(ConditionState.Hold, At(0.9));
+        Assert.Equal(ConditionState.Clear, At(1.01));
+    }
+
+    [Fact]
+    public void PhaseLoss_ShowsAsImbalanceWithAPhaseLossMessage()
+    {
+        var reading = Reading(Station("online", ("voltage_a", 230), ("voltage_b", 229), ("voltage_c", 0)), AlarmRules.PhaseImbalance);
+        var balanced = Reading(Station("online", ("voltage_a", 230), ("voltage_b", 229), ("voltage_c", 231)), AlarmRules.PhaseImbalance);
+
+        Assert.Equal(ConditionState.Raise, reading.State);
+        Assert.StartsWith("缺相", reading.Message, StringComparison.Ordinal);
+        Assert.Equal(ConditionState.Clear, balanced.State);
+    }
+
+    [Fact]
+    public void DryRunning_RunningWithLowSump_Raise_Stopped_Clear()
+    {
+        Assert.Equal(ConditionState.Raise, Reading(Station("online", ("pump1.running", 1), ("sump_level", 0.3)), "pump1.dry_running").State);
+        Assert.Equal(ConditionState.Raise, Reading(Station("online", ("pump1.running", 1), ("sump_level", 2.0), ("flow_rate", 0.2)), "pump1.dry_running").State);
+        Assert.Equal(ConditionState.Hold, Reading(Station("online", ("pump1.running", 1), ("sump_level", 0.6), ("flow_rate", 300)), "pump1.dry_running").State);
+        Assert.Equal(ConditionState.Clear, Reading(Station("online", ("pump1.running", 0), ("sump_level", 0.3)), "pump1.dry_running").State);
+    }
+
+    [Fact]
+    public void CommandFeedbackRules_FailedStartWhileStopped_UnexpectedRunWithoutAStartInRemoteMode()
+    {
+        var stopped = Station("online", ("pump1.running", 0), ("remote_mode", 1));
+        var running = Station("online", ("pump1.running", 1), ("remote_mode", 1));
+        var runningLocal = Station("online", ("pump1.running", 1), ("remote_mode", 0));
+
+        Assert.Equal(ConditionState.Raise, Reading(stopped, "pump1.failed_to_start", Context(new LastPumpCommand("start", "failed"))).State);
+        Assert.Equal(ConditionState.Clear, Reading(running, "pump1.failed_to_start", Context(new LastPumpCommand("start", "failed"))).State);
+        Assert.Equal(ConditionState.Raise, Reading(running, "pump1.failed_to_stop", Context(new LastPumpCommand("stop", "failed"))).State);
+        Assert.Equal(ConditionState.Raise, Reading(running, "pump1.unexpected_running", Context(new LastPumpCommand("stop", "succeeded"))).State);
+        Assert.Equal(ConditionState.Raise, Reading(running, "pump1.unexpected_running", Context(null)).State);
+        Assert.Equal(ConditionState.Clear, Reading(running, "pump1.unexpected_running", Context(new LastPumpCommand("start", "succeeded"))).State);
+        Assert.Equal(ConditionState.Clear, Reading(runningLocal, "pump1.unexpected_running", Context(null)).State);
+    }
+
+    [Fact]
+    public void Offline_ValueRulesHold_CommsRulesSpeak_MeterFrozenOnlyWhileRunning()
+    {
+        var offline = Station("offline", ("mains_present", 0), ("pump1.running", 1), ("pump1.fault", 1), ("forward_energy", 10));
+
+        Assert.Equal(ConditionState.Raise, Reading(offline, AlarmRules.GatewayOffline).State);
+        Assert.Equal(ConditionState.Hold, Reading(offline, AlarmRules.MainsLost).State);
+        Assert.Equal(ConditionState.Hold, Reading(offline, "pump1.pump_fault").State);
+        Assert.Equal(ConditionState.Raise, Reading(Station("comms_lost"), AlarmRules.CommsLost).State);
+        var running = Station("online", ("pump1.running", 1), ("forward_energy", 10));
+        Assert.Equal(ConditionState.Raise, Reading(running, AlarmRules.MeterFrozen, Context(meterStill: 600)).State);
+        Assert.Equal(ConditionState.Clear, Reading(running, AlarmRules.MeterFrozen, Context(meterStill: 0)).State);
+        Assert.Equal(ConditionState.Clear, Reading(Station("online", ("pump1.running", 0), ("forward_energy", 10)), AlarmRules.MeterFrozen, Context(meterStill: 900)).State);
+    }
+
+    [Fact]
+    public void Overrides_StationBeatsRuleBeatsDefault()
+    {
+        var options = new AlarmOptions();
+        options.Rules[AlarmRules.OverCurrent] = new AlarmRuleOptions { Threshold = 50, ClearThreshold = 45, Severity = "critical" };
+        options.Stations["st002"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 30, ClearThreshold = 25 } };
+
+        var st001 = AlarmRules.For(AlarmRules.OverCurrent, "st001", options);
+        var st002 = AlarmRules.For(AlarmRules.OverCurrent, "st002", options);
+
+        Assert.Equal((50.0, 45.0, "critical"), (st001.Threshold, st001.ClearThreshold, st001.Severity));
+        Assert.Equal((30.0, 25.0, "critical"), (st002.Threshold, st002.ClearThreshold, st002.Severity));
+        options.Rules["no_such_rule"] = new AlarmRuleOptions();
+        Assert.Throws<ArgumentException>(options.Validate);
+    }
+
+    [Fact]
+    public void RobotBodies_WeComAndDingTalkMarkdownShapes_BeijingTime()
+    {
+        var alarm = new AlarmView("a1", "st001", "城东机埠", "pump_fault", 1, "pump1.pump_fault", "critical", "水泵故障", "Pump fault", "1号泵故障：干转跳闸", 1, "active",
+            new DateTimeOffset(2026, 11, 21, 16, 30, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), null, null, null, null);
+        var notification = new AlarmNotification("raised", alarm);
+
+        var wecom = JsonSerializer.SerializeToElement(AlarmNotifier.Body("wecom", notification));
+        var dingtalk = JsonSerializer.SerializeToElement(AlarmNotifier.Body("dingtalk", notification));
+
+        Assert.Equal("markdown", wecom.GetProperty("msgtype").GetString());
+        var content = wecom.GetProperty("markdown").GetProperty("content").GetString()!;
+        Assert.Equal("### 【告警】水泵故障\n> 机埠：城东机埠（st001）\n> 级别：紧急\n> 详情：1号泵故障：干转跳闸\n> 时间：2026-11-22 00:30:00（北京时间）\n", content);
+        Assert.Equal("markdown", dingtalk.GetProperty("msgtype").GetString());
+        Assert.Equal("告警：城东机埠 水泵故障", dingtalk.GetProperty("markdown").GetProperty("title").GetString());
+        Assert.Equal(content, dingtalk.GetProperty("markdown").GetProperty("text").GetString());
+    }
+}
