@@ -153,6 +153,7 @@ services.AddHostedService<SpoolReplayer>();
 services.AddSingleton<CommandDispatcher>();
 services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());
 services.AddHostedService<StationEventPump>();
+services.AddHostedService<StationAvailabilityWriter>();
 services.AddSingleton<AlarmStore>();
 services.AddSingleton<AlarmNotifier>();
 services.AddHostedService(sp => sp.GetRequiredService<AlarmNotifier>());

@@ -39,6 +39,8 @@ public sealed class ServerOptions
         Alarms.Validate();
         if (Api.StaleAfter < TimeSpan.FromSeconds(5))
             throw new ArgumentException("Irrigation:Api:StaleAfter must be at least 5 s.");
+        if (Api.AvailabilityInterval < TimeSpan.FromSeconds(1) || Api.AvailabilityInterval > TimeSpan.FromHours(1))
+            throw new ArgumentException("Irrigation:Api:AvailabilityInterval must be 1 s..1 h.");
         if (string.IsNullOrWhiteSpace(TopicRoot) || TopicRoot.IndexOfAny(['/', '+', '#']) >= 0)
             throw new ArgumentException($"Irrigation:TopicRoot '{TopicRoot}' must be a single topic level.");
         foreach (var file in StationFiles)
@@ -259,6 +261,9 @@ public sealed class ApiOptions
 {
     /// <summary>A station with no telemetry for this long is shown stale and counts as not online (snapshots come every minute).</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>How often each station's online/stale state is sampled into InfluxDB (station_status) for the online rate.</summary>
+    public TimeSpan AvailabilityInterval { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>Settings of one alarm rule; unset fields keep the built-in default.</summary>

@@ -2,7 +2,7 @@ namespace Irrigation.Deployment.Tests.Grafana;
 
 /// <summary>
 /// An influxd filled by the real pipeline for about a minute, shared by every dashboard query: three simulated
-/// stations with two pumps each, a 6-second drop of one station's devices (a gap in good data), and the roll-ups
+/// stations with two pumps each, pump 1 of the first station started and stopped through the API (command outcomes) and then its mains cut (an active alarm), a 6-second drop of one station's devices (a gap in good data and a comms-lost alarm), availability sampled every 2 s, and the roll-ups
 /// backfilled so rollup_1m and rollup_1h have data without waiting for their interval boundaries.
 /// </summary>
 public sealed class FilledInflux : IAsyncLifetime
@@ -22,7 +22,8 @@ public sealed class FilledInflux : IAsyncLifetime
         Pipeline = await TelemetryPipeline.StartAsync(stations: 3);
         var started = DateTime.UtcNow;
         await Task.Delay(TimeSpan.FromSeconds(15));
-        await Pipeline.DropStationAsync(DroppedStation, TimeSpan.FromSeconds(6));
+        await Pipeline.StartAndStopPumpAsync(Station);
+        await Pipeline.CutMainsAsync(Station); // a critical alarm that is still active at the end        await Pipeline.DropStationAsync(DroppedStation, TimeSpan.FromSeconds(6)); // also raises and clears a comms_lost alarm
         var remaining = DataTime - (DateTime.UtcNow - started);
         if (remaining > TimeSpan.Zero)
             await Task.Delay(remaining);

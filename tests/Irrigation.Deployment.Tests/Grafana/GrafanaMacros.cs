@@ -14,7 +14,7 @@ public static partial class GrafanaMacros
 
     public const string DefaultInterval = "10s";
 
-    public static string Substitute(string query, IReadOnlyDictionary<string, string> variables, string? minInterval = null)
+    public static string Substitute(string query, IReadOnlyDictionary<string, string> variables, string? minInterval = null, int rangeSeconds = RangeSeconds)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(variables);
@@ -22,14 +22,14 @@ public static partial class GrafanaMacros
         var intervalMs = IntervalMilliseconds(interval);
         var builtIn = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["timeFilter"] = $"time > now() - {RangeSeconds}s",
-            ["__timeFilter"] = $"time > now() - {RangeSeconds}s",
+            ["timeFilter"] = $"time > now() - {rangeSeconds}s",
+            ["__timeFilter"] = $"time > now() - {rangeSeconds}s",
             ["__interval"] = interval,
             ["interval"] = interval,
             ["__interval_ms"] = intervalMs.ToString(CultureInfo.InvariantCulture),
-            ["__range_s"] = RangeSeconds.ToString(CultureInfo.InvariantCulture),
-            ["__range_ms"] = (RangeSeconds * 1000L).ToString(CultureInfo.InvariantCulture),
-            ["__range"] = $"{RangeSeconds}s",
+            ["__range_s"] = rangeSeconds.ToString(CultureInfo.InvariantCulture),
+            ["__range_ms"] = (rangeSeconds * 1000L).ToString(CultureInfo.InvariantCulture),
+            ["__range"] = $"{rangeSeconds}s",
         };
         var result = Variable().Replace(query, m =>
         {

@@ -14,7 +14,9 @@ public sealed class TelemetryPipeline : IAsyncDisposable
     public const string Database = "irrigation";
 
     private readonly string _directory;
+    private const string OperatorPassword = "dashboards-operator-1";
     private readonly List<IAsyncDisposable> _parts = [];
+    private Uri _server = null!;
 
     private TelemetryPipeline(string directory)
     {
@@ -67,8 +69,17 @@ public sealed class TelemetryPipeline : IAsyncDisposable
             ["Irrigation__Influx__Database"] = Database,
             ["Irrigation__DataDirectory"] = Path.Combine(_directory, "server-data"),
             ["Irrigation__StationFiles__0"] = configPath,
+            ["Irrigation__Api__AvailabilityInterval"] = "00:00:02",
+            ["Irrigation__Accounting__Interval"] = "00:00:05",
+            ["Irrigation__Alarms__Rules__comms_lost__OnDelay"] = "00:00:01",
+            ["Irrigation__Auth__PasswordIterations"] = "10000",
+            ["Irrigation__Auth__Users__0__Username"] = "operator",
+            ["Irrigation__Auth__Users__0__Password"] = OperatorPassword,
+            ["Irrigation__Auth__Users__0__Role"] = "operator",
         };
-        _parts.Add(await ServerProcess.StartAsync(FreePort.Next(), environment, Path.Combine(_directory, "server.log"), _directory));
+        var port = FreePort.Next();
+        _server = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+        _parts.Add(await ServerProcess.StartAsync(port, environment, Path.Combine(_directory, "server.log"), _directory));
         _parts.Add(await GatewayProcess.StartAsync(configPath, Path.Combine(_directory, "gateway.log")));
     }
 
@@ -91,6 +102,33 @@ public sealed class TelemetryPipeline : IAsyncDisposable
             counts[(string)series!["tags"]!["station"]!] = (long)series["values"]![0]![1]!;
         return counts;
     }
+
+    /// <summary>Starts pump 1 of the station through the server's API, as an operator would, then stops it (two command outcomes).</summary>
+    public async Task StartAndStopPumpAsync(string station)
+    {
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = _server, Timeout = TimeSpan.FromSeconds(30) };
+        using (var login = await http.PostAsync(new Uri("api/auth/login", UriKind.Relative), Json(new JsonObject { ["username"] = "operator", ["password"] = OperatorPassword })))
+        {
+            var body = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
+            http.DefaultRequestHeaders.Add("X-CSRF-Token", (string)body["csrfToken"]!);
+        }
+
+        foreach (var action in new[] { "start", "stop" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/stations/{station}/pumps/1/commands") { Content = Json(new JsonObject { ["action"] = action }) };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            using var response = await http.SendAsync(request);
+            var id = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while ((string?)JsonNode.Parse(await http.GetStringAsync(new Uri($"api/commands/{id}", UriKind.Relative)))!["state"] is "pending" or "sent" && DateTime.UtcNow < deadline)
+                await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Cuts the station's mains power in the simulator: a mains-lost alarm that stays active.</summary>
+    public Task CutMainsAsync(string station) => Simulator.SetPhysicsAsync(station, new { mains = false });
+
+    private static StringContent Json(JsonObject body) => new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
 
     /// <summary>Stops the station's devices from answering (the gateway publishes quality "bad") for a while.</summary>
     public async Task DropStationAsync(string station, TimeSpan duration)

@@ -1,0 +1,66 @@
+using Irrigation.Influx.LineProtocol;
+using Irrigation.Influx.Write;
+using Irrigation.Server.Configuration;
+using Irrigation.Server.Http;
+using Irrigation.Server.State;
+
+namespace Irrigation.Server.Stations;
+
+/// <summary>
+/// Samples every station's availability (online, stale) at a fixed interval into InfluxDB (measurement
+/// <c>station_status</c>), so the acceptance dashboards can state an online rate per Beijing day as mean(online).
+/// Samples are aligned to the interval so every station gets the same timestamps.
+/// </summary>
+public sealed class StationAvailabilityWriter : BackgroundService
+{
+    private readonly StationViews _views;
+    private readonly LatestValueCache _cache;
+    private readonly InfluxBatchWriter _events;
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StationAvailabilityWriter> _logger;
+
+    public StationAvailabilityWriter(StationViews views, LatestValueCache cache, InfluxBatchWriter events, ServerOptions options, TimeProvider time, ILogger<StationAvailabilityWriter> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _views = views;
+        _cache = cache;
+        _events = events;
+        _interval = options.Api.AvailabilityInterval;
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_interval);
+        while (await Ticks.NextAsync(timer, stoppingToken))
+        {
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var at = now - now % (long)_interval.TotalMilliseconds;
+            try
+            {
+                foreach (var snapshot in _cache.Snapshot())
+                {
+                    var summary = _views.Summarize(snapshot, []);
+                    await _events.WriteAsync(PointData.Create("station_status")
+                        .Tag("station", snapshot.Id).Tag("site", snapshot.Site).Tag("gateway", snapshot.Gateway ?? "")
+                        .Field("online", summary.Online ? 1L : 0L).Field("stale", summary.Stale ? 1L : 0L)
+                        .Timestamp(at), stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (System.Threading.Channels.ChannelClosedException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                _logger.LogWarning(ex, "Availability sample skipped.");
+            }
+        }
+    }
+}
