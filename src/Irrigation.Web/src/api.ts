@@ -73,6 +73,58 @@ export interface History {
   points: [number, number | null][];
 }
 
+export type Severity = 'critical' | 'major' | 'minor';
+export type AlarmState = 'active' | 'acknowledged' | 'cleared';
+
+/** An alarm (docs/api.md, Alarms): open while clearedAt is null; acknowledgeable while acknowledgedAt is null. */
+export interface Alarm {
+  id: string;
+  station: string;
+  stationName: string;
+  rule: string;
+  pump: number | null;
+  key: string;
+  severity: Severity;
+  title: string;
+  titleEn: string;
+  message: string;
+  value: number;
+  state: AlarmState;
+  raisedAt: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  ackComment: string | null;
+  clearedAt: number | null;
+}
+
+export interface AlarmQuery {
+  station?: string;
+  state?: 'open' | AlarmState;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+/** One Beijing day of a station (GET /api/stations/{id}/energy); null where the day has no reading. */
+export interface EnergyDay {
+  date: string;
+  start: number;
+  kwh: number | null;
+  waterM3: number | null;
+  waterM3Meter: number | null;
+  runningHours: number | null;
+  starts: number | null;
+  pumps: { number: number; runningHours: number | null; starts: number | null; kwh: number | null; waterM3: number | null }[];
+}
+
+export interface Energy {
+  station: string;
+  timeZone: string;
+  waterPerKwh: number;
+  waterPerKwhCalibrated: boolean;
+  days: EnergyDay[];
+}
+
 export const FINAL_STATES: ReadonlySet<CommandState> = new Set(['succeeded', 'rejected', 'failed', 'expired', 'timed_out']);
 
 /** An answer other than 2xx: the problem document's code (or 'network' when nothing came back). */
@@ -148,6 +200,14 @@ export const api = {
   station: async (id: string) => (await request<StationDetail>('GET', `/api/stations/${encodeURIComponent(id)}`)).data,
   history: async (id: string, quantity: string, range: string) =>
     (await request<History>('GET', `/api/stations/${encodeURIComponent(id)}/history?quantity=${encodeURIComponent(quantity)}&range=${range}`)).data,
+  energy: async (id: string, days = 7) => (await request<Energy>('GET', `/api/stations/${encodeURIComponent(id)}/energy?days=${days}`)).data,
+  alarms: async (query: AlarmQuery) => {
+    const q = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') q.set(name, String(value));
+    return (await request<Alarm[]>('GET', `/api/alarms?${q.toString()}`)).data;
+  },
+  alarm: async (id: string) => (await request<Alarm>('GET', `/api/alarms/${encodeURIComponent(id)}`)).data,
+  acknowledge: async (id: string, comment: string) => (await request<Alarm>('POST', `/api/alarms/${encodeURIComponent(id)}/ack`, { comment })).data,
   command: async (id: string) => (await request<Command>('GET', `/api/commands/${encodeURIComponent(id)}`)).data,
   sendCommand: async (station: string, pump: number, action: 'start' | 'stop', idempotencyKey: string) =>
     (await request<Command>('POST', `/api/stations/${encodeURIComponent(station)}/pumps/${pump}/commands`, { action }, { 'Idempotency-Key': idempotencyKey })).data,

@@ -1,4 +1,5 @@
 // Times and values as people read them.
+import type { Alarm } from './api';
 import { lang, t } from './i18n';
 
 export function relativeTime(ms: number | null, now = Date.now()): string {
@@ -41,4 +42,17 @@ export function formatValue(key: string, value: number | null, unit: string): st
   }
   const shownUnit = unit === 'm3/h' ? 'm³/h' : unit === 'm3' ? 'm³' : unit;
   return shownUnit ? `${formatNumber(value)} ${shownUnit}` : formatNumber(value);
+}
+
+/** An alarm's title: the server's Chinese one, or its English one when the app is in English. */
+export function alarmTitle(a: Alarm): string {
+  return lang() === 'en' ? a.titleEn || a.title : a.title;
+}
+
+const DAY_MS = 86_400_000;
+const BEIJING_OFFSET_MS = 8 * 3_600_000; // China has one zone, UTC+8, and no daylight saving
+
+/** The start (Unix ms) of the Beijing day `daysBack` days before today's. */
+export function beijingDayStart(daysBack = 0, now = Date.now()): number {
+  return Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS - daysBack * DAY_MS;
 }

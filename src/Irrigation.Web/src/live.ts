@@ -1,8 +1,8 @@
-// Live updates: one EventSource on /api/events (station, values, command events), reconnected with back-off;
+// Live updates: one EventSource on /api/events (station, values, command, alarm events), reconnected with back-off;
 // while it is down, the open view is refreshed by polling every 10 s. Commands still in progress are also
 // polled now and then, so a missed event never leaves a command shown as pending.
-import { api, ApiError, FINAL_STATES, type Command, type StationSummary } from './api';
-import { changed, putCommand, putStation, putValues, store } from './store';
+import { api, ApiError, FINAL_STATES, type Alarm, type Command, type StationSummary } from './api';
+import { changed, putAlarm, putCommand, putStation, putValues, store } from './store';
 
 const POLL_MS = 10_000;
 const COMMAND_POLL_MS = 4_000;
@@ -83,6 +83,8 @@ function connect(): void {
     putValues(data.station, data.values);
   });
   es.addEventListener('command', (e) => putCommand(JSON.parse((e as MessageEvent<string>).data) as Command));
+  // {"event":"raised|acknowledged|cleared","alarm":{…}}: the alarm carries its whole state, so the event name is not needed.
+  es.addEventListener('alarm', (e) => putAlarm((JSON.parse((e as MessageEvent<string>).data) as { event: string; alarm: Alarm }).alarm));
 }
 
 function scheduleReconnect(): void {

@@ -1,14 +1,15 @@
-// Boot and routing: /login, / (station list), /stations/{id}. The server answers every page path with
+// Boot and routing: /login, / (station list), /stations/{id}, /alarms. The server answers every page path with
 // index.html, so these are real URLs that survive a reload and can be shared.
 import './styles.css';
 import { api, ApiError, setCsrfToken, setUnauthenticatedHandler, type User } from './api';
 import { h, fill } from './dom';
 import { lang, setLang, t } from './i18n';
 import { setViewRefresher, startLive, stopLive } from './live';
-import { changed, putDetail, putStations, store, subscribe } from './store';
+import { changed, putAlarms, putDetail, putStations, store, subscribe } from './store';
+import { mountAlarms } from './views/alarms';
 import { renderList } from './views/list';
 import { renderLogin } from './views/login';
-import { renderBanners, renderHeader } from './views/shell';
+import { renderBanners, renderHeader, renderNav } from './views/shell';
 import { mountStation, type StationView } from './views/station';
 
 const app = document.getElementById('app')!;
@@ -22,7 +23,7 @@ setUnauthenticatedHandler(() => signedOut());
 
 function navigate(path: string, replace = false): void {
   if (replace) history.replaceState(null, '', path);
-  else if (location.pathname !== path) history.pushState(null, '', path);
+  else if (location.pathname + location.search !== path) history.pushState(null, '', path);
   route();
 }
 
@@ -31,7 +32,7 @@ document.addEventListener('click', (e) => {
   const a = (e.target as Element).closest?.('a[data-link]') as HTMLAnchorElement | null;
   if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
   e.preventDefault();
-  navigate(a.pathname);
+  navigate(a.pathname + a.search);
 });
 window.addEventListener('popstate', () => route());
 
@@ -53,6 +54,8 @@ function signedOut(): void {
   store.stations.clear();
   store.details.clear();
   store.commands.clear();
+  store.alarms.clear();
+  store.alarmsLoaded = false;
   store.stationsLoaded = false;
   const here = location.pathname;
   navigate(here === '/' || here === '/login' ? '/login' : `/login?next=${encodeURIComponent(here)}`, true);
@@ -72,11 +75,13 @@ function route(): void {
   }
 
   const header = h('header', { class: 'top' });
+  const nav = h('nav', { class: 'tabs', 'aria-label': t('nav.label') });
   const banners = h('div', { class: 'banners' });
   const main = h('main', { class: 'content' });
-  fill(app, header, banners, main);
+  fill(app, header, nav, banners, main);
   const redraw = (): void => {
     renderHeader(header, () => route(), logout);
+    renderNav(nav);
     renderBanners(banners);
   };
 
@@ -85,7 +90,9 @@ function route(): void {
     const id = decodeURIComponent(m[1]);
     const refresh = async (): Promise<void> => {
       try {
-        putDetail(await api.station(id));
+        // Alarms and energy have their own error texts; neither may keep the station itself from showing.
+        const [detail] = await Promise.all([api.station(id), refreshOpenAlarms().catch(() => {}), stationView?.refreshEnergy().catch(() => {})]);
+        putDetail(detail);
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) fill(main, h('p', { class: 'error' }, t('station.notFound')), h('a', { href: '/', 'data-link': true, class: 'back' }, t('station.back')));
         else throw e;
@@ -98,9 +105,20 @@ function route(): void {
       redraw();
       stationView?.update();
     });
+  } else if (/^\/alarms\/?$/.test(location.pathname)) {
+    const view = mountAlarms(main);
+    setViewRefresher(view.refresh);
+    void view.refresh().catch(() => {});
+    unsubscribe = subscribe(() => {
+      redraw();
+      view.update();
+    });
   } else {
     if (location.pathname !== '/') return navigate('/', true);
-    const refresh = async (): Promise<void> => putStations(await api.stations());
+    const refresh = async (): Promise<void> => {
+      const [stations] = await Promise.all([api.stations(), refreshOpenAlarms().catch(() => {})]);
+      putStations(stations);
+    };
     setViewRefresher(refresh);
     void refresh().catch(() => {});
     unsubscribe = subscribe(() => {
@@ -110,6 +128,11 @@ function route(): void {
     renderList(main);
   }
   redraw();
+}
+
+/** Every open alarm (for the tab's count and the station pages); `alarm` events keep them current between fetches. */
+async function refreshOpenAlarms(): Promise<void> {
+  putAlarms(await api.alarms({ state: 'open', limit: 500 }), true);
 }
 
 async function logout(): Promise<void> {

@@ -1,6 +1,6 @@
-// What the app knows: station summaries, the open station's values, commands, connection state.
+// What the app knows: station summaries, the open station's values, commands, alarms, connection state.
 // Views subscribe; changes are batched into one notification per animation frame.
-import type { Command, StationDetail, StationSummary, StationValue, User } from './api';
+import type { Alarm, Command, StationDetail, StationSummary, StationValue, User } from './api';
 
 export const STALE_AFTER_MS = 3 * 60_000;
 
@@ -10,6 +10,9 @@ export const store = {
   stationsLoaded: false,
   details: new Map<string, StationDetail>(),
   commands: new Map<string, Command>(),
+  /** Every alarm seen: the open ones (fetched at sign-in, kept by `alarm` events) and the history shown. */
+  alarms: new Map<string, Alarm>(),
+  alarmsLoaded: false,
   /** True once the event stream failed, until it is open again (not while it first connects). */
   streamDown: false,
   networkUp: navigator.onLine,
@@ -107,4 +110,53 @@ export function putCommand(command: Command): void {
 /** Stale when the server says so or when nothing has been heard for longer than the server's default threshold. */
 export function isStale(s: StationSummary, now = Date.now()): boolean {
   return s.stale || (s.lastTelemetryMs !== null && now - s.lastTelemetryMs > STALE_AFTER_MS);
+}
+
+/** The newest moment of an alarm's lifecycle, to drop an older state that arrives after a newer one. */
+const alarmProgress = (a: Alarm): number => Math.max(a.raisedAt, a.acknowledgedAt ?? 0, a.clearedAt ?? 0) * 4 + (a.clearedAt ? 2 : 0) + (a.acknowledgedAt ? 1 : 0);
+
+/** An `alarm` event's alarm, or one from an answer. */
+export function putAlarm(alarm: Alarm): void {
+  const old = store.alarms.get(alarm.id);
+  if (old && alarmProgress(old) > alarmProgress(alarm)) return;
+  store.alarms.set(alarm.id, alarm);
+  changed();
+}
+
+/**
+ * A list from GET /api/alarms. With `allOpen` it is every open alarm (state=open), so an open one we hold that is not
+ * in it was cleared while we were not listening: it is dropped until history brings it back in its cleared state.
+ */
+export function putAlarms(list: Alarm[], allOpen = false): void {
+  if (allOpen) {
+    const ids = new Set(list.map((a) => a.id));
+    for (const a of [...store.alarms.values()]) if (a.clearedAt === null && !ids.has(a.id)) store.alarms.delete(a.id);
+    store.alarmsLoaded = true;
+  }
+  for (const a of list) {
+    const old = store.alarms.get(a.id);
+    if (!old || alarmProgress(old) <= alarmProgress(a)) store.alarms.set(a.id, a);
+  }
+  changed();
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 0, major: 1, minor: 2 };
+
+/** The API's order: open alarms first, the most severe first, then the newest. */
+export function byUrgency(a: Alarm, b: Alarm): number {
+  const openA = a.clearedAt === null ? 0 : 1;
+  const openB = b.clearedAt === null ? 0 : 1;
+  if (openA !== openB) return openA - openB;
+  if (openA === 0 && a.severity !== b.severity) return (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9);
+  return b.raisedAt - a.raisedAt;
+}
+
+/** Open (not cleared) alarms, of one station or all, most urgent first. */
+export function openAlarms(station?: string): Alarm[] {
+  return [...store.alarms.values()].filter((a) => a.clearedAt === null && (!station || a.station === station)).sort(byUrgency);
+}
+
+/** A station's open alarm count: what we hold once the open alarms are loaded, else the summary's activeAlarms. */
+export function openAlarmCount(s: StationSummary): number {
+  return store.alarmsLoaded ? openAlarms(s.id).length : s.activeAlarms;
 }

@@ -3,7 +3,7 @@ import type { StationSummary } from '../api';
 import { h, fill } from '../dom';
 import { lang, t } from '../i18n';
 import { relativeTime } from '../format';
-import { store } from '../store';
+import { openAlarmCount, store } from '../store';
 import { mainsChip, pumpDot, staleBadge, statusBadge } from './badges';
 
 export function renderList(root: HTMLElement): void {
@@ -52,6 +52,12 @@ function stationRow(s: StationSummary): HTMLElement {
       mainsChip(s),
       s.pumps.length ? s.pumps.map(pumpDot) : h('span', { class: 'muted' }, t('pump.none')),
     ),
-    h('div', { class: 'row-bottom' }, staleBadge(s), h('span', { class: 'updated' }, t('time.updated', { when: relativeTime(s.lastTelemetryMs) }))),
+    h(
+      'div',
+      { class: 'row-bottom' },
+      openAlarmCount(s) > 0 && h('span', { class: 'badge alarm' }, t('station.alarms', { n: openAlarmCount(s) })),
+      staleBadge(s),
+      h('span', { class: 'updated' }, t('time.updated', { when: relativeTime(s.lastTelemetryMs) })),
+    ),
   );
 }

@@ -1,7 +1,8 @@
-// The frame around every signed-in page: title, user and role, language switch, sign-out, connection banners.
+// The frame around every signed-in page: title, user and role, language switch, sign-out, the station/alarm tabs,
+// connection banners.
 import { h, fill } from '../dom';
 import { lang, setLang, t, type MessageKey } from '../i18n';
-import { store } from '../store';
+import { openAlarms, store } from '../store';
 
 export function langButton(onSwitch: () => void): HTMLButtonElement {
   return h(
@@ -30,6 +31,25 @@ export function renderHeader(el: HTMLElement, onSwitchLang: () => void, onLogout
       user && h('span', { class: 'user' }, user.displayName || user.username, h('small', { class: 'role' }, t(`role.${user.role}` as MessageKey))),
       langButton(onSwitchLang),
       user && h('button', { type: 'button', class: 'logout', onclick: onLogout }, t('user.logout')),
+    ),
+  );
+}
+
+/** 机埠 | 报警 (n): the count is every open alarm (red while any is unacknowledged, dark once all are acknowledged). */
+export function renderNav(el: HTMLElement): void {
+  const open = openAlarms();
+  const count = store.alarmsLoaded ? open.length : [...store.stations.values()].reduce((n, s) => n + (s.activeAlarms ?? 0), 0);
+  const unacknowledged = store.alarmsLoaded ? open.some((a) => a.acknowledgedAt === null) : count > 0;
+  const onAlarms = location.pathname.startsWith('/alarms');
+  fill(
+    el,
+    h('a', { href: '/', class: `tab${onAlarms ? '' : ' active'}`, 'data-link': true, 'data-tab': 'stations', 'aria-current': onAlarms ? undefined : 'page' }, t('nav.stations')),
+    h(
+      'a',
+      { href: '/alarms', class: `tab${onAlarms ? ' active' : ''}`, 'data-link': true, 'data-tab': 'alarms', 'aria-current': onAlarms ? 'page' : undefined },
+      t('nav.alarms'),
+      count > 0 &&
+        h('span', { class: `count${unacknowledged ? ' unacked' : ''}`, 'data-count': count, 'aria-label': t('nav.alarmCount', { n: count }) }, count),
     ),
   );
 }

@@ -1,16 +1,21 @@
-// One station: header with status, pumps with feedback state and start/stop, live values, trend charts.
+// One station: header with status, its open alarms, pumps with feedback state and start/stop, live values, daily
+// energy and water, trend charts.
 import type { Pump, StationDetail, StationValue } from '../api';
 import { h, fill } from '../dom';
 import { clockTime, formatNumber, formatValue, relativeTime } from '../format';
 import { lang, t } from '../i18n';
-import { store } from '../store';
+import { openAlarmCount, openAlarms, store } from '../store';
+import { alarmCard } from './alarmCard';
 import { mainsChip, pumpState, staleBadge, statusBadge } from './badges';
 import { commandText, problemText } from './commandText';
 import { confirmCommand } from './confirm';
+import { mountEnergy } from './energy';
 import { commandFor, isPending, operationFor, send } from './pumpCommands';
 
 export interface StationView {
   update(): void;
+  /** Fetches the daily energy and water again. */
+  refreshEnergy(): Promise<void>;
   dispose(): void;
 }
 
@@ -19,10 +24,14 @@ let chartRange: Range = '24h';
 
 export function mountStation(root: HTMLElement, id: string): StationView {
   const head = h('header', { class: 'station-head' });
+  const alarms = h('section', { class: 'station-alarms' });
   const pumps = h('section', { class: 'pumps', 'aria-labelledby': 'pumps-title' });
   const values = h('section', { class: 'values' });
+  const energy = h('section', { class: 'energy' });
   const charts = h('section', { class: 'charts' });
-  fill(root, head, pumps, values, charts);
+  fill(root, head, alarms, pumps, values, energy, charts);
+  const energyTable = mountEnergy(energy, id);
+  let energyLang = lang();
   let chartsFor = '';
   let disposeCharts: (() => void) | undefined;
   let disposed = false;
@@ -34,8 +43,13 @@ export function mountStation(root: HTMLElement, id: string): StationView {
       return;
     }
     renderHead(head, detail);
+    renderAlarms(alarms, id);
     renderPumps(pumps, detail, update);
     renderValues(values, detail);
+    if (energyLang !== lang()) {
+      energyLang = lang();
+      energyTable.render();
+    }
     const wanted = `${id}|${chartRange}|${lang()}`;
     if (chartsFor !== wanted) {
       chartsFor = wanted;
@@ -55,6 +69,7 @@ export function mountStation(root: HTMLElement, id: string): StationView {
   update();
   return {
     update,
+    refreshEnergy: () => energyTable.refresh(),
     dispose: () => {
       disposed = true;
       disposeCharts?.();
@@ -73,10 +88,23 @@ function renderHead(el: HTMLElement, s: StationDetail): void {
       statusBadge(s),
       mainsChip(s),
       h('span', { class: `chip mode-${s.remoteMode === null ? 'unknown' : s.remoteMode ? 'remote' : 'local'}` }, t(s.remoteMode === null ? 'mode.unknown' : s.remoteMode ? 'mode.remote' : 'mode.local')),
-      s.activeAlarms > 0 && h('span', { class: 'badge alarm' }, t('station.alarms', { n: s.activeAlarms })),
+      openAlarmCount(s) > 0 && h('a', { class: 'badge alarm', href: '#station-alarms' }, t('station.alarms', { n: openAlarmCount(s) })),
     ),
     staleBadge(s, true),
     h('p', { class: 'updated' }, t('time.updated', { when: relativeTime(s.lastTelemetryMs) })),
+  );
+}
+
+/** The station's open alarms, most urgent first, above everything else; nothing when there are none. */
+function renderAlarms(el: HTMLElement, station: string): void {
+  const open = openAlarms(station);
+  fill(
+    el,
+    open.length > 0 && [
+      h('h2', { id: 'station-alarms' }, t('station.openAlarms')),
+      open.map((a) => alarmCard(a, false)),
+      h('a', { class: 'more-link', href: `/alarms?view=history&station=${encodeURIComponent(station)}&range=7d`, 'data-link': true }, t('station.alarmHistory'), ' ›'),
+    ],
   );
 }
 
