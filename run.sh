@@ -11,6 +11,7 @@ SIM_CONTROL_PORT=${SIM_CONTROL_PORT:-8099}
 MQTT_PORT=${MQTT_PORT:-1883}
 INFLUX_PORT=${INFLUX_PORT:-8086}
 SERVER_PORT=${SERVER_PORT:-8080}
+WEBHOOK_PORT=${WEBHOOK_PORT:-8098}
 RUN=.run
 
 ensure_packages
@@ -66,10 +67,33 @@ for _ in $(seq 50); do [[ -s $RUN/gateway.json ]] && break; sleep 0.2; done
 # ---- Gateway -------------------------------------------------------------------------------------------------
 start_bg gateway "$RUN/logs/gateway.log" src/Irrigation.Gateway/bin/Release/net10.0/irrigation-gateway --config "$RUN/gateway.json"
 
-# ---- Server: ingestion into InfluxDB, latest state, health and metrics ------------------------------------------
+# ---- Demo users: random passwords made once and kept in .run/credentials (never a built-in default) -------------
+if [[ ! -s $RUN/credentials ]]; then
+  umask 077
+  for user in admin operator maintenance viewer; do
+    echo "$user $(/usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(9))')"
+  done >"$RUN/credentials"
+  umask 022
+fi
+user_env=()
+i=0
+while read -r user password; do
+  role=$user
+  user_env+=("Irrigation__Auth__Users__${i}__Username=$user" "Irrigation__Auth__Users__${i}__Password=$password" "Irrigation__Auth__Users__${i}__Role=$role")
+  i=$((i + 1))
+done <"$RUN/credentials"
+
+# ---- A local stand-in for the WeCom and DingTalk alarm robots -------------------------------------------------------
+start_bg webhook-receiver "$RUN/logs/webhooks.log" /usr/bin/python3 -u scripts/webhook_receiver.py "$WEBHOOK_PORT"
+
+# ---- Server: ingestion, latest state, API and web app, commands, alarms, accounting ----------------------------------
 start_bg server "$RUN/logs/server.log" env \
   Irrigation__Mqtt__Port="$MQTT_PORT" Irrigation__Influx__Url="http://127.0.0.1:$INFLUX_PORT" \
   Irrigation__DataDirectory="$PWD/$RUN/server-data" Irrigation__StationFiles__0="$PWD/$RUN/gateway.json" \
+  Irrigation__Alarms__Webhooks__0__Url="http://127.0.0.1:$WEBHOOK_PORT/wecom?key=demo" Irrigation__Alarms__Webhooks__0__Format=wecom \
+  Irrigation__Alarms__Webhooks__0__Events__0=raised Irrigation__Alarms__Webhooks__0__Events__1=acknowledged Irrigation__Alarms__Webhooks__0__Events__2=cleared \
+  Irrigation__Alarms__Webhooks__1__Url="http://127.0.0.1:$WEBHOOK_PORT/dingtalk?access_token=demo" Irrigation__Alarms__Webhooks__1__Format=dingtalk \
+  "${user_env[@]}" \
   src/Irrigation.Server/bin/Release/net10.0/irrigation-server --urls "http://127.0.0.1:$SERVER_PORT"
 wait_port "$SERVER_PORT" 60 server
 
@@ -78,7 +102,10 @@ cat <<INFO
 
 Irrigation stack is running on 127.0.0.1 (Ctrl-C stops it).
 
-  Server               http://127.0.0.1:$SERVER_PORT/api/stations/latest   /metrics   /health/ready
+  Web app (phone)      http://127.0.0.1:$SERVER_PORT/      open it at phone size (360x740) in a browser
+  Demo sign-in         $(tr '\n' ';' <"$RUN/credentials" | sed 's/;$//; s/;/   /g')   (user password; from $RUN/credentials)
+  Server API           http://127.0.0.1:$SERVER_PORT/openapi/v1.json   /metrics   /health/ready   (docs/api.md)
+  Alarm robots         $RUN/logs/webhooks.log   (WeCom and DingTalk messages the server sent)
   InfluxDB             http://127.0.0.1:$INFLUX_PORT   database "irrigation" (influx -port $INFLUX_PORT -database irrigation)
   MQTT broker          mqtt://127.0.0.1:$MQTT_PORT   (mosquitto, config $RUN/mosquitto/mosquitto.conf)
   Gateway              polls $STATIONS stations every second, config $RUN/gateway.json, data $RUN/gateway-data/
@@ -87,6 +114,10 @@ Irrigation stack is running on 127.0.0.1 (Ctrl-C stops it).
   Logs                 $RUN/logs/
 
 Try:
+  curl -s -XPOST -H 'Content-Type: application/json' -d '{"level":0.3,"inflow":0}' \\
+       http://127.0.0.1:$SIM_CONTROL_PORT/stations/st001/physics                       # drain the sump: a running pump trips (dry run)
+  curl -s -XPOST http://127.0.0.1:$SIM_CONTROL_PORT/stations/st001/pumps/1/local-reset  # reset the trip after refilling (level 2.5)
+  tail -f $RUN/logs/webhooks.log                                                       # alarm notifications
   curl -s http://127.0.0.1:$SERVER_PORT/metrics | grep -v '^#'                           # ingestion counters
   influx -port $INFLUX_PORT -database irrigation -execute 'SELECT last(active_power) FROM station GROUP BY station'
   mosquitto_sub -p $MQTT_PORT -v -t 'irrigation/#'                                    # live telemetry and status
