@@ -150,6 +150,7 @@ services.AddHostedService(sp => sp.GetRequiredService<InfluxSchema>());
 services.AddSingleton<IngestionService>();
 services.AddHostedService(sp => sp.GetRequiredService<IngestionService>());
 services.AddHostedService<SpoolReplayer>();
+services.AddHostedService<LatestValueSeeder>();
 services.AddSingleton<CommandDispatcher>();
 services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());
 services.AddHostedService<StationEventPump>();

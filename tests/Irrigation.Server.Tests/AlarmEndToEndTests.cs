@@ -66,6 +66,7 @@ public sealed class AlarmEndToEndTests
         Assert.Contains("【告警】水泵故障", wecomBody["markdown"]!["content"]!.GetValue<string>(), StringComparison.Ordinal);
         var ding = await Poll.UntilAsync(() => Task.FromResult(robots.Requests.Where(r => r.Path == "dingtalk" && r.Body["markdown"]?["title"]?.GetValue<string>().Contains("水泵故障", StringComparison.Ordinal) == true).ToList()),
             r => r.Count >= 1, Wait);
+        Assert.Equal(0, robots.WithoutLength);
         Assert.All(ding, d => Assert.Matches("access_token=t&timestamp=[0-9]{13}&sign=", d.Query));
 
         // ---- acknowledgement: only maintenance (or admin), only with a comment ----

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -87,7 +86,9 @@ public sealed class AlarmNotifier : BackgroundService
                 string? error = null;
                 try
                 {
-                    using var response = await _http.PostAsJsonAsync(Address(hook), Body(hook.Format, notification), stoppingToken);
+                    // A buffered body with Content-Length: robots and simple receivers do not all take a chunked request.
+                    using var content = new StringContent(JsonSerializer.Serialize(Body(hook.Format, notification)), Encoding.UTF8, "application/json");
+                    using var response = await _http.PostAsync(Address(hook), content, stoppingToken);
                     status = (int)response.StatusCode;
                     var text = await response.Content.ReadAsStringAsync(stoppingToken);
                     error = response.IsSuccessStatusCode ? RobotError(hook.Format, text) : $"HTTP {status}: {Truncate(text)}";

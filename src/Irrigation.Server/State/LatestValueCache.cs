@@ -68,6 +68,10 @@ public sealed class LatestValueCache
         }
     }
 
+    /// <summary>A value read back at start-up; never replaces a newer one.</summary>
+    internal void Seed(StationEntry station, string key, double value, long timestampMs) =>
+        Update(station, Encoding.UTF8.GetBytes(key), value, timestampMs);
+
     internal static void Seen(StationEntry station, long timestampMs, int quality)
     {
         var state = station.State;

@@ -21,6 +21,11 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public int Port { get; }
 
+    private int _withoutLength;
+
+    /// <summary>Requests without a Content-Length (chunked): simple robots and receivers read those as empty.</summary>
+    public int WithoutLength => Volatile.Read(ref _withoutLength);
+
     public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
 
     public ConcurrentQueue<(string Path, string Query, JsonNode Body)> Requests { get; } = new();
@@ -42,6 +47,8 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 return;
             }
 
+            if (context.Request.ContentLength64 <= 0)
+                Interlocked.Increment(ref _withoutLength);
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var text = await reader.ReadToEndAsync();
             var path = context.Request.Url!.AbsolutePath.Trim('/');
