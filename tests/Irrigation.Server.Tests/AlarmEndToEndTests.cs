@@ -115,6 +115,8 @@ public sealed class AlarmEndToEndTests
             Assert.Equal("failed", (await WaitForFinalAsync(operatorClient, (await JsonAsync(start))["id"]!.GetValue<string>(), Wait))["state"]!.GetValue<string>());
         var failed = await WaitForAlarmAsync(maintenance, "st002", "pump2.failed_to_start", a => a["state"]!.GetValue<string>() == "active");
         Assert.Equal("major", failed["severity"]!.GetValue<string>());
+        var metrics = await viewer.GetStringAsync(new Uri("metrics", UriKind.Relative));
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "irrigation_alarms_open\\{severity=\"major\"\\} [1-9]"), metrics[^Math.Min(metrics.Length, 1500)..]);
 
         // ---- history, and the events in InfluxDB for Grafana's annotations ----
         var history = await AlarmsAsync(maintenance, "&station=st001&state=cleared");

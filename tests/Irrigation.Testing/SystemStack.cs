@@ -162,29 +162,7 @@ public sealed class SystemStack : IAsyncDisposable
         if (Server is not null)
             await Server.DisposeAsync();
         _serverStarts++;
-        Server = ManagedProcess.Start("irrigation-server", RepoPaths.Server, ["--urls", ServerUrl.ToString().TrimEnd('/')],
-            Path.Combine(Directory, $"server-{_serverStarts}.log"), _serverEnvironment, Directory);
-        using var http = new HttpClient { BaseAddress = ServerUrl, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var ready = await http.GetAsync(new Uri("health/ready", UriKind.Relative));
-                if (ready.StatusCode == HttpStatusCode.OK)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            if (Server.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException($"irrigation-server did not become ready:\n{Server.Tail()}");
-            await Task.Delay(200);
-        }
+        Server = await ServerProcess.StartAsync(HttpPort, _serverEnvironment, Path.Combine(Directory, $"server-{_serverStarts}.log"), Directory);
     }
 
     public async Task StopServerAsync()
