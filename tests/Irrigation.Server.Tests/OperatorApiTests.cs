@@ -145,7 +145,12 @@ public sealed class OperatorApiTests : IClassFixture<OperatorStackFixture>
 
         using var withoutCsrf = _stack.CreateClient();
         using (var login = await withoutCsrf.PostAsJsonAsync("api/auth/login", new { username = "operator", password = SystemStack.Users["operator"].Password }))
+        {
             Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            var session = await JsonAsync(login);
+            Assert.Equal(("operator", "operator", 180_000L), (session["username"]!.GetValue<string>(), session["role"]!.GetValue<string>(), session["staleAfterMs"]!.GetValue<long>()));
+            Assert.DoesNotContain(login.Headers.GetValues("Set-Cookie"), c => c.StartsWith("irrigation.auth", StringComparison.Ordinal) && !c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
+        }
         using var refused = await CommandAsync(withoutCsrf, "st003", 1, "start");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal("csrf", (await JsonAsync(refused))["code"]!.GetValue<string>());

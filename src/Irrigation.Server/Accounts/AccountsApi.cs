@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Irrigation.Server.Audit;
+using Irrigation.Server.Configuration;
 using Irrigation.Server.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -11,7 +12,8 @@ public sealed record SignInRequest(string? Username, string? Password);
 
 public sealed record TokenRequest(string? Username, string? Password, string? Name);
 
-public sealed record SessionResponse(string Username, string DisplayName, string Role, string? CsrfToken);
+/// <summary>The signed-in user, the CSRF token for changes, and after how long the app should call a station's data stale.</summary>
+public sealed record SessionResponse(string Username, string DisplayName, string Role, string? CsrfToken, long StaleAfterMs);
 
 public sealed record TokenResponse(string Token, long ExpiresAt);
 
@@ -33,7 +35,7 @@ public static class AccountsApi
         auth.MapPost("/login", SignInAsync).RequireRateLimiting(AuthenticationSetup.SignInRateLimit).AllowAnonymous();
         auth.MapPost("/tokens", CreateToken).RequireRateLimiting(AuthenticationSetup.SignInRateLimit).AllowAnonymous();
         auth.MapPost("/logout", SignOutAsync).RequireAuthorization();
-        auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(Session(user))).RequireAuthorization();
+        auth.MapGet("/me", (ClaimsPrincipal user, ServerOptions options) => TypedResults.Ok(Session(user, options))).RequireAuthorization();
 
         var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Roles.CanAdminister);
         users.MapGet("/", (UserStore store) => TypedResults.Ok(store.List().Select(UserResponse.From)));
@@ -63,7 +65,7 @@ public static class AccountsApi
         }
     }
 
-    private static async Task<IResult> SignInAsync(SignInRequest? request, HttpContext context, UserStore users, AuditLog audit)
+    private static async Task<IResult> SignInAsync(SignInRequest? request, HttpContext context, UserStore users, AuditLog audit, ServerOptions options)
     {
         if (request is null || string.IsNullOrEmpty(request.Username) || request.Password is null)
             return Problems.BadRequest("invalid_request", "Send {\"username\": …, \"password\": …}.");
@@ -76,7 +78,7 @@ public static class AccountsApi
         var principal = new ClaimsPrincipal(new ClaimsIdentity(AccountClaims.For(user, csrf), CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties { IsPersistent = true });
         audit.Write(user.Username, "auth.login", "succeeded", address: AuditLog.Address(context));
-        return TypedResults.Ok(new SessionResponse(user.Username, user.DisplayName, user.Role, csrf));
+        return TypedResults.Ok(new SessionResponse(user.Username, user.DisplayName, user.Role, csrf, (long)options.Api.StaleAfter.TotalMilliseconds));
     }
 
     private static IResult CreateToken(TokenRequest? request, HttpContext context, UserStore users, AuditLog audit)
@@ -98,8 +100,9 @@ public static class AccountsApi
         return TypedResults.NoContent();
     }
 
-    private static SessionResponse Session(ClaimsPrincipal user) => new(
-        user.Identity!.Name!, user.FindFirst(AccountClaims.DisplayName)?.Value ?? user.Identity.Name!, user.FindFirst(ClaimTypes.Role)?.Value ?? Roles.Viewer, user.Csrf());
+    private static SessionResponse Session(ClaimsPrincipal user, ServerOptions options) => new(
+        user.Identity!.Name!, user.FindFirst(AccountClaims.DisplayName)?.Value ?? user.Identity.Name!, user.FindFirst(ClaimTypes.Role)?.Value ?? Roles.Viewer, user.Csrf(),
+        (long)options.Api.StaleAfter.TotalMilliseconds);
 
     private static IResult CreateUser(CreateUserRequest? request, HttpContext context, UserStore users, AuditLog audit)
     {
