@@ -8,7 +8,7 @@ namespace Irrigation.Web.Tests;
 /// web app) and Debian's headless Chromium driven by Playwright. Screenshots go to $IRRIGATION_SCREENSHOTS, or
 /// .test-run/screenshots/ in the repository.
 /// </summary>
-public sealed class WebAppFixture : IAsyncLifetime
+public class WebAppFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -34,6 +34,7 @@ public sealed class WebAppFixture : IAsyncLifetime
         // The server serves the copy made when it was built; point it at the newest npm build instead.
         var options = new SystemStackOptions();
         options.ServerEnvironment["IRRIGATION_WEBROOT"] = Path.GetDirectoryName(index)!;
+        Configure(options);
         Stack = await SystemStack.StartAsync("web", options);
         await Stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(60));
 
@@ -44,6 +45,11 @@ public sealed class WebAppFixture : IAsyncLifetime
             Headless = true,
             Args = ["--no-sandbox", "--disable-dev-shm-usage"],
         });
+    }
+
+    /// <summary>Settings of this fixture's system beyond the defaults (a test class with its own fixture overrides it).</summary>
+    protected virtual void Configure(SystemStackOptions options)
+    {
     }
 
     /// <summary>A fresh phone-sized browser context (own cookies, storage and caches) in Chinese, China time.</summary>
