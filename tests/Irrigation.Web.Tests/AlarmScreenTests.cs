@@ -1,9 +1,9 @@
+using Irrigation.Testing.Waiting;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Irrigation.Testing;
-using Irrigation.Web.Tests.TestSupport;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -157,7 +157,7 @@ public sealed class AlarmScreenTests : IClassFixture<AlarmScreenFixture>
         {
             await viewer.ReloadAsync();
             return await todayKwh.InnerTextAsync();
-        }, text => text != "—", Wait, TimeSpan.FromSeconds(3));
+        }, text => text != "—", Wait, TimeSpan.FromSeconds(3), transient: e => e is Microsoft.Playwright.PlaywrightException);
         await Assertions.Expect(todayKwh).ToHaveTextAsync(new Regex("^[0-9][0-9,.]*$"));
         // The rest of the page is there too (the sump may by now have raised 前池低水位 as well).
         await Assertions.Expect(viewer.Locator(".station-alarms .alarm-card").Filter(new() { HasText = "水泵故障" })).ToHaveCountAsync(1);
