@@ -7,6 +7,7 @@ using Irrigation.Server.Audit;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Events;
 using Irrigation.Server.Http;
+using Irrigation.Server.Messaging;
 
 namespace Irrigation.Server.Commands;
 
@@ -101,23 +102,9 @@ public sealed class CommandDispatcher : BackgroundService
 
     private async Task ConnectAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await _mqtt.ConnectAsync(stoppingToken);
-                await _mqtt.SubscribeAsync([new MqttTopicFilter($"{_options.TopicRoot}/+/cmd/result", MqttQualityOfService.AtLeastOnce)], stoppingToken);
-                _logger.LogInformation("Commands: publishing to {Root}/{{station}}/cmd, results from {Root}/+/cmd/result.", _options.TopicRoot, _options.TopicRoot);
-                return;
-            }
-            catch (MqttClientException ex)
-            {
-                _logger.LogWarning("Commands: broker {Host}:{Port}: {Reason}; retrying in {Delay:0} s.", _options.Mqtt.Host, _options.Mqtt.Port, ex.Message, delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
-            }
-        }
+        await BrokerConnection.ConnectAsync(_mqtt, [new MqttTopicFilter($"{_options.TopicRoot}/+/cmd/result", MqttQualityOfService.AtLeastOnce)], _options.Mqtt, _logger, "Commands", stoppingToken);
+        if (!stoppingToken.IsCancellationRequested)
+            _logger.LogInformation("Commands: publishing to {Root}/{{station}}/cmd, results from {Root}/+/cmd/result.", _options.TopicRoot, _options.TopicRoot);
     }
 
     /// <summary>Applies a gateway result. Never throws on bad input: a malformed result is counted and logged.</summary>

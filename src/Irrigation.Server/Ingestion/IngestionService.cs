@@ -5,6 +5,7 @@ using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Diagnostics;
+using Irrigation.Server.Messaging;
 using Irrigation.Server.State;
 using Irrigation.Spool;
 
@@ -80,28 +81,14 @@ public sealed partial class IngestionService : BackgroundService
 
     private async Task ConnectAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await _mqtt.ConnectAsync(stoppingToken);
-                await _mqtt.SubscribeAsync(
-                [
-                    new MqttTopicFilter(TelemetryFilter, MqttQualityOfService.AtLeastOnce),
-                    new MqttTopicFilter($"{_options.TopicRoot}/+/status", MqttQualityOfService.AtLeastOnce),
-                    new MqttTopicFilter($"{_options.TopicRoot}/gateways/+/status", MqttQualityOfService.AtLeastOnce),
-                ], stoppingToken);
-                _logger.LogInformation("Ingesting {Filter} into {Influx} database {Database}.", TelemetryFilter, _options.Influx.Url, _options.Influx.Database);
-                return;
-            }
-            catch (MqttClientException ex)
-            {
-                _logger.LogWarning("Broker {Host}:{Port}: {Reason}; retrying in {Delay:0} s.", _options.Mqtt.Host, _options.Mqtt.Port, ex.Message, delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
-            }
-        }
+        await BrokerConnection.ConnectAsync(_mqtt,
+        [
+            new MqttTopicFilter(TelemetryFilter, MqttQualityOfService.AtLeastOnce),
+            new MqttTopicFilter($"{_options.TopicRoot}/+/status", MqttQualityOfService.AtLeastOnce),
+            new MqttTopicFilter($"{_options.TopicRoot}/gateways/+/status", MqttQualityOfService.AtLeastOnce),
+        ], _options.Mqtt, _logger, "Ingestion", stoppingToken);
+        if (!stoppingToken.IsCancellationRequested)
+            _logger.LogInformation("Ingesting {Filter} into {Influx} database {Database}.", TelemetryFilter, _options.Influx.Url, _options.Influx.Database);
     }
 
     /// <summary>Decodes messages into the current batch; hands it on when full or when the flush interval passes.</summary>

@@ -1,0 +1,33 @@
+using Irrigation.Mqtt.Client;
+using Irrigation.Server.Configuration;
+
+namespace Irrigation.Server.Messaging;
+
+/// <summary>The first connection of a server MQTT client: connect and subscribe, retrying with back-off until it works or the server stops.</summary>
+internal static class BrokerConnection
+{
+    /// <summary>
+    /// Returns once connected and subscribed (the client then keeps the session alive and resubscribes by itself),
+    /// or when <paramref name="stoppingToken"/> fires. Refusals (bad credentials, broker down) are logged and retried
+    /// after 1, 2, 4 … 30 s, so a server started before its broker simply waits for it.
+    /// </summary>
+    public static async Task ConnectAsync(IMqttClient mqtt, IReadOnlyList<MqttTopicFilter> filters, ServerMqttOptions options, ILogger logger, string purpose, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await mqtt.ConnectAsync(stoppingToken);
+                await mqtt.SubscribeAsync(filters, stoppingToken);
+                return;
+            }
+            catch (MqttClientException ex)
+            {
+                logger.LogWarning("{Purpose}: broker {Host}:{Port}: {Reason}; retrying in {Delay:0} s.", purpose, options.Host, options.Port, ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+            }
+        }
+    }
+}
