@@ -73,7 +73,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     {
         lock (_sync)
         {
-            LoadOpenAlarms();
+            var changed = LoadOpenAlarms();
             var lastCommands = _commands.LastFinishedPerPump();
             foreach (var station in _cache.Snapshot())
             {
@@ -91,16 +91,19 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
                     {
                         case AlarmTransition.Raise:
                             Raise(station, reading, nowMs);
+                            changed = true;
                             break;
                         case AlarmTransition.Clear:
                             if (_store.Clear(station.Id, reading.Key, nowMs) is { } cleared)
                                 Publish("cleared", cleared, cleared.ClearedAt!.Value);
+                            changed = true;
                             break;
                     }
                 }
             }
 
-            RecountActive();
+            if (changed)
+                RecountActive();
         }
     }
 
@@ -130,8 +133,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
             if (alarm is null)
                 return null;
             _audit.Write(context, "alarm.ack", "succeeded", alarm.Station, alarm.Pump, $"{alarm.Id} {alarm.Key}: {comment}");
-            Publish("acknowledged", alarm, now);
-            RecountActive();
+            Publish("acknowledged", alarm, now); // acknowledged alarms stay open: the counts do not change
             return alarm;
         }
     }
@@ -144,20 +146,21 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
             .Tag("station", alarm.Station).Tag("rule", alarm.Key).Tag("severity", alarm.Severity).Tag("event", @event)
             .Field("id", alarm.Id).Field("message", alarm.Message).Field("value", alarm.Value)
             .Timestamp(atMs);
-        _ = _events.WriteAsync(point, CancellationToken.None).AsTask().ContinueWith(
-            t => _logger.LogWarning(t.Exception, "Alarm event not queued for InfluxDB."), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        _events.Enqueue(point, _logger);
     }
 
-    /// <summary>Open alarms from before a restart stay raised (and clear when their condition does), never raised twice.</summary>
-    private void LoadOpenAlarms()
+    /// <summary>Open alarms from before a restart stay raised (and clear when their condition does), never raised twice. True on the first call.</summary>
+    private bool LoadOpenAlarms()
     {
         if (_loaded)
-            return;
+            return false;
         foreach (var open in _store.Open())
             _trackers[(open.Station, open.Key)] = AlarmTracker.AlreadyRaised();
         _loaded = true;
+        return true;
     }
 
+    /// <summary>Open alarms per station, kept for the station summaries (read every second); recounted when one is raised or cleared.</summary>
     private void RecountActive()
     {
         var counts = _store.Open().GroupBy(a => a.Station).ToDictionary(g => g.Key, g => g.Count());

@@ -199,8 +199,7 @@ public sealed class CommandDispatcher : BackgroundService
             .Field("id", command.Id).Field("requested_by", command.RequestedBy).Field("reason", command.Reason ?? "")
             .Field("duration_ms", command.UpdatedAt - command.CreatedAt)
             .Timestamp(command.UpdatedAt);
-        _ = _events.WriteAsync(point, CancellationToken.None).AsTask().ContinueWith(
-            t => _logger.LogWarning(t.Exception, "Command event not queued for InfluxDB."), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        _events.Enqueue(point, _logger);
     }
 }
 

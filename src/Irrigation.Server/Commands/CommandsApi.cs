@@ -57,7 +57,7 @@ public static class CommandsApi
 
         var snapshot = cache.Snapshot(station);
         var summary = views.Summarize(snapshot, []);
-        if (!views.IsOnline(snapshot))
+        if (!summary.Online) // the gateway reports it online and its telemetry is fresh
         {
             var why = $"Station {id} is {(summary.Stale && snapshot.Status == "online" ? "not reporting (stale data)" : snapshot.Status)}.";
             return Refuse("station_offline", Problems.Conflict("station_offline", why), why);

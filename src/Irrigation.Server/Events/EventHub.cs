@@ -41,8 +41,19 @@ public sealed class EventHub
         return channel.Reader;
     }
 
+    /// <summary>An event with its data serialised the way every live event is (web defaults: camelCase).</summary>
+    public static LiveEvent Create<T>(string name, T data) => new(name, JsonSerializer.Serialize(data, Json));
+
     public void Publish<T>(string name, T data)
     {
+        if (Subscribers > 0)
+            Publish(Create(name, data));
+    }
+
+    /// <summary>Publishes an event already serialised (by <see cref="Create"/>).</summary>
+    public void Publish(LiveEvent live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
         Channel<LiveEvent>[] subscribers;
         lock (_sync)
         {
@@ -51,7 +62,6 @@ public sealed class EventHub
             subscribers = [.. _subscribers];
         }
 
-        var live = new LiveEvent(name, JsonSerializer.Serialize(data, Json));
         foreach (var subscriber in subscribers)
             subscriber.Writer.TryWrite(live);
     }

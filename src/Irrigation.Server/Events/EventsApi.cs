@@ -25,7 +25,7 @@ public static class EventsApi
             await WriteAsync(response, new LiveEvent("hello", "{\"retryMs\":3000}"), cancellationToken);
             await response.WriteAsync("retry: 3000\n\n", cancellationToken);
             foreach (var summary in stations.List())
-                await WriteAsync(response, new LiveEvent("station", System.Text.Json.JsonSerializer.Serialize(summary, JsonOptions)), cancellationToken);
+                await WriteAsync(response, EventHub.Create("station", summary), cancellationToken);
             await response.Body.FlushAsync(cancellationToken);
 
             using var heartbeat = new PeriodicTimer(Heartbeat);
@@ -59,8 +59,6 @@ public static class EventsApi
             }
         }
     }
-
-    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private static Task WriteAsync(HttpResponse response, LiveEvent live, CancellationToken cancellationToken)
     {

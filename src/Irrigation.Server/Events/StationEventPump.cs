@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Irrigation.Server.Http;
 using Irrigation.Server.Stations;
 using Irrigation.Server.State;
@@ -11,7 +10,6 @@ namespace Irrigation.Server.Events;
 /// </summary>
 public sealed class StationEventPump : BackgroundService
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly EventHub _hub;
     private readonly StationViews _views;
     private readonly LatestValueCache _cache;
@@ -42,11 +40,12 @@ public sealed class StationEventPump : BackgroundService
     {
         foreach (var summary in _views.List())
         {
-            var json = JsonSerializer.Serialize(summary, Json);
-            if (!_lastSummary.TryGetValue(summary.Id, out var last) || last != json)
+            // Serialised once: the text both detects a change and is what subscribers receive.
+            var live = EventHub.Create("station", summary);
+            if (!_lastSummary.TryGetValue(summary.Id, out var last) || last != live.Json)
             {
-                _lastSummary[summary.Id] = json;
-                _hub.Publish("station", summary);
+                _lastSummary[summary.Id] = live.Json;
+                _hub.Publish(live);
             }
         }
 

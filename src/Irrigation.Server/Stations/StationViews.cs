@@ -73,9 +73,6 @@ public sealed class StationViews
         return new StationDetail(Summarize(snapshot, open), values, open);
     }
 
-    /// <summary>True when the station may take a command: its gateway reports it online and telemetry is fresh.</summary>
-    public bool IsOnline(StationSnapshot snapshot) => snapshot.Status == "online" && !IsStale(snapshot);
-
     private bool IsStale(StationSnapshot snapshot) =>
         snapshot.LastTelemetryMs == 0 || _time.GetUtcNow().ToUnixTimeMilliseconds() - snapshot.LastTelemetryMs > _options.StaleAfter.TotalMilliseconds;
 
