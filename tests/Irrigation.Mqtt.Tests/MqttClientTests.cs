@@ -74,10 +74,7 @@ public sealed partial class MqttClientTests(ITestOutputHelper output)
     [Fact]
     public async Task ConnectAsync_NothingListening_ThrowsTransportFailure()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Irrigation.Testing.FreePort.Next();
         await using var client = new MqttClient(new MqttClientOptions { Port = port, ClientId = "nobody" }, _logger);
 
         var ex = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(CancellationToken.None));

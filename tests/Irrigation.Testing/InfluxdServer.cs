@@ -46,6 +46,22 @@ public sealed class InfluxdServer : IAsyncDisposable
     /// </summary>
     public static async Task<InfluxdServer> StartAsync(string? extraHttpConfig = null)
     {
+        // FreePort checks each port before handing it out, but another test process can still bind it first; then
+        // influxd exits at once saying so, and a second pair of ports is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync(extraHttpConfig);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<InfluxdServer> StartOnFreePortsAsync(string? extraHttpConfig)
+    {
         var binary = RequiredTool.Find("influxd", "influxdb");
         var directory = Path.Combine(Path.GetTempPath(), "irrigation-influxd-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(directory);

@@ -79,14 +79,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int FreePort() => Irrigation.Testing.FreePort.Next();
 
     public MqttClientOptions ClientOptions(string clientId, bool cleanSession = true) => new()
     {
