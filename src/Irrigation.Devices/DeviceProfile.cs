@@ -183,6 +183,33 @@ public sealed record QuantityOverride
     public IReadOnlyList<string>? ScaleBy { get; init; }
 }
 
+/// <summary>
+/// A profile's defaults for one of the server's alarm rules (rule ids such as <c>over_current</c> are the server's; it
+/// rejects unknown ones at start-up). Unset fields keep the rule's built-in setting.
+/// </summary>
+public sealed record ProfileAlarmRule
+{
+    public bool? Enabled { get; init; }
+
+    /// <summary>Raise at (or beyond) this value; a multiple of <see cref="RelativeTo"/> when that is set.</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>Clear only once back past this value (hysteresis); same unit as <see cref="Threshold"/>.</summary>
+    public double? ClearThreshold { get; init; }
+
+    /// <summary>Seconds the condition must hold before the alarm is raised.</summary>
+    public double? OnDelaySeconds { get; init; }
+
+    /// <summary>critical, major or minor.</summary>
+    public string? Severity { get; init; }
+
+    /// <summary>
+    /// A quantity of this profile (for pump rules, of its pump block) that the thresholds are multiples of, e.g.
+    /// <c>rated_current</c>: over-current at 1.1 × each motor's own rated current instead of one figure in amps.
+    /// </summary>
+    public string? RelativeTo { get; init; }
+}
+
 /// <summary>A device's register map as loaded from a profile file. Use <see cref="Resolve"/> before reading.</summary>
 public sealed record DeviceProfile
 {
@@ -207,6 +234,9 @@ public sealed record DeviceProfile
     public StationSignals Station { get; init; } = new();
 
     public IReadOnlyDictionary<string, ProfileOption> Options { get; init; } = new Dictionary<string, ProfileOption>();
+
+    /// <summary>Alarm rule defaults for stations with this device, by rule id (see docs/alarms.md).</summary>
+    public IReadOnlyDictionary<string, ProfileAlarmRule> Alarms { get; init; } = new Dictionary<string, ProfileAlarmRule>();
 
     /// <summary>The file it came from, for error messages.</summary>
     public string Source { get; init; } = "";

@@ -128,6 +128,7 @@ internal static class DeviceProfileValidator
         Require(file, "quantities", profile.Quantities.Count > 0 || profile.Pumps is not null, "a profile needs at least one quantity");
 
         ValidateQuantities(file, "quantities", profile.Quantities, profile.ReadPlan, profile.Quantities);
+        ValidateAlarms(profile);
         var names = profile.Quantities.Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
 
         if (profile.Kind == DeviceKind.PumpController)
@@ -239,6 +240,24 @@ internal static class DeviceProfileValidator
             Require(file, path + ".stopValue", control.StartValue != control.StopValue, "start and stop values must differ");
             var register = control.Register + (last * pumps.RegisterStride);
             Require(file, path, register <= 0xFFFF, $"pump {pumps.MaxPumps}'s register {register} is past 65535");
+        }
+    }
+
+    private static void ValidateAlarms(DeviceProfile profile)
+    {
+        var file = profile.Source;
+        var names = profile.Quantities.Concat(profile.Pumps?.Quantities ?? []).Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (id, rule) in profile.Alarms)
+        {
+            var path = $"alarms.{id}";
+            Require(file, path, IsIdentifier(id, allowDash: false), $"'{id}' is not a rule id (lower-case letters, digits, '_')");
+            Require(file, path, rule is not null, "a rule must be an object, not null");
+            Require(file, path + ".threshold", rule!.Threshold is null || double.IsFinite(rule.Threshold.Value), "must be a finite number");
+            Require(file, path + ".clearThreshold", rule.ClearThreshold is null || double.IsFinite(rule.ClearThreshold.Value), "must be a finite number");
+            Require(file, path + ".onDelaySeconds", rule.OnDelaySeconds is null || rule.OnDelaySeconds is >= 0 and <= 86_400, "must be 0..86400 seconds");
+            Require(file, path + ".severity", rule.Severity is null or "critical" or "major" or "minor", $"'{rule.Severity}' must be critical, major or minor");
+            Require(file, path + ".relativeTo", rule.RelativeTo is null || names.Contains(rule.RelativeTo), $"'{rule.RelativeTo}' is not a quantity of this profile");
+            Require(file, path + ".threshold", rule.RelativeTo is null || rule.Threshold is > 0, "a relative threshold must be a positive multiple");
         }
     }
 

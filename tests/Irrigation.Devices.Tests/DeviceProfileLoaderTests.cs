@@ -70,7 +70,7 @@ public sealed partial class DeviceProfileLoaderTests
         Assert.Equal(4, pumps.MaxPumps);
         Assert.Equal(10, pumps.RegisterStride);
         Assert.Equal(8, pumps.CoilStride);
-        Assert.Equal(8, pumps.Quantities.Count);
+        Assert.Equal(9, pumps.Quantities.Count);
         Assert.Equal(new PumpControl { Mode = PumpControlMode.CoilPulse, StartCoil = 0, StopCoil = 1, ResetCoil = 2 }, pumps.Control);
         Assert.Equal(new PumpFeedback { Running = "running", Fault = "fault", Current = "motor_current" }, pumps.Feedback);
         Assert.Equal(new StationSignals { Remote = "remote_mode", MainsPresent = "mains_present", SumpLevel = "sump_level" }, profile.Station);

@@ -173,7 +173,7 @@ public sealed class DeviceProfileTests
     {
         var expanded = ShippedProfiles.Resolve(ShippedProfiles.PumpController).Expand(2);
 
-        Assert.Equal(7 + (2 * 8), expanded.Count);
+        Assert.Equal(7 + (2 * 9), expanded.Count);
         Assert.Equal(
             ["mains_present", "remote_mode", "door_open", "sump_level", "outlet_pressure", "flow_rate", "flow_total"],
             expanded.Take(7).Select(q => q.Key));

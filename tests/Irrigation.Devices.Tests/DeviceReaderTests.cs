@@ -138,13 +138,14 @@ public sealed partial class DeviceReaderTests
             .Write(Holding, 5, UInt32(123456))         // 12345.6 m3
             .Write(Holding, 10, 0b00001)               // pump 1 running
             .Write(Holding, 11, 456)                   // 45.6 A
+            .Write(Holding, 16, 594)                   // rated 59.4 A
             .Write(Holding, 20, 0b10110)               // pump 2 fault: over-current and dry running, stopped
             .Write(Holding, 22, 7)
             .Write(Holding, 23, UInt32(123456));       // 1234.56 h
 
         var values = reader.Decode(image.Responses(reader.Plan));
 
-        Assert.Equal(7 + (2 * 8), values.Count);
+        Assert.Equal(7 + (2 * 9), values.Count);
         Assert.Equal(1, values.ValueOf("mains_present"));
         Assert.Equal(1, values.ValueOf("remote_mode"));
         Assert.Equal(0, values.ValueOf("door_open"));
@@ -155,6 +156,7 @@ public sealed partial class DeviceReaderTests
         Assert.Equal(1, values.ValueOf("pump1.running"));
         Assert.Equal(0, values.ValueOf("pump1.fault"));
         Assert.Equal(45.6, values.ValueOf("pump1.motor_current"), 9);
+        Assert.Equal(59.4, values.ValueOf("pump1.rated_current"), 9);
 
         Assert.Equal(0, values.ValueOf("pump2.running"));
         Assert.Equal(1, values.ValueOf("pump2.fault"));

@@ -88,19 +88,20 @@ public sealed class ReadPlanTests
     }
 
     [Fact]
-    public void Build_PumpControllerFourPumps_OneHoldingRequestFrom0To44()
+    public void Build_PumpControllerFourPumps_OneHoldingRequestFrom0To46()
     {
-        // Station 0..6, gap 3, pump n at 10n..10n+4 (gaps 5; maxGap 10): pump 4 ends at 44, so 0..44 = 45 registers.
+        // Station 0..6, gap 3, pump n at 10n..10n+4 and 10n+6 (the control word 10n+5 between; gaps ≤ 3, maxGap 10):
+        // pump 4 ends at 46, so 0..46 = 47 registers.
         var reader = new DeviceReader(ShippedProfiles.Resolve(ShippedProfiles.PumpController), 4);
 
-        Assert.Equal([(Holding, 0, 45)], Blocks(reader.Plan));
-        Assert.Equal(7 + (4 * 8), reader.Plan[0].Quantities.Count);
+        Assert.Equal([(Holding, 0, 47)], Blocks(reader.Plan));
+        Assert.Equal(7 + (4 * 9), reader.Plan[0].Quantities.Count);
     }
 
     [Theory]
     [InlineData(0, 7)]
-    [InlineData(1, 15)]
-    [InlineData(2, 25)]
+    [InlineData(1, 17)]
+    [InlineData(2, 27)]
     public void Build_PumpControllerFewerPumps_EndsAtTheLastPump(int pumps, int count)
     {
         var reader = new DeviceReader(ShippedProfiles.Resolve(ShippedProfiles.PumpController), pumps);
@@ -109,13 +110,15 @@ public sealed class ReadPlanTests
     }
 
     [Fact]
-    public void Build_PumpControllerMaxGap0_OneRequestPerPump()
+    public void Build_PumpControllerMaxGap0_SplitsEachPumpAtTheControlWord()
     {
         var resolved = ShippedProfiles.Resolve(ShippedProfiles.PumpController);
 
         var plan = ReadPlan.Build(resolved.Expand(4), resolved.Profile.ReadPlan with { MaxGap = 0 });
 
-        Assert.Equal([(Holding, 0, 7), (Holding, 10, 5), (Holding, 20, 5), (Holding, 30, 5), (Holding, 40, 5)], Blocks(plan));
+        Assert.Equal(
+            [(Holding, 0, 7), (Holding, 10, 5), (Holding, 16, 1), (Holding, 20, 5), (Holding, 26, 1), (Holding, 30, 5), (Holding, 36, 1), (Holding, 40, 5), (Holding, 46, 1)],
+            Blocks(plan));
     }
 
     [Fact]

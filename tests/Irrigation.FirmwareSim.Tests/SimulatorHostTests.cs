@@ -279,6 +279,7 @@ public sealed class SimulatorHostTests
             expected[p + "motor_current"] = pump.CurrentA;
             expected[p + "starts"] = pump.Starts;
             expected[p + "run_hours"] = pump.RunSeconds / 3600;
+            expected[p + "rated_current"] = pump.RatedCurrentA;
         }
 
         return expected;
@@ -290,7 +291,7 @@ public sealed class SimulatorHostTests
         "sump_level" => 0.01,
         "outlet_pressure" => 0.001,
         "flow_total" => 0.1,
-        "motor_current" => 0.1,
+        "motor_current" or "rated_current" => 0.1,
         "run_hours" => 0.01,
         "flow_rate" => 0.001, // float32 of a few hundred m3/h
         _ => 0,

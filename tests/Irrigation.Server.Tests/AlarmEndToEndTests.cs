@@ -126,4 +126,41 @@ public sealed class AlarmEndToEndTests
         Assert.Contains("raised", points, StringComparison.Ordinal);
         Assert.Contains("cleared", points, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task OverCurrent_JudgedAgainstEachMotorsRatedCurrentFromItsController_RaisesUnderOverloadAndClears()
+    {
+        var options = new SystemStackOptions { Stations = 1 };
+        // The pump controller profile makes over-current relative to the rated current the controller reports; the
+        // bureau's setting for that profile shortens the on-delay (the Alarms:Profiles layer) — still longer than the
+        // start-up inrush (6 × at the instant of starting, under 1.1 × after 1.5 s), which must never raise it.
+        options.ServerEnvironment["Irrigation__Alarms__Profiles__irrigation-pump-controller__over_current__OnDelay"] = "00:00:03";
+        await using var stack = await SystemStack.StartAsync("overcurrent", options);
+        await stack.WaitForStationOnlineAsync("st001", Wait);
+        using var operatorClient = await stack.SignInAsync("operator");
+
+        using (var start = await CommandAsync(operatorClient, "st001", 1, "start"))
+            Assert.Equal("succeeded", (await WaitForFinalAsync(operatorClient, (await JsonAsync(start))["id"]!.GetValue<string>(), Wait))["state"]!.GetValue<string>());
+        var station = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await operatorClient.GetStringAsync(new Uri("api/stations/st001", UriKind.Relative)))!,
+            s => Value(s, "pump1.rated_current") > 0 && Value(s, "pump1.motor_current") > 0, Wait);
+        var rated = Value(station, "pump1.rated_current");
+        Assert.Equal("A", station["values"]!.AsArray().First(v => v!["key"]!.GetValue<string>() == "pump1.rated_current")!["unit"]!.GetValue<string>());
+
+        // Through the inrush and then running normally (just under the rating) for longer than the on-delay: no alarm.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain(await AlarmsAsync(operatorClient, "&station=st001"), a => a!["key"]!.GetValue<string>() == "pump1.over_current");
+
+        // A clogged impeller: about 1.15 × rated, under the protector's 1.2 × trip, so only the alarm speaks.
+        await stack.Simulator.SetPhysicsAsync("st001", new { overloadPump = 1, overloadFactor = 1.18 });
+        var over = await WaitForAlarmAsync(operatorClient, "st001", "pump1.over_current", a => a["state"]!.GetValue<string>() == "active");
+        Assert.Contains($"为额定 {rated.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} A 的 11", over["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.InRange(over["value"]!.GetValue<double>(), 1.1, 1.2);
+
+        await stack.Simulator.SetPhysicsAsync("st001", new { overloadPump = 1, overloadFactor = 1.0 });
+        await WaitForAlarmAsync(operatorClient, "st001", "pump1.over_current", a => a["id"]!.GetValue<string>() == over["id"]!.GetValue<string>() && a["state"]!.GetValue<string>() == "cleared");
+        Assert.DoesNotContain(await AlarmsAsync(operatorClient, "&station=st001"), a => a!["key"]!.GetValue<string>() == "pump1.pump_fault");
+    }
+
+    private static double Value(JsonNode station, string key) =>
+        station["values"]?.AsArray().FirstOrDefault(v => v!["key"]!.GetValue<string>() == key)?["value"]?.GetValue<double>() ?? 0;
 }

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Irrigation.Devices;
 using Irrigation.Server.Alarms;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.State;
+using Irrigation.Server.Stations;
 
 namespace Irrigation.Server.Tests;
 
@@ -144,6 +146,119 @@ public sealed class AlarmRuleTests
         Assert.Equal((30.0, 25.0, "critical"), (st002.Threshold, st002.ClearThreshold, st002.Severity));
         options.Rules["no_such_rule"] = new AlarmRuleOptions();
         Assert.Throws<ArgumentException>(options.Validate);
+    }
+
+    private static DeviceProfile Profile(string id, string alarmsJson) => DeviceProfileLoader.Parse($$"""
+        {
+          "id": "{{id}}", "manufacturer": "Test", "model": "T", "kind": "PumpController",
+          "quantities": [ { "name": "sump_level", "address": 1, "unit": "m" } ],
+          "pumps": {
+            "registerStride": 10,
+            "quantities": [
+              { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+              { "name": "fault", "address": 10, "type": "Bit", "bit": 1 },
+              { "name": "motor_current", "address": 11, "scale": 0.1, "unit": "A" },
+              { "name": "rated_current", "address": 16, "scale": 0.1, "unit": "A" }
+            ],
+            "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
+            "feedback": { "running": "running", "fault": "fault" }
+          },
+          "alarms": {{alarmsJson}}
+        }
+        """, id + ".json");
+
+    [Fact]
+    public void Layers_DefaultThenRulesThenProfileFileThenProfileSettingThenStation()
+    {
+        var controller = Profile("ctl", """{ "over_current": { "relativeTo": "rated_current", "threshold": 1.1, "clearThreshold": 1.0, "onDelaySeconds": 3 }, "low_sump_level": { "threshold": 1.5, "clearThreshold": 1.8 } }""");
+        var options = new AlarmOptions();
+        options.Rules[AlarmRules.OverCurrent] = new AlarmRuleOptions { Severity = "critical" };
+        options.Rules[AlarmRules.LowSumpLevel] = new AlarmRuleOptions { Threshold = 0.5 }; // the profile beats the bureau-wide figure
+        options.Profiles["ctl"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 1.15, RelativeTo = "rated_current" } };
+        options.Stations["st009"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 45, ClearThreshold = 40 } };
+
+        var plain = AlarmRules.For(AlarmRules.OverCurrent, "st001", options);
+        var fromFile = AlarmRules.For(AlarmRules.OverCurrent, "st001", new AlarmOptions(), [controller]);
+        var withSetting = AlarmRules.For(AlarmRules.OverCurrent, "st001", options, [controller]);
+        var station = AlarmRules.For(AlarmRules.OverCurrent, "st009", options, [controller]);
+        var sump = AlarmRules.For(AlarmRules.LowSumpLevel, "st001", options, [controller]);
+
+        Assert.Equal((40.0, 36.0, null, "critical"), (plain.Threshold, plain.ClearThreshold, plain.RelativeTo, plain.Severity));
+        Assert.Equal((1.1, 1.0, "rated_current", TimeSpan.FromSeconds(3)), (fromFile.Threshold, fromFile.ClearThreshold, fromFile.RelativeTo, fromFile.OnDelay));
+        // A setting with a threshold but no clear threshold clears at the threshold; the file's on-delay and the rule's severity stay.
+        Assert.Equal((1.15, 1.15, "rated_current", TimeSpan.FromSeconds(3), "critical"), (withSetting.Threshold, withSetting.ClearThreshold, withSetting.RelativeTo, withSetting.OnDelay, withSetting.Severity));
+        // A station's threshold without RelativeTo is in amps, whatever the layers below said.
+        Assert.Equal((45.0, 40.0, null), (station.Threshold, station.ClearThreshold, station.RelativeTo));
+        Assert.Equal((1.5, 1.8), (sump.Threshold, sump.ClearThreshold));
+    }
+
+    [Fact]
+    public void OverCurrent_RelativeToRatedCurrent_EachMotorAgainstItsOwnRating()
+    {
+        var controller = Profile("ctl", """{ "over_current": { "relativeTo": "rated_current", "threshold": 1.1, "clearThreshold": 1.0 } }""");
+        var options = new AlarmOptions();
+        ConditionReading At(double amps, double? rated)
+        {
+            var values = new List<(string, double)> { ("pump1.running", 1), ("pump1.motor_current", amps) };
+            if (rated is { } r)
+                values.Add(("pump1.rated_current", r));
+            return Reading(Station("online", [.. values]), "pump1.over_current", new ConditionContext(id => AlarmRules.For(id, "st001", options, [controller]), _ => null, 0));
+        }
+
+        // A 30 kW motor (59.4 A rated) at its normal 57.5 A is fine; 40 A in absolute terms would have raised.
+        Assert.Equal(ConditionState.Clear, At(57.5, 59.4).State);
+        var over = At(66.0, 59.4);
+        Assert.Equal(ConditionState.Raise, over.State);
+        Assert.Equal(66.0 / 59.4, over.Value, 9);
+        Assert.Equal("1号泵电流 66 A，为额定 59.4 A 的 111%", over.Message);
+        Assert.Equal(ConditionState.Hold, At(62.0, 59.4).State);        // 104 %: inside the hysteresis band
+        Assert.Equal(ConditionState.Raise, At(16.5, 14.8).State);       // a 7.5 kW motor at 111 %
+        Assert.Equal(ConditionState.Hold, At(66.0, null).State);        // no rating reported: nothing to compare with
+        Assert.Equal(ConditionState.Hold, At(66.0, 0).State);
+    }
+
+    [Fact]
+    public void RuleBook_ChecksProfilesAndSettingsAtStartUp_ResolvesEachStationFromItsDevices()
+    {
+        var controller = Profile("ctl", """{ "over_current": { "relativeTo": "rated_current", "threshold": 1.1 } }""");
+        var meter = Profile("mtr", """{ "phase_imbalance": { "threshold": 8, "clearThreshold": 5 } }""");
+        var library = new DeviceProfileLibrary(new Dictionary<string, DeviceProfile> { ["ctl"] = controller, ["mtr"] = meter });
+        var stations = new StationRegistry(acceptUnknown: true);
+        stations.Add(new StationEntry("st001", "一号", "城东镇", ["mtr", "ctl"]));
+        stations.Add(new StationEntry("st002", "二号", "城东镇", ["mtr"]));
+
+        var book = new AlarmRuleBook(new ServerOptions(), stations, library);
+
+        Assert.Equal("rated_current", book.For(AlarmRules.OverCurrent, "st001").RelativeTo);
+        Assert.Null(book.For(AlarmRules.OverCurrent, "st002").RelativeTo);
+        Assert.Equal(8, book.For(AlarmRules.PhaseImbalance, "st002").Threshold);
+        Assert.Equal(10, book.For(AlarmRules.PhaseImbalance, "unknown-station").Threshold);
+
+        var unknownRule = new DeviceProfileLibrary(new Dictionary<string, DeviceProfile> { ["x"] = Profile("x", """{ "over_heating": { "threshold": 90 } }""") });
+        Assert.Contains("alarms.over_heating: unknown rule", Assert.Throws<InvalidDataException>(() => new AlarmRuleBook(new ServerOptions(), stations, unknownRule)).Message, StringComparison.Ordinal);
+        var relativeSump = new DeviceProfileLibrary(new Dictionary<string, DeviceProfile> { ["x"] = Profile("x", """{ "low_sump_level": { "relativeTo": "rated_current", "threshold": 1.1 } }""") });
+        Assert.Contains("supported only by over_current", Assert.Throws<InvalidDataException>(() => new AlarmRuleBook(new ServerOptions(), stations, relativeSump)).Message, StringComparison.Ordinal);
+        var unknownProfile = new ServerOptions();
+        unknownProfile.Alarms.Profiles["no-such-meter"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 50 } };
+        Assert.Contains("unknown profile 'no-such-meter'", Assert.Throws<ArgumentException>(() => new AlarmRuleBook(unknownProfile, stations, library)).Message, StringComparison.Ordinal);
+        var badBasis = new ServerOptions();
+        badBasis.Alarms.Profiles["mtr"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 1.1, RelativeTo = "nameplate_current" } };
+        Assert.Contains("not a quantity of that profile", Assert.Throws<ArgumentException>(() => new AlarmRuleBook(badBasis, stations, library)).Message, StringComparison.Ordinal);
+        var relativeWithoutThreshold = new AlarmOptions();
+        relativeWithoutThreshold.Stations["st001"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { RelativeTo = "rated_current" } };
+        Assert.Contains("needs a positive Threshold", Assert.Throws<ArgumentException>(relativeWithoutThreshold.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShippedPumpControllerProfile_OverCurrentRelativeToRatedCurrent()
+    {
+        var library = new DeviceProfileLibrary(DeviceProfileLoader.LoadDirectory(Path.Combine(Irrigation.Testing.RepoPaths.Root, "profiles")));
+        var stations = new StationRegistry(acceptUnknown: true);
+        stations.Add(new StationEntry("st001", "一号", "城东镇", ["chint-dtsu666", "irrigation-pump-controller"]));
+
+        var rule = new AlarmRuleBook(new ServerOptions(), stations, library).For(AlarmRules.OverCurrent, "st001");
+
+        Assert.Equal(("rated_current", 1.1, 1.0, TimeSpan.FromSeconds(5)), (rule.RelativeTo, rule.Threshold, rule.ClearThreshold, rule.OnDelay));
     }
 
     [Fact]

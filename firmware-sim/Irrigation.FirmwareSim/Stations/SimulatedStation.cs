@@ -129,6 +129,7 @@ public sealed class SimulatedStation
                 "motor_current" => pump.CurrentA,
                 "starts" => pump.Starts,
                 "run_hours" => pump.RunSeconds / 3600,
+                "rated_current" => pump.RatedCurrentA,
                 _ => double.NaN,
             };
         }

@@ -80,7 +80,14 @@ public static class AlarmConditions
 
             var current = V($"pump{pump}.motor_current");
             var over = context.Rule(AlarmRules.OverCurrent);
-            yield return current is { } i && live ? Higher(over, pump, i, $"{pump}号泵电流 {AlarmRules.Format(i)} A") : Hold(over, pump);
+            if (!live || current is not { } i)
+                yield return Hold(over, pump);
+            else if (over.RelativeTo is null)
+                yield return Higher(over, pump, i, $"{pump}号泵电流 {AlarmRules.Format(i)} A");
+            else if (V($"pump{pump}.{over.RelativeTo}") is { } rated && rated > 0)
+                yield return Higher(over, pump, i / rated, $"{pump}号泵电流 {AlarmRules.Format(i)} A，为额定 {AlarmRules.Format(rated)} A 的 {AlarmRules.Format(Math.Round(i / rated * 100))}%");
+            else
+                yield return Hold(over, pump); // the basis is not reported (or 0): no figure to compare with
 
             var dry = context.Rule(AlarmRules.DryRunning);
             if (!live || running is null)

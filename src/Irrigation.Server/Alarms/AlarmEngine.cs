@@ -21,6 +21,7 @@ namespace Irrigation.Server.Alarms;
 public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
 {
     private readonly ServerOptions _options;
+    private readonly AlarmRuleBook _rules;
     private readonly LatestValueCache _cache;
     private readonly AlarmStore _store;
     private readonly CommandStore _commands;
@@ -36,9 +37,10 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly Lock _sync = new();
     private bool _loaded;
 
-    public AlarmEngine(ServerOptions options, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, EventHub hub, InfluxBatchWriter events, AuditLog audit, TimeProvider time, ILogger<AlarmEngine> logger)
+    public AlarmEngine(ServerOptions options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, EventHub hub, InfluxBatchWriter events, AuditLog audit, TimeProvider time, ILogger<AlarmEngine> logger)
     {
         _options = options;
+        _rules = rules;
         _cache = cache;
         _store = store;
         _commands = commands;
@@ -78,7 +80,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
             foreach (var station in _cache.Snapshot())
             {
                 var context = new ConditionContext(
-                    id => AlarmRules.For(id, station.Id, _options.Alarms),
+                    id => _rules.For(id, station.Id),
                     pump => lastCommands.TryGetValue((station.Id, pump), out var c) ? new LastPumpCommand(c.Action, c.State) : null,
                     MeterStillSeconds(station, nowMs));
                 foreach (var reading in AlarmConditions.Evaluate(station, context))

@@ -1,10 +1,15 @@
 using System.Globalization;
+using Irrigation.Devices;
 using Irrigation.Server.Configuration;
 
 namespace Irrigation.Server.Alarms;
 
-/// <summary>A rule with its effective settings (built-in default, then the configured rule, then the station's override).</summary>
-public sealed record AlarmRule(string Id, string Severity, double Threshold, double ClearThreshold, TimeSpan OnDelay, bool Enabled, bool PerPump, string Title, string TitleEn);
+/// <summary>
+/// A rule with its effective settings (see <see cref="AlarmRules.For"/> for the layers). With <see cref="RelativeTo"/>
+/// set, <see cref="Threshold"/> and <see cref="ClearThreshold"/> are multiples of that quantity (of the same pump for a
+/// pump rule), not values in the measured quantity's unit.
+/// </summary>
+public sealed record AlarmRule(string Id, string Severity, double Threshold, double ClearThreshold, TimeSpan OnDelay, bool Enabled, bool PerPump, string Title, string TitleEn, string? RelativeTo = null);
 
 /// <summary>
 /// The built-in rules and their defaults. Threshold rules raise at <see cref="AlarmRule.Threshold"/> and clear only past
@@ -49,24 +54,57 @@ public static class AlarmRules
 
     public static IReadOnlyList<AlarmRule> All => Defaults;
 
-    /// <summary>The rule for one station: default ← Alarms:Rules:{id} ← Alarms:Stations:{station}:{id}.</summary>
-    public static AlarmRule For(string id, string station, AlarmOptions options)
+    /// <summary>Rules whose thresholds may be given as multiples of another quantity (<see cref="AlarmRule.RelativeTo"/>).</summary>
+    public static IReadOnlyList<string> RelativeRules { get; } = [OverCurrent];
+
+    /// <summary>Why a RelativeTo setting is not allowed for the rule, or null when it is fine (or absent).</summary>
+    public static string? RelativeToProblem(string id, string? relativeTo, double? threshold)
+    {
+        if (string.IsNullOrEmpty(relativeTo))
+            return null;
+        if (!RelativeRules.Contains(id))
+            return $"RelativeTo is supported only by {string.Join(", ", RelativeRules)}";
+        return threshold is > 0 ? null : "RelativeTo needs a positive Threshold (a multiple, e.g. 1.1)";
+    }
+
+    /// <summary>
+    /// The rule for one station, each layer overriding the one before: the built-in default ← Alarms:Rules:{id} ← the
+    /// "alarms" section of each of the station's device profiles (in the order the station lists its devices) ←
+    /// Alarms:Profiles:{profile}:{id} ← Alarms:Stations:{station}:{id}.
+    /// </summary>
+    public static AlarmRule For(string id, string station, AlarmOptions options, IReadOnlyList<DeviceProfile>? profiles = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var rule = Defaults.First(d => d.Id == id);
         rule = Apply(rule, options.Rules.GetValueOrDefault(id));
+        foreach (var profile in profiles ?? [])
+        {
+            if (profile.Alarms.TryGetValue(id, out var fromFile))
+                rule = Apply(rule, fromFile.Enabled, fromFile.Threshold, fromFile.ClearThreshold, fromFile.OnDelaySeconds is { } s ? TimeSpan.FromSeconds(s) : null, fromFile.Severity, fromFile.RelativeTo);
+            if (options.Profiles.TryGetValue(profile.Id, out var configured))
+                rule = Apply(rule, configured.GetValueOrDefault(id));
+        }
+
         if (options.Stations.TryGetValue(station, out var overrides))
             rule = Apply(rule, overrides.GetValueOrDefault(id));
         return rule;
     }
 
-    private static AlarmRule Apply(AlarmRule rule, AlarmRuleOptions? o) => o is null ? rule : rule with
+    private static AlarmRule Apply(AlarmRule rule, AlarmRuleOptions? o) =>
+        o is null ? rule : Apply(rule, o.Enabled, o.Threshold, o.ClearThreshold, o.OnDelay, o.Severity, o.RelativeTo);
+
+    /// <summary>
+    /// A layer that gives a threshold (or a basis) states the basis too: a station's "Threshold": 45 means 45 A even
+    /// where its pump profile made over-current relative to the rated current.
+    /// </summary>
+    private static AlarmRule Apply(AlarmRule rule, bool? enabled, double? threshold, double? clear, TimeSpan? onDelay, string? severity, string? relativeTo) => rule with
     {
-        Enabled = o.Enabled ?? rule.Enabled,
-        Threshold = o.Threshold ?? rule.Threshold,
-        ClearThreshold = o.ClearThreshold ?? o.Threshold ?? rule.ClearThreshold,
-        OnDelay = o.OnDelay ?? rule.OnDelay,
-        Severity = o.Severity ?? rule.Severity,
+        Enabled = enabled ?? rule.Enabled,
+        Threshold = threshold ?? rule.Threshold,
+        ClearThreshold = clear ?? threshold ?? rule.ClearThreshold,
+        OnDelay = onDelay ?? rule.OnDelay,
+        Severity = severity ?? rule.Severity,
+        RelativeTo = threshold is null && relativeTo is null ? rule.RelativeTo : string.IsNullOrEmpty(relativeTo) ? null : relativeTo,
     };
 
     public static int SeverityRank(string severity) => severity switch { "critical" => 0, "major" => 1, _ => 2 };

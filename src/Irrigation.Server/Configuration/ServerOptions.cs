@@ -282,6 +282,12 @@ public sealed class AlarmRuleOptions
 
     /// <summary>critical, major or minor.</summary>
     public string? Severity { get; set; }
+
+    /// <summary>
+    /// The quantity the thresholds are multiples of (over_current: <c>rated_current</c>). A setting that gives a
+    /// Threshold states its own basis: without RelativeTo it is in the quantity's unit (amps).
+    /// </summary>
+    public string? RelativeTo { get; set; }
 }
 
 /// <summary>A webhook that receives alarm notifications.</summary>
@@ -308,7 +314,10 @@ public sealed class AlarmOptions
     /// <summary>Rule settings by rule id (comms_lost, over_current, dry_running, …), overriding the built-in defaults.</summary>
     public Dictionary<string, AlarmRuleOptions> Rules { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Per-station overrides: station id → rule id → settings.</summary>
+    /// <summary>Per device profile: profile id → rule id → settings, over the profile file's own "alarms" defaults.</summary>
+    public Dictionary<string, Dictionary<string, AlarmRuleOptions>> Profiles { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per-station overrides: station id → rule id → settings; they beat everything else.</summary>
     public Dictionary<string, Dictionary<string, AlarmRuleOptions>> Stations { get; set; } = new(StringComparer.Ordinal);
 
     public List<AlarmWebhookOptions> Webhooks { get; set; } = new();
@@ -320,7 +329,7 @@ public sealed class AlarmOptions
     {
         if (EvaluationInterval < TimeSpan.FromMilliseconds(100) || EvaluationInterval > TimeSpan.FromMinutes(1))
             throw new ArgumentException("Irrigation:Alarms:EvaluationInterval must be 100 ms..1 min.");
-        foreach (var (id, rule) in Rules.Concat(Stations.SelectMany(s => s.Value)))
+        foreach (var (id, rule) in Rules.Concat(Profiles.SelectMany(s => s.Value)).Concat(Stations.SelectMany(s => s.Value)))
         {
             if (!Alarms.AlarmRules.Ids.Contains(id))
                 throw new ArgumentException($"Irrigation:Alarms: unknown rule '{id}' (known: {string.Join(", ", Alarms.AlarmRules.Ids)}).");
@@ -328,6 +337,8 @@ public sealed class AlarmOptions
                 throw new ArgumentException($"Irrigation:Alarms: rule '{id}' severity must be critical, major or minor.");
             if (rule.OnDelay < TimeSpan.Zero)
                 throw new ArgumentException($"Irrigation:Alarms: rule '{id}' OnDelay must not be negative.");
+            if (Alarms.AlarmRules.RelativeToProblem(id, rule.RelativeTo, rule.Threshold) is { } problem)
+                throw new ArgumentException($"Irrigation:Alarms: rule '{id}': {problem}.");
         }
 
         foreach (var hook in Webhooks)

@@ -6,11 +6,12 @@ namespace Irrigation.Server.State;
 /// <summary>A station the server knows: identity, where it is, and its latest state (see <see cref="LatestValueCache"/>).</summary>
 public sealed class StationEntry
 {
-    public StationEntry(string id, string name, string site)
+    public StationEntry(string id, string name, string site, IReadOnlyList<string>? profiles = null)
     {
         Id = id;
         Name = name;
         Site = site;
+        Profiles = profiles ?? [];
         SiteUtf8 = Encoding.UTF8.GetBytes(site);
     }
 
@@ -19,6 +20,9 @@ public sealed class StationEntry
     public string Name { get; }
 
     public string Site { get; }
+
+    /// <summary>Device profile ids of the station's meter and pump controller, in that order (for per-profile alarm rules).</summary>
+    public IReadOnlyList<string> Profiles { get; }
 
     internal byte[] SiteUtf8 { get; }
 
@@ -110,7 +114,15 @@ public sealed class StationRegistry
                     throw new InvalidDataException($"{file}: a station without an id.");
                 var name = s.TryGetProperty("name", out var n) ? n.GetString() ?? id : id;
                 var site = s.TryGetProperty("site", out var st) ? st.GetString() ?? "" : "";
-                registry.Add(new StationEntry(id, name, site));
+                var profiles = new List<string>();
+                foreach (var device in (string[])["meter", "controller"])
+                {
+                    if (s.TryGetProperty(device, out var d) && d.ValueKind == JsonValueKind.Object
+                        && d.TryGetProperty("profile", out var p) && p.ValueKind == JsonValueKind.String && p.GetString() is { Length: > 0 } profile)
+                        profiles.Add(profile);
+                }
+
+                registry.Add(new StationEntry(id, name, site, profiles));
             }
         }
 

@@ -15,10 +15,10 @@ public sealed class QuantityCatalog
     private readonly Dictionary<string, QuantityDefinition> _station = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QuantityDefinition> _pump = new(StringComparer.Ordinal);
 
-    public QuantityCatalog(IEnumerable<DeviceProfile> profiles)
+    public QuantityCatalog(DeviceProfileLibrary library)
     {
-        ArgumentNullException.ThrowIfNull(profiles);
-        foreach (var profile in profiles)
+        ArgumentNullException.ThrowIfNull(library);
+        foreach (var profile in library.Profiles.Values)
         {
             foreach (var q in profile.Quantities)
                 _station.TryAdd(q.Name, q);
@@ -28,18 +28,6 @@ public sealed class QuantityCatalog
                     _pump.TryAdd(q.Name, q);
             }
         }
-    }
-
-    /// <summary>Loads every profile in the directory; a missing directory gives an empty catalogue (keys shown as they are).</summary>
-    public static QuantityCatalog Load(string directory, ILogger logger)
-    {
-        if (!Directory.Exists(directory))
-        {
-            logger.LogWarning("Profiles directory {Directory} not found: quantities are shown by key, without labels or units.", directory);
-            return new QuantityCatalog([]);
-        }
-
-        return new QuantityCatalog(DeviceProfileLoader.LoadDirectory(directory).Values);
     }
 
     public QuantityInfo Describe(string key)

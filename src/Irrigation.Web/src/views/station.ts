@@ -186,7 +186,7 @@ const ORDER = [
   'sump_level', 'flow_rate', 'outlet_pressure', 'flow_total', 'active_power', 'mains_present', 'remote_mode', 'door_open',
   'voltage_a', 'voltage_b', 'voltage_c', 'voltage_ab', 'voltage_bc', 'voltage_ca', 'current_a', 'current_b', 'current_c',
   'power_factor', 'frequency', 'forward_energy',
-  'running', 'fault', 'motor_current', 'run_hours', 'starts',
+  'running', 'fault', 'motor_current', 'rated_current', 'run_hours', 'starts',
 ];
 const rank = (name: string): number => {
   const i = ORDER.indexOf(name);
