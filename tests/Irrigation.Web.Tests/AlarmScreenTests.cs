@@ -145,7 +145,7 @@ public sealed class AlarmScreenTests : IClassFixture<AlarmScreenFixture>
         await viewer.GotoAsync("/stations/st001");
         await Assertions.Expect(viewer.Locator(".station-alarms .alarm-card").Filter(new() { HasText = "水泵故障" })).ToBeVisibleAsync();
         await Assertions.Expect(viewer.Locator(".station-alarms button.ack")).ToHaveCountAsync(0);
-        var rows = viewer.Locator(".energy-table tbody tr");
+        var rows = viewer.Locator(".energy-table tbody tr.day-row");
         await Assertions.Expect(rows).ToHaveCountAsync(7);
         await Assertions.Expect(rows.First.Locator("th")).ToHaveTextAsync("今天");
         await Assertions.Expect(viewer.Locator(".energy-table thead")).ToContainTextAsync("kWh");
@@ -159,6 +159,16 @@ public sealed class AlarmScreenTests : IClassFixture<AlarmScreenFixture>
             return await todayKwh.InnerTextAsync();
         }, text => text != "—", Wait, TimeSpan.FromSeconds(3), transient: e => e is Microsoft.Playwright.PlaywrightException);
         await Assertions.Expect(todayKwh).ToHaveTextAsync(new Regex("^[0-9][0-9,.]*$"));
+        // Each pump's share under each day, on request (pump 1 ran today, so today has its row with running hours).
+        var byPump = viewer.Locator(".energy button.by-pump");
+        await Assertions.Expect(byPump).ToHaveTextAsync("按泵显示");
+        await Assertions.Expect(viewer.Locator(".energy-table .pump-row")).ToHaveCountAsync(0);
+        await byPump.ClickAsync();
+        await Assertions.Expect(byPump).ToHaveAttributeAsync("aria-pressed", "true");
+        var todayPump1 = viewer.Locator(".energy-table tbody tr").Nth(1);
+        await Assertions.Expect(todayPump1).ToHaveClassAsync(new Regex("pump-row"));
+        await Assertions.Expect(todayPump1.Locator("th")).ToHaveTextAsync("1号泵");
+        await Assertions.Expect(viewer.Locator(".energy-table .day-row")).ToHaveCountAsync(7);
         // The rest of the page is there too (the sump may by now have raised 前池低水位 as well).
         await Assertions.Expect(viewer.Locator(".station-alarms .alarm-card").Filter(new() { HasText = "水泵故障" })).ToHaveCountAsync(1);
         await Assertions.Expect(viewer.Locator(".pump-card[data-pump='1']")).ToBeVisibleAsync();

@@ -123,6 +123,7 @@ export const en: Record<MessageKey, string> = {
   'energy.hours': 'Running',
   'energy.starts': 'Starts',
   'energy.today': 'Today',
+  'energy.byPump': 'By pump',
   'energy.note': 'By Beijing day; water from energy: 1 kWh = {k} m³{uncalibrated}.',
   'energy.uncalibrated': ' (not calibrated, default)',
   'energy.loading': 'Loading energy figures…',

@@ -122,6 +122,7 @@ export const zhCN = {
   'energy.hours': '运行',
   'energy.starts': '启动',
   'energy.today': '今天',
+  'energy.byPump': '按泵显示',
   'energy.note': '按北京时间自然日统计；水量以电折水：1 kWh = {k} m³{uncalibrated}。',
   'energy.uncalibrated': '（未标定，默认系数）',
   'energy.loading': '正在加载电量…',
