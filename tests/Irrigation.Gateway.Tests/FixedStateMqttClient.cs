@@ -27,6 +27,8 @@ public sealed class FixedStateMqttClient : IMqttClient
 
     public Task ConnectAsync(CancellationToken cancellationToken) => throw Unsupported();
 
+    public Task AckAsync(IReadOnlyList<MqttReceivedMessage> messages, CancellationToken cancellationToken) => throw Unsupported();
+
     public Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken) => throw Unsupported();
 
     public Task<IReadOnlyList<MqttSubscribeResult>> SubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, CancellationToken cancellationToken) => throw Unsupported();

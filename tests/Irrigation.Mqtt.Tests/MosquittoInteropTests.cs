@@ -123,6 +123,38 @@ public sealed class MosquittoInteropTests(MosquittoFixture fixture, ITestOutputH
     }
 
     [Fact]
+    public async Task ManualAck_FiveThousandAckedInOneCall_BrokerConsidersEveryOneDelivered()
+    {
+        const int count = 5000;
+        var options = Broker.ClientOptions($"batchack-{_id}", cleanSession: false);
+        options.ManualAck = true;
+        options.InboundCapacity = count;
+        await using (var first = await ConnectAsync(options))
+        {
+            await first.SubscribeOneAsync($"test/{_id}/batch");
+            await using (var publisher = await ConnectAsync(Broker.ClientOptions($"batchpub-{_id}")))
+            {
+                await Task.WhenAll(Enumerable.Range(0, count).Select(i => publisher.PublishAsync(
+                    new MqttApplicationMessage($"test/{_id}/batch", Encoding.UTF8.GetBytes($"{i}"), MqttQualityOfService.AtLeastOnce), CancellationToken.None)));
+            }
+
+            var received = new List<MqttReceivedMessage>(count);
+            while (received.Count < count)
+                received.Add(await first.ReadOneAsync(Deadline));
+            Assert.Equal(Enumerable.Range(0, count).Select(i => $"{i}"), received.Select(m => m.Text()));
+
+            await first.AckAsync(received, CancellationToken.None);
+
+            Assert.Equal(count, first.Counters.Acked);
+            await first.DisconnectAsync(CancellationToken.None);
+        }
+
+        // Had any PUBACK been lost or malformed, the broker would redeliver that message to the same session now.
+        await using var second = await ConnectAsync(options);
+        await second.AssertNoMessageAsync(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task Messages_SlowReaderWithSmallInboundCapacity_NothingLostAndConnectionKept()
     {
         const int count = 1000;

@@ -105,6 +105,38 @@ public sealed partial class MqttClientTests
     }
 
     [Fact]
+    public async Task ManualAck_Batch_PubAcksInOrder_SkipsQoS0AndDropsAnOlderConnectionsMessages()
+    {
+        await using var broker = new FakeBroker();
+        var options = Options(broker);
+        options.ManualAck = true;
+        await using var client = new MqttClient(options, _logger);
+        var connecting = client.ConnectAsync(CancellationToken.None);
+        var (first, _) = await broker.AcceptClientAsync();
+        await connecting;
+        await first.SendAsync(new MqttPublishPacket("t", "old"u8.ToArray(), MqttQualityOfService.AtLeastOnce, PacketId: 1));
+        var old = await client.Messages.ReadAsync().AsTask().WaitAsync(Deadline);
+        first.Close();
+        var (second, _) = await broker.AcceptClientAsync(sessionPresent: true);
+        await Poll.UntilAsync(() => client.Counters.Connects == 2, "the client reconnected");
+
+        ushort[] ids = [7, 300, 65535];
+        foreach (var id in ids)
+            await second.SendAsync(new MqttPublishPacket("t", "x"u8.ToArray(), MqttQualityOfService.AtLeastOnce, PacketId: id));
+        await second.SendAsync(new MqttPublishPacket("t", "qos0"u8.ToArray()));
+        var received = new List<MqttReceivedMessage> { old };
+        for (var i = 0; i < 4; i++)
+            received.Add(await client.Messages.ReadAsync().AsTask().WaitAsync(Deadline));
+
+        await client.AckAsync(received, CancellationToken.None);
+
+        foreach (var id in ids)
+            Assert.Equal(id, Assert.IsType<MqttPubAckPacket>(await second.ReadAsync()).PacketId);
+        await second.AssertSilentAsync(TimeSpan.FromMilliseconds(200)); // nothing for the QoS 0 message or the old connection's
+        Assert.Equal(3, client.Counters.Acked);
+    }
+
+    [Fact]
     public async Task InboundQoS2_PublishResentBeforePubRel_DeliveredOnceAndCompleted()
     {
         await using var broker = new FakeBroker();

@@ -72,6 +72,18 @@ public sealed class MqttPacketFormatterTests
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
+    [Fact]
+    public void WritePubAck_BatchOfIds_GivesTheSpecBytesOfEachPubAckBackToBack()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+
+        foreach (ushort id in new ushort[] { 10, 0x1234, 65535 })
+            Assert.Equal(4, MqttPacketFormatter.WritePubAck(id, buffer));
+
+        Assert.Equal("40 02 00 0A 40 02 12 34 40 02 FF FF", Hex.Format(buffer.WrittenSpan.ToArray()));
+        Assert.Equal(Hex.Format(MqttPacketFormatter.ToArray(new MqttPubAckPacket(10))), Hex.Format(buffer.WrittenSpan[..4].ToArray()));
+    }
+
     [Theory]
     [MemberData(nameof(KnownPackets))]
     public void Write_KnownPacket_GivesSpecBytes(string name, string expected) =>

@@ -42,6 +42,14 @@ public interface IMqttClient : IAsyncDisposable
     /// </summary>
     ChannelReader<MqttReceivedMessage> Messages { get; }
 
+    /// <summary>
+    /// Acknowledges several received messages, in order — what <see cref="MqttReceivedMessage.AckAsync"/> does for
+    /// each, but with the QoS 1 PUBACKs written together (one socket write per 4,096) instead of one write each.
+    /// Messages that need no ack are skipped; acks for a connection that has since been lost are dropped (the broker
+    /// redelivers those messages).
+    /// </summary>
+    Task AckAsync(IReadOnlyList<MqttReceivedMessage> messages, CancellationToken cancellationToken);
+
     /// <summary>Sends DISCONNECT (so the Last Will is not published) and stops reconnecting.</summary>
     Task DisconnectAsync(CancellationToken cancellationToken);
 }

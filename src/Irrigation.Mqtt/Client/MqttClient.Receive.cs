@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Threading.Channels;
+using Irrigation.Mqtt.Formatter;
 using Irrigation.Mqtt.Packets;
 using Microsoft.Extensions.Logging;
 
@@ -122,6 +124,62 @@ public sealed partial class MqttClient
         {
             _logger.LogDebug(ex, "MQTT {Endpoint}: ack for packet id {PacketId} lost with the connection; the broker redelivers it.", _endpoint, message.PacketId);
         }
+    }
+
+    private const int AcksPerWrite = 4096;
+
+    /// <inheritdoc />
+    public async Task AckAsync(IReadOnlyList<MqttReceivedMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var connection = Volatile.Read(ref _connection);
+        ArrayBufferWriter<byte>? buffer = null;
+        int pending = 0, stale = 0;
+        try
+        {
+            foreach (var message in messages)
+            {
+                if (!message.NeedsAck)
+                    continue;
+                if (connection is null || connection.Generation != message.ConnectionGeneration)
+                {
+                    stale++;
+                    continue;
+                }
+
+                if (message.QualityOfService == MqttQualityOfService.ExactlyOnce)
+                {
+                    // PUBREC keeps its own bookkeeping; write what is queued first so the order holds.
+                    pending = await FlushAcksAsync(connection, buffer, pending, cancellationToken);
+                    await SendAckAsync(connection, message.QualityOfService, message.PacketId, cancellationToken);
+                    continue;
+                }
+
+                buffer ??= new ArrayBufferWriter<byte>(Math.Min(messages.Count, AcksPerWrite) * 4);
+                MqttPacketFormatter.WritePubAck(message.PacketId, buffer);
+                if (++pending == AcksPerWrite)
+                    pending = await FlushAcksAsync(connection, buffer, pending, cancellationToken);
+            }
+
+            await FlushAcksAsync(connection, buffer, pending, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            _logger.LogDebug(ex, "MQTT {Endpoint}: acks lost with the connection; the broker redelivers those messages.", _endpoint);
+        }
+
+        if (stale > 0)
+            _logger.LogDebug("MQTT {Endpoint}: {Count} ack(s) for an earlier connection dropped; the broker redelivers those messages.", _endpoint, stale);
+    }
+
+    private async ValueTask<int> FlushAcksAsync(MqttConnection? connection, ArrayBufferWriter<byte>? buffer, int pending, CancellationToken cancellationToken)
+    {
+        if (pending == 0 || buffer is null || connection is null)
+            return 0;
+        await connection.SendAsync(buffer.WrittenMemory, cancellationToken);
+        buffer.ResetWrittenCount();
+        Counters.OnAcked(pending);
+        return 0;
     }
 
     private async ValueTask SendAckAsync(MqttConnection connection, MqttQualityOfService qos, ushort packetId, CancellationToken cancellationToken)

@@ -30,8 +30,8 @@ public sealed partial class MqttClient
             while (true)
             {
                 var end = await RunConnectionAsync(connection, resubscribe, stop);
-                if (stop.IsCancellationRequested)
-                    return;
+                if (stop.IsCancellationRequested || _disconnecting)
+                    return; // DisconnectAsync stops the client; the broker closing after our DISCONNECT is no loss
                 if (!_options.AutoReconnect)
                 {
                     lostFor = end.Reason;
@@ -90,10 +90,13 @@ public sealed partial class MqttClient
         await DisposeQuietlyAsync(connection);
         FailRequests($"the connection to {_endpoint} was lost before the broker answered ({end.Reason})");
 
-        if (!stop.IsCancellationRequested)
+        var byApplication = stop.IsCancellationRequested || _disconnecting;
+        if (!byApplication)
             Counters.OnConnectionLost();
+        if (byApplication)
+            end = new ConnectionEnd("stopped by the application");
         RaiseConnectionEvent(new MqttConnectionEvent(MqttConnectionState.Disconnected, false, end.Reason));
-        return stop.IsCancellationRequested ? new ConnectionEnd("stopped by the application") : end;
+        return end;
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ public sealed partial class MqttClient : IMqttClient
     private const int StateStopped = 3;
 
     private static readonly TimeSpan DisconnectSendTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan DisconnectCloseWait = TimeSpan.FromSeconds(2);
 
     private readonly MqttClientOptions _options;
     private readonly ILogger _logger;
@@ -46,6 +47,7 @@ public sealed partial class MqttClient : IMqttClient
     private MqttConnection? _connection;
     private Task _session = Task.CompletedTask;
     private int _disposed;
+    private volatile bool _disconnecting;
 
     public MqttClient(MqttClientOptions options, ILogger? logger = null, TimeProvider? time = null)
     {
@@ -144,7 +146,14 @@ public sealed partial class MqttClient : IMqttClient
             timeout.CancelAfter(DisconnectSendTimeout);
             try
             {
+                _disconnecting = true;
                 await connection.SendAsync(MqttDisconnectPacket.Instance, timeout.Token);
+
+                // §3.14.4: after DISCONNECT the client closes the connection. Closing before the broker has read what
+                // was sent ahead of it (a batch of PUBACKs, a last QoS 0 publish) can make the kernel reset the
+                // connection and throw those bytes away, so let the broker close first: it does once it has read the
+                // DISCONNECT. Bounded, for a broker that never does or a receive loop held up by a full channel.
+                await Task.WhenAny(connection.PeerClosed, Task.Delay(DisconnectCloseWait, _time, timeout.Token));
                 _logger.LogInformation("MQTT {Endpoint} ({ClientId}): disconnected by the application.", _endpoint, _options.ClientId);
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)

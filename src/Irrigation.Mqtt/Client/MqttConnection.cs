@@ -16,6 +16,7 @@ internal sealed class MqttConnection : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ArrayBufferWriter<byte> _packetBuffer = new(256);
+    private readonly TaskCompletionSource _peerClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastSent;
     private long _lastReceived;
     private volatile bool _receiveBlocked;
@@ -40,6 +41,9 @@ internal sealed class MqttConnection : IAsyncDisposable
     public bool SessionPresent { get; set; }
 
     public PipeReader Reader { get; }
+
+    /// <summary>Completes when the broker has closed its end (a read hit the end of the stream).</summary>
+    public Task PeerClosed => _peerClosed.Task;
 
     public long LastSentTimestamp => Interlocked.Read(ref _lastSent);
 
@@ -113,7 +117,11 @@ internal sealed class MqttConnection : IAsyncDisposable
                 default:
                     Reader.AdvanceTo(buffer.Start, buffer.End);
                     if (result.IsCompleted || result.IsCanceled)
+                    {
+                        _peerClosed.TrySetResult();
                         return null;
+                    }
+
                     break;
             }
         }

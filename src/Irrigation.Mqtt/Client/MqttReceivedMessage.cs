@@ -37,6 +37,9 @@ public sealed class MqttReceivedMessage
     /// <summary>Which connection delivered it; an ack for an older connection is dropped (the broker will redeliver).</summary>
     public long ConnectionGeneration { get; }
 
+    /// <summary>True when the application must acknowledge it (ManualAck, QoS 1 or 2).</summary>
+    public bool NeedsAck => _ack is not null;
+
     /// <summary>Acknowledges the message (PUBACK for QoS 1); a no-op for QoS 0 or when auto-ack is on.</summary>
     public ValueTask AckAsync(CancellationToken cancellationToken = default) => _ack is null ? ValueTask.CompletedTask : _ack(this, cancellationToken);
 }

@@ -29,6 +29,21 @@ public static partial class MqttPacketFormatter
         return total;
     }
 
+    /// <summary>
+    /// A PUBACK (§3.4) without allocating a packet object, for acknowledging a batch of messages in one write:
+    /// <c>40 02</c> then the packet identifier, most significant byte first. Returns its size, 4.
+    /// </summary>
+    public static int WritePubAck(ushort packetId, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var span = output.GetSpan(4);
+        span[0] = (byte)((int)MqttPacketType.PubAck << 4);
+        span[1] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], packetId);
+        output.Advance(4);
+        return 4;
+    }
+
     /// <summary>The packet as a new array (tests, and control packets sent once).</summary>
     public static byte[] ToArray(MqttPacket packet)
     {
