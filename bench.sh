@@ -128,7 +128,7 @@ start_ingest_services() { # dir
   # mosquitto with the project's no-loss settings, as run.sh starts it.
   mkdir -p "$dir/mosquitto"
   cp config/mosquitto.conf "$dir/mosquitto/mosquitto.conf"
-  printf 'listener %s 127.0.0.1\npersistence_location %s/\nuser %s\n' "$INGEST_MQTT_PORT" "$PWD/$dir/mosquitto" "$(id -un)" >>"$dir/mosquitto/mosquitto.conf"
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence_location %s/\nuser %s\n' "$INGEST_MQTT_PORT" "$PWD/$dir/mosquitto" "$(id -un)" >>"$dir/mosquitto/mosquitto.conf"
   start_bg mosquitto "$dir/mosquitto.log" /usr/sbin/mosquitto -c "$dir/mosquitto/mosquitto.conf"
   MOSQUITTO_PID=${STARTED_PIDS[-1]}
   wait_port "$INGEST_MQTT_PORT" 20 mosquitto
