@@ -20,14 +20,15 @@ public sealed class AccountingIntegrationTests
     public AccountingIntegrationTests(ITestOutputHelper output) => _output = output;
 
     [Fact]
-    public async Task Energy_TelemetryAcrossBeijingMidnightWithMeterReplacementAndReset_ExactDailyFiguresInApiAndInflux()
+    public async Task Energy_ReplayedLateAcrossBeijingMidnightWithMeterReplacementAndReset_ExactDailyFiguresInApiAndInflux()
     {
         await using var stack = await IngestionStack.StartAsync("accounting");
-        // Accounting every second over the last 5 days, and a calibrated coefficient: appsettings.json in the server's
-        // working directory (its content root), read on the restart.
+        // Accounting every second over today only, and a calibrated coefficient: appsettings.json in the server's working
+        // directory (its content root), read on the restart. The days below are replayed late — older than any pass
+        // covers — so only the late-telemetry widening can account them.
         Assert.Equal(0, await stack.StopServerAsync());
         await File.WriteAllTextAsync(Path.Combine(stack.Directory, "appsettings.json"), $$"""
-            { "Irrigation": { "Accounting": { "Interval": "00:00:01", "Days": 5, "DaysOnStart": 5, "WaterPerKwh": { "{{Station}}": 10 } } } }
+            { "Irrigation": { "Accounting": { "Interval": "00:00:01", "Days": 1, "DaysOnStart": 1, "WaterPerKwh": { "{{Station}}": 10 } } } }
             """);
         await stack.StartServerAsync();
 

@@ -26,10 +26,12 @@ public sealed class EnergyAccounting : BackgroundService
     private readonly InfluxSchema _schema;
     private readonly StationRegistry _registry;
     private readonly TimeProvider _time;
+    private readonly LateTelemetry _late;
     private readonly ILogger<EnergyAccounting> _logger;
 
-    public EnergyAccounting(ServerOptions options, InfluxQueryClient query, InfluxSchema schema, StationRegistry registry, TimeProvider time, ILogger<EnergyAccounting> logger)
+    public EnergyAccounting(ServerOptions options, InfluxQueryClient query, InfluxSchema schema, StationRegistry registry, LateTelemetry late, TimeProvider time, ILogger<EnergyAccounting> logger)
     {
+        _late = late;
         _options = options;
         _query = query;
         _schema = schema;
@@ -73,33 +75,45 @@ public sealed class EnergyAccounting : BackgroundService
         }
     }
 
-    private async Task PassAsync(int days, CancellationToken stoppingToken)
+    private async Task PassAsync(int regularDays, CancellationToken stoppingToken)
     {
+        // Telemetry stored since the last pass for days it no longer covers (a replay after days offline) widens it for
+        // the stations concerned.
+        var taken = _late.Take();
         try
         {
             var started = _time.GetTimestamp();
-            var (stations, points) = await RecomputeAsync(days, stoppingToken);
+            var (stations, points) = await RecomputeAsync(regularDays, taken, stoppingToken);
             LastPassMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            _logger.Log(days == _options.Accounting.DaysOnStart ? LogLevel.Information : LogLevel.Debug,
-                "Accounting: {Days} day(s) of {Stations} station(s), {Points} energy_daily point(s) in {Ms:0} ms.", days, stations, points, _time.GetElapsedTime(started).TotalMilliseconds);
+            var widened = string.Join(", ", taken.Select(t => $"{(t.Key.Length == 0 ? "all" : t.Key)} {t.Value} d"));
+            _logger.Log(taken.Count > 0 || regularDays == _options.Accounting.DaysOnStart ? LogLevel.Information : LogLevel.Debug,
+                "Accounting: {Days} day(s) of {Stations} station(s){Late}, {Points} energy_daily point(s) in {Ms:0} ms.", regularDays, stations,
+                taken.Count > 0 ? $" (late telemetry: {widened})" : "", points, _time.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException or InfluxWriteException or JsonException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
         {
+            _late.Restore(taken);
             _logger.LogWarning("Accounting pass failed ({Reason}); next try in {Interval}.", ex.Message, _options.Accounting.Interval);
         }
     }
 
-    /// <summary>Recomputes the last <paramref name="days"/> Beijing days (today included) of every station; returns stations and points written.</summary>
-    public async Task<(int Stations, int Points)> RecomputeAsync(int days, CancellationToken cancellationToken)
+    /// <summary>
+    /// Recomputes the last <paramref name="days"/> Beijing days (today included) of every station, or more for the
+    /// stations in <paramref name="wider"/> (station → days; <see cref="LateTelemetry.AllStations"/> for all), at most
+    /// the raw retention; returns stations and points written.
+    /// </summary>
+    public async Task<(int Stations, int Points)> RecomputeAsync(int days, IReadOnlyDictionary<string, int>? wider, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var today = BeijingTime.DateOf(now);
-        var fromMs = BeijingTime.StartOfMs(today.AddDays(1 - days));
+        var maxDays = Math.Max(days, (int)Math.Ceiling(_options.Influx.RawRetention.TotalDays));
         var endMs = Math.Min(now.ToUnixTimeMilliseconds() + 1, BeijingTime.StartOfMs(today.AddDays(1)));
         var stations = await StationsAsync(cancellationToken);
         var written = 0;
         foreach (var station in stations)
         {
+            var stationDays = Math.Max(days, Math.Max(wider?.GetValueOrDefault(station) ?? 0, wider?.GetValueOrDefault(LateTelemetry.AllStations) ?? 0));
+            var fromMs = BeijingTime.StartOfMs(today.AddDays(1 - Math.Min(stationDays, maxDays)));
             var readings = await ReadAsync(station, fromMs, endMs, cancellationToken);
             var settings = new DailyAccountSettings(_options.Accounting.ResetRatio, _options.Accounting.RunningHold, _options.Accounting.CoefficientOf(station));
             var figures = DailyAccount.Compute(readings, fromMs, endMs, settings);

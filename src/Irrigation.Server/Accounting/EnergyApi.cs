@@ -23,6 +23,7 @@ public static class EnergyApi
     /// <summary>Registers the accounting service (Program.cs calls this once).</summary>
     public static IServiceCollection AddEnergyAccounting(this IServiceCollection services)
     {
+        services.AddSingleton<LateTelemetry>();
         services.AddSingleton<EnergyAccounting>();
         services.AddHostedService(sp => sp.GetRequiredService<EnergyAccounting>());
         return services;

@@ -28,6 +28,9 @@ internal sealed class IngestBatch
 
     public long StartedTicks { get; set; }
 
+    /// <summary>Messages for days the accounting has already passed (rare: a replay after days offline).</summary>
+    public List<(string Station, long TimestampMs)> Late { get; } = [];
+
     public ReadOnlyMemory<byte> Lines => _buffer.WrittenMemory;
 
     public void Reset()
@@ -38,5 +41,6 @@ internal sealed class IngestBatch
         Points = 0;
         Fields = 0;
         StartedTicks = 0;
+        Late.Clear();
     }
 }

@@ -46,6 +46,8 @@ public sealed partial class IngestionService
                         _logger.LogWarning("InfluxDB refused {Count} point(s) ({Reason}): {Message}", drop.Count, drop.Reason, drop.Message);
                 }
 
+                foreach (var (station, ts) in batch.Late)
+                    _late.Stored(station, ts); // a spooled batch counts when the spool reaches InfluxDB
                 return true;
             }
             catch (Exception ex) when (ex is InfluxWriteException || (ex is OperationCanceledException && !stoppingToken.IsCancellationRequested))

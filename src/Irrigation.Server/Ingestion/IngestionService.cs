@@ -9,6 +9,8 @@ using Irrigation.Server.Messaging;
 using Irrigation.Server.State;
 using Irrigation.Spool;
 
+using Irrigation.Server.Accounting;
+
 namespace Irrigation.Server.Ingestion;
 
 /// <summary>
@@ -36,10 +38,12 @@ public sealed partial class IngestionService : BackgroundService
     private readonly Channel<IngestBatch> _full = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
     private readonly Channel<IngestBatch> _free = Channel.CreateBounded<IngestBatch>(PooledBatches);
     private readonly SampleLog _samples;
+    private readonly LateTelemetry _late;
     private volatile bool _influxHealthy = true;
 
-    public IngestionService(ServerOptions options, IMqttClient mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionCounters counters, ILogger<IngestionService> logger)
+    public IngestionService(ServerOptions options, IMqttClient mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionCounters counters, LateTelemetry late, ILogger<IngestionService> logger)
     {
+        _late = late;
         _options = options;
         _mqtt = mqtt;
         _influx = influx;
@@ -173,6 +177,15 @@ public sealed partial class IngestionService : BackgroundService
         }
 
         _counters.OnStored();
+        if (_late.IsLate(result.TimestampMs))
+        {
+            // A replay comes as a long run from one station: one entry per run, keeping its oldest timestamp.
+            var late = batch.Late;
+            if (late.Count > 0 && stationChars.SequenceEqual(late[^1].Station))
+                late[^1] = (late[^1].Station, Math.Min(late[^1].TimestampMs, result.TimestampMs));
+            else
+                late.Add((new string(stationChars), result.TimestampMs));
+        }
         if (result.BadValues > 0)
         {
             _counters.OnBadValues(result.BadValues);

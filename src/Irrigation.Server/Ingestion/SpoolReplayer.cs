@@ -3,6 +3,8 @@ using Irrigation.Influx.Write;
 using Irrigation.Server.Diagnostics;
 using Irrigation.Spool;
 
+using Irrigation.Server.Accounting;
+
 namespace Irrigation.Server.Ingestion;
 
 /// <summary>
@@ -15,13 +17,15 @@ public sealed class SpoolReplayer : BackgroundService
     private static readonly TimeSpan FsyncInterval = TimeSpan.FromSeconds(1);
 
     private readonly DurableQueue _spool;
+    private readonly LateTelemetry _late;
     private readonly InfluxWriteClient _influx;
     private readonly IngestionService _ingestion;
     private readonly IngestionCounters _counters;
     private readonly ILogger<SpoolReplayer> _logger;
 
-    public SpoolReplayer(DurableQueue spool, InfluxWriteClient influx, IngestionService ingestion, IngestionCounters counters, ILogger<SpoolReplayer> logger)
+    public SpoolReplayer(DurableQueue spool, InfluxWriteClient influx, IngestionService ingestion, IngestionCounters counters, LateTelemetry late, ILogger<SpoolReplayer> logger)
     {
+        _late = late;
         _spool = spool;
         _influx = influx;
         _ingestion = ingestion;
@@ -67,6 +71,7 @@ public sealed class SpoolReplayer : BackgroundService
                     var result = await _influx.WriteAsync(record.Payload.AsMemory(4), points, stoppingToken);
                     _spool.Commit(record.Position);
                     _counters.OnReplayed(result.Written);
+                    _late.StoredFromSpool();
                     if (result.Dropped > 0)
                         _counters.OnInfluxDropped(result.Dropped);
                     if (!_ingestion.InfluxHealthy)
