@@ -83,6 +83,9 @@ public sealed class EnergyAccounting : BackgroundService
         try
         {
             var started = _time.GetTimestamp();
+            var today = BeijingTime.DateOf(_time.GetUtcNow());
+            foreach (var (station, days) in _options.Influx.CreateSchema ? taken : new Dictionary<string, int>())
+                await _schema.BackfillAsync(station.Length == 0 ? null : station, BeijingTime.StartOfMs(today.AddDays(1 - days)), stoppingToken);
             var (stations, points) = await RecomputeAsync(regularDays, taken, stoppingToken);
             LastPassMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var widened = string.Join(", ", taken.Select(t => $"{(t.Key.Length == 0 ? "all" : t.Key)} {t.Value} d"));

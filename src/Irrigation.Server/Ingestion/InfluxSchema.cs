@@ -30,19 +30,41 @@ public sealed class InfluxSchema : BackgroundService
     /// <summary>True once the schema is known to exist.</summary>
     public bool Ready { get; private set; }
 
+    private const string StationExtra = ", last(\"forward_energy\") AS \"last_forward_energy\", last(\"flow_total\") AS \"last_flow_total\", count(\"seq\") AS \"messages\"";
+    private const string PumpExtra = ", max(\"running\") AS \"max_running\"";
+
+    /// <summary>The roll-ups: one per measurement and interval, each a continuous query.</summary>
+    private static readonly (string Name, string Policy, string Measurement, string Interval, string Extra)[] Rollups =
+    [
+        ("cq_station_1m", MinutePolicy, "station", "1m", StationExtra),
+        ("cq_pump_1m", MinutePolicy, "pump", "1m", PumpExtra),
+        ("cq_station_1h", HourPolicy, "station", "1h", StationExtra),
+        ("cq_pump_1h", HourPolicy, "pump", "1h", PumpExtra),
+    ];
+
+    private static string Select((string Name, string Policy, string Measurement, string Interval, string Extra) r, string database, string where) =>
+        $"SELECT mean(*){r.Extra} INTO \"{database}\".\"{r.Policy}\".\"{r.Measurement}\" FROM \"{database}\".\"{RawPolicy}\".\"{r.Measurement}\"{where} GROUP BY time({r.Interval}), *";
+
     /// <summary>The continuous queries, by name: one per measurement and roll-up interval.</summary>
-    public static IReadOnlyList<(string Name, string Statement)> ContinuousQueries(string database)
+    public static IReadOnlyList<(string Name, string Statement)> ContinuousQueries(string database) =>
+        Rollups.Select(r => (r.Name, $"CREATE CONTINUOUS QUERY \"{r.Name}\" ON \"{database}\" BEGIN {Select(r, database, "")} END")).ToList();
+
+    /// <summary>
+    /// The continuous queries' selects over a past range, for one station (<c>$station</c>) or all: a continuous query
+    /// rolls up only the interval that just ended, so telemetry that arrives late (a gateway's replay) would never
+    /// reach the roll-ups — the 7-day charts and the acceptance dashboard's message counts — without this.
+    /// </summary>
+    public static IReadOnlyList<string> BackfillStatements(string database, long fromMs, long toMs, bool oneStation) =>
+        Rollups.Select(r => Select(r, database, string.Create(CultureInfo.InvariantCulture,
+            $" WHERE {(oneStation ? "\"station\" = $station AND " : "")}time >= {fromMs}ms AND time < {toMs}ms"))).ToList();
+
+    /// <summary>Re-runs the roll-ups from <paramref name="fromMs"/> to now for <paramref name="station"/> (null: every station). Idempotent.</summary>
+    public async Task BackfillAsync(string? station, long fromMs, CancellationToken cancellationToken)
     {
-        string Cq(string name, string policy, string measurement, string interval, string extra) =>
-            $"CREATE CONTINUOUS QUERY \"{name}\" ON \"{database}\" BEGIN SELECT mean(*){extra} INTO \"{database}\".\"{policy}\".\"{measurement}\" FROM \"{database}\".\"{RawPolicy}\".\"{measurement}\" GROUP BY time({interval}), * END";
-        const string stationExtra = ", last(\"forward_energy\") AS \"last_forward_energy\", last(\"flow_total\") AS \"last_flow_total\", count(\"seq\") AS \"messages\"";
-        return
-        [
-            ("cq_station_1m", Cq("cq_station_1m", MinutePolicy, "station", "1m", stationExtra)),
-            ("cq_pump_1m", Cq("cq_pump_1m", MinutePolicy, "pump", "1m", ", max(\"running\") AS \"max_running\"")),
-            ("cq_station_1h", Cq("cq_station_1h", HourPolicy, "station", "1h", stationExtra)),
-            ("cq_pump_1h", Cq("cq_pump_1h", HourPolicy, "pump", "1h", ", max(\"running\") AS \"max_running\"")),
-        ];
+        var toMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var parameters = station is null ? null : new Dictionary<string, object?> { ["station"] = station };
+        foreach (var statement in BackfillStatements(_options.Influx.Database, fromMs, toMs, station is not null))
+            await _query.ExecuteAsync(statement, parameters, _options.Influx.Database, cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
