@@ -62,6 +62,46 @@ public sealed partial class DashboardQueryTests : IClassFixture<FilledInflux>
             Assert.True(HasValue(result), $"{id}: returned no data\n{text}\n{body.ToJsonString()}");
     }
 
+    /// <summary>
+    /// The active-alarm count gives the right number, not just a number: an alarm acknowledged after it cleared is
+    /// not active; one acknowledged while its condition holds still is.
+    /// </summary>
+    [Fact]
+    public async Task ActiveAlarms_CountsRaisedSeries_AcknowledgedAfterClearingIsNotActive()
+    {
+        var query = DashboardFile.AllQueries().Single(q => q.Id == "fleet-overview.json / 活动告警 Active alarms / A");
+        var influxd = _influx.Pipeline.Influxd;
+        var database = await influxd.CreateDatabaseAsync("alarms");
+        var t = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds();
+        string Event(string station, string rule, string @event, int minute) =>
+            $"alarm,station={station},rule={rule},severity=major,event={@event} id=\"{station}-{rule}\",message=\"m\",value=1 {t + (minute * 60_000)}";
+        string[] lines =
+        [
+            Event("s1", "mains_lost", "raised", 0), Event("s1", "mains_lost", "cleared", 1), Event("s1", "mains_lost", "acknowledged", 2),
+            Event("s2", "mains_lost", "raised", 0), Event("s2", "mains_lost", "acknowledged", 1),
+            Event("s3", "comms_lost", "raised", 0),
+            Event("s3", "low_sump", "raised", 0), Event("s3", "low_sump", "cleared", 1),
+        ];
+        using (var http = new HttpClient { BaseAddress = influxd.Url })
+        using (var content = new StringContent(string.Join('\n', lines)))
+        using (var response = await http.PostAsync(new Uri($"write?db={database}&precision=ms", UriKind.Relative), content))
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+
+        var body = JsonNode.Parse(await influxd.ExecuteAsync(query.Query, database))!;
+        var count = body["results"]![0]!["series"]![0]!["values"]![0]![1]!.GetValue<long>();
+        Assert.Equal(2, count);
+    }
+
+    /// <summary>The fixture's 6-second drop of one station's devices really happened: a comms-lost alarm raised and cleared.</summary>
+    [Fact]
+    public async Task DroppedStation_RaisedAndClearedCommsLost()
+    {
+        var body = await _influx.Pipeline.QueryAsync(
+            $"SELECT count(\"value\") FROM \"alarm\" WHERE \"station\" = '{_influx.DroppedStation}' AND \"rule\" = 'comms_lost' GROUP BY \"event\"");
+        var events = (body["results"]?[0]?["series"]?.AsArray() ?? []).Select(s => (string)s!["tags"]!["event"]!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["cleared", "raised"], events);
+    }
+
     [Fact]
     public void MustReturnData_CoversEveryMeasurementTheDashboardsRead()
     {

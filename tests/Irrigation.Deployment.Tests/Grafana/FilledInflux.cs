@@ -23,7 +23,8 @@ public sealed class FilledInflux : IAsyncLifetime
         var started = DateTime.UtcNow;
         await Task.Delay(TimeSpan.FromSeconds(15));
         await Pipeline.StartAndStopPumpAsync(Station);
-        await Pipeline.CutMainsAsync(Station); // a critical alarm that is still active at the end        await Pipeline.DropStationAsync(DroppedStation, TimeSpan.FromSeconds(6)); // also raises and clears a comms_lost alarm
+        await Pipeline.CutMainsAsync(Station); // a critical alarm that is still active at the end
+        await Pipeline.DropStationAsync(DroppedStation, TimeSpan.FromSeconds(6)); // also raises and clears a comms_lost alarm
         var remaining = DataTime - (DateTime.UtcNow - started);
         if (remaining > TimeSpan.Zero)
             await Task.Delay(remaining);
