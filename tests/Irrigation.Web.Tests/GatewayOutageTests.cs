@@ -1,3 +1,4 @@
+using Irrigation.Testing;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -5,15 +6,23 @@ namespace Irrigation.Web.Tests;
 
 /// <summary>
 /// The gateway stops (its own system, so the other browser tests keep theirs): the phone shows the station offline,
-/// a start is refused in plain words and nothing runs; the station comes back when the gateway does.
+/// the data is marked stale after the server's threshold (5 s here, in the server's words), a start is refused in
+/// plain words and nothing runs; the station comes back when the gateway does.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class GatewayOutageTests : IClassFixture<WebAppFixture>
+public sealed class GatewayOutageTests : IClassFixture<GatewayOutageTests.OutageFixture>
 {
+    /// <summary>Its own system (the gateway is stopped) with a 5-second stale threshold.</summary>
+    public sealed class OutageFixture : WebAppFixture
+    {
+        protected override void Configure(SystemStackOptions options) =>
+            options.ServerEnvironment["Irrigation__Api__StaleAfter"] = "00:00:05";
+    }
+
     private readonly WebAppFixture _app;
     private readonly ITestOutputHelper _output;
 
-    public GatewayOutageTests(WebAppFixture app, ITestOutputHelper output)
+    public GatewayOutageTests(OutageFixture app, ITestOutputHelper output)
     {
         _app = app;
         _output = output;
@@ -21,7 +30,7 @@ public sealed class GatewayOutageTests : IClassFixture<WebAppFixture>
     }
 
     [Fact]
-    public async Task GatewayStopped_StationShownOffline_StartRefusedInPlainChinese()
+    public async Task GatewayStopped_StationShownOfflineAndStale_StartRefusedInPlainChinese()
     {
         var page = await _app.NewPhoneAsync();
         await WebAppTests.SignInAsync(page, "operator");
@@ -30,6 +39,8 @@ public sealed class GatewayOutageTests : IClassFixture<WebAppFixture>
 
         await _app.Stack.StopGatewayAsync();
         await Assertions.Expect(page.Locator(".head-badges .badge[data-status]")).ToHaveTextAsync("离线", new() { Timeout = 30_000 });
+        // The stale threshold is the server's (sent with the session), not a fixed 3 minutes.
+        await Assertions.Expect(page.Locator(".badge.stale")).ToHaveTextAsync("⚠ 数据过时：超过5秒未收到现场数据", new() { Timeout = 30_000 });
 
         var pump = page.Locator(".pump-card[data-pump='1']");
         await pump.Locator("button.start").ClickAsync();

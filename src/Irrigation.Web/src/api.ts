@@ -8,6 +8,8 @@ export interface User {
   displayName: string;
   role: Role;
   csrfToken: string;
+  /** The server's stale threshold (Irrigation:Api:StaleAfter). */
+  staleAfterMs: number;
 }
 
 export type StationStatus = 'online' | 'comms_lost' | 'offline' | 'unknown';

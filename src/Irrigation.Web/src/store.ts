@@ -2,7 +2,13 @@
 // Views subscribe; changes are batched into one notification per animation frame.
 import type { Alarm, Command, StationDetail, StationSummary, StationValue, User } from './api';
 
-export const STALE_AFTER_MS = 3 * 60_000;
+/** Used only until the server's threshold is known (the session answer carries it). */
+const DEFAULT_STALE_AFTER_MS = 3 * 60_000;
+
+/** The server's stale threshold. */
+export function staleAfterMs(): number {
+  return store.user?.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+}
 
 export const store = {
   user: null as User | null,
@@ -107,9 +113,9 @@ export function putCommand(command: Command): void {
   changed();
 }
 
-/** Stale when the server says so or when nothing has been heard for longer than the server's default threshold. */
+/** Stale when the server says so or when nothing has been heard for longer than the server's threshold. */
 export function isStale(s: StationSummary, now = Date.now()): boolean {
-  return s.stale || (s.lastTelemetryMs !== null && now - s.lastTelemetryMs > STALE_AFTER_MS);
+  return s.stale || (s.lastTelemetryMs !== null && now - s.lastTelemetryMs > staleAfterMs());
 }
 
 /** The newest moment of an alarm's lifecycle, to drop an older state that arrives after a newer one. */

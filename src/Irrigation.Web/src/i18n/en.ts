@@ -40,7 +40,9 @@ export const en: Record<MessageKey, string> = {
   'status.comms_lost': 'Comms lost',
   'status.unknown': 'Unknown',
   'status.stale': 'Stale data',
-  'status.staleLong': 'Stale data: nothing from the station for over 3 minutes',
+  'status.staleLong': 'Stale data: nothing from the station for over {duration}',
+  'time.seconds': '{n} s',
+  'time.minutes': '{n} minutes',
 
   'mains.label': 'Mains',
   'mains.on': 'Mains on',

@@ -39,7 +39,9 @@ export const zhCN = {
   'status.comms_lost': '通信中断',
   'status.unknown': '未知',
   'status.stale': '数据过时',
-  'status.staleLong': '数据过时：超过3分钟未收到现场数据',
+  'status.staleLong': '数据过时：超过{duration}未收到现场数据',
+  'time.seconds': '{n}秒',
+  'time.minutes': '{n}分钟',
 
   'mains.label': '市电',
   'mains.on': '市电正常',

@@ -2,14 +2,14 @@
 import type { Pump, StationSummary } from '../api';
 import { h } from '../dom';
 import { t } from '../i18n';
-import { isStale } from '../store';
+import { isStale, staleAfterMs } from '../store';
 
 export function statusBadge(s: StationSummary): HTMLElement {
   return h('span', { class: `badge status-${s.status}`, 'data-status': s.status }, t(`status.${s.status}`));
 }
 
 export function staleBadge(s: StationSummary, long = false): HTMLElement | null {
-  return isStale(s) ? h('span', { class: 'badge stale', role: 'note' }, '⚠ ', t(long ? 'status.staleLong' : 'status.stale')) : null;
+  return isStale(s) ? h('span', { class: 'badge stale', role: 'note' }, '⚠ ', long ? t('status.staleLong', { duration: thresholdText(staleAfterMs()) }) : t('status.stale')) : null;
 }
 
 export function mainsChip(s: StationSummary): HTMLElement {
@@ -29,4 +29,9 @@ export function pumpState(p: Pump): PumpState {
 export function pumpDot(p: Pump): HTMLElement {
   const state = pumpState(p);
   return h('span', { class: `pump-dot state-${state}`, 'data-pump': p.number, 'data-state': state }, h('i', { 'aria-hidden': 'true' }), t('pump.name', { n: p.number }), ' ', t(`pump.${state}`));
+}
+
+/** The stale threshold in words: whole minutes from two minutes up, seconds below. */
+function thresholdText(ms: number): string {
+  return ms >= 120_000 ? t('time.minutes', { n: Math.round(ms / 60_000) }) : t('time.seconds', { n: Math.round(ms / 1000) });
 }
