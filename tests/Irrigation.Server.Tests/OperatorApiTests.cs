@@ -130,6 +130,11 @@ public sealed class OperatorApiTests : IClassFixture<OperatorStackFixture>
         Assert.Equal("succeeded", (await WaitForFinalAsync(client, id, CommandWait))["state"]!.GetValue<string>());
         var commands = JsonNode.Parse(await client.GetStringAsync(new Uri("api/commands?station=st002&limit=100", UriKind.Relative)))!.AsArray();
         Assert.Single(commands, c => c!["pump"]!.GetValue<int>() == 2 && c["action"]!.GetValue<string>() == "start");
+        // Every attempt is in the audit: the first accepted, the retry as a duplicate of the same command, the other refused.
+        var requests = (await AuditAsync("st002")).Where(e => e!["action"]!.GetValue<string>() == "command.request" && e["detail"]?.GetValue<string>() is { } d && (d.StartsWith(id, StringComparison.Ordinal) || d.StartsWith("start", StringComparison.Ordinal))).ToList();
+        Assert.Contains(requests, e => e!["outcome"]!.GetValue<string>() == "accepted" && e["detail"]!.GetValue<string>() == $"{id} start");
+        Assert.Contains(requests, e => e!["outcome"]!.GetValue<string>() == "duplicate" && e["detail"]!.GetValue<string>().StartsWith($"{id} start", StringComparison.Ordinal));
+        Assert.Contains(requests, e => e!["outcome"]!.GetValue<string>() == "idempotency_key_reused" && e["pump"]!.GetValue<int>() == 1);
 
         using var stop = await CommandAsync(client, "st002", 2, "stop");
         await WaitForFinalAsync(client, (await JsonAsync(stop))["id"]!.GetValue<string>(), CommandWait);

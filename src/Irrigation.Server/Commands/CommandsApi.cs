@@ -38,6 +38,13 @@ public static class CommandsApi
             return problem;
         }
 
+        // Every request is audited, a retry too: it acts on nothing and answers with the first request's command.
+        Accepted<CommandView> Retried(CommandView first)
+        {
+            audit.Write(context, "command.request", "duplicate", id, pump, $"{first.Id} {action}: retry with the same Idempotency-Key");
+            return Accepted(first);
+        }
+
         if (!context.User.IsInRole(Roles.Admin) && !context.User.IsInRole(Roles.Operator))
             return Refuse("forbidden", Problems.Forbidden("Only operators and admins start or stop pumps."));
         if (action is not ("start" or "stop"))
@@ -51,7 +58,7 @@ public static class CommandsApi
         if (store.FindByKey(user, key) is { } first)
         {
             return first.Station == id && first.Pump == pump && first.Action == action
-                ? Accepted(first)
+                ? Retried(first)
                 : Refuse("idempotency_key_reused", KeyReused());
         }
 
@@ -71,7 +78,7 @@ public static class CommandsApi
         switch (outcome)
         {
             case CreateCommandOutcome.Existing:
-                return Accepted(command!);
+                return Retried(command!);
             case CreateCommandOutcome.KeyReused:
                 return Refuse("idempotency_key_reused", KeyReused());
             case CreateCommandOutcome.PumpBusy:
