@@ -53,13 +53,16 @@ public sealed class AlarmStore
     /// <summary>Alarms not cleared yet.</summary>
     public IReadOnlyList<AlarmView> Open() => List($"SELECT {Columns} FROM alarms WHERE cleared_ms IS NULL");
 
-    /// <summary>History, newest first, filtered by station, state and time (raised within from..to).</summary>
+    /// <summary>
+    /// Open alarms first, then history, each newest first, filtered by station, state and time (raised within
+    /// from..to): the limit cuts history, never an old alarm that is still open.
+    /// </summary>
     public IReadOnlyList<AlarmView> Query(string? station, string? state, long? fromMs, long? toMs, int limit) => List(
         $"""
         SELECT {Columns} FROM alarms
         WHERE ($s IS NULL OR station = $s) AND ($from IS NULL OR raised_ms >= $from) AND ($to IS NULL OR raised_ms <= $to)
           AND ($st IS NULL OR ($st = 'open' AND cleared_ms IS NULL) OR state = $st)
-        ORDER BY raised_ms DESC LIMIT $l
+        ORDER BY cleared_ms IS NULL DESC, raised_ms DESC LIMIT $l
         """,
         ("$s", station), ("$from", fromMs), ("$to", toMs), ("$st", state), ("$l", Math.Clamp(limit, 1, 1000)));
 
