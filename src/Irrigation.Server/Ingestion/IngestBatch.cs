@@ -18,7 +18,8 @@ internal sealed class IngestBatch
         Writer = new LineProtocolWriter(_buffer);
     }
 
-    public LineProtocolWriter Writer { get; private set; }
+    /// <summary>One writer for the batch's life: a point reaches the buffer only when it ends, so the writer outlives each reset (a new one each batch rented three buffers and never gave them back).</summary>
+    public LineProtocolWriter Writer { get; }
 
     public List<MqttReceivedMessage> Messages { get; } = new(4096);
 
@@ -36,7 +37,7 @@ internal sealed class IngestBatch
     public void Reset()
     {
         _buffer.ResetWrittenCount();
-        Writer = new LineProtocolWriter(_buffer);
+        Writer.Abandon();
         Messages.Clear();
         Points = 0;
         Fields = 0;
