@@ -90,9 +90,8 @@ if (options.DtuListener is { } dtuListener)
 services.AddSingleton<GatewayService>();
 services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
 
+// RunAsync stops the hosted services, then disposes the container and with it the MQTT client, the outbox and the
+// command journal: asking the disposed container for them afterwards threw, so every SIGTERM ended in SIGABRT (134).
 using var host = builder.Build();
 await host.RunAsync();
-await host.Services.GetRequiredService<IMqttClient>().DisposeAsync();
-host.Services.GetRequiredService<Outbox>().Dispose();
-host.Services.GetRequiredService<CommandJournal>().Dispose();
 return 0;

@@ -134,11 +134,21 @@ public sealed class SystemStack : IAsyncDisposable
         Gateway = await GatewayProcess.StartAsync(GatewayConfigPath, Path.Combine(Directory, $"gateway-{_gatewayStarts}.log"));
     }
 
-    /// <summary>SIGTERM: the gateway publishes "offline" for itself on the way out.</summary>
+    /// <summary>SIGTERM: the gateway publishes "offline" for itself on the way out, and exits with 0.</summary>
     public async Task StopGatewayAsync()
     {
         if (Gateway is { HasExited: false } gateway)
+        {
             await gateway.StopAsync(TimeSpan.FromSeconds(20));
+            ExitedCleanly(gateway);
+        }
+    }
+
+    /// <summary>A graceful stop that ends in a non-zero code (an exception on the way out, SIGABRT 134) fails the test.</summary>
+    private static void ExitedCleanly(ManagedProcess process)
+    {
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} after SIGTERM. Output:\n{process.Tail()}");
     }
 
     /// <summary>SIGSTOP: the gateway freezes as a hung process or a dead link would look; its broker session stays.</summary>
@@ -168,7 +178,10 @@ public sealed class SystemStack : IAsyncDisposable
     public async Task StopServerAsync()
     {
         if (Server is { HasExited: false } server)
+        {
             await server.StopAsync(TimeSpan.FromSeconds(20));
+            ExitedCleanly(server);
+        }
     }
 
     /// <summary>A new HTTP client (with its own cookie jar) for the server, not signed in.</summary>
