@@ -51,8 +51,8 @@ public sealed class ServerOptions
 
         if (Mqtt.Port is < 1 or > 65535)
             throw new ArgumentException($"Irrigation:Mqtt:Port {Mqtt.Port} is outside 1..65535.");
-        if (string.IsNullOrWhiteSpace(Mqtt.SharedGroup) || Mqtt.SharedGroup.IndexOfAny(['/', '+', '#']) >= 0)
-            throw new ArgumentException("Irrigation:Mqtt:SharedGroup must be a single topic level.");
+        if (Mqtt.SharedGroup.Length > 0 && (string.IsNullOrWhiteSpace(Mqtt.SharedGroup) || Mqtt.SharedGroup.IndexOfAny(['/', '+', '#']) >= 0))
+            throw new ArgumentException("Irrigation:Mqtt:SharedGroup must be empty (one instance) or a single topic level.");
         if (!Uri.TryCreate(Influx.Url, UriKind.Absolute, out _))
             throw new ArgumentException($"Irrigation:Influx:Url '{Influx.Url}' is not an absolute URL.");
         if (string.IsNullOrWhiteSpace(Influx.Database))
@@ -136,8 +136,14 @@ public sealed class ServerMqttOptions
 
     public string? Password { get; set; }
 
-    /// <summary>Shared subscription group: instances in one group split the telemetry stream.</summary>
-    public string SharedGroup { get; set; } = "ingest";
+    /// <summary>
+    /// Shared subscription group for several server instances that split the telemetry stream
+    /// (<c>$share/{group}/…</c>); empty (the default) subscribes plainly, for one instance. Mosquitto 2.0.11
+    /// (Debian 12) does not restore shared subscriptions from its persistence file, so after a broker restart
+    /// every message published before the instances resubscribe is lost to them (a gateway's outage replay
+    /// comes exactly then); a plain subscription of a persistent session is restored and its messages queued.
+    /// </summary>
+    public string SharedGroup { get; set; } = "";
 
     /// <summary>Messages held between the socket and the ingest loop; beyond it the client stops reading.</summary>
     public int InboundCapacity { get; set; } = 20_000;

@@ -64,7 +64,10 @@ public sealed partial class IngestionService : BackgroundService
         internal set => _influxHealthy = value;
     }
 
-    public string TelemetryFilter => $"$share/{_options.Mqtt.SharedGroup}/{_options.TopicRoot}/+/telemetry";
+    /// <summary>Plain for one instance; <c>$share/{group}/…</c> when instances split the stream (see <see cref="ServerMqttOptions.SharedGroup"/>).</summary>
+    public string TelemetryFilter => _options.Mqtt.SharedGroup.Length == 0
+        ? $"{_options.TopicRoot}/+/telemetry"
+        : $"$share/{_options.Mqtt.SharedGroup}/{_options.TopicRoot}/+/telemetry";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
