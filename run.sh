@@ -31,7 +31,7 @@ allow_anonymous true
 persistence_location $PWD/$RUN/mosquitto/
 user $(id -un)
 CONF
-start_bg mosquitto "$RUN/logs/mosquitto.log" /usr/sbin/mosquitto -c "$RUN/mosquitto/mosquitto.conf"
+supervise mosquitto "$RUN/logs/mosquitto.log" /usr/sbin/mosquitto -c "$RUN/mosquitto/mosquitto.conf"
 wait_port "$MQTT_PORT" 20 mosquitto
 
 # ---- InfluxDB 1.x: loopback only, no usage reporting, data under .run/ ---------------------------------------------
@@ -65,7 +65,7 @@ wait_port "$SIM_CONTROL_PORT" 30 firmware-sim
 for _ in $(seq 50); do [[ -s $RUN/gateway.json ]] && break; sleep 0.2; done
 
 # ---- Gateway -------------------------------------------------------------------------------------------------
-start_bg gateway "$RUN/logs/gateway.log" src/Irrigation.Gateway/bin/Release/net10.0/irrigation-gateway --config "$RUN/gateway.json"
+supervise gateway "$RUN/logs/gateway.log" src/Irrigation.Gateway/bin/Release/net10.0/irrigation-gateway --config "$RUN/gateway.json"
 
 # ---- Demo users: random passwords made once and kept in .run/credentials (never a built-in default) -------------
 if [[ ! -s $RUN/credentials ]]; then
@@ -129,6 +129,13 @@ Try:
        http://127.0.0.1:$SIM_CONTROL_PORT/stations/st001/physics                       # station to local mode
   src/Irrigation.Commissioning/bin/Release/net10.0/irrigation-probe word-order \\
        --endpoint 127.0.0.1:$MODBUS_BASE_PORT --address 8198 --scale 0.1 --min 180 --max 260
+
+Outages (run.sh starts the gateway or broker again when it exits, unless its .hold file exists):
+  touch $RUN/gateway.hold && kill \$(cat $RUN/gateway.pid)     # gateway down: stations 离线 in the app, starts refused
+  rm $RUN/gateway.hold                                        # gateway back: stations 在线 again
+  touch $RUN/mosquitto.hold && kill \$(cat $RUN/mosquitto.pid) # broker down: the gateway queues telemetry on disk
+  kill -9 \$(cat $RUN/gateway.pid)                             # crash the gateway meanwhile: restarted in 2 s, queue kept
+  rm $RUN/mosquitto.hold                                      # broker back: the queued telemetry arrives, marked replayed
 
 INFO
 

@@ -70,6 +70,36 @@ start_bg() { # name logfile command...
   STARTED_PIDS+=($!)
   log "started $name (pid $!, log $logfile)"
 }
+# Like start_bg, but the process is started again when it exits (a crash, kill -9, or a stop by hand), so one
+# part can be stopped or crashed without ending the whole run. While the file $RUN/<name>.hold exists it stays
+# stopped; its current pid is in $RUN/<name>.pid. Output is appended to the log across restarts.
+supervise() { # name logfile command...
+  local name=$1 logfile=$2
+  shift 2
+  rm -f "$RUN/$name.hold" "$RUN/$name.pid"
+  : >"$logfile"
+  (
+    child=""
+    trap '[[ -n $child ]] && kill "$child" 2>/dev/null; [[ -n $child ]] && wait "$child" 2>/dev/null; rm -f "$RUN/$name.pid"; exit 0' TERM
+    while true; do
+      if [[ -e $RUN/$name.hold ]]; then
+        log "$name held stopped until $RUN/$name.hold is removed"
+        while [[ -e $RUN/$name.hold ]]; do sleep 0.5; done
+      fi
+      "$@" >>"$logfile" 2>&1 &
+      child=$!
+      echo "$child" >"$RUN/$name.pid"
+      code=0
+      wait "$child" || code=$?
+      child=""
+      rm -f "$RUN/$name.pid"
+      log "$name exited (code $code); run.sh starts it again"
+      sleep 2
+    done
+  ) &
+  STARTED_PIDS+=($!)
+  log "started $name under supervision (pid file $RUN/$name.pid, log $logfile)"
+}
 stop_all() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do
