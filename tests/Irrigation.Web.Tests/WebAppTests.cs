@@ -31,7 +31,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
         _output.WriteLine($"screenshot {await _app.ScreenshotAsync(page, name, fullPage)}");
 
     [Fact]
-    public async Task Operator_StartsPump1WithConfirmation_SeesSucceededAndRunningFromFeedback()
+    public async Task Operator_StartsAndStopsPump1WithConfirmation_SeesEachOutcomeFromFeedback()
     {
         var page = await _app.NewPhoneAsync();
         await page.GotoAsync("/");
@@ -89,6 +89,17 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
         await Assertions.Expect(dot).ToHaveAttributeAsync("data-state", "running");
         await Assertions.Expect(dot).ToHaveTextAsync("1号泵 运行");
         await ShotAsync(page, "06-station-list-running");
+
+        // Stop: its own confirmation, 已停止, and the pump shown stopped once its feedback says so.
+        await page.Locator(".station-row[data-station=st001]").ClickAsync();
+        await page.WaitForURLAsync("**/stations/st001");
+        await pump.Locator("button.stop").ClickAsync();
+        await Assertions.Expect(dialog.Locator(".confirm-question")).ToContainTextAsync("确认停止");
+        await Assertions.Expect(dialog.Locator(".confirm-question")).ToContainTextAsync("1号泵");
+        await dialog.Locator("button[data-action=confirm]").ClickAsync();
+        await Assertions.Expect(status).ToContainTextAsync("已停止", new() { Timeout = 40_000 });
+        await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "stopped", new() { Timeout = 20_000 });
+        Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st001", 1), "the simulator's pump 1 should be stopped");
         await page.Context.CloseAsync();
     }
 
