@@ -282,4 +282,27 @@ public sealed class GatewayConfigurationTests : IDisposable
         Assert.Equal($"irrigation-gateway: invalid configuration: {path}: stations[1].endpoint.port: 0 is outside 1..65535", error);
         Assert.False(Directory.Exists(_directory.File("data")), "nothing may start before the configuration is valid");
     }
+
+    [Fact]
+    public async Task GatewayProgram_BadDeviceProfile_ExitsWithCode2NamingTheProfileFileFieldAndReason()
+    {
+        var profiles = _directory.File("profiles-bad");
+        Directory.CreateDirectory(profiles);
+        foreach (var file in Directory.GetFiles(RepoPaths.Profiles, "*.json"))
+            File.Copy(file, Path.Combine(profiles, Path.GetFileName(file)));
+        var meter = Path.Combine(profiles, "chint-dtsu666.json");
+        var text = File.ReadAllText(meter);
+        var first = text.IndexOf("\"scale\": 0.1", StringComparison.Ordinal);
+        File.WriteAllText(meter, text[..first] + "\"scale\": 0" + text[(first + "\"scale\": 0.1".Length)..]);
+        var config = ValidConfig();
+        config["profilesDirectory"] = profiles;
+        var path = Write(config);
+
+        await using var gateway = ManagedProcess.Start("irrigation-gateway", RepoPaths.Gateway, ["--config", path], _directory.File("gateway-profile.log"), workingDirectory: _directory.Path);
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, gateway.ExitCode);
+        var error = Assert.Single(gateway.Lines, l => l.StartsWith("irrigation-gateway: invalid configuration:", StringComparison.Ordinal));
+        Assert.Equal($"irrigation-gateway: invalid configuration: {path}: profilesDirectory: {meter}: quantities[0].scale: 0 must be a finite, non-zero number", error);
+    }
 }
