@@ -260,6 +260,7 @@ bench_ingest() {
   local target=$((stations * rate)) max_seconds=$((seconds / 2 < 10 ? 10 : seconds / 2))
   local dir=.run/bench/ingest
   rm -rf "$dir" && mkdir -p "$dir"
+  build_release benchmarks/Irrigation.Benchmarks firmware-sim/Irrigation.FirmwareSim src/Irrigation.Server
 
   # ---- decode → encode per message (BenchmarkDotNet, in-process, short job), on a quiet machine --------------------
   log "BenchmarkDotNet: TelemetryDecoder.Decode (short job)"
