@@ -36,6 +36,33 @@ public sealed class CommandInterlockTests : IClassFixture<InterlockStackFixture>
         Assert.False(await _stack.Simulator.PumpRunningAsync("st001", 1));
     }
 
+    /// <summary>kill -9 of the gateway: the broker publishes its retained Last Will, so consumers see it offline; it comes back online.</summary>
+    [Fact]
+    public async Task GatewayKilled9_BrokerPublishesItsRetainedLastWill_OnlineAgainAfterRestart()
+    {
+        const string topic = "irrigation/gateways/gw-01/status";
+        await _stack.Collector.WaitForAsync(topic, j => (string?)j["state"] == "online", TimeSpan.FromSeconds(30));
+        long restartedAt;
+        try
+        {
+            _stack.Gateway!.KillHard();
+            await _stack.Gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+            var will = await _stack.Collector.WaitForAsync(topic, j => (string?)j["state"] == "offline", TimeSpan.FromSeconds(15));
+            Assert.Equal("gw-01", (string?)will.Json["gateway"]);
+            await using var late = await TelemetryCollector.StartAsync(_stack.Broker.Port, "late-" + Guid.NewGuid().ToString("N")[..8]);
+            var retained = await late.WaitForAsync(topic, j => (string?)j["state"] == "offline", TimeSpan.FromSeconds(10));
+            Assert.True(retained.Retain, "the Will must be retained, so a consumer that connects later sees the gateway offline");
+        }
+        finally
+        {
+            restartedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await _stack.StartGatewayAsync();
+        }
+
+        await _stack.Collector.WaitForAsync(topic, j => (string?)j["state"] == "online" && j["ts"]!.GetValue<long>() >= restartedAt, TimeSpan.FromSeconds(30));
+    }
+
     [Fact]
     public async Task StartWithoutMains_RejectedNoMains()
     {
