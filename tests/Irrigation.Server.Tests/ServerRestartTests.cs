@@ -35,4 +35,33 @@ public sealed class ServerRestartTests
         Assert.Contains(station["values"]!.AsArray(), v => v!["key"]!.GetValue<string>() == "forward_energy");
         Assert.True(station["online"]!.GetValue<bool>());
     }
+
+    /// <summary>An alarm open when the server restarts stays the same open alarm (never raised twice) and clears when its condition does.</summary>
+    [Fact]
+    public async Task Restart_OpenAlarmStaysOpenNotRaisedAgain_ClearsWhenMainsReturn()
+    {
+        var options = new SystemStackOptions { Stations = 1 };
+        options.ServerEnvironment["Irrigation__Alarms__Rules__mains_lost__OnDelay"] = "00:00:01";
+        await using var stack = await SystemStack.StartAsync("alarm-restart", options);
+        await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
+        await stack.Simulator.SetPhysicsAsync("st001", new { mains = false });
+        using var maintenance = await stack.SignInAsync("maintenance");
+        async Task<JsonArray> MainsAlarmsAsync(HttpClient client) =>
+            new(JsonNode.Parse(await client.GetStringAsync(new Uri("api/alarms?station=st001", UriKind.Relative)))!.AsArray()
+                .Where(a => a!["rule"]!.GetValue<string>() == "mains_lost").Select(a => a!.DeepClone()).ToArray());
+        var raised = await Poll.UntilAsync(() => MainsAlarmsAsync(maintenance), a => a.Count == 1, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        var id = Assert.Single(raised)!["id"]!.GetValue<string>();
+
+        await stack.StopServerAsync();
+        await stack.StartServerAsync();
+        using var again = await stack.SignInAsync("maintenance");
+        await Task.Delay(TimeSpan.FromSeconds(4)); // several evaluation rounds with the condition still true
+        var afterRestart = await MainsAlarmsAsync(again);
+        Assert.Equal(id, Assert.Single(afterRestart)!["id"]!.GetValue<string>());
+        Assert.Equal("active", afterRestart[0]!["state"]!.GetValue<string>());
+
+        await stack.Simulator.SetPhysicsAsync("st001", new { mains = true });
+        var cleared = await Poll.UntilAsync(() => MainsAlarmsAsync(again), a => a.Count == 1 && a[0]!["state"]!.GetValue<string>() == "cleared", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        Assert.Equal(id, cleared[0]!["id"]!.GetValue<string>());
+    }
 }
