@@ -268,8 +268,8 @@ public sealed class AlarmRuleTests
             new DateTimeOffset(2026, 11, 21, 16, 30, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), null, null, null, null);
         var notification = new AlarmNotification("raised", alarm);
 
-        var wecom = JsonSerializer.SerializeToElement(AlarmNotifier.Body("wecom", notification));
-        var dingtalk = JsonSerializer.SerializeToElement(AlarmNotifier.Body("dingtalk", notification));
+        var wecom = JsonDocument.Parse(AlarmNotifier.BodyJson("wecom", notification)).RootElement;
+        var dingtalk = JsonDocument.Parse(AlarmNotifier.BodyJson("dingtalk", notification)).RootElement;
 
         Assert.Equal("markdown", wecom.GetProperty("msgtype").GetString());
         var content = wecom.GetProperty("markdown").GetProperty("content").GetString()!;
@@ -277,5 +277,19 @@ public sealed class AlarmRuleTests
         Assert.Equal("markdown", dingtalk.GetProperty("msgtype").GetString());
         Assert.Equal("告警：城东机埠 水泵故障", dingtalk.GetProperty("markdown").GetProperty("title").GetString());
         Assert.Equal(content, dingtalk.GetProperty("markdown").GetProperty("text").GetString());
+    }
+
+    /// <summary>The generic format carries the alarm as the API shows it (camelCase), so one parser serves both.</summary>
+    [Fact]
+    public void JsonWebhookBody_EventAndTheApisAlarm()
+    {
+        var alarm = new AlarmView("a1", "st001", "城东机埠", "mains_lost", null, "mains_lost", "critical", "市电失电", "Mains power lost", "市电失电", 0, "active",
+            1_763_742_600_000, null, null, null, null);
+
+        var body = AlarmNotifier.BodyJson("json", new AlarmNotification("raised", alarm));
+
+        Assert.Equal(
+            """{"event":"raised","alarm":{"id":"a1","station":"st001","stationName":"城东机埠","rule":"mains_lost","pump":null,"key":"mains_lost","severity":"critical","title":"市电失电","titleEn":"Mains power lost","message":"市电失电","value":0,"state":"active","raisedAt":1763742600000,"acknowledgedAt":null,"acknowledgedBy":null,"ackComment":null,"clearedAt":null}}""",
+            body);
     }
 }

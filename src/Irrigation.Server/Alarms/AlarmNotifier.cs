@@ -87,7 +87,7 @@ public sealed class AlarmNotifier : BackgroundService
                 try
                 {
                     // A buffered body with Content-Length: robots and simple receivers do not all take a chunked request.
-                    using var content = new StringContent(JsonSerializer.Serialize(Body(hook.Format, notification)), Encoding.UTF8, "application/json");
+                    using var content = new StringContent(BodyJson(hook.Format, notification), Encoding.UTF8, "application/json");
                     using var response = await _http.PostAsync(Address(hook), content, stoppingToken);
                     status = (int)response.StatusCode;
                     var text = await response.Content.ReadAsStringAsync(stoppingToken);
@@ -144,6 +144,13 @@ public sealed class AlarmNotifier : BackgroundService
     }
 
     private static string Truncate(string text) => text.Length > 200 ? text[..200] : text;
+
+    /// <summary>camelCase as the API writes it; Chinese text as UTF-8, not \u escapes (the body never lands in HTML).</summary>
+    private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The request body as sent: camelCase names, so the <c>json</c> format's alarm reads as the API's does.</summary>
+    public static string BodyJson(string format, AlarmNotification notification) =>
+        JsonSerializer.Serialize(Body(format, notification), BodyOptions);
 
     public static object Body(string format, AlarmNotification notification)
     {
