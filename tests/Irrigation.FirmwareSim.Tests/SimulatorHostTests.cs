@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Irrigation.Devices;
 using Irrigation.FirmwareSim.Hosting;
 using Irrigation.FirmwareSim.Physics;
 using Irrigation.Modbus.Client;
@@ -238,6 +239,51 @@ public sealed class SimulatorHostTests
 
     internal static void AssertNear(double expected, double actual, double tolerance, string name) =>
         Assert.True(Math.Abs(expected - actual) <= tolerance, $"{name}: expected {expected} ± {tolerance}, read {actual}");
+
+    /// <summary>
+    /// The other shipped meter maps served by the simulator (--meter-profile) decode, through the same profiles a
+    /// gateway uses, to the meter physics: addresses, types, word order and the ADL400's CT ratio are right.
+    /// </summary>
+    [Theory]
+    [InlineData("eastron-sdm630")]
+    [InlineData("acrel-adl400")]
+    public async Task ReadAsync_OtherMeterProfiles_DecodeToThePhysics(string profileId)
+    {
+        var options = Options();
+        options.MeterProfile = profileId;
+        await using var sim = await StartAsync(options);
+        var station = sim.Station();
+        lock (station.Sync)
+            station.Model.Start(1);
+        await sim.WaitForTicksAsync(4);
+        Dictionary<string, double> expected;
+        lock (station.Sync)
+        {
+            sim.Host.SetFaults(station, station.Faults with { Freeze = true });
+            expected = ExpectedMeter(station.Model.Meter);
+        }
+
+        await sim.WaitForTicksAsync(3);
+        var read = await sim.ReadAsync(new DeviceReader(Profiles[profileId].Resolve(), 0), sim.Connect(station), station.MeterUnitId);
+
+        Assert.Contains("voltage_a", read.Keys);
+        Assert.Contains("forward_energy", read.Keys);
+        foreach (var (name, value) in read)
+        {
+            if (name is "pt_ratio" or "ct_ratio")
+            {
+                Assert.Equal(name == "ct_ratio" ? station.CtRatio : 1, value);
+                continue;
+            }
+
+            var want = expected[name];
+            // Integer maps carry 0.01–0.1 of a unit per count (times the CT ratio for currents); floats are exact to 1e-6.
+            var resolution = 0.1 * (name.StartsWith("current", StringComparison.Ordinal) ? station.CtRatio : 1);
+            AssertNear(want, value, Math.Abs(want) * 1e-3 + resolution, $"{profileId} {name}");
+        }
+
+        Assert.True(read["current_a"] > 5, $"pump 1 draws current, {profileId} says {read["current_a"]} A");
+    }
 
     private static Dictionary<string, double> ExpectedMeter(MeterReading m) => new(StringComparer.Ordinal)
     {
