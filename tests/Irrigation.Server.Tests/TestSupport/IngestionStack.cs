@@ -52,7 +52,7 @@ internal sealed class IngestionStack : IAsyncDisposable
     public string DataDirectory => _scratch.File("server-data");
 
     /// <summary>Starts mosquitto and influxd, writes <paramref name="stationFileJson"/> (if any) as the station list, and starts the server.</summary>
-    public static async Task<IngestionStack> StartAsync(string name, string? stationFileJson = null)
+    public static async Task<IngestionStack> StartAsync(string name, string? stationFileJson = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var stack = new IngestionStack(name);
         try
@@ -86,6 +86,9 @@ internal sealed class IngestionStack : IAsyncDisposable
                 stack._environment["Irrigation__StationFiles__0"] = file;
             }
 
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+                stack._environment[key] = value;
+
             await stack.StartServerAsync();
             return stack;
         }
@@ -118,6 +121,33 @@ internal sealed class IngestionStack : IAsyncDisposable
             Assert.True(response.StatusCode == HttpStatusCode.Created, $"token: {(int)response.StatusCode} {body}");
             Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", JsonNode.Parse(body)!["token"]!.GetValue<string>());
         }
+    }
+
+    /// <summary>
+    /// A second server instance on the same broker and database: its own client id, data directory and HTTP port,
+    /// the same settings otherwise. Returns once it subscribed; the caller disposes it.
+    /// </summary>
+    public async Task<(ManagedProcess Process, Uri Url)> StartAnotherServerAsync()
+    {
+        var port = FreePort.Next();
+        var environment = new Dictionary<string, string>(_environment, StringComparer.Ordinal)
+        {
+            ["Irrigation__Mqtt__ClientId"] = "irrigation-server-test-" + Guid.NewGuid().ToString("N")[..8],
+            ["Irrigation__DataDirectory"] = _scratch.File("server-data-other"),
+        };
+        var process = ManagedProcess.Start("irrigation-server-2", RepoPaths.Server, ["--urls", $"http://127.0.0.1:{port}"],
+            _scratch.File("server-other.log"), environment, _scratch.Path);
+        try
+        {
+            await process.WaitForLineAsync(l => l.Contains("Ingesting ", StringComparison.Ordinal), StartTimeout);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+
+        return (process, new Uri($"http://127.0.0.1:{port}/"));
     }
 
     private const string ApiUser = "ingest-viewer";
