@@ -116,10 +116,10 @@ services.AddSingleton(_ => new InfluxQueryClient(new InfluxQueryOptions
     Token = options.Influx.Token,
 }));
 services.AddSingleton(sp => DurableQueue.Open(
-    new DurableQueueOptions { Directory = Path.Combine(dataDirectory, "spool"), MaxBytes = options.Ingest.SpoolMaxBytes, SegmentBytes = 16 * 1024 * 1024, DropOldestWhenFull = false },
+    new DurableQueueOptions { Directory = Path.Combine(dataDirectory, "spool"), MaxBytes = options.Ingest.SpoolMaxBytes, SegmentBytes = options.Ingest.SpoolSegmentBytes, DropOldestWhenFull = false },
     sp.GetRequiredService<ILoggerFactory>().CreateLogger("spool")));
 
-// ---- Commands: their own MQTT session (not the ingestion's shared subscription with manual acks) ------------------
+// ---- Commands: their own MQTT session (not the ingestion's subscription with manual acks) ------------------
 services.AddSingleton(sp => new CommandMqttClient(new MqttClient(
     new MqttClientOptions
     {

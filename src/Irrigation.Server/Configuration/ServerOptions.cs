@@ -61,8 +61,8 @@ public sealed class ServerOptions
             throw new ArgumentException($"Irrigation:Ingest:BatchPoints must be 1..100000, was {Ingest.BatchPoints}.");
         if (Ingest.FlushInterval < TimeSpan.FromMilliseconds(10) || Ingest.FlushInterval > TimeSpan.FromMinutes(1))
             throw new ArgumentException("Irrigation:Ingest:FlushInterval must be 10 ms..1 min.");
-        if (Ingest.SpoolMaxBytes < 64L * 1024 * 1024)
-            throw new ArgumentException("Irrigation:Ingest:SpoolMaxBytes must be at least 64 MiB.");
+        if (Ingest.SpoolMaxBytes < 1024 * 1024)
+            throw new ArgumentException("Irrigation:Ingest:SpoolMaxBytes must be at least 1 MiB.");
         if (Ingest.WriteAttemptTimeout <= TimeSpan.Zero)
             throw new ArgumentException("Irrigation:Ingest:WriteAttemptTimeout must be positive.");
     }
@@ -182,6 +182,16 @@ public sealed class IngestOptions
     public TimeSpan WriteAttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public long SpoolMaxBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// A batch is also handed on once its line protocol reaches this size, so that one batch always fits the spool
+    /// (a quarter of it) and a spool record (16 MiB at most) whatever BatchPoints says; one message adds at most
+    /// about twice its 64 KiB payload.
+    /// </summary>
+    internal long MaxBatchBytes => Math.Min(8L * 1024 * 1024, SpoolMaxBytes / 4);
+
+    /// <summary>Spool segment size: an eighth of the budget, 64 KiB..16 MiB.</summary>
+    internal int SpoolSegmentBytes => (int)Math.Clamp(SpoolMaxBytes / 8, 64 * 1024, 16 * 1024 * 1024);
 }
 
 /// <summary>A user created at start-up when no user of that name exists (first admin, demo users).</summary>

@@ -104,6 +104,7 @@ public sealed partial class IngestionService : BackgroundService
         var batch = await _free.Reader.ReadAsync(stoppingToken);
         var topicPrefix = Encoding.UTF8.GetBytes(_options.TopicRoot + "/");
         var flushTicks = (long)(_options.Ingest.FlushInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var maxBatchBytes = _options.Ingest.MaxBatchBytes;
         var messages = _mqtt.Messages;
         try
         {
@@ -139,7 +140,7 @@ public sealed partial class IngestionService : BackgroundService
                     batch.StartedTicks = System.Diagnostics.Stopwatch.GetTimestamp();
                 Handle(message, batch, topicPrefix);
                 batch.Messages.Add(message);
-                if (batch.Points >= _options.Ingest.BatchPoints)
+                if (batch.Points >= _options.Ingest.BatchPoints || batch.Lines.Length >= maxBatchBytes)
                     batch = await HandOnAsync(batch, stoppingToken);
             }
         }
