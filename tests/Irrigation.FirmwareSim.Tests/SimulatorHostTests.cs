@@ -264,7 +264,9 @@ public sealed class SimulatorHostTests
         }
 
         await sim.WaitForTicksAsync(3);
-        var read = await sim.ReadAsync(new DeviceReader(Profiles[profileId].Resolve(), 0), sim.Connect(station), station.MeterUnitId);
+        var resolved = Profiles[profileId].Resolve();
+        var read = await sim.ReadAsync(new DeviceReader(resolved, 0), sim.Connect(station), station.MeterUnitId);
+        var definitions = resolved.Quantities.ToDictionary(q => q.Name, StringComparer.Ordinal);
 
         Assert.Contains("voltage_a", read.Keys);
         Assert.Contains("forward_energy", read.Keys);
@@ -277,9 +279,11 @@ public sealed class SimulatorHostTests
             }
 
             var want = expected[name];
-            // Integer maps carry 0.01–0.1 of a unit per count (times the CT ratio for currents); floats are exact to 1e-6.
-            var resolution = 0.1 * (name.StartsWith("current", StringComparison.Ordinal) ? station.CtRatio : 1);
-            AssertNear(want, value, Math.Abs(want) * 1e-3 + resolution, $"{profileId} {name}");
+            // One count of the register: its scale times the ratios it is multiplied by (20 W a count for the ADL400's
+            // power behind a 20:1 CT); floats are far finer.
+            var q = definitions[name];
+            var resolution = q.Scale * q.ScaleBy.Aggregate(1.0, (f, by) => f * (by == "ct_ratio" ? station.CtRatio : 1));
+            AssertNear(want, value, (Math.Abs(want) * 1e-4) + resolution, $"{profileId} {name}");
         }
 
         Assert.True(read["current_a"] > 5, $"pump 1 draws current, {profileId} says {read["current_a"]} A");

@@ -69,6 +69,8 @@ public sealed class CommandInterlockTests : IClassFixture<InterlockStackFixture>
         await _stack.Simulator.SetPhysicsAsync("st002", new { mains = false });
         try
         {
+            // The gateway judges by what the controller reports: wait until its telemetry shows the mains gone.
+            await _stack.Collector.WaitForAsync("irrigation/st002/telemetry", j => j["values"]?["mains_present"]?["v"]?.GetValue<double>() == 0, TimeSpan.FromSeconds(30));
             var result = await _stack.CommandAsync("st002", "start", 1);
 
             Assert.Equal("rejected", (string?)result["outcome"]);
