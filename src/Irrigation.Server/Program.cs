@@ -71,6 +71,7 @@ services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreConditio
 
 // ---- State ------------------------------------------------------------------------------------------------------
 services.AddSingleton(_ => StationRegistry.FromGatewayConfigs(options.StationFiles));
+services.AddSingleton<StationSettingsStore>();
 services.AddSingleton<LatestValueCache>();
 services.AddSingleton<IngestionCounters>();
 
@@ -168,6 +169,8 @@ services.AddEnergyAccounting();
 var app = builder.Build();
 
 UserBootstrap.Run(app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<AuditLog>(), options.Auth, app.Logger);
+// Administrators' station names and coefficients apply before the first message is ingested.
+app.Services.GetRequiredService<StationSettingsStore>();
 
 // ---- Pipeline: problem details for every error, authentication, CSRF, rate limits, the web app's files ---------------
 app.UseExceptionHandler();

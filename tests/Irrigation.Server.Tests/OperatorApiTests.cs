@@ -322,4 +322,40 @@ public sealed class OperatorApiTests : IClassFixture<OperatorStackFixture>
         Assert.Equal(HttpStatusCode.BadRequest, badJson.StatusCode);
         Assert.Equal("application/problem+json", badJson.Content.Headers.ContentType?.MediaType);
     }
+
+    /// <summary>Admins change a station's name, town and 以电折水 coefficient; others cannot; the change shows at once and is audited.</summary>
+    [Fact]
+    public async Task Admin_ChangesStationSettings_ShownAtOnceAndAudited_OthersRefused()
+    {
+        using var admin = await _stack.SignInAsync("admin");
+        using var operatorClient = await _stack.SignInAsync("operator");
+        static JsonContent Body(object body) => JsonContent.Create(body);
+
+        using (var refused = await operatorClient.PatchAsync(new Uri("api/stations/st003/settings", UriKind.Relative), Body(new { name = "x" })))
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        using (var invalid = await admin.PatchAsync(new Uri("api/stations/st003/settings", UriKind.Relative), Body(new { waterPerKwh = -1 })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+            Assert.Equal("invalid_water_per_kwh", (await JsonAsync(invalid))["code"]!.GetValue<string>());
+        }
+
+        using var changed = await admin.PatchAsync(new Uri("api/stations/st003/settings", UriKind.Relative), Body(new { name = "城南机埠", site = "城南镇", waterPerKwh = 12.5 }));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var settings = await JsonAsync(changed);
+        Assert.Equal("城南机埠", settings["name"]!.GetValue<string>());
+        Assert.Equal(12.5, settings["waterPerKwh"]!.GetValue<double>());
+        Assert.True(settings["waterPerKwhCalibrated"]!.GetValue<bool>());
+        Assert.Equal("admin", settings["updatedBy"]!.GetValue<string>());
+
+        var station = JsonNode.Parse(await operatorClient.GetStringAsync(new Uri("api/stations/st003", UriKind.Relative)))!;
+        Assert.Equal("城南机埠", station["name"]!.GetValue<string>());
+        Assert.Equal("城南镇", station["site"]!.GetValue<string>());
+        var energy = JsonNode.Parse(await operatorClient.GetStringAsync(new Uri("api/stations/st003/energy?days=1", UriKind.Relative)))!;
+        Assert.Equal(12.5, energy["waterPerKwh"]!.GetValue<double>());
+        Assert.True(energy["waterPerKwhCalibrated"]!.GetValue<bool>());
+        var audit = await AuditAsync("st003");
+        Assert.Contains(audit, e => e!["actor"]?.GetValue<string>() == "admin" && e["action"]!.GetValue<string>() == "station.update" && e["outcome"]!.GetValue<string>() == "succeeded"
+            && e["detail"]!.GetValue<string>() == "name=城南机埠, site=城南镇, waterPerKwh=12.5");
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "station.update" && e["outcome"]!.GetValue<string>() == "invalid_request");
+    }
 }

@@ -7,6 +7,7 @@ using Irrigation.Influx.Write;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.State;
+using Irrigation.Server.Stations;
 
 namespace Irrigation.Server.Accounting;
 
@@ -21,6 +22,7 @@ public sealed class EnergyAccounting : BackgroundService
     public const string Measurement = "energy_daily";
 
     private readonly ServerOptions _options;
+    private readonly StationSettingsStore _settings;
     private readonly InfluxQueryClient _query;
     private readonly InfluxWriteClient _writer;
     private readonly InfluxSchema _schema;
@@ -29,9 +31,10 @@ public sealed class EnergyAccounting : BackgroundService
     private readonly LateTelemetry _late;
     private readonly ILogger<EnergyAccounting> _logger;
 
-    public EnergyAccounting(ServerOptions options, InfluxQueryClient query, InfluxSchema schema, StationRegistry registry, LateTelemetry late, TimeProvider time, ILogger<EnergyAccounting> logger)
+    public EnergyAccounting(ServerOptions options, InfluxQueryClient query, InfluxSchema schema, StationRegistry registry, LateTelemetry late, StationSettingsStore settings, TimeProvider time, ILogger<EnergyAccounting> logger)
     {
         _late = late;
+        _settings = settings;
         _options = options;
         _query = query;
         _schema = schema;
@@ -118,7 +121,7 @@ public sealed class EnergyAccounting : BackgroundService
             var stationDays = Math.Max(days, Math.Max(wider?.GetValueOrDefault(station) ?? 0, wider?.GetValueOrDefault(LateTelemetry.AllStations) ?? 0));
             var fromMs = BeijingTime.StartOfMs(today.AddDays(1 - Math.Min(stationDays, maxDays)));
             var readings = await ReadAsync(station, fromMs, endMs, cancellationToken);
-            var settings = new DailyAccountSettings(_options.Accounting.ResetRatio, _options.Accounting.RunningHold, _options.Accounting.CoefficientOf(station));
+            var settings = new DailyAccountSettings(_options.Accounting.ResetRatio, _options.Accounting.RunningHold, _settings.CoefficientOf(station));
             var figures = DailyAccount.Compute(readings, fromMs, endMs, settings);
             if (figures.Count == 0)
                 continue;

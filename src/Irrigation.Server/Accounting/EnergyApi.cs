@@ -5,6 +5,7 @@ using Irrigation.Server.Configuration;
 using Irrigation.Server.Http;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.State;
+using Irrigation.Server.Stations;
 
 namespace Irrigation.Server.Accounting;
 
@@ -32,7 +33,7 @@ public static class EnergyApi
     public static void MapEnergyApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/stations/{id}/energy", EnergyAsync).WithTags("Stations").RequireAuthorization();
 
-    private static async Task<IResult> EnergyAsync(string id, string? days, StationRegistry registry, ServerOptions options, InfluxQueryClient influx, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> EnergyAsync(string id, string? days, StationRegistry registry, ServerOptions options, StationSettingsStore settings, InfluxQueryClient influx, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (registry.Find(id) is null)
             return Problems.NotFound("station_not_found", $"No station {id}.");
@@ -55,8 +56,7 @@ public static class EnergyApi
                 list.Add(new EnergyDay(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), start, total?.Kwh, total?.WaterM3, total?.WaterM3Meter, total?.RunningHours, total?.Starts, pumps));
             }
 
-            var calibrated = options.Accounting.WaterPerKwh.ContainsKey(id);
-            return TypedResults.Ok(new EnergyResponse(id, BeijingTime.ZoneId, options.Accounting.CoefficientOf(id), calibrated, list));
+            return TypedResults.Ok(new EnergyResponse(id, BeijingTime.ZoneId, settings.CoefficientOf(id), settings.IsCalibrated(id), list));
         }
         catch (Exception ex) when (ex is InfluxQueryException or HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -101,6 +101,16 @@ public sealed class ServerDatabase
             error TEXT);
         CREATE INDEX alarm_deliveries_alarm ON alarm_deliveries(alarm_id);
         """,
+        // 3: an administrator's settings per station, over the gateway configuration's.
+        """
+        CREATE TABLE station_settings (
+            station TEXT NOT NULL PRIMARY KEY,
+            name TEXT,
+            site TEXT,
+            water_per_kwh REAL,
+            updated_ms INTEGER NOT NULL,
+            updated_by TEXT NOT NULL);
+        """,
     ];
 
     private readonly string _connectionString;

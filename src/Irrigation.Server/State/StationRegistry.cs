@@ -17,16 +17,24 @@ public sealed class StationEntry
 
     public string Id { get; }
 
-    public string Name { get; }
+    public string Name { get; private set; }
 
-    public string Site { get; }
+    public string Site { get; private set; }
 
     /// <summary>Device profile ids of the station's meter and pump controller, in that order (for per-profile alarm rules).</summary>
     public IReadOnlyList<string> Profiles { get; }
 
-    internal byte[] SiteUtf8 { get; }
+    internal byte[] SiteUtf8 { get; private set; }
 
     internal StationState State { get; } = new();
+
+    /// <summary>An administrator's name and town for the station (see <c>StationSettingsStore</c>); the site tag follows.</summary>
+    internal void Describe(string name, string site)
+    {
+        Name = name;
+        SiteUtf8 = Encoding.UTF8.GetBytes(site); // read by the ingest loop: a new array, swapped in whole
+        Site = site;
+    }
 }
 
 /// <summary>
@@ -48,6 +56,9 @@ public sealed class StationRegistry
 
     /// <summary>True when no station list is configured: unknown stations are registered, not dropped.</summary>
     public bool AcceptUnknown { get; }
+
+    /// <summary>Called once for a station registered on first sight (an administrator's saved name applies to it too).</summary>
+    internal Action<StationEntry>? Registered { get; set; }
 
     public IReadOnlyCollection<StationEntry> All
     {
@@ -85,16 +96,19 @@ public sealed class StationRegistry
             chars[i] = (char)b;
         }
 
+        StationEntry added;
         lock (_sync)
         {
             if (_byChars.TryGetValue(chars, out var station))
                 return station;
             if (!AcceptUnknown)
                 return null;
-            station = new StationEntry(new string(chars), new string(chars), "");
-            _stations[station.Id] = station;
-            return station;
+            added = new StationEntry(new string(chars), new string(chars), "");
+            _stations[added.Id] = added;
         }
+
+        Registered?.Invoke(added);
+        return added;
     }
 
     /// <summary>Loads the "stations" arrays of gateway configuration files.</summary>

@@ -1,10 +1,18 @@
 using Irrigation.Influx.Query;
+using Irrigation.Server.Accounts;
+using Irrigation.Server.Audit;
 using Irrigation.Server.Http;
 using Irrigation.Server.State;
 
 namespace Irrigation.Server.Stations;
 
-/// <summary>Station list, one station with its latest values, and history from InfluxDB.</summary>
+/// <summary>An administrator's change to a station; a field left out (null) is kept.</summary>
+public sealed record StationSettingsRequest(string? Name, string? Site, double? WaterPerKwh);
+
+/// <summary>A station's settings as they now apply.</summary>
+public sealed record StationSettingsResponse(string Id, string Name, string Site, double WaterPerKwh, bool WaterPerKwhCalibrated, long? UpdatedAt, string? UpdatedBy);
+
+/// <summary>Station list, one station with its latest values, history from InfluxDB, and an administrator's settings.</summary>
 public static class StationsApi
 {
     public static void MapStationsApi(this IEndpointRouteBuilder app)
@@ -13,6 +21,9 @@ public static class StationsApi
         stations.MapGet("/", (StationViews views) => TypedResults.Ok(views.List()));
         stations.MapGet("/{id}", (string id, StationViews views) => views.Detail(id) is { } d ? Results.Ok(Flatten(d)) : Problems.NotFound("station_not_found", $"No station {id}."));
         stations.MapGet("/{id}/history", HistoryAsync);
+        stations.MapGet("/{id}/settings", (string id, StationRegistry registry, StationSettingsStore settings) =>
+            registry.Find(id) is { } station ? Results.Ok(Settings(station, settings)) : Problems.NotFound("station_not_found", $"No station {id}."));
+        stations.MapPatch("/{id}/settings", UpdateSettings).RequireAuthorization(Roles.CanAdminister);
 
         // The ingestion issue's raw view, kept for scripts and the benchmarks.
         app.MapGet("/api/stations/latest", (LatestValueCache cache) => TypedResults.Ok(cache.Snapshot().Select(s => new
@@ -25,6 +36,39 @@ public static class StationsApi
             s.LastTelemetryMs,
             Values = s.Values.ToDictionary(kv => kv.Key, kv => new { value = kv.Value.Value, ts = kv.Value.TimestampMs }),
         }))).WithTags("Stations").RequireAuthorization();
+    }
+
+    private static StationSettingsResponse Settings(StationEntry station, StationSettingsStore settings)
+    {
+        var saved = settings.Find(station.Id);
+        return new StationSettingsResponse(station.Id, station.Name, station.Site, settings.CoefficientOf(station.Id), settings.IsCalibrated(station.Id), saved?.UpdatedAt, saved?.UpdatedBy);
+    }
+
+    private static IResult UpdateSettings(string id, StationSettingsRequest? request, HttpContext context, StationRegistry registry, StationSettingsStore settings, AuditLog audit, TimeProvider time)
+    {
+        IResult Invalid(string code, string detail)
+        {
+            audit.Write(context, "station.update", "invalid_request", id, detail: detail);
+            return Problems.BadRequest(code, detail);
+        }
+
+        if (registry.Find(id) is not { } station)
+            return Problems.NotFound("station_not_found", $"No station {id}.");
+        if (request is null || request is { Name: null, Site: null, WaterPerKwh: null })
+            return Invalid("nothing_to_change", "Send name, site or waterPerKwh.");
+        var name = request.Name?.Trim();
+        if (name is not null && (name.Length is 0 or > 100 || name.Any(char.IsControl)))
+            return Invalid("invalid_name", "name must be 1-100 characters without control characters.");
+        var site = request.Site?.Trim();
+        if (site is not null && (site.Length > 100 || site.Any(char.IsControl)))
+            return Invalid("invalid_site", "site must be at most 100 characters without control characters.");
+        if (request.WaterPerKwh is { } c && (!double.IsFinite(c) || c <= 0 || c > 1000))
+            return Invalid("invalid_water_per_kwh", "waterPerKwh must be a number above 0 and at most 1000 (m³ per kWh).");
+
+        var saved = settings.Save(station, name, site, request.WaterPerKwh, context.User.Identity!.Name!, time.GetUtcNow().ToUnixTimeMilliseconds());
+        audit.Write(context, "station.update", "succeeded", id,
+            detail: string.Join(", ", new[] { name is null ? null : $"name={name}", site is null ? null : $"site={site}", request.WaterPerKwh is null ? null : $"waterPerKwh={saved.WaterPerKwh?.ToString(System.Globalization.CultureInfo.InvariantCulture)}" }.OfType<string>()));
+        return Results.Ok(Settings(station, settings));
     }
 
     /// <summary>The summary's fields at the top level, plus values and pending commands.</summary>

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using Irrigation.Server.Configuration;
+using Irrigation.Server.Data;
+using Irrigation.Server.State;
+
+namespace Irrigation.Server.Stations;
+
+/// <summary>An administrator's settings for one station; null fields keep the gateway configuration's value.</summary>
+public sealed record StationSettings(string Station, string? Name, string? Site, double? WaterPerKwh, long UpdatedAt, string UpdatedBy);
+
+/// <summary>
+/// Station settings an administrator changes at run time, in SQLite: the name and town operators see (and the
+/// <c>site</c> tag new telemetry is stored under when the gateway sends none) and the 以电折水 coefficient, calibrated
+/// per station at acceptance. Applied to the registry at start-up and to stations registered later.
+/// </summary>
+public sealed class StationSettingsStore
+{
+    private readonly ServerDatabase _database;
+    private readonly AccountingOptions _accounting;
+    private readonly ConcurrentDictionary<string, StationSettings> _settings = new(StringComparer.Ordinal);
+
+    public StationSettingsStore(ServerDatabase database, StationRegistry registry, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(options);
+        _database = database;
+        _accounting = options.Accounting;
+        using (var connection = _database.Open())
+        using (var select = connection.Command("SELECT station, name, site, water_per_kwh, updated_ms, updated_by FROM station_settings"))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var s = new StationSettings(reader.GetString(0), reader.NullableString(1), reader.NullableString(2),
+                    reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetInt64(4), reader.GetString(5));
+                _settings[s.Station] = s;
+            }
+        }
+
+        registry.Registered = Apply;
+        foreach (var station in registry.All)
+            Apply(station);
+    }
+
+    /// <summary>m³ per kWh for the station: the administrator's, else the configuration's, else the default.</summary>
+    public double CoefficientOf(string station) =>
+        _settings.TryGetValue(station, out var s) && s.WaterPerKwh is { } c ? c : _accounting.CoefficientOf(station);
+
+    /// <summary>True when someone set the station's coefficient (here or in the configuration), not the placeholder default.</summary>
+    public bool IsCalibrated(string station) =>
+        (_settings.TryGetValue(station, out var s) && s.WaterPerKwh is not null) || _accounting.WaterPerKwh.ContainsKey(station);
+
+    public StationSettings? Find(string station) => _settings.GetValueOrDefault(station);
+
+    /// <summary>Saves the given fields (null keeps the saved or configured value) and applies them at once.</summary>
+    public StationSettings Save(StationEntry station, string? name, string? site, double? waterPerKwh, string user, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(station);
+        var old = _settings.GetValueOrDefault(station.Id);
+        var saved = new StationSettings(station.Id, name ?? old?.Name, site ?? old?.Site, waterPerKwh ?? old?.WaterPerKwh, nowMs, user);
+        using (var connection = _database.Open())
+        using (var upsert = connection.Command(
+            """
+            INSERT INTO station_settings (station, name, site, water_per_kwh, updated_ms, updated_by) VALUES ($s, $n, $site, $w, $now, $u)
+            ON CONFLICT(station) DO UPDATE SET name = $n, site = $site, water_per_kwh = $w, updated_ms = $now, updated_by = $u
+            """,
+            ("$s", station.Id), ("$n", saved.Name), ("$site", saved.Site), ("$w", saved.WaterPerKwh), ("$now", nowMs), ("$u", user)))
+        {
+            upsert.ExecuteNonQuery();
+        }
+
+        _settings[station.Id] = saved;
+        Apply(station);
+        return saved;
+    }
+
+    private void Apply(StationEntry station)
+    {
+        if (_settings.TryGetValue(station.Id, out var s))
+            station.Describe(s.Name ?? station.Name, s.Site ?? station.Site);
+    }
+}

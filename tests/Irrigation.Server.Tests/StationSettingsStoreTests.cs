@@ -1,0 +1,54 @@
+using Irrigation.Server.Configuration;
+using Irrigation.Server.Data;
+using Irrigation.Server.State;
+using Irrigation.Server.Stations;
+
+namespace Irrigation.Server.Tests;
+
+/// <summary>An administrator's station settings in a real SQLite file: kept across restarts, applied to every station.</summary>
+public sealed class StationSettingsStoreTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "irrigation-stationsettings-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly ServerDatabase _database;
+
+    public StationSettingsStoreTests()
+    {
+        Directory.CreateDirectory(_directory);
+        _database = new ServerDatabase(Path.Combine(_directory, "irrigation.db"));
+        _database.Migrate();
+    }
+
+    [Fact]
+    public void Save_KeptAcrossARestart_AppliedToConfiguredAndFirstSightStations_CoefficientOverridesTheConfiguration()
+    {
+        var options = new ServerOptions();
+        options.Accounting.WaterPerKwh["st001"] = 18;
+        var registry = new StationRegistry(acceptUnknown: true);
+        registry.Add(new StationEntry("st001", "城东机埠", "城东镇"));
+        var store = new StationSettingsStore(_database, registry, options);
+        Assert.Equal(18, store.CoefficientOf("st001"));
+        Assert.False(store.IsCalibrated("st002"));
+
+        store.Save(registry.Find("st001")!, "城东一号机埠", null, 12.5, "admin", 1_000);
+        store.Save(new StationEntry("st002", "st002", ""), null, "城西镇", 9, "admin", 2_000);
+
+        // A restart: a fresh registry from the configuration, a fresh store from the same file.
+        var again = new StationRegistry(acceptUnknown: true);
+        again.Add(new StationEntry("st001", "城东机埠", "城东镇"));
+        var reopened = new StationSettingsStore(_database, again, options);
+        var st001 = again.Find("st001")!;
+        Assert.Equal(("城东一号机埠", "城东镇"), (st001.Name, st001.Site));
+        Assert.Equal(12.5, reopened.CoefficientOf("st001"));
+        var st002 = again.Find("st002"u8)!; // registered on first sight, as its first telemetry would
+        Assert.Equal(("st002", "城西镇"), (st002.Name, st002.Site));
+        Assert.Equal(9, reopened.CoefficientOf("st002"));
+        Assert.True(reopened.IsCalibrated("st002"));
+        Assert.Equal(20, reopened.CoefficientOf("st003")); // the default
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
