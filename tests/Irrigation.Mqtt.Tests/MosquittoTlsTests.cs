@@ -48,6 +48,10 @@ public sealed class MosquittoTlsTests(ITestOutputHelper output) : IAsyncLifetime
                 $"keyfile {directory}/server.key",
                 "require_certificate true"));
         });
+        // The broker is probed on its first listener only; the TLS listeners, which load certificates, can open a
+        // moment later (a full run once refused the mutual-TLS port).
+        await Irrigation.Testing.FreePort.WaitUntilOpenAsync(_tlsPort, TimeSpan.FromSeconds(10), "mosquitto TLS listener");
+        await Irrigation.Testing.FreePort.WaitUntilOpenAsync(_mutualTlsPort, TimeSpan.FromSeconds(10), "mosquitto mutual-TLS listener");
     }
 
     public async Task DisposeAsync()
