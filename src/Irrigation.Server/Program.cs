@@ -170,7 +170,7 @@ var app = builder.Build();
 
 UserBootstrap.Run(app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<AuditLog>(), options.Auth, app.Logger);
 // Administrators' station names and coefficients apply before the first message is ingested.
-app.Services.GetRequiredService<StationSettingsStore>();
+app.Services.GetRequiredService<StationSettingsStore>().ApplyTo(app.Services.GetRequiredService<StationRegistry>());
 
 // ---- Pipeline: problem details for every error, authentication, CSRF, rate limits, the web app's files ---------------
 app.UseExceptionHandler();

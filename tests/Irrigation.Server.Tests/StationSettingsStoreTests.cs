@@ -25,7 +25,8 @@ public sealed class StationSettingsStoreTests : IDisposable
         options.Accounting.WaterPerKwh["st001"] = 18;
         var registry = new StationRegistry(acceptUnknown: true);
         registry.Add(new StationEntry("st001", "城东机埠", "城东镇"));
-        var store = new StationSettingsStore(_database, registry, options);
+        var store = new StationSettingsStore(_database, options);
+        store.ApplyTo(registry);
         Assert.Equal(18, store.CoefficientOf("st001"));
         Assert.False(store.IsCalibrated("st002"));
 
@@ -35,7 +36,8 @@ public sealed class StationSettingsStoreTests : IDisposable
         // A restart: a fresh registry from the configuration, a fresh store from the same file.
         var again = new StationRegistry(acceptUnknown: true);
         again.Add(new StationEntry("st001", "城东机埠", "城东镇"));
-        var reopened = new StationSettingsStore(_database, again, options);
+        var reopened = new StationSettingsStore(_database, options);
+        reopened.ApplyTo(again);
         var st001 = again.Find("st001")!;
         Assert.Equal(("城东一号机埠", "城东镇"), (st001.Name, st001.Site));
         Assert.Equal(12.5, reopened.CoefficientOf("st001"));

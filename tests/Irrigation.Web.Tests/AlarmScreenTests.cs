@@ -22,27 +22,19 @@ public sealed class AlarmScreenFixture : WebAppFixture
 /// screen, in the history filtered by station and on the station page, with the daily energy and water table.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class AlarmScreenTests : IClassFixture<AlarmScreenFixture>
+public sealed class AlarmScreenTests : BrowserTests<AlarmScreenFixture>, IClassFixture<AlarmScreenFixture>
 {
     private const string Red = "rgb(192, 24, 24)"; // --critical
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);
-    private readonly AlarmScreenFixture _app;
-    private readonly ITestOutputHelper _output;
-
     public AlarmScreenTests(AlarmScreenFixture app, ITestOutputHelper output)
+        : base(app, output)
     {
-        _app = app;
-        _output = output;
-        _output.WriteLine($"screenshots: {_app.ScreenshotDirectory}");
     }
-
-    private async Task ShotAsync(IPage page, string name, bool fullPage = false) =>
-        _output.WriteLine($"screenshot {await _app.ScreenshotAsync(page, name, fullPage)}");
 
     /// <summary>The operator starts pump 1 of st001 through the API and it runs; then the sump is drained, so the controller trips it.</summary>
     private async Task TripPump1ByDryRunningAsync()
     {
-        using var operatorClient = await _app.Stack.SignInAsync("operator");
+        using var operatorClient = await App.Stack.SignInAsync("operator");
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/stations/st001/pumps/1/commands") { Content = JsonContent.Create(new { action = "start" }) };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
         using var start = await operatorClient.SendAsync(request);
@@ -52,14 +44,14 @@ public sealed class AlarmScreenTests : IClassFixture<AlarmScreenFixture>
             async () => JsonNode.Parse(await operatorClient.GetStringAsync(new Uri($"api/commands/{id}", UriKind.Relative)))!["state"]!.GetValue<string>(),
             state => state is not ("pending" or "sent"), Wait, TimeSpan.FromMilliseconds(300));
         Assert.Equal("succeeded", final);
-        await _app.Stack.Simulator.SetPhysicsAsync("st001", new { level = 0.3, inflow = 0.0 });
+        await App.Stack.Simulator.SetPhysicsAsync("st001", new { level = 0.3, inflow = 0.0 });
     }
 
     [Fact]
     public async Task DryRunTrip_MaintenanceSeesItLiveInRed_AcknowledgesWithComment_ViewerSeesNoButton()
     {
         // The maintenance phone is already on the alarm screen: the alarm has to arrive over the event stream.
-        var page = await _app.NewPhoneAsync();
+        var page = await App.NewPhoneAsync();
         await WebAppTests.SignInAsync(page, "maintenance");
         await page.Locator(".tabs a[data-tab=alarms]").ClickAsync();
         await page.WaitForURLAsync("**/alarms");
@@ -69,7 +61,7 @@ public sealed class AlarmScreenTests : IClassFixture<AlarmScreenFixture>
 
         var card = page.Locator(".alarm-card[data-station=st001][data-severity=critical]").Filter(new() { HasText = "水泵故障" });
         await Assertions.Expect(card).ToBeVisibleAsync(new() { Timeout = 40_000 });
-        using (var viewerApi = await _app.Stack.SignInAsync("viewer"))
+        using (var viewerApi = await App.Stack.SignInAsync("viewer"))
         {
             var name = JsonNode.Parse(await viewerApi.GetStringAsync(new Uri("api/stations/st001", UriKind.Relative)))!["name"]!.GetValue<string>();
             await Assertions.Expect(card.Locator(".alarm-station")).ToHaveTextAsync(name);
@@ -105,7 +97,7 @@ public sealed class AlarmScreenTests : IClassFixture<AlarmScreenFixture>
         await Assertions.Expect(card.Locator("button.ack")).ToHaveCountAsync(0);
         await ShotAsync(page, "16-alarm-acknowledged");
         var alarmId = await card.GetAttributeAsync("data-alarm");
-        using (var maintenanceApi = await _app.Stack.SignInAsync("maintenance"))
+        using (var maintenanceApi = await App.Stack.SignInAsync("maintenance"))
         {
             var alarm = JsonNode.Parse(await maintenanceApi.GetStringAsync(new Uri($"api/alarms/{alarmId}", UriKind.Relative)))!;
             Assert.Equal("acknowledged", alarm["state"]!.GetValue<string>());
@@ -116,7 +108,7 @@ public sealed class AlarmScreenTests : IClassFixture<AlarmScreenFixture>
         await page.Context.CloseAsync();
 
         // A viewer sees the alarm, acknowledged, and no acknowledge button anywhere.
-        var viewer = await _app.NewPhoneAsync();
+        var viewer = await App.NewPhoneAsync();
         await WebAppTests.SignInAsync(viewer, "viewer");
         await viewer.Locator(".tabs a[data-tab=alarms]").ClickAsync();
         var seen = viewer.Locator($".alarm-card[data-alarm='{alarmId}']");

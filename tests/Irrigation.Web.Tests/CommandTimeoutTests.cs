@@ -20,29 +20,24 @@ public sealed class CommandTimeoutFixture : WebAppFixture
 /// gateway wakes up and finds the command expired.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class CommandTimeoutTests : IClassFixture<CommandTimeoutFixture>
+public sealed class CommandTimeoutTests : BrowserTests<CommandTimeoutFixture>, IClassFixture<CommandTimeoutFixture>
 {
-    private readonly CommandTimeoutFixture _app;
-    private readonly ITestOutputHelper _output;
-
     public CommandTimeoutTests(CommandTimeoutFixture app, ITestOutputHelper output)
+        : base(app, output)
     {
-        _app = app;
-        _output = output;
-        _output.WriteLine($"screenshots: {_app.ScreenshotDirectory}");
     }
 
     [Fact]
     public async Task GatewayHung_StartShownPendingWithButtonsDisabled_ThenTimedOutInPlainChinese_PumpNeverStarts()
     {
-        var page = await _app.NewPhoneAsync();
+        var page = await App.NewPhoneAsync();
         await WebAppTests.SignInAsync(page, "operator");
         await page.Locator(".station-row[data-station=st001]").ClickAsync();
         await Assertions.Expect(page.Locator(".head-badges .badge[data-status]")).ToHaveTextAsync("在线");
         var pump = page.Locator(".pump-card[data-pump='1']");
         await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "stopped");
 
-        _app.Stack.SuspendGateway();
+        App.Stack.SuspendGateway();
         try
         {
             await pump.Locator("button.start").ClickAsync();
@@ -55,16 +50,16 @@ public sealed class CommandTimeoutTests : IClassFixture<CommandTimeoutFixture>
             await Assertions.Expect(status).ToContainTextAsync("超时未执行", new() { Timeout = 30_000 });
             await Assertions.Expect(pump.Locator("button.start")).ToBeEnabledAsync();
             await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "stopped");
-            _output.WriteLine($"screenshot {await _app.ScreenshotAsync(page, "19-command-timed-out", fullPage: false)}");
+            await ShotAsync(page, "19-command-timed-out");
         }
         finally
         {
-            _app.Stack.ResumeGateway();
+            App.Stack.ResumeGateway();
         }
 
         // The gateway wakes, finds the command in its session, judges it by its expiry: the pump never starts.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st001", 1));
+        Assert.False(await App.Stack.Simulator.PumpRunningAsync("st001", 1));
         await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "stopped");
         await page.Context.CloseAsync();
     }

@@ -10,7 +10,7 @@ namespace Irrigation.Web.Tests;
 /// plain words and nothing runs; the station comes back when the gateway does.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class GatewayOutageTests : IClassFixture<GatewayOutageTests.OutageFixture>
+public sealed class GatewayOutageTests : BrowserTests<GatewayOutageTests.OutageFixture>, IClassFixture<GatewayOutageTests.OutageFixture>
 {
     /// <summary>Its own system (the gateway is stopped) with a 5-second stale threshold.</summary>
     public sealed class OutageFixture : WebAppFixture
@@ -19,25 +19,20 @@ public sealed class GatewayOutageTests : IClassFixture<GatewayOutageTests.Outage
             options.ServerEnvironment["Irrigation__Api__StaleAfter"] = "00:00:05";
     }
 
-    private readonly WebAppFixture _app;
-    private readonly ITestOutputHelper _output;
-
     public GatewayOutageTests(OutageFixture app, ITestOutputHelper output)
+        : base(app, output)
     {
-        _app = app;
-        _output = output;
-        _output.WriteLine($"screenshots: {_app.ScreenshotDirectory}");
     }
 
     [Fact]
     public async Task GatewayStopped_StationShownOfflineAndStale_StartRefusedInPlainChinese()
     {
-        var page = await _app.NewPhoneAsync();
+        var page = await App.NewPhoneAsync();
         await WebAppTests.SignInAsync(page, "operator");
         await page.Locator(".station-row[data-station=st001]").ClickAsync();
         await Assertions.Expect(page.Locator(".head-badges .badge[data-status]")).ToHaveTextAsync("在线");
 
-        await _app.Stack.StopGatewayAsync();
+        await App.Stack.StopGatewayAsync();
         await Assertions.Expect(page.Locator(".head-badges .badge[data-status]")).ToHaveTextAsync("离线", new() { Timeout = 30_000 });
         // The stale threshold is the server's (sent with the session), not a fixed 3 minutes.
         await Assertions.Expect(page.Locator(".badge.stale")).ToHaveTextAsync("⚠ 数据过时：超过5秒未收到现场数据", new() { Timeout = 30_000 });
@@ -47,12 +42,12 @@ public sealed class GatewayOutageTests : IClassFixture<GatewayOutageTests.Outage
         await page.Locator("dialog.confirm button[data-action=confirm]").ClickAsync();
         await Assertions.Expect(pump.Locator(".cmd-status")).ToContainTextAsync("未执行：机埠离线或数据过时，不能下发命令");
         await Assertions.Expect(pump.Locator("button.start")).ToBeEnabledAsync(); // refused: nothing pending
-        _output.WriteLine($"screenshot {await _app.ScreenshotAsync(page, "13-gateway-offline-refused", fullPage: false)}");
-        Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st001", 1));
+        await ShotAsync(page, "13-gateway-offline-refused");
+        Assert.False(await App.Stack.Simulator.PumpRunningAsync("st001", 1));
 
-        await _app.Stack.StartGatewayAsync();
+        await App.Stack.StartGatewayAsync();
         await Assertions.Expect(page.Locator(".head-badges .badge[data-status]")).ToHaveTextAsync("在线", new() { Timeout = 60_000 });
-        Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st001", 1)); // the refused start never acts later
+        Assert.False(await App.Stack.Simulator.PumpRunningAsync("st001", 1)); // the refused start never acts later
         await page.Context.CloseAsync();
     }
 }

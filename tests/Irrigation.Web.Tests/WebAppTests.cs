@@ -6,16 +6,11 @@ namespace Irrigation.Web.Tests;
 
 /// <summary>The phone web app in headless Chromium at 360×740 against the whole running system.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class WebAppTests : IClassFixture<WebAppFixture>
+public sealed class WebAppTests : BrowserTests<WebAppFixture>, IClassFixture<WebAppFixture>
 {
-    private readonly WebAppFixture _app;
-    private readonly ITestOutputHelper _output;
-
     public WebAppTests(WebAppFixture app, ITestOutputHelper output)
+        : base(app, output)
     {
-        _app = app;
-        _output = output;
-        _output.WriteLine($"screenshots: {_app.ScreenshotDirectory}");
     }
 
     internal static async Task SignInAsync(IPage page, string user)
@@ -27,13 +22,10 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
         await page.Locator(".station-row[data-station=st001]").WaitForAsync();
     }
 
-    private async Task ShotAsync(IPage page, string name, bool fullPage = false) =>
-        _output.WriteLine($"screenshot {await _app.ScreenshotAsync(page, name, fullPage)}");
-
     [Fact]
     public async Task Operator_StartsAndStopsPump1WithConfirmation_SeesEachOutcomeFromFeedback()
     {
-        var page = await _app.NewPhoneAsync();
+        var page = await App.NewPhoneAsync();
         await page.GotoAsync("/");
         await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("机埠远程监控");
         await ShotAsync(page, "01-sign-in");
@@ -81,7 +73,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
         await ShotAsync(page, "05-command-succeeded");
 
         // The simulated pump really runs.
-        Assert.True(await _app.Stack.Simulator.PumpRunningAsync("st001", 1), "the simulator's pump 1 should be running");
+        Assert.True(await App.Stack.Simulator.PumpRunningAsync("st001", 1), "the simulator's pump 1 should be running");
 
         // Back on the list the pump dot follows the feedback too.
         await page.Locator("a.back").ClickAsync();
@@ -99,7 +91,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
         await dialog.Locator("button[data-action=confirm]").ClickAsync();
         await Assertions.Expect(status).ToContainTextAsync("已停止", new() { Timeout = 40_000 });
         await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "stopped", new() { Timeout = 20_000 });
-        Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st001", 1), "the simulator's pump 1 should be stopped");
+        Assert.False(await App.Stack.Simulator.PumpRunningAsync("st001", 1), "the simulator's pump 1 should be stopped");
         await page.Context.CloseAsync();
     }
 
@@ -107,10 +99,10 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
     public async Task Operator_StartsPumpInLocalMode_SeesTheGatewaysRefusalInPlainChinese()
     {
         // st002's selector at the cabinet is turned to local: the gateway must refuse, and the app say why.
-        await _app.Stack.Simulator.SetPhysicsAsync("st002", new { remote = false });
+        await App.Stack.Simulator.SetPhysicsAsync("st002", new { remote = false });
         try
         {
-            var page = await _app.NewPhoneAsync();
+            var page = await App.NewPhoneAsync();
             await SignInAsync(page, "operator");
             await page.GotoAsync("/stations/st002");
             await Assertions.Expect(page.Locator(".head-badges .mode-local")).ToHaveTextAsync("就地模式", new() { Timeout = 30_000 });
@@ -124,19 +116,19 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
             await Assertions.Expect(pump).ToHaveAttributeAsync("data-state", "stopped");
             await Assertions.Expect(pump.Locator("button.start")).ToBeEnabledAsync(); // final: the pump may be commanded again
             await ShotAsync(page, "07-command-rejected-local-mode");
-            Assert.False(await _app.Stack.Simulator.PumpRunningAsync("st002", 1));
+            Assert.False(await App.Stack.Simulator.PumpRunningAsync("st002", 1));
             await page.Context.CloseAsync();
         }
         finally
         {
-            await _app.Stack.Simulator.SetPhysicsAsync("st002", new { remote = true });
+            await App.Stack.Simulator.SetPhysicsAsync("st002", new { remote = true });
         }
     }
 
     [Fact]
     public async Task Viewer_OpensStation_StartStopButtonsDisabled()
     {
-        var page = await _app.NewPhoneAsync();
+        var page = await App.NewPhoneAsync();
         await SignInAsync(page, "viewer");
         await Assertions.Expect(page.Locator(".who .role")).ToHaveTextAsync("只读用户");
         await page.Locator(".station-row[data-station=st001]").ClickAsync();
@@ -153,7 +145,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
     [Fact]
     public async Task SignIn_WrongPassword_ShowsTheReasonInChinese()
     {
-        var page = await _app.NewPhoneAsync();
+        var page = await App.NewPhoneAsync();
         await page.GotoAsync("/");
         await page.Locator("#username").FillAsync("nobody");
         await page.Locator("#password").FillAsync("wrong-password");
@@ -166,7 +158,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
     [Fact]
     public async Task PhoneOffline_ShowsTheBanner_AndRecoversWhenBackOnline()
     {
-        var page = await _app.NewPhoneAsync();
+        var page = await App.NewPhoneAsync();
         await SignInAsync(page, "viewer");
         await Assertions.Expect(page.Locator(".banners .banner")).ToHaveCountAsync(0);
 
@@ -191,7 +183,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
               return paths;
             }
             """;
-        var page = await _app.NewPhoneAsync(serviceWorkers: true);
+        var page = await App.NewPhoneAsync(serviceWorkers: true);
         await SignInAsync(page, "viewer");
         await page.EvaluateAsync("() => navigator.serviceWorker.ready.then(() => true)");
         await page.WaitForFunctionAsync("() => navigator.serviceWorker.controller !== null");
@@ -202,7 +194,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
         await Assertions.Expect(page.Locator(".chart[data-quantity=active_power] canvas, .chart[data-quantity=active_power] .muted:not(:has-text('正在加载'))")).ToHaveCountAsync(1);
 
         var cached = await page.EvaluateAsync<string[]>(CachedPaths);
-        _output.WriteLine("cached: " + string.Join(' ', cached));
+        Output.WriteLine("cached: " + string.Join(' ', cached));
         Assert.Contains("/", cached);
         Assert.Contains(cached, p => p.StartsWith("/assets/index-", StringComparison.Ordinal));
         Assert.Contains("/manifest.webmanifest", cached);
@@ -225,7 +217,7 @@ public sealed class WebAppTests : IClassFixture<WebAppFixture>
     [Fact]
     public async Task EnglishSwitch_Tapped_TranslatesAndIsRememberedAfterReload()
     {
-        var page = await _app.NewPhoneAsync();
+        var page = await App.NewPhoneAsync();
         await SignInAsync(page, "operator");
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
         await page.Locator("button.lang").ClickAsync();

@@ -152,7 +152,7 @@ public sealed class AlarmNotifier : BackgroundService
     public static string BodyJson(string format, AlarmNotification notification) =>
         JsonSerializer.Serialize(Body(format, notification), BodyOptions);
 
-    public static object Body(string format, AlarmNotification notification)
+    private static object Body(string format, AlarmNotification notification)
     {
         ArgumentNullException.ThrowIfNull(notification);
         var markdown = Markdown(notification);

@@ -51,7 +51,7 @@ public sealed class ServerOptions
 
         if (Mqtt.Port is < 1 or > 65535)
             throw new ArgumentException($"Irrigation:Mqtt:Port {Mqtt.Port} is outside 1..65535.");
-        if (Mqtt.SharedGroup.Length > 0 && (string.IsNullOrWhiteSpace(Mqtt.SharedGroup) || Mqtt.SharedGroup.IndexOfAny(['/', '+', '#']) >= 0))
+        if (Mqtt.SharedGroup.Length > 0 && (Mqtt.SharedGroup.Trim().Length == 0 || Mqtt.SharedGroup.IndexOfAny(['/', '+', '#']) >= 0))
             throw new ArgumentException("Irrigation:Mqtt:SharedGroup must be empty (one instance) or a single topic level.");
         if (!Uri.TryCreate(Influx.Url, UriKind.Absolute, out _))
             throw new ArgumentException($"Irrigation:Influx:Url '{Influx.Url}' is not an absolute URL.");

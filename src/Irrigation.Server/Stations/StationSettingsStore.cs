@@ -11,7 +11,8 @@ public sealed record StationSettings(string Station, string? Name, string? Site,
 /// <summary>
 /// Station settings an administrator changes at run time, in SQLite: the name and town operators see (and the
 /// <c>site</c> tag new telemetry is stored under when the gateway sends none) and the 以电折水 coefficient, calibrated
-/// per station at acceptance. Applied to the registry at start-up and to stations registered later.
+/// per station at acceptance. <see cref="ApplyTo"/> applies them to the registry at start-up and to stations it
+/// registers later.
 /// </summary>
 public sealed class StationSettingsStore
 {
@@ -19,9 +20,8 @@ public sealed class StationSettingsStore
     private readonly AccountingOptions _accounting;
     private readonly ConcurrentDictionary<string, StationSettings> _settings = new(StringComparer.Ordinal);
 
-    public StationSettingsStore(ServerDatabase database, StationRegistry registry, ServerOptions options)
+    public StationSettingsStore(ServerDatabase database, ServerOptions options)
     {
-        ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
         _database = database;
         _accounting = options.Accounting;
@@ -36,7 +36,12 @@ public sealed class StationSettingsStore
                 _settings[s.Station] = s;
             }
         }
+    }
 
+    /// <summary>Applies the saved settings to every registered station and to each one the registry adds later.</summary>
+    public void ApplyTo(StationRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
         registry.Registered = Apply;
         foreach (var station in registry.All)
             Apply(station);

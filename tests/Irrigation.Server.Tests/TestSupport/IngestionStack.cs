@@ -107,9 +107,7 @@ internal sealed class IngestionStack : IAsyncDisposable
         if (_server is not null)
             await _server.DisposeAsync();
         _serverStarts++;
-        _server = ManagedProcess.Start("irrigation-server", RepoPaths.Server, ["--urls", $"http://127.0.0.1:{HttpPort}"],
-            _scratch.File($"server-{_serverStarts}.log"), _environment, _scratch.Path);
-        await _server.WaitForLineAsync(l => l.Contains("Ingesting ", StringComparison.Ordinal), StartTimeout);
+        _server = await StartSubscribedAsync("irrigation-server", HttpPort, _environment, $"server-{_serverStarts}.log");
         var ready = await Poll.UntilAsync(ReadyAsync, r => r.Status == HttpStatusCode.OK && r.Body["schema"]?.GetValue<bool>() == true, StartTimeout);
         Assert.True(ready.Status == HttpStatusCode.OK, $"server not ready: {ready.Body}\n{_server.Tail()}");
         if (Http.DefaultRequestHeaders.Authorization is null)
@@ -135,8 +133,13 @@ internal sealed class IngestionStack : IAsyncDisposable
             ["Irrigation__Mqtt__ClientId"] = "irrigation-server-test-" + Guid.NewGuid().ToString("N")[..8],
             ["Irrigation__DataDirectory"] = _scratch.File("server-data-other"),
         };
-        var process = ManagedProcess.Start("irrigation-server-2", RepoPaths.Server, ["--urls", $"http://127.0.0.1:{port}"],
-            _scratch.File("server-other.log"), environment, _scratch.Path);
+        return (await StartSubscribedAsync("irrigation-server-2", port, environment, "server-other.log"), new Uri($"http://127.0.0.1:{port}/"));
+    }
+
+    /// <summary>Starts an irrigation-server process and returns once it subscribed to telemetry; stops it if it does not.</summary>
+    private async Task<ManagedProcess> StartSubscribedAsync(string name, int port, IDictionary<string, string> environment, string log)
+    {
+        var process = ManagedProcess.Start(name, RepoPaths.Server, ["--urls", $"http://127.0.0.1:{port}"], _scratch.File(log), environment, _scratch.Path);
         try
         {
             await process.WaitForLineAsync(l => l.Contains("Ingesting ", StringComparison.Ordinal), StartTimeout);
@@ -147,7 +150,7 @@ internal sealed class IngestionStack : IAsyncDisposable
             throw;
         }
 
-        return (process, new Uri($"http://127.0.0.1:{port}/"));
+        return process;
     }
 
     private const string ApiUser = "ingest-viewer";
