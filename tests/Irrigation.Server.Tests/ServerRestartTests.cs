@@ -36,9 +36,12 @@ public sealed class ServerRestartTests
         Assert.True(station["online"]!.GetValue<bool>());
     }
 
-    /// <summary>An alarm open when the server restarts stays the same open alarm (never raised twice) and clears when its condition does.</summary>
+    /// <summary>
+    /// Through the real pipeline: an alarm open when the server restarts stays the same open alarm (never raised twice),
+    /// clears when its condition does, and a returning condition raises a new alarm.
+    /// </summary>
     [Fact]
-    public async Task Restart_OpenAlarmStaysOpenNotRaisedAgain_ClearsWhenMainsReturn()
+    public async Task Restart_OpenAlarmStaysOpenNotRaisedAgain_ClearsWhenMainsReturn_ReRaisedAsANewAlarm()
     {
         var options = new SystemStackOptions { Stations = 1 };
         options.ServerEnvironment["Irrigation__Alarms__Rules__mains_lost__OnDelay"] = "00:00:01";
@@ -63,5 +66,12 @@ public sealed class ServerRestartTests
         await stack.Simulator.SetPhysicsAsync("st001", new { mains = true });
         var cleared = await Poll.UntilAsync(() => MainsAlarmsAsync(again), a => a.Count == 1 && a[0]!["state"]!.GetValue<string>() == "cleared", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
         Assert.Equal(id, cleared[0]!["id"]!.GetValue<string>());
+
+        // The condition returns after clearing: a new alarm with a new id, the cleared one stays history.
+        await stack.Simulator.SetPhysicsAsync("st001", new { mains = false });
+        var reRaised = await Poll.UntilAsync(() => MainsAlarmsAsync(again), a => a.Count == 2, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        var active = Assert.Single(reRaised, a => a!["state"]!.GetValue<string>() == "active");
+        Assert.NotEqual(id, active!["id"]!.GetValue<string>());
+        Assert.Equal("cleared", Assert.Single(reRaised, a => a!["id"]!.GetValue<string>() == id)!["state"]!.GetValue<string>());
     }
 }
