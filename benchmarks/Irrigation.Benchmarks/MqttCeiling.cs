@@ -40,7 +40,7 @@ public sealed class MqttCeiling
         var topics = ids.Select(id => $"ceiling/{id}/telemetry").ToArray();
         var payloads = ids.Select((id, i) => TelemetrySamples.LoadMessage(id, 1843, ts + i, values, random)).ToArray();
 
-        await using var subscriber = new MqttClient(new MqttClientOptions
+        await using var subscriber = new ReconnectingMqttClient(new MqttClientOptions
         {
             Host = _host,
             Port = _port,
@@ -81,14 +81,13 @@ public sealed class MqttCeiling
 
     private async Task<long> PublishAsync(int publisher, int publishers, long messages, string[] topics, byte[][] payloads, CancellationToken cancellationToken)
     {
-        await using var client = new MqttClient(new MqttClientOptions
+        await using var client = new ReconnectingMqttClient(new MqttClientOptions
         {
             Host = _host,
             Port = _port,
             ClientId = $"irrigation-ceiling-pub-{Environment.ProcessId}-{publisher}",
             CleanSession = true,
             MaxInflight = Window,
-            OutboundCapacity = Window * 2,
         });
         await client.ConnectAsync(cancellationToken);
         var inFlight = new Queue<Task>(Window);

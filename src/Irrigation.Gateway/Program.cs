@@ -50,7 +50,9 @@ services.AddSingleton(sp => new Outbox(DurableQueue.Open(
 services.AddSingleton(sp => new CommandJournal(Path.Combine(dataDirectory, "commands.jsonl"), options.Commands.JournalSize, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CommandJournal>()));
 
 // ---- MQTT ----------------------------------------------------------------------------------------------------
-services.AddSingleton<IMqttClient>(sp => new MqttClient(
+var configDirectory = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
+string? FromConfig(string? path) => path is null ? null : Path.GetFullPath(path, configDirectory);
+services.AddSingleton<IMqttClient>(sp => new ReconnectingMqttClient(
     new MqttClientOptions
     {
         Host = options.Mqtt.Host,
@@ -58,14 +60,17 @@ services.AddSingleton<IMqttClient>(sp => new MqttClient(
         ClientId = options.Mqtt.ClientId ?? $"irrigation-gateway-{options.Id}",
         Username = options.Mqtt.Username,
         Password = options.Mqtt.Password,
+        Protocol = options.Mqtt.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
         CleanSession = false,
+        SessionExpiry = options.Mqtt.SessionExpiry,
         KeepAlive = options.Mqtt.KeepAlive,
         Will = StatusPublisher.Will(options),
-        Tls = options.Mqtt.TlsCaFile is { } ca ? new MqttTlsOptions { CaCertificatePath = Path.GetFullPath(ca, Path.GetDirectoryName(Path.GetFullPath(configPath))!) } : null,
+        Tls = options.Mqtt.TlsCaFile is { } ca
+            ? new MqttTlsOptions { CaCertificatePath = FromConfig(ca), ClientCertificatePath = FromConfig(options.Mqtt.TlsCertFile), ClientKeyPath = FromConfig(options.Mqtt.TlsKeyFile) }
+            : null,
         MaxInflight = options.Mqtt.MaxInflight,
-        OutboundCapacity = Math.Max(1000, options.Mqtt.MaxInflight * 4),
     },
-    sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttClient>(),
+    sp.GetRequiredService<ILoggerFactory>().CreateLogger<ReconnectingMqttClient>(),
     sp.GetRequiredService<TimeProvider>()));
 services.AddSingleton<StatusPublisher>();
 services.AddSingleton<TelemetryPublisher>();

@@ -1,7 +1,6 @@
 using Irrigation.Influx.Query;
 using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
-using Irrigation.Mqtt.Formatter;
 using Irrigation.Server;
 using Irrigation.Server.Accounting;
 using Irrigation.Server.Accounts;
@@ -76,9 +75,10 @@ services.AddSingleton<LatestValueCache>();
 services.AddSingleton<IngestionCounters>();
 
 // ---- MQTT: persistent session, manual acks (PUBACK only once durable) -------------------------------------------
-services.AddSingleton<IMqttClient>(sp => new MqttClient(
+services.AddSingleton<IMqttClient>(sp => new ReconnectingMqttClient(
     new MqttClientOptions
     {
+        Protocol = options.Mqtt.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
         Host = options.Mqtt.Host,
         Port = options.Mqtt.Port,
         ClientId = options.Mqtt.ClientId ?? $"irrigation-server-{Environment.MachineName}",
@@ -87,12 +87,12 @@ services.AddSingleton<IMqttClient>(sp => new MqttClient(
         CleanSession = false,
         ManualAck = true,
         InboundCapacity = options.Mqtt.InboundCapacity,
-        // Any packet the protocol allows: a telemetry message over the client's limit was a protocol violation, so the
-        // client reconnected, the broker redelivered it, and ingestion stalled behind it for good. Read whole, the
-        // decoder drops it (TooLarge, over 64 KiB) and it is acknowledged. Bound its size at the broker (max_packet_size).
-        MaxPacketSize = MqttPacketFormatter.MaxRemainingLength,
+        // Any packet the protocol allows: a telemetry message over a client limit would be discarded by the broker (MQTT 5)
+        // or break the connection again and again (3.1.1). Read whole, the decoder drops it (TooLarge, over 64 KiB) and
+        // it is acknowledged and counted. Bound its size at the broker (max_packet_size).
+        MaxPacketSize = MqttClientOptions.ProtocolMaxPacketSize,
     },
-    sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttClient>()));
+    sp.GetRequiredService<ILoggerFactory>().CreateLogger<ReconnectingMqttClient>()));
 
 // ---- InfluxDB and the spool ----------------------------------------------------------------------------------
 services.AddSingleton(sp => new InfluxWriteClient(
@@ -121,9 +121,10 @@ services.AddSingleton(sp => DurableQueue.Open(
     sp.GetRequiredService<ILoggerFactory>().CreateLogger("spool")));
 
 // ---- Commands: their own MQTT session (not the ingestion's subscription with manual acks) ------------------
-services.AddSingleton(sp => new CommandMqttClient(new MqttClient(
+services.AddSingleton(sp => new CommandMqttClient(new ReconnectingMqttClient(
     new MqttClientOptions
     {
+        Protocol = options.Mqtt.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
         Host = options.Mqtt.Host,
         Port = options.Mqtt.Port,
         ClientId = (options.Mqtt.ClientId ?? $"irrigation-server-{Environment.MachineName}") + "-commands",

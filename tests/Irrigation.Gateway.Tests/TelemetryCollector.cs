@@ -14,12 +14,12 @@ public sealed record SeenMessage(string Topic, JsonObject Json, DateTimeOffset R
 /// </summary>
 public sealed class TelemetryCollector : IAsyncDisposable
 {
-    private readonly MqttClient _client;
+    private readonly ReconnectingMqttClient _client;
     private readonly ConcurrentQueue<SeenMessage> _messages = new();
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
-    private TelemetryCollector(MqttClient client) => _client = client;
+    private TelemetryCollector(ReconnectingMqttClient client) => _client = client;
 
     public IReadOnlyCollection<SeenMessage> Messages => _messages;
 
@@ -27,7 +27,7 @@ public sealed class TelemetryCollector : IAsyncDisposable
 
     public static async Task<TelemetryCollector> StartAsync(int port, string clientId)
     {
-        var client = new MqttClient(new MqttClientOptions
+        var client = new ReconnectingMqttClient(new MqttClientOptions
         {
             Port = port,
             ClientId = clientId,

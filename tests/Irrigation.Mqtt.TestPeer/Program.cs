@@ -20,7 +20,7 @@ var options = new MqttClientOptions
     Will = new MqttApplicationMessage(args[2], Encoding.UTF8.GetBytes(args[3]), MqttQualityOfService.AtLeastOnce),
 };
 
-await using var client = new MqttClient(options);
+await using var client = new ReconnectingMqttClient(options);
 try
 {
     await client.ConnectAsync(CancellationToken.None);

@@ -207,9 +207,9 @@ public sealed class MosquittoInteropTests(MosquittoFixture fixture, ITestOutputH
         Assert.Equal(0, await pub.WaitForExitAsync(Deadline));
     }
 
-    private async Task<MqttClient> ConnectAsync(MqttClientOptions options)
+    private async Task<ReconnectingMqttClient> ConnectAsync(MqttClientOptions options)
     {
-        var client = new MqttClient(options, new TestLogger(output, options.ClientId));
+        var client = new ReconnectingMqttClient(options, new TestLogger(output, options.ClientId));
         using var deadline = new CancellationTokenSource(Deadline);
         await client.ConnectAsync(deadline.Token);
         return client;

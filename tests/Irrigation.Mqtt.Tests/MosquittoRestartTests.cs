@@ -20,8 +20,8 @@ public sealed class MosquittoRestartTests(ITestOutputHelper output)
         var id = Guid.NewGuid().ToString("N")[..8];
         var topic = $"test/{id}/seq";
         await using var broker = await MosquittoBroker.StartAsync();
-        await using var subscriber = new MqttClient(broker.ClientOptions($"seq-sub-{id}", cleanSession: false), new TestLogger(output, "sub"));
-        await using var publisher = new MqttClient(broker.ClientOptions($"seq-pub-{id}", cleanSession: false), new TestLogger(output, "pub"));
+        await using var subscriber = new ReconnectingMqttClient(broker.ClientOptions($"seq-sub-{id}", cleanSession: false), new TestLogger(output, "sub"));
+        await using var publisher = new ReconnectingMqttClient(broker.ClientOptions($"seq-pub-{id}", cleanSession: false), new TestLogger(output, "pub"));
         await subscriber.ConnectAsync(CancellationToken.None);
         await subscriber.SubscribeOneAsync(topic);
         await publisher.ConnectAsync(CancellationToken.None);

@@ -63,7 +63,7 @@ public sealed class MosquittoTlsTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task ConnectAsync_CaFileThatSignedTheBroker_PublishesAndReceivesOverTls()
     {
-        await using var client = new MqttClient(Options(_tlsPort, "ca.pem"), new TestLogger(output));
+        await using var client = new ReconnectingMqttClient(Options(_tlsPort, "ca.pem"), new TestLogger(output));
         await client.ConnectAsync(CancellationToken.None);
         await client.SubscribeOneAsync($"test/{_id}/tls");
 
@@ -75,7 +75,7 @@ public sealed class MosquittoTlsTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task ConnectAsync_DifferentCa_FailsWithTransportFailureNamingTheCertificateProblem()
     {
-        await using var client = new MqttClient(Options(_tlsPort, "other-ca.pem"), new TestLogger(output));
+        await using var client = new ReconnectingMqttClient(Options(_tlsPort, "other-ca.pem"), new TestLogger(output));
 
         var ex = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(CancellationToken.None));
 
@@ -90,7 +90,7 @@ public sealed class MosquittoTlsTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var options = Options(_tlsPort, "ca.pem");
         options.Tls!.TargetHost = "broker.example";
-        await using var client = new MqttClient(options, new TestLogger(output));
+        await using var client = new ReconnectingMqttClient(options, new TestLogger(output));
 
         var ex = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(CancellationToken.None));
 
@@ -103,13 +103,13 @@ public sealed class MosquittoTlsTests(ITestOutputHelper output) : IAsyncLifetime
         var options = Options(_mutualTlsPort, "ca.pem");
         options.Tls!.ClientCertificatePath = File("client.pem");
         options.Tls.ClientKeyPath = File("client.key");
-        await using (var client = new MqttClient(options, new TestLogger(output, "with-cert")))
+        await using (var client = new ReconnectingMqttClient(options, new TestLogger(output, "with-cert")))
         {
             await client.ConnectAsync(CancellationToken.None);
             Assert.True(client.IsConnected);
         }
 
-        await using var anonymous = new MqttClient(Options(_mutualTlsPort, "ca.pem"), new TestLogger(output, "no-cert"));
+        await using var anonymous = new ReconnectingMqttClient(Options(_mutualTlsPort, "ca.pem"), new TestLogger(output, "no-cert"));
         var ex = await Assert.ThrowsAsync<MqttConnectException>(() => anonymous.ConnectAsync(CancellationToken.None));
         Assert.Equal(MqttConnectReturnCode.TransportFailure, ex.ReturnCode);
         output.WriteLine(ex.Message);

@@ -63,10 +63,10 @@ public sealed class PahoInteropTests(MosquittoFixture fixture, ITestOutputHelper
         Assert.Equal(($"test/{_id}/will", $"gateway-{_id}-gone", MqttQualityOfService.AtLeastOnce), (will.Topic, will.Text(), will.QualityOfService));
     }
 
-    private async Task<MqttClient> ConnectAsync(string clientId)
+    private async Task<ReconnectingMqttClient> ConnectAsync(string clientId)
     {
         var options = Broker.ClientOptions(clientId);
-        var client = new MqttClient(options, new TestLogger(output, clientId));
+        var client = new ReconnectingMqttClient(options, new TestLogger(output, clientId));
         using var deadline = new CancellationTokenSource(Deadline);
         await client.ConnectAsync(deadline.Token);
         return client;

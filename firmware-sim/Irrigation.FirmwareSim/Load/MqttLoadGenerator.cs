@@ -58,14 +58,13 @@ public sealed class MqttLoadGenerator
         var stations = Enumerable.Range(0, _options.Stations).Where(s => s % _options.Publishers == publisher).ToArray();
         if (stations.Length == 0)
             return (0, 0);
-        await using var client = new MqttClient(new MqttClientOptions
+        await using var client = new ReconnectingMqttClient(new MqttClientOptions
         {
             Host = _options.BrokerHost,
             Port = _options.BrokerPort,
             ClientId = $"irrigation-load-{Environment.ProcessId}-{publisher}",
             CleanSession = true,
             MaxInflight = Math.Min(_options.Window, 65_535),
-            OutboundCapacity = Math.Max(_options.Window * 2, 1000),
             KeepAlive = TimeSpan.FromSeconds(30),
         });
         await client.ConnectAsync(cancellationToken);

@@ -68,6 +68,11 @@ public static class GatewayConfiguration
         Require(options.Mqtt.KeepAlive >= TimeSpan.FromSeconds(5), "mqtt.keepAlive", "must be at least 5 s");
         Require(options.Mqtt.MaxInflight is >= 1 and <= 10_000, "mqtt.maxInflight", "must be 1..10000");
         Require(options.Mqtt.TlsCaFile is null || File.Exists(Rooted(options.Mqtt.TlsCaFile, baseDirectory)), "mqtt.tlsCaFile", $"'{options.Mqtt.TlsCaFile}' does not exist");
+        Require(options.Mqtt.Protocol is "5" or "3.1.1", "mqtt.protocol", $"must be \"5\" or \"3.1.1\", was \"{options.Mqtt.Protocol}\"");
+        Require(options.Mqtt.SessionExpiry >= TimeSpan.FromMinutes(1) && options.Mqtt.SessionExpiry.TotalSeconds <= uint.MaxValue, "mqtt.sessionExpiry", "must be at least 00:01:00");
+        Require(options.Mqtt.TlsCertFile is null || (options.Mqtt.TlsCaFile is not null && options.Mqtt.TlsKeyFile is not null), "mqtt.tlsCertFile", "needs mqtt.tlsCaFile and mqtt.tlsKeyFile");
+        Require(options.Mqtt.TlsCertFile is null || File.Exists(Rooted(options.Mqtt.TlsCertFile, baseDirectory)), "mqtt.tlsCertFile", $"'{options.Mqtt.TlsCertFile}' does not exist");
+        Require(options.Mqtt.TlsKeyFile is null || File.Exists(Rooted(options.Mqtt.TlsKeyFile, baseDirectory)), "mqtt.tlsKeyFile", $"'{options.Mqtt.TlsKeyFile}' does not exist");
         Require(options.Buffer.SegmentBytes is >= 4096 and <= 512 * 1024 * 1024, "buffer.segmentBytes", "must be 4 KiB..512 MiB");
         Require(options.Buffer.MaxBytes >= 2L * options.Buffer.SegmentBytes, "buffer.maxBytes", "must hold at least two segments");
         Require(options.Publishing.SnapshotInterval >= TimeSpan.FromSeconds(1), "publishing.snapshotInterval", "must be at least 1 s");

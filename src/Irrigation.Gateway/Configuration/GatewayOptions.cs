@@ -47,8 +47,19 @@ public sealed class MqttSettings
 
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>"5" (the default: commands carry a broker-side expiry, the session its own expiry) or "3.1.1" for brokers or links that need it.</summary>
+    public string Protocol { get; set; } = "5";
+
+    /// <summary>MQTT 5: how long the broker keeps this gateway's session (its command subscription and queued commands) while it is away.</summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(14);
+
     /// <summary>PEM CA file; when set the connection uses TLS.</summary>
     public string? TlsCaFile { get; set; }
+
+    /// <summary>PEM client certificate and key for mutual TLS (with <see cref="TlsCaFile"/>).</summary>
+    public string? TlsCertFile { get; set; }
+
+    public string? TlsKeyFile { get; set; }
 
     /// <summary>QoS 1 publishes outstanding at once while draining the queue.</summary>
     public int MaxInflight { get; set; } = 200;

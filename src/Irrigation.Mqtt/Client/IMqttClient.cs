@@ -3,9 +3,10 @@ using System.Threading.Channels;
 namespace Irrigation.Mqtt.Client;
 
 /// <summary>
-/// An MQTT 3.1.1 client, shaped like MQTTnet's <c>IMqttClient</c>. After the first successful
-/// <see cref="ConnectAsync"/> the client keeps the session alive by itself: keep-alive pings, reconnect with
-/// jittered back-off, resubscribe, and resend of unacknowledged QoS 1 publishes with DUP set.
+/// What the gateway and the server need of MQTT (5.0, or 3.1.1), implemented on MQTTnet by
+/// <see cref="ReconnectingMqttClient"/>. After the first successful <see cref="ConnectAsync"/> the client keeps the
+/// session alive by itself: keep-alive pings, reconnect with jittered back-off, resubscribe, and publishes that wait
+/// out an outage and are sent again when a connection was lost before their PUBACK.
 /// </summary>
 public interface IMqttClient : IAsyncDisposable
 {
@@ -26,7 +27,7 @@ public interface IMqttClient : IAsyncDisposable
 
     /// <summary>
     /// QoS 0 completes when written to the socket; QoS 1 completes when the broker's PUBACK arrives (across
-    /// reconnects — the message is resent with DUP). Waits while the bounded outbound queue is full.
+    /// reconnects — the message is sent again). Waits while the in-flight window is full or the broker is away.
     /// Throws <see cref="MqttClientException"/> when the client is disposed or stopped before completion.
     /// </summary>
     Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken);
@@ -37,16 +38,15 @@ public interface IMqttClient : IAsyncDisposable
     Task UnsubscribeAsync(IReadOnlyList<string> filters, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Received messages, through a bounded channel: when the application falls behind, the client stops
-    /// reading the socket, so back-pressure reaches the broker instead of memory growing.
+    /// Received messages, through a bounded channel: when the application falls behind, no more messages are
+    /// acknowledged, so back-pressure reaches the broker (MQTT 5 Receive Maximum) instead of memory growing.
     /// </summary>
     ChannelReader<MqttReceivedMessage> Messages { get; }
 
     /// <summary>
     /// Acknowledges several received messages, in order — what <see cref="MqttReceivedMessage.AckAsync"/> does for
-    /// each, but with the QoS 1 PUBACKs written together (one socket write per 4,096) instead of one write each.
-    /// Messages that need no ack are skipped; acks for a connection that has since been lost are dropped (the broker
-    /// redelivers those messages).
+    /// each, in one pass that holds off a reconnect until it is done. Messages that need no ack are skipped; acks for a
+    /// connection that has since been lost are dropped (the broker redelivers those messages).
     /// </summary>
     Task AckAsync(IReadOnlyList<MqttReceivedMessage> messages, CancellationToken cancellationToken);
 

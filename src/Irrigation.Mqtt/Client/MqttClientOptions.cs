@@ -15,17 +15,30 @@ public sealed class MqttTlsOptions
     public string? TargetHost { get; set; }
 }
 
+/// <summary>The protocol spoken with the broker. MQTT 5 by default; 3.1.1 for brokers or links that need it.</summary>
+public enum MqttProtocol
+{
+    /// <summary>MQTT 5.0: message expiry on commands, session expiry, receive maximum, reason codes.</summary>
+    V500,
+
+    /// <summary>MQTT 3.1.1: no expiry (the gateway's own expiry check remains), the broker's global session expiration applies.</summary>
+    V311,
+}
+
 /// <summary>Connection and session settings, validated when the client is created.</summary>
 public sealed class MqttClientOptions
 {
+    public static readonly TimeSpan DefaultSessionExpiry = TimeSpan.FromDays(14);
     public static readonly TimeSpan DefaultKeepAlive = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultReconnectDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultMaxReconnectDelay = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(10);
     public const int DefaultMaxPacketSize = 1024 * 1024;
+
+    /// <summary>The largest packet MQTT allows (a remaining length of 268,435,455 bytes plus the fixed header).</summary>
+    public const int ProtocolMaxPacketSize = 268_435_460;
     public const int DefaultInboundCapacity = 1000;
-    public const int DefaultOutboundCapacity = 10_000;
     public const int DefaultMaxInflight = 100;
 
     public string Host { get; set; } = "127.0.0.1";
@@ -39,8 +52,17 @@ public sealed class MqttClientOptions
 
     public string? Password { get; set; }
 
+    public MqttProtocol Protocol { get; set; } = MqttProtocol.V500;
+
     /// <summary>False (the default) keeps the broker-side session — subscriptions and queued QoS 1 messages — across reconnects.</summary>
     public bool CleanSession { get; set; }
+
+    /// <summary>
+    /// MQTT 5: how long the broker keeps this client's session (subscriptions and queued messages) after the connection
+    /// is lost (§3.1.2.11.2), instead of the broker's global setting. Ignored with <see cref="CleanSession"/>, where the
+    /// session ends with the connection, and on 3.1.1.
+    /// </summary>
+    public TimeSpan SessionExpiry { get; set; } = DefaultSessionExpiry;
 
     public TimeSpan KeepAlive { get; set; } = DefaultKeepAlive;
 
@@ -61,16 +83,20 @@ public sealed class MqttClientOptions
 
     public TimeSpan MaxReconnectDelay { get; set; } = DefaultMaxReconnectDelay;
 
-    /// <summary>Largest packet accepted from the broker; a larger one is a protocol violation that closes the connection.</summary>
+    /// <summary>
+    /// Largest packet this client accepts: sent to an MQTT 5 broker as Maximum Packet Size (§3.1.2.11.4), so the broker
+    /// never sends a larger one. Not enforced on 3.1.1.
+    /// </summary>
     public int MaxPacketSize { get; set; } = DefaultMaxPacketSize;
 
-    /// <summary>Capacity of <see cref="IMqttClient.Messages"/>.</summary>
+    /// <summary>
+    /// Capacity of <see cref="IMqttClient.Messages"/>, and on MQTT 5 also the Receive Maximum
+    /// sent to the broker (§3.1.2.11.3): the broker stops sending once this many QoS 1 messages wait for their PUBACK, so
+    /// inbound memory is bounded by the protocol. On 3.1.1 the broker's own in-flight limit has to do that.
+    /// </summary>
     public int InboundCapacity { get; set; } = DefaultInboundCapacity;
 
-    /// <summary>Publishes waiting to be written; PublishAsync waits when full.</summary>
-    public int OutboundCapacity { get; set; } = DefaultOutboundCapacity;
-
-    /// <summary>QoS 1 publishes sent but not yet PUBACKed; sending pauses at this many.</summary>
+    /// <summary>QoS 1 publishes sent but not yet PUBACKed; further PublishAsync calls wait at this many.</summary>
     public int MaxInflight { get; set; } = DefaultMaxInflight;
 
     /// <summary>When true, received QoS 1 messages are PUBACKed only by <see cref="MqttReceivedMessage.AckAsync"/>.</summary>
@@ -89,6 +115,10 @@ public sealed class MqttClientOptions
             throw new ArgumentException($"{nameof(ClientId)} is too long.");
         if (Password is not null && Username is null)
             throw new ArgumentException($"{nameof(Password)} needs a {nameof(Username)} (MQTT 3.1.1 §3.1.2.9).");
+        if (!Enum.IsDefined(Protocol))
+            throw new ArgumentException($"{nameof(Protocol)} must be V500 or V311, was {Protocol}.");
+        if (SessionExpiry < TimeSpan.Zero || SessionExpiry.TotalSeconds > uint.MaxValue)
+            throw new ArgumentException($"{nameof(SessionExpiry)} must be 0..{uint.MaxValue} s, was {SessionExpiry}.");
         if (KeepAlive < TimeSpan.Zero || KeepAlive > TimeSpan.FromSeconds(65535))
             throw new ArgumentException($"{nameof(KeepAlive)} must be 0..65535 s, was {KeepAlive}.");
         if (ConnectTimeout <= TimeSpan.Zero)
@@ -97,10 +127,10 @@ public sealed class MqttClientOptions
             throw new ArgumentException($"{nameof(RequestTimeout)} must be positive.");
         if (ReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < ReconnectDelay)
             throw new ArgumentException($"{nameof(ReconnectDelay)} must be positive and not above {nameof(MaxReconnectDelay)}.");
-        if (MaxPacketSize is < 128 or > 268_435_455)
-            throw new ArgumentException($"{nameof(MaxPacketSize)} must be 128..268435455, was {MaxPacketSize}.");
-        if (InboundCapacity < 1 || OutboundCapacity < 1 || MaxInflight is < 1 or > 65535)
-            throw new ArgumentException($"{nameof(InboundCapacity)}, {nameof(OutboundCapacity)} and {nameof(MaxInflight)} must be positive (in-flight at most 65535).");
+        if (MaxPacketSize is < 128 or > ProtocolMaxPacketSize)
+            throw new ArgumentException($"{nameof(MaxPacketSize)} must be 128..{ProtocolMaxPacketSize}, was {MaxPacketSize}.");
+        if (InboundCapacity is < 1 or > 65535 || MaxInflight is < 1 or > 65535)
+            throw new ArgumentException($"{nameof(InboundCapacity)} and {nameof(MaxInflight)} must be 1..65535 (a Receive Maximum and a packet identifier space).");
         if (Will is not null && (string.IsNullOrEmpty(Will.Topic) || Will.Topic.Contains('+') || Will.Topic.Contains('#')))
             throw new ArgumentException($"{nameof(Will)} topic must be a non-empty topic name without wildcards.");
     }

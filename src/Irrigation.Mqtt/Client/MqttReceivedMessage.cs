@@ -9,8 +9,9 @@ public sealed class MqttReceivedMessage
 {
     private readonly Func<MqttReceivedMessage, CancellationToken, ValueTask>? _ack;
 
-    public MqttReceivedMessage(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService, bool retain, bool duplicate, ushort packetId, long connectionGeneration, Func<MqttReceivedMessage, CancellationToken, ValueTask>? ack)
+    public MqttReceivedMessage(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService, bool retain, bool duplicate, ushort packetId, long connectionGeneration, object? delivery, Func<MqttReceivedMessage, CancellationToken, ValueTask>? ack)
     {
+        Delivery = delivery;
         Topic = topic;
         Payload = payload;
         QualityOfService = qualityOfService;
@@ -36,6 +37,9 @@ public sealed class MqttReceivedMessage
 
     /// <summary>Which connection delivered it; an ack for an older connection is dropped (the broker will redeliver).</summary>
     public long ConnectionGeneration { get; }
+
+    /// <summary>What the client needs to acknowledge it (MQTTnet's event arguments); null when no ack is due.</summary>
+    internal object? Delivery { get; }
 
     /// <summary>True when the application must acknowledge it (ManualAck, QoS 1 or 2).</summary>
     public bool NeedsAck => _ack is not null;

@@ -69,7 +69,10 @@ public sealed class CommandDispatcher : BackgroundService
         untilExpiry.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, command.ExpiresAt - Now)));
         try
         {
-            await _mqtt.PublishAsync(new MqttApplicationMessage($"{_options.TopicRoot}/{command.Station}/cmd", payload, MqttQualityOfService.AtLeastOnce), untilExpiry.Token);
+            // MQTT 5 message expiry: a broker holding the command for an absent gateway discards it at the command's own
+            // expiry, a second guard beside the gateway's check of expiresAt.
+            var expiry = TimeSpan.FromMilliseconds(Math.Max(1, command.ExpiresAt - Now));
+            await _mqtt.PublishAsync(new MqttApplicationMessage($"{_options.TopicRoot}/{command.Station}/cmd", payload, MqttQualityOfService.AtLeastOnce) { Expiry = expiry }, untilExpiry.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or MqttClientException)
         {

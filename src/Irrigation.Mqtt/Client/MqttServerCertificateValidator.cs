@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Irrigation.Mqtt.Transport;
+namespace Irrigation.Mqtt.Client;
 
 /// <summary>
 /// Checks the broker's certificate. With a CA file, the chain must end in one of its certificates (X509Chain with a
@@ -12,12 +12,13 @@ namespace Irrigation.Mqtt.Transport;
 internal sealed class MqttServerCertificateValidator
 {
     private readonly string? _caPath;
+    private volatile string? _failure;
 
     public MqttServerCertificateValidator(string? caPath) => _caPath = caPath;
 
-    public string? Failure { get; private set; }
+    public string? Failure => _failure;
 
-    public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    public bool Validate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
             return Fail("the broker sent no certificate");
@@ -67,7 +68,7 @@ internal sealed class MqttServerCertificateValidator
 
     private bool Fail(string reason)
     {
-        Failure = reason;
+        _failure = reason;
         return false;
     }
 }

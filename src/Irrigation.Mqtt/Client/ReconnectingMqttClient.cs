@@ -1,0 +1,265 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using NetClient = MQTTnet.IMqttClient;
+using NetMessage = MQTTnet.MqttApplicationMessage;
+using NetOptions = MQTTnet.MqttClientOptions;
+
+namespace Irrigation.Mqtt.Client;
+
+/// <summary>
+/// <see cref="IMqttClient"/> on MQTTnet. MQTTnet speaks the protocol (packets, formatter, TCP/TLS, keep-alive, QoS
+/// flows); this class adds what an unattended gateway or server needs and MQTTnet 5 leaves to the application:
+/// reconnect with jittered exponential back-off and resubscribe, publishes that wait out an outage instead of failing,
+/// a bounded inbound channel, and acknowledgements that are dropped — never sent on the wrong connection — when the
+/// connection that delivered a message is gone.
+/// </summary>
+public sealed partial class ReconnectingMqttClient : IMqttClient
+{
+    private const int StateNew = 0;
+    private const int StateConnecting = 1;
+    private const int StateRunning = 2;
+    private const int StateStopped = 3;
+
+    private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
+    private const int SocketBufferBytes = 256 * 1024;
+
+    private readonly MqttClientOptions _options;
+    private readonly NetOptions _netOptions;
+    private readonly MqttServerCertificateValidator? _certificates;
+    private readonly NetClient _client;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _endpoint;
+    private readonly MqttReconnectPolicy _reconnectPolicy;
+    private readonly Channel<MqttReceivedMessage> _inbound;
+    private readonly SemaphoreSlim _inflight;
+    private readonly Channel<PendingPublish> _outbound;
+    private readonly Func<MqttReceivedMessage, CancellationToken, ValueTask> _manualAck;
+    private readonly SemaphoreSlim _reconnectNeeded = new(0, 1);
+    private readonly Lock _lock = new();
+    private readonly List<MqttTopicFilter> _subscriptions = [];
+    private readonly CancellationTokenSource _stop = new();
+
+    // Acks check the connection generation and send while holding this gate; a reconnect passes through it after the
+    // generation moved on, so an ack can never reach a newer connection, where the packet id means another message.
+    private readonly SemaphoreSlim _ackGate = new(1, 1);
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _state = StateNew;
+    private long _generation;
+    private Task _reconnectLoop = Task.CompletedTask;
+    private Task _sendLoop = Task.CompletedTask;
+    private int _disposed;
+
+    public ReconnectingMqttClient(MqttClientOptions options, ILogger? logger = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _endpoint = $"{(options.Tls is null ? "mqtt" : "mqtts")}://{options.Host}:{options.Port}";
+        _reconnectPolicy = new MqttReconnectPolicy(options.ReconnectDelay, options.MaxReconnectDelay);
+        _inbound = Channel.CreateBounded<MqttReceivedMessage>(new BoundedChannelOptions(options.InboundCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleWriter = true,
+        });
+        _inflight = new SemaphoreSlim(options.MaxInflight, options.MaxInflight);
+        _outbound = Channel.CreateBounded<PendingPublish>(new BoundedChannelOptions(Math.Max(1000, options.MaxInflight * 2))
+        {
+            FullMode = BoundedChannelFullMode.Wait, // writers wait in call order
+            SingleReader = true,
+        });
+        _manualAck = AckOneAsync;
+        _certificates = options.Tls is null ? null : new MqttServerCertificateValidator(options.Tls.CaCertificatePath);
+        _netOptions = BuildOptions(options, _certificates);
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+    }
+
+    public bool IsConnected => _client.IsConnected;
+
+    public MqttClientCounters Counters { get; } = new();
+
+    public ChannelReader<MqttReceivedMessage> Messages => _inbound.Reader;
+
+    public event Action<MqttConnectionEvent>? ConnectionStateChanged;
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            switch (_state)
+            {
+                case StateStopped:
+                    throw new MqttClientException("This client was disconnected or disposed; create a new one.");
+                case StateConnecting or StateRunning:
+                    throw new InvalidOperationException("ConnectAsync was already called; the client reconnects by itself.");
+            }
+
+            _state = StateConnecting;
+        }
+
+        try
+        {
+            await ConnectOnceAsync(cancellationToken);
+        }
+        catch
+        {
+            lock (_lock)
+            {
+                if (_state == StateConnecting)
+                    _state = StateNew;
+            }
+
+            throw;
+        }
+
+        lock (_lock)
+        {
+            if (_state == StateConnecting)
+            {
+                _state = StateRunning;
+                _reconnectLoop = Task.Run(() => ReconnectLoopAsync(_stop.Token), CancellationToken.None);
+                _sendLoop = Task.Run(() => SendLoopAsync(_stop.Token), CancellationToken.None);
+                if (!_client.IsConnected && _options.AutoReconnect)
+                    SignalReconnect(); // lost between CONNACK and here: the loop takes over
+                return;
+            }
+        }
+
+        throw new MqttClientException("The client was disconnected while ConnectAsync was running.");
+    }
+
+    /// <summary>Sends DISCONNECT (the broker then discards the Will), stops reconnecting and completes <see cref="Messages"/>.</summary>
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_state == StateStopped)
+                return;
+            _state = StateStopped;
+        }
+
+        await _stop.CancelAsync();
+        await _reconnectLoop;
+        await _sendLoop;
+        if (_client.IsConnected)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(DisconnectTimeout);
+            try
+            {
+                // A round trip first: the broker answers PINGREQ only after it has processed everything sent before it,
+                // so acks given just before a planned stop take effect instead of being lost in the close.
+                using (var ping = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token))
+                {
+                    ping.CancelAfter(_options.RequestTimeout);
+                    await _client.PingAsync(ping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token);
+                _logger.LogInformation("MQTT {Endpoint} ({ClientId}): disconnected by the application.", _endpoint, _options.ClientId);
+            }
+            catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException or ObjectDisposedException or SocketException or IOException)
+            {
+                _logger.LogDebug(ex, "MQTT {Endpoint}: DISCONNECT could not be sent; closing anyway.", _endpoint);
+            }
+        }
+
+        _connected.TrySetException(new MqttClientException("The client was disconnected."));
+        _inbound.Writer.TryComplete();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        await DisconnectAsync(CancellationToken.None);
+        _client.Dispose();
+        _stop.Dispose();
+        _inflight.Dispose();
+        _ackGate.Dispose();
+        _reconnectNeeded.Dispose();
+    }
+
+    private static NetOptions BuildOptions(MqttClientOptions options, MqttServerCertificateValidator? validator)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(options.Host, options.Port)
+            .WithClientId(options.ClientId)
+            .WithProtocolVersion(options.Protocol == MqttProtocol.V311 ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
+            .WithCleanSession(options.CleanSession)
+            .WithKeepAlivePeriod(options.KeepAlive)
+            .WithTimeout(options.ConnectTimeout);
+        if (options.Protocol == MqttProtocol.V500)
+        {
+            if (!options.CleanSession)
+                builder.WithSessionExpiryInterval((uint)options.SessionExpiry.TotalSeconds);
+            builder.WithMaximumPacketSize((uint)options.MaxPacketSize);
+            builder.WithReceiveMaximum((ushort)options.InboundCapacity);
+        }
+
+        if (options.Username is not null)
+            builder.WithCredentials(options.Username, options.Password);
+        if (options.Will is { } will)
+        {
+            builder.WithWillTopic(will.Topic)
+                .WithWillPayload(will.Payload.ToArray())
+                .WithWillQualityOfServiceLevel((MqttQualityOfServiceLevel)will.QualityOfService)
+                .WithWillRetain(will.Retain);
+        }
+
+        if (options.Tls is { } tls)
+            builder.WithTlsOptions(t => ConfigureTls(t, tls, options.Host, validator!));
+        var built = builder.Build();
+        var tcp = (MqttClientTcpOptions)built.ChannelOptions;
+
+        // MQTTnet closes with SO_LINGER 0, a reset that throws away whatever is still in the send buffer: the PUBACKs
+        // of a batch acknowledged just before DISCONNECT never reached the broker, which then redelivered those messages.
+        // Without linger the kernel still delivers them after close.
+        tcp.LingerState = new LingerOption(false, 0);
+
+        // MQTTnet's 8 KiB socket buffers cap a loopback or 4G link far below the rate the server ingests.
+        tcp.BufferSize = SocketBufferBytes;
+        return built;
+    }
+
+    private static void ConfigureTls(MqttClientTlsOptionsBuilder builder, MqttTlsOptions tls, string host, MqttServerCertificateValidator validator)
+    {
+        builder.UseTls().WithTargetHost(tls.TargetHost ?? host).WithRevocationMode(X509RevocationMode.NoCheck);
+        builder.WithCertificateValidationHandler(e => validator.Validate(e.Certificate, e.Chain, e.SslPolicyErrors));
+        if (tls.ClientCertificatePath is { } certPath)
+        {
+            try
+            {
+                builder.WithClientCertificates([X509Certificate2.CreateFromPemFile(certPath, tls.ClientKeyPath)]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw new MqttClientException($"Could not load the client certificate {certPath} / key {tls.ClientKeyPath}: {ex.Message}", ex);
+            }
+        }
+    }
+
+    private void RaiseConnectionEvent(MqttConnectionEvent change)
+    {
+        try
+        {
+            ConnectionStateChanged?.Invoke(change);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "MQTT {Endpoint}: a ConnectionStateChanged handler threw; the client continues.", _endpoint);
+        }
+    }
+}
