@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Irrigation.Contracts;
 using Irrigation.Mqtt.Client;
 
 namespace Irrigation.Benchmarks;
@@ -37,7 +38,7 @@ public sealed class MqttCeiling
         var ts = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var random = new Random(1);
         var ids = Enumerable.Range(1, stations).Select(i => string.Create(CultureInfo.InvariantCulture, $"mc{i:00000}")).ToArray();
-        var topics = ids.Select(id => $"ceiling/{id}/telemetry").ToArray();
+        var topics = ids.Select(id => Topics.Telemetry("ceiling", id)).ToArray();
         var payloads = ids.Select((id, i) => TelemetrySamples.LoadMessage(id, 1843, ts + i, values, random)).ToArray();
 
         await using var subscriber = new ReconnectingMqttClient(new MqttClientOptions
@@ -49,7 +50,7 @@ public sealed class MqttCeiling
             InboundCapacity = 20_000,
         });
         await subscriber.ConnectAsync(deadline.Token);
-        await subscriber.SubscribeAsync([new MqttTopicFilter("ceiling/+/telemetry", MqttQualityOfService.AtLeastOnce)], deadline.Token);
+        await subscriber.SubscribeAsync([new MqttTopicFilter(Topics.AllTelemetry("ceiling"), MqttQualityOfService.AtLeastOnce)], deadline.Token);
 
         long received = 0;
         var lastReceived = 0L;

@@ -1,3 +1,4 @@
+using Irrigation.Contracts;
 using Irrigation.Gateway.Commands;
 using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Polling;
@@ -126,7 +127,7 @@ public sealed class GatewayService : BackgroundService
 
         if (stoppingToken.IsCancellationRequested)
             return;
-        await _mqtt.SubscribeAsync([new MqttTopicFilter($"{_options.TopicRoot}/+/cmd", MqttQualityOfService.AtLeastOnce)], stoppingToken);
+        await _mqtt.SubscribeAsync([new MqttTopicFilter(Topics.AllCommands(_options.TopicRoot), MqttQualityOfService.AtLeastOnce)], stoppingToken);
         try
         {
             await foreach (var message in _mqtt.Messages.ReadAllAsync(stoppingToken))
@@ -141,17 +142,18 @@ public sealed class GatewayService : BackgroundService
     /// <summary>Routes a command to its station; malformed commands are counted, logged and answered when they carry an id.</summary>
     private void Dispatch(MqttReceivedMessage message)
     {
-        var parts = message.Topic.Split('/');
-        if (parts.Length != 3 || parts[0] != _options.TopicRoot || parts[2] != "cmd" || !_workers.TryGetValue(parts[1], out var worker))
+        if (!Topics.TryParse(_options.TopicRoot, message.Topic, out var kind, out var range) || kind != TopicKind.Command
+            || !_workers.TryGetValue(message.Topic[range], out var worker))
             return; // another gateway's station
+        var station = message.Topic[range];
         _counters.CommandReceived();
-        var command = PumpCommandParser.Parse(parts[1], message.Payload.Span, _time.GetUtcNow(), out var id, out var error);
+        var command = PumpCommandParser.Parse(station, message.Payload.Span, _time.GetUtcNow(), out var id, out var error);
         if (command is null)
         {
             _counters.CommandInvalid();
             _logger.LogWarning("Invalid command on {Topic}: {Error}. Payload: {Sample}", message.Topic, error, Sample(message.Payload));
             if (id is not null)
-                _executor.RejectUnparsed(parts[1], id, error!);
+                _executor.RejectUnparsed(station, id, error!);
             return;
         }
 

@@ -1,3 +1,4 @@
+using Irrigation.Contracts;
 using Irrigation.Gateway.Commands;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,10 +17,10 @@ public sealed class CommandJournalTests : IDisposable
 
     private CommandJournal Open(int capacity = 100) => new(JournalPath, capacity, NullLogger.Instance);
 
-    private static CommandResult Result(string id, string action = "start", string outcome = CommandOutcomes.Succeeded, string station = "st001", int pump = 1, long ts = T0, string? reason = null) =>
+    private static CommandResultMessage Result(string id, string action = "start", string outcome = CommandOutcomes.Succeeded, string station = "st001", int pump = 1, long ts = T0, string? reason = null) =>
         new(id, station, pump, action, outcome, reason, "detail", "zhangsan", ts, "gw-01");
 
-    private static void Run(CommandJournal journal, CommandResult result)
+    private static void Run(CommandJournal journal, CommandResultMessage result)
     {
         Assert.True(journal.TryBegin(result.Id, out _));
         journal.Complete(result);

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Irrigation.Contracts;
+using Irrigation.Testing;
 
 namespace Irrigation.Gateway.Tests;
 
@@ -44,6 +46,37 @@ public sealed class GatewayEndToEndTests : IClassFixture<GatewayStackFixture>
         Assert.False(snapshot.Json["replayed"]!.GetValue<bool>());
         var status = await _stack.Collector.WaitForAsync("irrigation/st001/status", j => (string?)j["state"] == "online", Wait);
         Assert.True(status.Retain || status.Json["state"] is not null);
+    }
+
+    [Fact]
+    public async Task Payloads_PublishedByTheRealGateway_MatchTheDocumentedSchemas()
+    {
+        await _stack.Collector.WaitForAsync("irrigation/st002/telemetry", j => (string?)j["kind"] == "snapshot", Wait);
+        await _stack.Collector.WaitForAsync("irrigation/st002/status", _ => true, Wait);
+        var until = DateTime.UtcNow + Wait;
+        while (!_stack.Collector.Messages.Any(m => m.Topic.StartsWith("irrigation/gateways/", StringComparison.Ordinal)) && DateTime.UtcNow < until)
+            await Task.Delay(100);
+        await _stack.CommandAsync("st002", "stop", 2); // a result to check as well
+
+        var checkedKinds = new HashSet<string>();
+        var violations = new List<string>();
+        foreach (var message in _stack.Collector.Messages.Where(m => !m.Topic.EndsWith("/cmd", StringComparison.Ordinal)))
+        {
+            Assert.True(Topics.TryParse("irrigation", message.Topic, out var kind, out _), message.Topic);
+            var schema = kind switch
+            {
+                TopicKind.Telemetry => PayloadSchemas.Telemetry,
+                TopicKind.StationStatus => PayloadSchemas.StationStatus,
+                TopicKind.GatewayStatus => PayloadSchemas.GatewayStatus,
+                _ => PayloadSchemas.CommandResult,
+            };
+            checkedKinds.Add(schema);
+            if (PayloadSchemas.Violations(schema, System.Text.Encoding.UTF8.GetBytes(message.Json.ToJsonString())) is { Length: > 0 } problem)
+                violations.Add($"{message.Topic}: {problem}");
+        }
+
+        Assert.Empty(violations);
+        Assert.Equal([PayloadSchemas.CommandResult, PayloadSchemas.GatewayStatus, PayloadSchemas.StationStatus, PayloadSchemas.Telemetry], checkedKinds.Order());
     }
 
     [Fact]

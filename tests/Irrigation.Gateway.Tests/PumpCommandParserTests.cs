@@ -1,4 +1,5 @@
 using System.Text;
+using Irrigation.Contracts;
 using Irrigation.Gateway.Commands;
 
 namespace Irrigation.Gateway.Tests;

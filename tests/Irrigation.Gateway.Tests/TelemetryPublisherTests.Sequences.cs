@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Irrigation.Contracts;
 using Irrigation.Gateway.Commands;
 using Irrigation.Gateway.Publishing;
 
@@ -16,8 +17,8 @@ public sealed partial class TelemetryPublisherTests
         Publisher.Publish(St002, Reading(St002, T0), st002);
         Publisher.Publish(St001, Reading(St001, T0.AddSeconds(1), new() { ["voltage_a"] = 240 }), st001);
         Publisher.Publish(St001, Reading(St001, T0.AddSeconds(2), new() { ["voltage_a"] = 250 }), st001);
-        var result = new CommandResult("c-1", "st002", 1, "start", CommandOutcomes.Succeeded, null, "run feedback on", "zhangsan", T0.ToUnixTimeMilliseconds(), "gw-01");
-        _outbox.Enqueue(CommandExecutor.ResultTopic("irrigation", "st002"), JsonSerializer.SerializeToUtf8Bytes(result, JsonWriting.Web));
+        var result = new CommandResultMessage("c-1", "st002", 1, "start", CommandOutcomes.Succeeded, null, "run feedback on", "zhangsan", T0.ToUnixTimeMilliseconds(), "gw-01");
+        _outbox.Enqueue(Topics.CommandResult("irrigation", "st002"), CommandResultPayload.Write(result));
         _outbox.Dispose();
         _outbox = OpenOutbox();
 

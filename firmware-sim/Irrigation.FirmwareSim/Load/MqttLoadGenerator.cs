@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
+using Irrigation.Contracts;
 using Irrigation.Mqtt.Client;
 
 namespace Irrigation.FirmwareSim.Load;
@@ -95,7 +96,7 @@ public sealed class MqttLoadGenerator
             Write(buffer, _options.StationId(index), ++sequence[slot], ts, random, index);
             if (inFlight.Count >= _options.Window)
                 await inFlight.Dequeue();
-            inFlight.Enqueue(client.PublishAsync(new MqttApplicationMessage($"{_options.TopicRoot}/{_options.StationId(index)}/telemetry", buffer.WrittenMemory.ToArray(), MqttQualityOfService.AtLeastOnce), cancellationToken));
+            inFlight.Enqueue(client.PublishAsync(new MqttApplicationMessage(Topics.Telemetry(_options.TopicRoot, _options.StationId(index)), buffer.WrittenMemory.ToArray(), MqttQualityOfService.AtLeastOnce), cancellationToken));
             Interlocked.Increment(ref perStation[index]);
             if (first == 0)
                 first = ts;
@@ -111,32 +112,15 @@ public sealed class MqttLoadGenerator
 
     private void Write(ArrayBufferWriter<byte> buffer, string station, long seq, long ts, Random random, int index)
     {
-        using var json = new Utf8JsonWriter(buffer);
-        json.WriteStartObject();
-        json.WriteNumber("v", 1);
-        json.WriteString("station", station);
-        json.WriteString("site", "load");
-        json.WriteString("gateway", "load-gen");
-        json.WriteNumber("seq", seq);
-        json.WriteNumber("ts", ts);
-        json.WriteString("kind", "snapshot");
-        json.WriteBoolean("replayed", false);
-        json.WriteString("quality", "good");
-        json.WriteStartObject("devices");
-        json.WriteString("meter", "good");
-        json.WriteEndObject();
-        json.WriteStartObject("values");
-        for (var i = 0; i < _options.Values; i++)
+        var values = new TelemetryValue[_options.Values];
+        for (var i = 0; i < values.Length; i++)
         {
             var name = i < BaseNames.Length ? BaseNames[i] : $"extra_{i}";
-            json.WriteStartObject(name);
-            json.WriteNumber("v", Math.Round(Level(i, index) * (0.99 + (random.NextDouble() * 0.02)), 3));
-            json.WriteString("u", i < Units.Length ? Units[i] : "");
-            json.WriteEndObject();
+            values[i] = new TelemetryValue(name, Math.Round(Level(i, index) * (0.99 + (random.NextDouble() * 0.02)), 3), i < Units.Length ? Units[i] : "");
         }
 
-        json.WriteEndObject();
-        json.WriteEndObject();
+        var header = new TelemetryHeader(station, "load", "load-gen", seq, ts, TelemetryKind.Snapshot, Replayed: false, TelemetryQuality.Good, DeviceLink.Good, Controller: null);
+        TelemetryPayload.Write(buffer, header, values);
     }
 
     private static double Level(int value, int station) => value switch

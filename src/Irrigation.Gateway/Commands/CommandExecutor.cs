@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Irrigation.Contracts;
 using Irrigation.Devices;
 using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Publishing;
@@ -15,7 +15,6 @@ namespace Irrigation.Gateway.Commands;
 /// </summary>
 public sealed class CommandExecutor
 {
-    private static readonly JsonSerializerOptions Json = JsonWriting.Web;
     private static readonly TimeSpan FeedbackPollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly GatewayOptions _options;
@@ -35,8 +34,6 @@ public sealed class CommandExecutor
         _logger = logger;
     }
 
-    public static string ResultTopic(string root, string station) => $"{root}/{station}/cmd/result";
-
     /// <summary>Publishes a rejection for a command that could not even be parsed (but had an id).</summary>
     public void RejectUnparsed(string station, string id, string detail)
     {
@@ -47,7 +44,7 @@ public sealed class CommandExecutor
             return;
         }
 
-        Finish(new CommandResult(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
+        Finish(new CommandResultMessage(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
     }
 
     /// <summary>Rejects without acting when the station's queue is full.</summary>
@@ -75,7 +72,7 @@ public sealed class CommandExecutor
             return;
         }
 
-        CommandResult result;
+        CommandResultMessage result;
         try
         {
             result = await DecideAndActAsync(station, link, controller, command, cancellationToken);
@@ -90,7 +87,7 @@ public sealed class CommandExecutor
         Finish(result);
     }
 
-    private async Task<CommandResult> DecideAndActAsync(StationDefinition station, IModbusMaster link, DeviceReader? controller, PumpCommand command, CancellationToken cancellationToken)
+    private async Task<CommandResultMessage> DecideAndActAsync(StationDefinition station, IModbusMaster link, DeviceReader? controller, PumpCommand command, CancellationToken cancellationToken)
     {
         if (_time.GetUtcNow() >= command.ExpiresAt)
             return Result(command, CommandOutcomes.Expired, null, $"expired at {command.ExpiresAt:O}");
@@ -102,7 +99,7 @@ public sealed class CommandExecutor
         var profile = station.Controller;
         var feedback = profile.Pumps!.Feedback;
         var signals = profile.Profile.Station;
-        string Key(string name) => $"pump{command.Pump}.{name}";
+        string Key(string name) => PumpKeys.For(command.Pump, name);
 
         IReadOnlyList<QuantityValue> state;
         try
@@ -162,7 +159,7 @@ public sealed class CommandExecutor
     }
 
     /// <summary>Reads the controller until the run feedback (and current, for a start) follows, or the deadline passes.</summary>
-    private async Task<CommandResult> ConfirmAsync(StationDefinition station, IModbusMaster link, DeviceReader controller, PumpCommand command, string runningKey, string? currentKey, string faultKey, CancellationToken cancellationToken)
+    private async Task<CommandResultMessage> ConfirmAsync(StationDefinition station, IModbusMaster link, DeviceReader controller, PumpCommand command, string runningKey, string? currentKey, string faultKey, CancellationToken cancellationToken)
     {
         var start = command.Action == PumpAction.Start;
         var deadline = _time.GetUtcNow() + _options.Commands.FeedbackTimeout;
@@ -208,15 +205,15 @@ public sealed class CommandExecutor
         return null;
     }
 
-    private CommandResult Result(PumpCommand command, string outcome, string? reason, string? detail) =>
+    private CommandResultMessage Result(PumpCommand command, string outcome, string? reason, string? detail) =>
         new(command.Id, command.Station, command.Pump, command.Action == PumpAction.Start ? "start" : "stop", outcome, reason, detail, command.RequestedBy, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id);
 
-    private void Finish(CommandResult result)
+    private void Finish(CommandResultMessage result)
     {
         _journal.Complete(result);
         Publish(result);
     }
 
-    private void Publish(CommandResult result) =>
-        _outbox.Enqueue(ResultTopic(_options.TopicRoot, result.Station), JsonSerializer.SerializeToUtf8Bytes(result, Json));
+    private void Publish(CommandResultMessage result) =>
+        _outbox.Enqueue(Topics.CommandResult(_options.TopicRoot, result.Station), CommandResultPayload.Write(result));
 }

@@ -1,10 +1,8 @@
 using System.Text.Json;
+using Irrigation.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace Irrigation.Gateway.Commands;
-
-/// <summary>The published result of one command.</summary>
-public sealed record CommandResult(string Id, string Station, int Pump, string Action, string Outcome, string? Reason, string? Detail, string RequestedBy, long Ts, string Gateway);
 
 /// <summary>
 /// Remembers every command id and its result in an append-only file, so a repeated id (a retry, a broker
@@ -19,7 +17,7 @@ public sealed class CommandJournal : IDisposable
     private readonly int _capacity;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
-    private readonly Dictionary<string, CommandResult> _results = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CommandResultMessage> _results = new(StringComparer.Ordinal);
     private readonly Queue<string> _order = new();
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Station, int Pump), long> _lastStart = new();
@@ -38,7 +36,7 @@ public sealed class CommandJournal : IDisposable
             {
                 try
                 {
-                    if (JsonSerializer.Deserialize<CommandResult>(line, Json) is { } result)
+                    if (JsonSerializer.Deserialize<CommandResultMessage>(line, Json) is { } result)
                         Remember(result);
                 }
                 catch (JsonException)
@@ -79,7 +77,7 @@ public sealed class CommandJournal : IDisposable
     /// Claims an id for execution. False with the earlier result when the id is known; false with null when the
     /// same id is executing right now (its result will be published once).
     /// </summary>
-    public bool TryBegin(string id, out CommandResult? earlier)
+    public bool TryBegin(string id, out CommandResultMessage? earlier)
     {
         lock (_sync)
         {
@@ -89,7 +87,7 @@ public sealed class CommandJournal : IDisposable
         }
     }
 
-    public void Complete(CommandResult result)
+    public void Complete(CommandResultMessage result)
     {
         ArgumentNullException.ThrowIfNull(result);
         lock (_sync)
@@ -109,7 +107,7 @@ public sealed class CommandJournal : IDisposable
             return _lastStart.TryGetValue((station, pump), out var ts) ? ts : null;
     }
 
-    private void Remember(CommandResult result)
+    private void Remember(CommandResultMessage result)
     {
         if (_results.TryAdd(result.Id, result))
             _order.Enqueue(result.Id);

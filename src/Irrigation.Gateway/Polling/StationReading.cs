@@ -1,3 +1,4 @@
+using Irrigation.Contracts;
 using Irrigation.Devices;
 
 namespace Irrigation.Gateway.Polling;
@@ -16,11 +17,11 @@ public enum DeviceQuality
 public sealed record StationReading(DateTimeOffset Timestamp, IReadOnlyList<QuantityValue> Values, DeviceQuality? Meter, DeviceQuality? Controller, string? Error)
 {
     /// <summary>Good when every configured device answered, CommsLost when none did.</summary>
-    public string Quality => (Meter, Controller) switch
+    public TelemetryQuality Quality => (Meter, Controller) switch
     {
-        (DeviceQuality.CommsLost or null, DeviceQuality.CommsLost or null) => "bad",
-        (DeviceQuality.CommsLost, _) or (_, DeviceQuality.CommsLost) => "partial",
-        _ => "good",
+        (DeviceQuality.CommsLost or null, DeviceQuality.CommsLost or null) => TelemetryQuality.Bad,
+        (DeviceQuality.CommsLost, _) or (_, DeviceQuality.CommsLost) => TelemetryQuality.Partial,
+        _ => TelemetryQuality.Good,
     };
 
     public bool AnyGood => Meter == DeviceQuality.Good || Controller == DeviceQuality.Good;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
+using Irrigation.Contracts;
 using Irrigation.Gateway.Configuration;
 using Irrigation.Mqtt.Client;
 using Microsoft.Extensions.Logging;
@@ -33,15 +33,11 @@ public sealed class StatusPublisher
         };
     }
 
-    public static string StationTopic(string root, string station) => $"{root}/{station}/status";
-
-    public static string GatewayTopic(string root, string gateway) => $"{root}/gateways/{gateway}/status";
-
     /// <summary>The retained message the broker publishes if the gateway vanishes.</summary>
     public static MqttApplicationMessage Will(GatewayOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new MqttApplicationMessage(GatewayTopic(options.TopicRoot, options.Id), JsonSerializer.SerializeToUtf8Bytes(new { gateway = options.Id, state = "offline" }, JsonWriting.Web), MqttQualityOfService.AtLeastOnce, Retain: true);
+        return new MqttApplicationMessage(Topics.GatewayStatus(options.TopicRoot, options.Id), StatusPayload.Write(new GatewayStatusMessage(options.Id, GatewayState.Offline, null)), MqttQualityOfService.AtLeastOnce, Retain: true);
     }
 
     public IReadOnlyDictionary<string, StationStatus> Latest => _latest;
@@ -55,27 +51,26 @@ public sealed class StatusPublisher
         if (!changed)
             return;
         _latest[status.Station] = status;
-        Send(StationTopic(_options.TopicRoot, status.Station), Payload(status));
+        Send(Topics.StationStatus(_options.TopicRoot, status.Station), Payload(status));
     }
 
     private void RepublishAll()
     {
-        Send(GatewayTopic(_options.TopicRoot, _options.Id), JsonSerializer.SerializeToUtf8Bytes(new { gateway = _options.Id, state = "online", ts = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, JsonWriting.Web));
+        Send(Topics.GatewayStatus(_options.TopicRoot, _options.Id), StatusPayload.Write(new GatewayStatusMessage(_options.Id, GatewayState.Online, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
         foreach (var status in _latest.Values)
-            Send(StationTopic(_options.TopicRoot, status.Station), Payload(status));
+            Send(Topics.StationStatus(_options.TopicRoot, status.Station), Payload(status));
     }
 
-    private byte[] Payload(StationStatus s) => JsonSerializer.SerializeToUtf8Bytes(new
+    private byte[] Payload(StationStatus s) => StatusPayload.Write(new StationStatusMessage(
+        s.Station, _options.Id, s.State == "online" ? StationLink.Online : StationLink.CommsLost,
+        s.Since.ToUnixTimeMilliseconds(), s.Timestamp.ToUnixTimeMilliseconds(), Link(s.Meter), Link(s.Controller), s.Error));
+
+    private static DeviceLink? Link(string? state) => state switch
     {
-        station = s.Station,
-        gateway = _options.Id,
-        state = s.State,
-        since = s.Since.ToUnixTimeMilliseconds(),
-        ts = s.Timestamp.ToUnixTimeMilliseconds(),
-        meter = s.Meter,
-        controller = s.Controller,
-        error = s.Error,
-    }, JsonWriting.Web);
+        "good" => DeviceLink.Good,
+        "comms_lost" => DeviceLink.CommsLost,
+        _ => null,
+    };
 
     private void Send(string topic, byte[] payload)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Irrigation.Contracts;
 using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Polling;
 using Irrigation.Mqtt.Client;
@@ -15,7 +16,7 @@ public sealed class StationPublishState
 
     public Dictionary<string, double> LastSent { get; } = new(StringComparer.Ordinal);
 
-    public string? LastQuality { get; set; }
+    public TelemetryQuality? LastQuality { get; set; }
 }
 
 /// <summary>
@@ -46,8 +47,6 @@ public sealed class TelemetryPublisher
         }
     }
 
-    public static string TelemetryTopic(string root, string station) => $"{root}/{station}/telemetry";
-
     /// <summary>Publishes what changed (or a snapshot when due); returns true if a message was queued.</summary>
     public bool Publish(StationDefinition station, StationReading reading, StationPublishState state)
     {
@@ -69,39 +68,16 @@ public sealed class TelemetryPublisher
             return false;
 
         state.Sequence++;
+        var values = new TelemetryValue[changed.Count];
+        for (var i = 0; i < changed.Count; i++)
+            values[i] = new TelemetryValue(changed[i].Key, Math.Round(changed[i].Value, 6), changed[i].Unit);
+        var header = new TelemetryHeader(
+            station.Id, station.Settings.Site, _options.Id, state.Sequence, reading.Timestamp.ToUnixTimeMilliseconds(),
+            snapshot ? TelemetryKind.Snapshot : TelemetryKind.Change, Replayed: !_mqtt.IsConnected, quality,
+            reading.Meter is { } meter ? Link(meter) : null, reading.Controller is { } controller ? Link(controller) : null);
         var buffer = new ArrayBufferWriter<byte>(256 + (changed.Count * 48));
-        using (var json = new Utf8JsonWriter(buffer, JsonWriting.Writer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("v", 1);
-            json.WriteString("station", station.Id);
-            json.WriteString("site", station.Settings.Site);
-            json.WriteString("gateway", _options.Id);
-            json.WriteNumber("seq", state.Sequence);
-            json.WriteNumber("ts", reading.Timestamp.ToUnixTimeMilliseconds());
-            json.WriteString("kind", snapshot ? "snapshot" : "change");
-            json.WriteBoolean("replayed", !_mqtt.IsConnected);
-            json.WriteString("quality", quality);
-            json.WriteStartObject("devices");
-            if (reading.Meter is { } meter)
-                json.WriteString("meter", meter == DeviceQuality.Good ? "good" : "comms_lost");
-            if (reading.Controller is { } controller)
-                json.WriteString("controller", controller == DeviceQuality.Good ? "good" : "comms_lost");
-            json.WriteEndObject();
-            json.WriteStartObject("values");
-            foreach (var value in changed)
-            {
-                json.WriteStartObject(value.Key);
-                json.WriteNumber("v", Math.Round(value.Value, 6));
-                json.WriteString("u", value.Unit);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        _outbox.Enqueue(TelemetryTopic(_options.TopicRoot, station.Id), buffer.WrittenSpan);
+        TelemetryPayload.Write(buffer, header, values);
+        _outbox.Enqueue(Topics.Telemetry(_options.TopicRoot, station.Id), buffer.WrittenSpan);
         foreach (var value in changed)
             state.LastSent[value.Key] = value.Value;
         if (snapshot)
@@ -110,6 +86,8 @@ public sealed class TelemetryPublisher
         _counters.TelemetryQueued();
         return true;
     }
+
+    private static DeviceLink Link(DeviceQuality quality) => quality == DeviceQuality.Good ? DeviceLink.Good : DeviceLink.CommsLost;
 
     private bool Moved(string station, string key, double last, double now)
     {

@@ -1,5 +1,6 @@
-using Irrigation.Server.Stations;
+using Irrigation.Contracts;
 using Irrigation.Server.State;
+using Irrigation.Server.Stations;
 
 namespace Irrigation.Server.Alarms;
 
@@ -70,21 +71,21 @@ public static class AlarmConditions
         var flow = V("flow_rate");
         foreach (var pump in Pumps(values))
         {
-            var running = V($"pump{pump}.running");
+            var running = V(PumpKeys.For(pump, "running"));
             anyRunning |= running == 1;
 
-            var fault = V($"pump{pump}.fault");
+            var fault = V(PumpKeys.For(pump, "fault"));
             var kinds = string.Join("、", new[] { ("fault_dry_run", "干转跳闸"), ("fault_overcurrent", "过流跳闸"), ("fault_phase_loss", "缺相跳闸") }
-                .Where(k => V($"pump{pump}.{k.Item1}") == 1).Select(k => k.Item2));
+                .Where(k => V(PumpKeys.For(pump, k.Item1)) == 1).Select(k => k.Item2));
             yield return Flag(context.Rule(AlarmRules.PumpFault), pump, fault == 1, !live || fault is null, $"{pump}号泵故障{(kinds.Length > 0 ? "：" + kinds : "")}");
 
-            var current = V($"pump{pump}.motor_current");
+            var current = V(PumpKeys.For(pump, "motor_current"));
             var over = context.Rule(AlarmRules.OverCurrent);
             if (!live || current is not { } i)
                 yield return Hold(over, pump);
             else if (over.RelativeTo is null)
                 yield return Higher(over, pump, i, $"{pump}号泵电流 {AlarmRules.Format(i)} A");
-            else if (V($"pump{pump}.{over.RelativeTo}") is { } rated && rated > 0)
+            else if (V(PumpKeys.For(pump, over.RelativeTo)) is { } rated && rated > 0)
                 yield return Higher(over, pump, i / rated, $"{pump}号泵电流 {AlarmRules.Format(i)} A，为额定 {AlarmRules.Format(rated)} A 的 {AlarmRules.Format(Math.Round(i / rated * 100))}%");
             else
                 yield return Hold(over, pump); // the basis is not reported (or 0): no figure to compare with
@@ -133,7 +134,7 @@ public static class AlarmConditions
     public static IEnumerable<int> Pumps(IReadOnlyDictionary<string, (double Value, long TimestampMs)> values) =>
         values.Keys.Select(k => QuantityCatalog.TryParsePumpKey(k, out var n, out var name) && name == "running" ? n : 0).Where(n => n > 0).Order();
 
-    private static string Key(AlarmRule rule, int? pump) => pump is null ? rule.Id : $"pump{pump}.{rule.Id}";
+    private static string Key(AlarmRule rule, int? pump) => pump is null ? rule.Id : PumpKeys.For(pump.Value, rule.Id);
 
     private static ConditionReading Keyed(AlarmRule rule, int? pump, ConditionState state, double value, string message) => new(Key(rule, pump), rule, pump, state, value, message);
 

@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json;
+using Irrigation.Contracts;
 using Irrigation.Influx.LineProtocol;
 using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
@@ -22,7 +22,6 @@ namespace Irrigation.Server.Commands;
 public sealed class CommandDispatcher : BackgroundService
 {
     private static readonly string[] OpenStates = [CommandStates.Pending, CommandStates.Sent];
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ServerOptions _options;
     private readonly IMqttClient _mqtt;
     private readonly CommandStore _store;
@@ -57,14 +56,9 @@ public sealed class CommandDispatcher : BackgroundService
     public async Task SendAsync(CommandView command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            id = command.Id,
-            action = command.Action,
-            pump = command.Pump,
-            requestedBy = command.RequestedBy,
-            expiresAt = command.ExpiresAt,
-        }, Json);
+        var payload = CommandPayload.Write(new CommandMessage(
+            command.Id, command.Action == "start" ? PumpAction.Start : PumpAction.Stop, command.Pump, command.RequestedBy,
+            DateTimeOffset.FromUnixTimeMilliseconds(command.ExpiresAt)));
         using var untilExpiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         untilExpiry.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, command.ExpiresAt - Now)));
         try
@@ -72,7 +66,7 @@ public sealed class CommandDispatcher : BackgroundService
             // MQTT 5 message expiry: a broker holding the command for an absent gateway discards it at the command's own
             // expiry, a second guard beside the gateway's check of expiresAt.
             var expiry = TimeSpan.FromMilliseconds(Math.Max(1, command.ExpiresAt - Now));
-            await _mqtt.PublishAsync(new MqttApplicationMessage($"{_options.TopicRoot}/{command.Station}/cmd", payload, MqttQualityOfService.AtLeastOnce) { Expiry = expiry }, untilExpiry.Token);
+            await _mqtt.PublishAsync(new MqttApplicationMessage(Topics.Command(_options.TopicRoot, command.Station), payload, MqttQualityOfService.AtLeastOnce) { Expiry = expiry }, untilExpiry.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or MqttClientException)
         {
@@ -105,35 +99,24 @@ public sealed class CommandDispatcher : BackgroundService
 
     private async Task ConnectAsync(CancellationToken stoppingToken)
     {
-        await BrokerConnection.ConnectAsync(_mqtt, [new MqttTopicFilter($"{_options.TopicRoot}/+/cmd/result", MqttQualityOfService.AtLeastOnce)], _options.Mqtt, _logger, "Commands", stoppingToken);
+        await BrokerConnection.ConnectAsync(_mqtt, [new MqttTopicFilter(Topics.AllCommandResults(_options.TopicRoot), MqttQualityOfService.AtLeastOnce)], _options.Mqtt, _logger, "Commands", stoppingToken);
         if (!stoppingToken.IsCancellationRequested)
-            _logger.LogInformation("Commands: publishing to {Root}/{{station}}/cmd, results from {Root}/+/cmd/result.", _options.TopicRoot, _options.TopicRoot);
+            _logger.LogInformation("Commands: publishing to {Commands}, results from {Results}.", Topics.Command(_options.TopicRoot, "{station}"), Topics.AllCommandResults(_options.TopicRoot));
     }
 
     /// <summary>Applies a gateway result. Never throws on bad input: a malformed result is counted and logged.</summary>
     internal void HandleResult(string topic, ReadOnlySpan<byte> payload)
     {
-        string? id, outcome, reason, detail;
-        try
-        {
-            using var document = JsonDocument.Parse(payload.ToArray());
-            var root = document.RootElement;
-            id = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
-            outcome = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
-            reason = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            detail = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            id = outcome = reason = detail = null;
-        }
+        string? id = null, outcome = null, reason = null, detail = null;
+        if (CommandResultPayload.TryRead(payload, out var result, out _))
+            (id, outcome, reason, detail) = (result!.Id, result.Outcome, result.Reason, result.Detail);
 
         var state = outcome switch
         {
-            "succeeded" => CommandStates.Succeeded,
-            "rejected" => CommandStates.Rejected,
-            "failed" => CommandStates.Failed,
-            "expired" => CommandStates.Expired,
+            CommandOutcomes.Succeeded => CommandStates.Succeeded,
+            CommandOutcomes.Rejected => CommandStates.Rejected,
+            CommandOutcomes.Failed => CommandStates.Failed,
+            CommandOutcomes.Expired => CommandStates.Expired,
             _ => null,
         };
         if (id is null || state is null)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Threading.Channels;
+using Irrigation.Contracts;
 using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
 using Irrigation.Server.Configuration;
@@ -66,8 +67,8 @@ public sealed partial class IngestionService : BackgroundService
 
     /// <summary>Plain for one instance; <c>$share/{group}/…</c> when instances split the stream (see <see cref="ServerMqttOptions.SharedGroup"/>).</summary>
     public string TelemetryFilter => _options.Mqtt.SharedGroup.Length == 0
-        ? $"{_options.TopicRoot}/+/telemetry"
-        : $"$share/{_options.Mqtt.SharedGroup}/{_options.TopicRoot}/+/telemetry";
+        ? Topics.AllTelemetry(_options.TopicRoot)
+        : Topics.SharedTelemetry(_options.TopicRoot, _options.Mqtt.SharedGroup);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -91,8 +92,8 @@ public sealed partial class IngestionService : BackgroundService
         await BrokerConnection.ConnectAsync(_mqtt,
         [
             new MqttTopicFilter(TelemetryFilter, MqttQualityOfService.AtLeastOnce),
-            new MqttTopicFilter($"{_options.TopicRoot}/+/status", MqttQualityOfService.AtLeastOnce),
-            new MqttTopicFilter($"{_options.TopicRoot}/gateways/+/status", MqttQualityOfService.AtLeastOnce),
+            new MqttTopicFilter(Topics.AllStationStatus(_options.TopicRoot), MqttQualityOfService.AtLeastOnce),
+            new MqttTopicFilter(Topics.AllGatewayStatus(_options.TopicRoot), MqttQualityOfService.AtLeastOnce),
         ], _options.Mqtt, _logger, "Ingestion", stoppingToken);
         if (!stoppingToken.IsCancellationRequested)
             _logger.LogInformation("Ingesting {Filter} into {Influx} database {Database}.", TelemetryFilter, _options.Influx.Url, _options.Influx.Database);
@@ -102,7 +103,6 @@ public sealed partial class IngestionService : BackgroundService
     private async Task ReceiveLoopAsync(CancellationToken stoppingToken)
     {
         var batch = await _free.Reader.ReadAsync(stoppingToken);
-        var topicPrefix = Encoding.UTF8.GetBytes(_options.TopicRoot + "/");
         var flushTicks = (long)(_options.Ingest.FlushInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         var maxBatchBytes = _options.Ingest.MaxBatchBytes;
         var messages = _mqtt.Messages;
@@ -138,7 +138,7 @@ public sealed partial class IngestionService : BackgroundService
 
                 if (batch.Messages.Count == 0)
                     batch.StartedTicks = System.Diagnostics.Stopwatch.GetTimestamp();
-                Handle(message, batch, topicPrefix);
+                Handle(message, batch);
                 batch.Messages.Add(message);
                 if (batch.Points >= _options.Ingest.BatchPoints || batch.Lines.Length >= maxBatchBytes)
                     batch = await HandOnAsync(batch, stoppingToken);
@@ -157,19 +157,20 @@ public sealed partial class IngestionService : BackgroundService
     }
 
     /// <summary>Routes one message: telemetry into the batch, status into the cache. Never throws on bad input.</summary>
-    private void Handle(MqttReceivedMessage message, IngestBatch batch, byte[] topicPrefix)
+    private void Handle(MqttReceivedMessage message, IngestBatch batch)
     {
         var topic = message.Topic;
-        if (topic.EndsWith("/status", StringComparison.Ordinal))
+        var parsed = Topics.TryParse(_options.TopicRoot, topic, out var kind, out var range);
+        if (parsed && kind is TopicKind.StationStatus or TopicKind.GatewayStatus)
         {
-            ApplyStatus(topic, message.Payload.Span);
+            ApplyStatus(topic, kind, message.Payload.Span);
             return;
         }
 
         _counters.OnReceived();
-        // {root}/{station}/telemetry → the station segment, compared to the payload's "station".
+        // {root}/{station}/telemetry → the station segment, compared to the payload's "station" (empty for any other topic: dropped).
         Span<byte> station = stackalloc byte[Math.Min(128, Encoding.UTF8.GetMaxByteCount(topic.Length))];
-        var stationChars = topic.AsSpan(topicPrefix.Length, Math.Max(0, topic.Length - topicPrefix.Length - "/telemetry".Length));
+        var stationChars = parsed && kind == TopicKind.Telemetry ? topic.AsSpan()[range] : [];
         // TryGetBytes: 64 non-ASCII characters need more than the buffer, and GetBytes would throw out of the loop.
         var stationLength = stationChars.Length <= 64 && Encoding.UTF8.TryGetBytes(stationChars, station, out var written) ? written : 0;
         var result = _decoder.Decode(station[..stationLength], message.Payload.Span, batch.Writer);
@@ -200,40 +201,22 @@ public sealed partial class IngestionService : BackgroundService
         batch.Fields += result.Fields;
     }
 
-    private void ApplyStatus(string topic, ReadOnlySpan<byte> payload)
+    private void ApplyStatus(string topic, TopicKind kind, ReadOnlySpan<byte> payload)
     {
-        try
+        // A (retained) bad status must not escape: out of the ingest loop it stopped the server, on every start while it stayed retained.
+        if (kind == TopicKind.GatewayStatus)
         {
-            var reader = new System.Text.Json.Utf8JsonReader(payload);
-            string? state = null, gateway = null, station = null;
-            long since = 0;
-            while (reader.Read())
-            {
-                if (reader.TokenType != System.Text.Json.JsonTokenType.PropertyName || reader.CurrentDepth != 1)
-                    continue;
-                var name = reader.GetString();
-                reader.Read();
-                switch (name)
-                {
-                    case "state" when reader.TokenType == System.Text.Json.JsonTokenType.String: state = reader.GetString(); break;
-                    case "gateway" when reader.TokenType == System.Text.Json.JsonTokenType.String: gateway = reader.GetString(); break;
-                    case "station" when reader.TokenType == System.Text.Json.JsonTokenType.String: station = reader.GetString(); break;
-                    case "since" when reader.TokenType == System.Text.Json.JsonTokenType.Number && reader.TryGetInt64(out var at): since = at; break;
-                    default: reader.Skip(); break;
-                }
-            }
-
-            if (state is null)
-                return;
-            if (topic.StartsWith($"{_options.TopicRoot}/gateways/", StringComparison.Ordinal) && gateway is not null)
-                _cache.UpdateGateway(gateway, state);
-            else if (station is not null)
-                _cache.UpdateStatus(station, state, gateway, since);
+            if (StatusPayload.TryRead(payload, out GatewayStatusMessage? gateway, out _))
+                _cache.UpdateGateway(gateway!.Gateway, StatusPayload.Text(gateway.State));
+            else
+                _samples.Dropped(DropReason.InvalidJson, topic, payload);
         }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        else if (StatusPayload.TryRead(payload, out StationStatusMessage? status, out _))
         {
-            // InvalidOperationException: GetString on text that is not UTF-8. Either way a (retained) bad status must
-            // not escape: out of the ingest loop it stopped the server, on every start while it stayed retained.
+            _cache.UpdateStatus(status!.Station, StatusPayload.Text(status.State), status.Gateway.Length > 0 ? status.Gateway : null, status.SinceMs);
+        }
+        else
+        {
             _samples.Dropped(DropReason.InvalidJson, topic, payload);
         }
     }

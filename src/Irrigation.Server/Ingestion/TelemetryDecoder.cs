@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Irrigation.Contracts;
 using Irrigation.Influx.LineProtocol;
 using Irrigation.Server.State;
 
@@ -320,25 +321,14 @@ public sealed class TelemetryDecoder
         }
     }
 
-    /// <summary>"pump12.running" → 12 and "running".</summary>
+    /// <summary>"pump12.running" → 12 and "running" (<see cref="PumpKeys"/>).</summary>
     private static bool TryPumpKey(ReadOnlySpan<byte> key, out int pump, out ReadOnlySpan<byte> name)
     {
-        pump = 0;
         name = default;
-        if (!key.StartsWith("pump"u8))
+        if (!PumpKeys.TryParse(key, out pump, out var start))
             return false;
-        var dot = key.IndexOf((byte)'.');
-        if (dot < 5 || dot > 6 || dot == key.Length - 1)
-            return false;
-        for (var i = 4; i < dot; i++)
-        {
-            if (key[i] is < (byte)'0' or > (byte)'9')
-                return false;
-            pump = (pump * 10) + (key[i] - '0');
-        }
-
-        name = key[(dot + 1)..];
-        return pump > 0;
+        name = key[start..];
+        return true;
     }
 
     private ReadOnlySpan<byte> PumpNumber(int pump)

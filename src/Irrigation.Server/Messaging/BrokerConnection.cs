@@ -10,6 +10,10 @@ internal static class BrokerConnection
     /// Returns once connected and subscribed (the client then keeps the session alive and resubscribes by itself),
     /// or when <paramref name="stoppingToken"/> fires. Refusals (bad credentials, broker down) are logged and retried
     /// after 1, 2, 4 … 30 s, so a server started before its broker simply waits for it.
+    /// A subscription that is not confirmed in time is not retried here: a persistent session already holds it, the
+    /// client remembers it and subscribes again on every reconnect, and the caller must start reading — a broker
+    /// delivering a large backlog to the session can hold the SUBACK behind messages nobody reads yet. Connecting the
+    /// same client a second time would fail (it crashed the server on a restart with a backlog of a million messages).
     /// </summary>
     public static async Task ConnectAsync(IMqttClient mqtt, IReadOnlyList<MqttTopicFilter> filters, ServerMqttOptions options, ILogger logger, string purpose, CancellationToken stoppingToken)
     {
@@ -19,8 +23,7 @@ internal static class BrokerConnection
             try
             {
                 await mqtt.ConnectAsync(stoppingToken);
-                await mqtt.SubscribeAsync(filters, stoppingToken);
-                return;
+                break;
             }
             catch (MqttClientException ex)
             {
@@ -28,6 +31,17 @@ internal static class BrokerConnection
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
             }
+        }
+
+        if (stoppingToken.IsCancellationRequested)
+            return;
+        try
+        {
+            await mqtt.SubscribeAsync(filters, stoppingToken);
+        }
+        catch (MqttClientException ex)
+        {
+            logger.LogWarning("{Purpose}: subscription to {Filters} not confirmed ({Reason}); going on, the client subscribes again on every reconnect.", purpose, string.Join(", ", filters.Select(f => f.Filter)), ex.Message);
         }
     }
 }

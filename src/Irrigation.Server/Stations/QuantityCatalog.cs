@@ -1,4 +1,5 @@
 using System.Globalization;
+using Irrigation.Contracts;
 using Irrigation.Devices;
 
 namespace Irrigation.Server.Stations;
@@ -43,18 +44,18 @@ public sealed class QuantityCatalog
         return _station.TryGetValue(key, out var s) ? new QuantityInfo(s.Label ?? s.Name, English(s.Name), s.Unit) : new QuantityInfo(key, English(key), "");
     }
 
-    /// <summary>Splits <c>pump{n}.{name}</c>.</summary>
-    public static bool TryParsePumpKey(string key, out int pump, out string name)
+    /// <summary>Splits <c>pump{n}.{name}</c> (<see cref="PumpKeys"/>).</summary>
+    public static bool TryParsePumpKey(string? key, out int pump, out string name)
     {
-        pump = 0;
         name = "";
-        if (key is null || !key.StartsWith("pump", StringComparison.Ordinal))
+        if (key is null || !PumpKeys.TryParse(key, out pump, out var quantity))
+        {
+            pump = 0;
             return false;
-        var dot = key.IndexOf('.', StringComparison.Ordinal);
-        if (dot < 5 || !int.TryParse(key.AsSpan(4, dot - 4), NumberStyles.None, CultureInfo.InvariantCulture, out pump) || pump < 1)
-            return false;
-        name = key[(dot + 1)..];
-        return name.Length > 0;
+        }
+
+        name = quantity;
+        return true;
     }
 
     private static string English(string key)

@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Irrigation.Contracts;
+
+public enum PumpAction
+{
+    Start,
+    Stop,
+}
+
+/// <summary>A start/stop command on <c>{root}/{station}/cmd</c> (docs/schemas/command.schema.json), published by the server only.</summary>
+public sealed record CommandMessage(string Id, PumpAction Action, int Pump, string RequestedBy, DateTimeOffset ExpiresAt);
+
+/// <summary>The final outcome of a command, published by the gateway on <c>{root}/{station}/cmd/result</c> (docs/schemas/command-result.schema.json).</summary>
+public sealed record CommandResultMessage(string Id, string Station, int Pump, string Action, string Outcome, string? Reason, string? Detail, string RequestedBy, long Ts, string Gateway);
+
+/// <summary>Final outcomes of a command.</summary>
+public static class CommandOutcomes
+{
+    public const string Succeeded = "succeeded";
+    public const string Rejected = "rejected";
+    public const string Failed = "failed";
+    public const string Expired = "expired";
+}
+
+/// <summary>Machine-readable reasons that go with rejected/failed outcomes; the server and the app translate them for people.</summary>
+public static class CommandReasons
+{
+    public const string InvalidCommand = "invalid_command";
+    public const string UnknownPump = "unknown_pump";
+    public const string NoController = "no_controller";
+    public const string CommsLost = "comms_lost";
+    public const string LocalMode = "local_mode";
+    public const string FaultLatched = "fault_latched";
+    public const string LowSumpLevel = "low_sump_level";
+    public const string MinStartInterval = "min_start_interval";
+    public const string NoMains = "no_mains";
+    public const string Busy = "busy";
+    public const string WriteFailed = "write_failed";
+    public const string NoFeedback = "no_feedback";
+    public const string AlreadyInState = "already_in_state";
+}
+
+/// <summary>Writes commands (server) and parses them without trusting them (gateway): every problem is a reason, never an exception.</summary>
+public static class CommandPayload
+{
+    public const int MaxBytes = 4096;
+    public const int MaxPump = 16;
+    public const int MaxIdLength = 128;
+
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    public static string Text(PumpAction action) => action == PumpAction.Start ? "start" : "stop";
+
+    public static byte[] Write(CommandMessage command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var buffer = new ArrayBufferWriter<byte>(192);
+        using (var json = new Utf8JsonWriter(buffer, ContractJson.Writer))
+        {
+            json.WriteStartObject();
+            json.WriteString("id"u8, command.Id);
+            json.WriteString("action"u8, Text(command.Action));
+            json.WriteNumber("pump"u8, command.Pump);
+            json.WriteString("requestedBy"u8, command.RequestedBy);
+            json.WriteNumber("expiresAt"u8, command.ExpiresAt.ToUnixTimeMilliseconds());
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Returns the command, or null with an error (and the id if one could be read, so the rejection can be answered on
+    /// the result topic). <c>expiresAt</c> may be Unix milliseconds or an ISO-8601 time.
+    /// </summary>
+    public static CommandMessage? Parse(ReadOnlySpan<byte> payload, out string? id, out string? error)
+    {
+        id = null;
+        if (payload.Length > MaxBytes)
+        {
+            error = $"payload of {payload.Length} bytes exceeds {MaxBytes}";
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(payload.ToArray());
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = "payload is not a JSON object";
+                return null;
+            }
+
+            id = root.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
+            if (string.IsNullOrWhiteSpace(id) || id.Length > MaxIdLength)
+            {
+                id = null;
+                error = $"'id' must be a string of 1..{MaxIdLength} characters";
+                return null;
+            }
+
+            if (!root.TryGetProperty("action", out var actionElement) || actionElement.ValueKind != JsonValueKind.String
+                || actionElement.GetString() is not ("start" or "stop"))
+            {
+                error = "'action' must be \"start\" or \"stop\"";
+                return null;
+            }
+
+            if (!root.TryGetProperty("pump", out var pumpElement) || pumpElement.ValueKind != JsonValueKind.Number || !pumpElement.TryGetInt32(out var pump) || pump < 1 || pump > MaxPump)
+            {
+                error = $"'pump' must be an integer 1..{MaxPump}";
+                return null;
+            }
+
+            var requestedBy = root.TryGetProperty("requestedBy", out var by) && by.ValueKind == JsonValueKind.String ? by.GetString()! : "";
+            if (!root.TryGetProperty("expiresAt", out var expiresElement) || !TryReadTime(expiresElement, out var expiresAt))
+            {
+                error = "'expiresAt' must be Unix milliseconds or an ISO-8601 time";
+                return null;
+            }
+
+            error = null;
+            return new CommandMessage(id, actionElement.GetString() == "start" ? PumpAction.Start : PumpAction.Stop, pump, requestedBy, expiresAt);
+        }
+        catch (JsonException ex)
+        {
+            error = $"invalid JSON: {ex.Message}";
+            return null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JsonDocument checks a string's UTF-8 (and escaped surrogates) only when it is read, and throws this.
+            error = $"invalid text in JSON: {ex.Message}";
+            return null;
+        }
+    }
+
+    private static bool TryReadTime(JsonElement element, out DateTimeOffset time)
+    {
+        time = default;
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var ms) && ms > 0 && ms <= MaxUnixMilliseconds)
+        {
+            time = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            return true;
+        }
+
+        return element.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
+    }
+}
+
+/// <summary>Writes results (gateway) and reads them (server).</summary>
+public static class CommandResultPayload
+{
+    public const int MaxBytes = 8192;
+
+    public static byte[] Write(CommandResultMessage result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer, ContractJson.Writer))
+        {
+            json.WriteStartObject();
+            json.WriteString("id"u8, result.Id);
+            json.WriteString("station"u8, result.Station);
+            json.WriteNumber("pump"u8, result.Pump);
+            json.WriteString("action"u8, result.Action);
+            json.WriteString("outcome"u8, result.Outcome);
+            if (result.Reason is null)
+                json.WriteNull("reason"u8);
+            else
+                json.WriteString("reason"u8, result.Reason);
+            if (result.Detail is null)
+                json.WriteNull("detail"u8);
+            else
+                json.WriteString("detail"u8, result.Detail);
+            json.WriteString("requestedBy"u8, result.RequestedBy);
+            json.WriteNumber("ts"u8, result.Ts);
+            json.WriteString("gateway"u8, result.Gateway);
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>False with the reason when the id or a known outcome is missing. Never throws.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> payload, out CommandResultMessage? result, out string? error)
+    {
+        result = null;
+        if (payload.Length > MaxBytes)
+            return TelemetryPayload.Fail(out error, $"payload of {payload.Length} bytes exceeds {MaxBytes}");
+        try
+        {
+            using var document = JsonDocument.Parse(payload.ToArray());
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return TelemetryPayload.Fail(out error, "payload is not a JSON object");
+            var id = TelemetryPayload.Text(root, "id");
+            var outcome = TelemetryPayload.Text(root, "outcome");
+            if (string.IsNullOrEmpty(id))
+                return TelemetryPayload.Fail(out error, "'id' is required");
+            if (outcome is not (CommandOutcomes.Succeeded or CommandOutcomes.Rejected or CommandOutcomes.Failed or CommandOutcomes.Expired))
+                return TelemetryPayload.Fail(out error, "'outcome' must be succeeded, rejected, failed or expired");
+            TelemetryPayload.Integer(root, "ts", out var ts);
+            var pump = root.TryGetProperty("pump", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) ? n : 0;
+            result = new CommandResultMessage(id, TelemetryPayload.Text(root, "station") ?? "", pump, TelemetryPayload.Text(root, "action") ?? "", outcome,
+                TelemetryPayload.Text(root, "reason"), TelemetryPayload.Text(root, "detail"), TelemetryPayload.Text(root, "requestedBy") ?? "", ts, TelemetryPayload.Text(root, "gateway") ?? "");
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return TelemetryPayload.Fail(out error, $"invalid JSON: {ex.Message}");
+        }
+    }
+}

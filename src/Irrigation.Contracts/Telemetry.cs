@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Irrigation.Contracts;
+
+/// <summary>A full snapshot of every value, or only the values that moved since the last message.</summary>
+public enum TelemetryKind
+{
+    Snapshot,
+    Change,
+}
+
+/// <summary>Good when every configured device answered, Partial when some did, Bad when none did.</summary>
+public enum TelemetryQuality
+{
+    Good,
+    Partial,
+    Bad,
+}
+
+/// <summary>The fields of a telemetry message (docs/schemas/telemetry.schema.json) other than its values.</summary>
+public readonly record struct TelemetryHeader(
+    string Station,
+    string? Site,
+    string Gateway,
+    long Sequence,
+    long TimestampMs,
+    TelemetryKind Kind,
+    bool Replayed,
+    TelemetryQuality Quality,
+    DeviceLink? Meter,
+    DeviceLink? Controller);
+
+/// <summary>One value: its key (<c>voltage_a</c>, or <see cref="PumpKeys"/> <c>pump2.running</c>), number and unit.</summary>
+public readonly record struct TelemetryValue(string Key, double Value, string Unit);
+
+/// <summary>
+/// Writes and reads <c>{root}/{station}/telemetry</c> payloads. The gateway and the load generator write with
+/// <see cref="Write"/>; the server's ingestion reads the same fields without allocating, straight into line protocol
+/// (<c>TelemetryDecoder</c>), and everything else (tests, tools) reads with <see cref="TryRead"/>.
+/// </summary>
+public static class TelemetryPayload
+{
+    public const int Version = 1;
+
+    /// <summary>Larger payloads are dropped by the server (counted as too large).</summary>
+    public const int MaxBytes = 64 * 1024;
+
+    public static void Write(IBufferWriter<byte> output, in TelemetryHeader header, ReadOnlySpan<TelemetryValue> values)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        using var json = new Utf8JsonWriter(output, ContractJson.Writer);
+        json.WriteStartObject();
+        json.WriteNumber("v"u8, Version);
+        json.WriteString("station"u8, header.Station);
+        if (header.Site is not null)
+            json.WriteString("site"u8, header.Site);
+        json.WriteString("gateway"u8, header.Gateway);
+        json.WriteNumber("seq"u8, header.Sequence);
+        json.WriteNumber("ts"u8, header.TimestampMs);
+        json.WriteString("kind"u8, header.Kind == TelemetryKind.Snapshot ? "snapshot"u8 : "change"u8);
+        json.WriteBoolean("replayed"u8, header.Replayed);
+        json.WriteString("quality"u8, QualityText(header.Quality));
+        json.WriteStartObject("devices"u8);
+        if (header.Meter is { } meter)
+            json.WriteString("meter"u8, ContractText.Of(meter));
+        if (header.Controller is { } controller)
+            json.WriteString("controller"u8, ContractText.Of(controller));
+        json.WriteEndObject();
+        json.WriteStartObject("values"u8);
+        foreach (var value in values)
+        {
+            json.WriteStartObject(value.Key);
+            json.WriteNumber("v"u8, value.Value);
+            json.WriteString("u"u8, value.Unit);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    public static string QualityText(TelemetryQuality quality) => quality switch
+    {
+        TelemetryQuality.Good => "good",
+        TelemetryQuality.Partial => "partial",
+        _ => "bad",
+    };
+
+    /// <summary>Reads a whole message; false with the reason for anything the schema does not allow. Never throws.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> payload, out TelemetryHeader header, out IReadOnlyList<TelemetryValue> values, out string? error)
+    {
+        header = default;
+        values = [];
+        if (payload.Length > MaxBytes)
+            return Fail(out error, $"payload of {payload.Length} bytes exceeds {MaxBytes}");
+        try
+        {
+            using var document = JsonDocument.Parse(payload.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return Fail(out error, "payload is not a JSON object");
+            if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != Version)
+                return Fail(out error, $"'v' must be {Version}");
+            if (Text(root, "station") is not { Length: > 0 } station)
+                return Fail(out error, "'station' is required");
+            if (Text(root, "gateway") is not { } gateway)
+                return Fail(out error, "'gateway' is required");
+            if (!Integer(root, "seq", out var seq) || seq < 1)
+                return Fail(out error, "'seq' must be an integer ≥ 1");
+            if (!Integer(root, "ts", out var ts) || ts < 0)
+                return Fail(out error, "'ts' must be Unix milliseconds");
+            TelemetryKind? kind = Text(root, "kind") switch { "snapshot" => TelemetryKind.Snapshot, "change" => TelemetryKind.Change, _ => null };
+            if (kind is null)
+                return Fail(out error, "'kind' must be snapshot or change");
+            if (!root.TryGetProperty("replayed", out var replayed) || replayed.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                return Fail(out error, "'replayed' must be true or false");
+            TelemetryQuality? quality = Text(root, "quality") switch { "good" => TelemetryQuality.Good, "partial" => TelemetryQuality.Partial, "bad" => TelemetryQuality.Bad, _ => null };
+            if (quality is null)
+                return Fail(out error, "'quality' must be good, partial or bad");
+            DeviceLink? meter = null, controller = null;
+            if (root.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Object)
+            {
+                meter = ContractText.DeviceLinkOf(Text(devices, "meter"));
+                controller = ContractText.DeviceLinkOf(Text(devices, "controller"));
+            }
+
+            if (!root.TryGetProperty("values", out var valuesElement) || valuesElement.ValueKind != JsonValueKind.Object)
+                return Fail(out error, "'values' must be an object");
+            var list = new List<TelemetryValue>();
+            foreach (var property in valuesElement.EnumerateObject())
+            {
+                if (property.Value.ValueKind != JsonValueKind.Object || !property.Value.TryGetProperty("v", out var number) || number.ValueKind != JsonValueKind.Number)
+                    return Fail(out error, $"value '{property.Name}' must be {{\"v\": number, \"u\": unit}}");
+                list.Add(new TelemetryValue(property.Name, number.GetDouble(), Text(property.Value, "u") ?? ""));
+            }
+
+            header = new TelemetryHeader(station, Text(root, "site"), gateway, seq, ts, kind.Value, replayed.ValueKind == JsonValueKind.True, quality.Value, meter, controller);
+            values = list;
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return Fail(out error, $"invalid JSON: {ex.Message}");
+        }
+    }
+
+    internal static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    internal static bool Integer(JsonElement element, string name, out long number)
+    {
+        number = 0;
+        return element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out number);
+    }
+
+    internal static bool Fail(out string? error, string reason)
+    {
+        error = reason;
+        return false;
+    }
+}

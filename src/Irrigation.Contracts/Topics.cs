@@ -1,0 +1,97 @@
+namespace Irrigation.Contracts;
+
+/// <summary>What a topic carries.</summary>
+public enum TopicKind
+{
+    Telemetry,
+    StationStatus,
+    GatewayStatus,
+    Command,
+    CommandResult,
+}
+
+/// <summary>
+/// Every topic and filter the gateway and the server use (docs/mqtt.md). <c>root</c> is one topic level
+/// (<c>irrigation</c> by default); station and gateway ids are one level each.
+/// </summary>
+public static class Topics
+{
+    public const string DefaultRoot = "irrigation";
+
+    private const string TelemetryLevel = "telemetry";
+    private const string StatusLevel = "status";
+    private const string CommandLevel = "cmd";
+    private const string ResultLevel = "result";
+    private const string GatewaysLevel = "gateways";
+
+    /// <summary>{root}/{station}/telemetry — QoS 1, from the gateway's outbox.</summary>
+    public static string Telemetry(string root, string station) => $"{root}/{station}/{TelemetryLevel}";
+
+    /// <summary>{root}/{station}/status — QoS 1, retained.</summary>
+    public static string StationStatus(string root, string station) => $"{root}/{station}/{StatusLevel}";
+
+    /// <summary>{root}/gateways/{gateway}/status — QoS 1, retained; also the gateway's Last Will.</summary>
+    public static string GatewayStatus(string root, string gateway) => $"{root}/{GatewaysLevel}/{gateway}/{StatusLevel}";
+
+    /// <summary>{root}/{station}/cmd — QoS 1, from the server only.</summary>
+    public static string Command(string root, string station) => $"{root}/{station}/{CommandLevel}";
+
+    /// <summary>{root}/{station}/cmd/result — QoS 1, from the gateway.</summary>
+    public static string CommandResult(string root, string station) => $"{root}/{station}/{CommandLevel}/{ResultLevel}";
+
+    public static string AllTelemetry(string root) => Telemetry(root, "+");
+
+    /// <summary>The telemetry of every station, split between the members of a shared-subscription group.</summary>
+    public static string SharedTelemetry(string root, string group) => $"$share/{group}/{AllTelemetry(root)}";
+
+    public static string AllStationStatus(string root) => StationStatus(root, "+");
+
+    public static string AllGatewayStatus(string root) => GatewayStatus(root, "+");
+
+    public static string AllCommands(string root) => Command(root, "+");
+
+    public static string AllCommandResults(string root) => CommandResult(root, "+");
+
+    /// <summary>
+    /// Reads a topic under <paramref name="root"/>: what it carries and the station (or gateway) id, as a range of the
+    /// topic (no allocation). False for anything else.
+    /// </summary>
+    public static bool TryParse(string root, ReadOnlySpan<char> topic, out TopicKind kind, out Range id)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        kind = default;
+        id = default;
+        if (topic.Length <= root.Length + 1 || !topic.StartsWith(root, StringComparison.Ordinal) || topic[root.Length] != '/')
+            return false;
+        var start = root.Length + 1;
+        var rest = topic[start..];
+        var slash = rest.IndexOf('/');
+        if (slash <= 0)
+            return false;
+        var first = rest[..slash];
+        var tail = rest[(slash + 1)..];
+        if (first.SequenceEqual(GatewaysLevel))
+        {
+            var end = tail.IndexOf('/');
+            if (end > 0 && tail[(end + 1)..].SequenceEqual(StatusLevel) && tail[..end].IndexOf('/') < 0)
+            {
+                kind = TopicKind.GatewayStatus;
+                id = new Range(start + slash + 1, start + slash + 1 + end);
+                return true;
+            }
+        }
+
+        id = new Range(start, start + slash);
+        if (tail.SequenceEqual(TelemetryLevel))
+            kind = TopicKind.Telemetry;
+        else if (tail.SequenceEqual(StatusLevel))
+            kind = TopicKind.StationStatus;
+        else if (tail.SequenceEqual(CommandLevel))
+            kind = TopicKind.Command;
+        else if (tail.SequenceEqual($"{CommandLevel}/{ResultLevel}"))
+            kind = TopicKind.CommandResult;
+        else
+            return false;
+        return true;
+    }
+}
