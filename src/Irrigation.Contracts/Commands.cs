@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -57,19 +56,14 @@ public static class CommandPayload
     public static byte[] Write(CommandMessage command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var buffer = new ArrayBufferWriter<byte>(192);
-        using (var json = new Utf8JsonWriter(buffer, ContractJson.Writer))
+        return ContractJson.Object(192, json =>
         {
-            json.WriteStartObject();
             json.WriteString("id"u8, command.Id);
             json.WriteString("action"u8, Text(command.Action));
             json.WriteNumber("pump"u8, command.Pump);
             json.WriteString("requestedBy"u8, command.RequestedBy);
             json.WriteNumber("expiresAt"u8, command.ExpiresAt.ToUnixTimeMilliseconds());
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        });
     }
 
     /// <summary>
@@ -161,60 +155,34 @@ public static class CommandResultPayload
     public static byte[] Write(CommandResultMessage result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, ContractJson.Writer))
+        return ContractJson.Object(256, json =>
         {
-            json.WriteStartObject();
             json.WriteString("id"u8, result.Id);
             json.WriteString("station"u8, result.Station);
             json.WriteNumber("pump"u8, result.Pump);
             json.WriteString("action"u8, result.Action);
             json.WriteString("outcome"u8, result.Outcome);
-            if (result.Reason is null)
-                json.WriteNull("reason"u8);
-            else
-                json.WriteString("reason"u8, result.Reason);
-            if (result.Detail is null)
-                json.WriteNull("detail"u8);
-            else
-                json.WriteString("detail"u8, result.Detail);
+            ContractJson.StringOrNull(json, "reason"u8, result.Reason);
+            ContractJson.StringOrNull(json, "detail"u8, result.Detail);
             json.WriteString("requestedBy"u8, result.RequestedBy);
             json.WriteNumber("ts"u8, result.Ts);
             json.WriteString("gateway"u8, result.Gateway);
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        });
     }
 
     /// <summary>False with the reason when the id or a known outcome is missing. Never throws.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> payload, out CommandResultMessage? result, out string? error)
-    {
-        result = null;
-        if (payload.Length > MaxBytes)
-            return TelemetryPayload.Fail(out error, $"payload of {payload.Length} bytes exceeds {MaxBytes}");
-        try
+    public static bool TryRead(ReadOnlySpan<byte> payload, out CommandResultMessage? result, out string? error) =>
+        ContractJson.TryReadObject(payload, MaxBytes, root =>
         {
-            using var document = JsonDocument.Parse(payload.ToArray());
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return TelemetryPayload.Fail(out error, "payload is not a JSON object");
-            var id = TelemetryPayload.Text(root, "id");
-            var outcome = TelemetryPayload.Text(root, "outcome");
+            var id = ContractJson.Text(root, "id");
+            var outcome = ContractJson.Text(root, "outcome");
             if (string.IsNullOrEmpty(id))
-                return TelemetryPayload.Fail(out error, "'id' is required");
+                return (null, "'id' is required");
             if (outcome is not (CommandOutcomes.Succeeded or CommandOutcomes.Rejected or CommandOutcomes.Failed or CommandOutcomes.Expired))
-                return TelemetryPayload.Fail(out error, "'outcome' must be succeeded, rejected, failed or expired");
-            TelemetryPayload.Integer(root, "ts", out var ts);
+                return (null, "'outcome' must be succeeded, rejected, failed or expired");
+            ContractJson.Integer(root, "ts", out var ts);
             var pump = root.TryGetProperty("pump", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) ? n : 0;
-            result = new CommandResultMessage(id, TelemetryPayload.Text(root, "station") ?? "", pump, TelemetryPayload.Text(root, "action") ?? "", outcome,
-                TelemetryPayload.Text(root, "reason"), TelemetryPayload.Text(root, "detail"), TelemetryPayload.Text(root, "requestedBy") ?? "", ts, TelemetryPayload.Text(root, "gateway") ?? "");
-            error = null;
-            return true;
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            return TelemetryPayload.Fail(out error, $"invalid JSON: {ex.Message}");
-        }
-    }
+            return (new CommandResultMessage(id, ContractJson.Text(root, "station") ?? "", pump, ContractJson.Text(root, "action") ?? "", outcome,
+                ContractJson.Text(root, "reason"), ContractJson.Text(root, "detail"), ContractJson.Text(root, "requestedBy") ?? "", ts, ContractJson.Text(root, "gateway") ?? ""), (string?)null);
+        }, out result, out error);
 }

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
-
 namespace Irrigation.Contracts;
 
 /// <summary>Whether the gateway reaches the station's devices.</summary>
@@ -35,121 +32,56 @@ public static class StatusPayload
     public static byte[] Write(StationStatusMessage status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, ContractJson.Writer))
+        return ContractJson.Object(256, json =>
         {
-            json.WriteStartObject();
             json.WriteString("station"u8, status.Station);
             json.WriteString("gateway"u8, status.Gateway);
             json.WriteString("state"u8, Text(status.State));
             json.WriteNumber("since"u8, status.SinceMs);
             json.WriteNumber("ts"u8, status.TimestampMs);
-            WriteNullable(json, "meter"u8, status.Meter is { } meter ? ContractText.Of(meter) : null);
-            WriteNullable(json, "controller"u8, status.Controller is { } controller ? ContractText.Of(controller) : null);
-            WriteNullable(json, "error"u8, status.Error);
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+            ContractJson.StringOrNull(json, "meter"u8, status.Meter is { } meter ? ContractText.Of(meter) : null);
+            ContractJson.StringOrNull(json, "controller"u8, status.Controller is { } controller ? ContractText.Of(controller) : null);
+            ContractJson.StringOrNull(json, "error"u8, status.Error);
+        });
     }
 
     public static byte[] Write(GatewayStatusMessage status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        var buffer = new ArrayBufferWriter<byte>(96);
-        using (var json = new Utf8JsonWriter(buffer, ContractJson.Writer))
+        return ContractJson.Object(96, json =>
         {
-            json.WriteStartObject();
             json.WriteString("gateway"u8, status.Gateway);
             json.WriteString("state"u8, Text(status.State));
             if (status.TimestampMs is { } ts)
                 json.WriteNumber("ts"u8, ts);
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        });
     }
 
-    /// <summary>False with the reason for a payload the schema does not allow. Never throws.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> payload, out StationStatusMessage? status, out string? error)
-    {
-        status = null;
-        if (!TryParse(payload, out var root, out error))
-            return false;
-        using (root)
+    /// <summary>
+    /// False with the reason for a payload without a station or a known state. Never throws. Lenient where the server can
+    /// do without: a missing gateway or time reads as "" and 0.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> payload, out StationStatusMessage? status, out string? error) =>
+        ContractJson.TryReadObject(payload, MaxBytes, element =>
         {
-            var element = root!.RootElement;
-            var station = TelemetryPayload.Text(element, "station");
-            var gateway = TelemetryPayload.Text(element, "gateway");
-            StationLink? state = TelemetryPayload.Text(element, "state") switch { "online" => StationLink.Online, "comms_lost" => StationLink.CommsLost, _ => null };
+            var station = ContractJson.Text(element, "station");
+            StationLink? state = ContractJson.Text(element, "state") switch { "online" => StationLink.Online, "comms_lost" => StationLink.CommsLost, _ => null };
             if (station is null || state is null)
-                return TelemetryPayload.Fail(out error, "'station' and 'state' (online or comms_lost) are required");
+                return (null, "'station' and 'state' (online or comms_lost) are required");
+            ContractJson.Integer(element, "since", out var since);
+            ContractJson.Integer(element, "ts", out var ts);
+            return (new StationStatusMessage(station, ContractJson.Text(element, "gateway") ?? "", state.Value, since, ts,
+                ContractText.DeviceLinkOf(ContractJson.Text(element, "meter")), ContractText.DeviceLinkOf(ContractJson.Text(element, "controller")), ContractJson.Text(element, "error")), null);
+        }, out status, out error);
 
-            // Lenient where the server can do without: a missing gateway or time reads as "" and 0.
-            TelemetryPayload.Integer(element, "since", out var since);
-            TelemetryPayload.Integer(element, "ts", out var ts);
-            status = new StationStatusMessage(station, gateway ?? "", state.Value, since, ts,
-                ContractText.DeviceLinkOf(TelemetryPayload.Text(element, "meter")), ContractText.DeviceLinkOf(TelemetryPayload.Text(element, "controller")), TelemetryPayload.Text(element, "error"));
-            return true;
-        }
-    }
-
-    /// <inheritdoc cref="TryRead(ReadOnlySpan{byte}, out StationStatusMessage?, out string?)"/>
-    public static bool TryRead(ReadOnlySpan<byte> payload, out GatewayStatusMessage? status, out string? error)
-    {
-        status = null;
-        if (!TryParse(payload, out var root, out error))
-            return false;
-        using (root)
+    /// <summary>False with the reason for a payload without a gateway or a known state. Never throws.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> payload, out GatewayStatusMessage? status, out string? error) =>
+        ContractJson.TryReadObject(payload, MaxBytes, element =>
         {
-            var element = root!.RootElement;
-            var gateway = TelemetryPayload.Text(element, "gateway");
-            GatewayState? state = TelemetryPayload.Text(element, "state") switch { "online" => GatewayState.Online, "offline" => GatewayState.Offline, _ => null };
-            if (gateway is null || state is null)
-                return TelemetryPayload.Fail(out error, "'gateway' and 'state' (online or offline) are required");
-            status = new GatewayStatusMessage(gateway, state.Value, TelemetryPayload.Integer(element, "ts", out var ts) ? ts : null);
-            return true;
-        }
-    }
-
-    private static bool TryParse(ReadOnlySpan<byte> payload, out JsonDocument? document, out string? error)
-    {
-        document = null;
-        if (payload.Length > MaxBytes)
-            return TelemetryPayload.Fail(out error, $"payload of {payload.Length} bytes exceeds {MaxBytes}");
-        try
-        {
-            document = JsonDocument.Parse(payload.ToArray());
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                document.Dispose();
-                document = null;
-                return TelemetryPayload.Fail(out error, "payload is not a JSON object");
-            }
-
-            // Strings are checked for valid UTF-8 only when read: read them all now, inside the try.
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                if (property.Value.ValueKind == JsonValueKind.String)
-                    _ = property.Value.GetString();
-            }
-
-            error = null;
-            return true;
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            document?.Dispose();
-            document = null;
-            return TelemetryPayload.Fail(out error, $"invalid JSON: {ex.Message}");
-        }
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, ReadOnlySpan<byte> name, string? value)
-    {
-        if (value is null)
-            json.WriteNull(name);
-        else
-            json.WriteString(name, value);
-    }
+            var gateway = ContractJson.Text(element, "gateway");
+            GatewayState? state = ContractJson.Text(element, "state") switch { "online" => GatewayState.Online, "offline" => GatewayState.Offline, _ => null };
+            return gateway is null || state is null
+                ? (null, "'gateway' and 'state' (online or offline) are required")
+                : (new GatewayStatusMessage(gateway, state.Value, ContractJson.Integer(element, "ts", out var ts) ? ts : null), (string?)null);
+        }, out status, out error);
 }

@@ -93,71 +93,56 @@ public static class TelemetryPayload
         header = default;
         values = [];
         if (payload.Length > MaxBytes)
-            return Fail(out error, $"payload of {payload.Length} bytes exceeds {MaxBytes}");
+            return ContractJson.Fail(out error, $"payload of {payload.Length} bytes exceeds {MaxBytes}");
         try
         {
             using var document = JsonDocument.Parse(payload.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                return Fail(out error, "payload is not a JSON object");
+                return ContractJson.Fail(out error, "payload is not a JSON object");
             if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != Version)
-                return Fail(out error, $"'v' must be {Version}");
-            if (Text(root, "station") is not { Length: > 0 } station)
-                return Fail(out error, "'station' is required");
-            if (Text(root, "gateway") is not { } gateway)
-                return Fail(out error, "'gateway' is required");
-            if (!Integer(root, "seq", out var seq) || seq < 1)
-                return Fail(out error, "'seq' must be an integer ≥ 1");
-            if (!Integer(root, "ts", out var ts) || ts < 0)
-                return Fail(out error, "'ts' must be Unix milliseconds");
-            TelemetryKind? kind = Text(root, "kind") switch { "snapshot" => TelemetryKind.Snapshot, "change" => TelemetryKind.Change, _ => null };
+                return ContractJson.Fail(out error, $"'v' must be {Version}");
+            if (ContractJson.Text(root, "station") is not { Length: > 0 } station)
+                return ContractJson.Fail(out error, "'station' is required");
+            if (ContractJson.Text(root, "gateway") is not { } gateway)
+                return ContractJson.Fail(out error, "'gateway' is required");
+            if (!ContractJson.Integer(root, "seq", out var seq) || seq < 1)
+                return ContractJson.Fail(out error, "'seq' must be an integer ≥ 1");
+            if (!ContractJson.Integer(root, "ts", out var ts) || ts < 0)
+                return ContractJson.Fail(out error, "'ts' must be Unix milliseconds");
+            TelemetryKind? kind = ContractJson.Text(root, "kind") switch { "snapshot" => TelemetryKind.Snapshot, "change" => TelemetryKind.Change, _ => null };
             if (kind is null)
-                return Fail(out error, "'kind' must be snapshot or change");
+                return ContractJson.Fail(out error, "'kind' must be snapshot or change");
             if (!root.TryGetProperty("replayed", out var replayed) || replayed.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                return Fail(out error, "'replayed' must be true or false");
-            TelemetryQuality? quality = Text(root, "quality") switch { "good" => TelemetryQuality.Good, "partial" => TelemetryQuality.Partial, "bad" => TelemetryQuality.Bad, _ => null };
+                return ContractJson.Fail(out error, "'replayed' must be true or false");
+            TelemetryQuality? quality = ContractJson.Text(root, "quality") switch { "good" => TelemetryQuality.Good, "partial" => TelemetryQuality.Partial, "bad" => TelemetryQuality.Bad, _ => null };
             if (quality is null)
-                return Fail(out error, "'quality' must be good, partial or bad");
+                return ContractJson.Fail(out error, "'quality' must be good, partial or bad");
             DeviceLink? meter = null, controller = null;
             if (root.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Object)
             {
-                meter = ContractText.DeviceLinkOf(Text(devices, "meter"));
-                controller = ContractText.DeviceLinkOf(Text(devices, "controller"));
+                meter = ContractText.DeviceLinkOf(ContractJson.Text(devices, "meter"));
+                controller = ContractText.DeviceLinkOf(ContractJson.Text(devices, "controller"));
             }
 
             if (!root.TryGetProperty("values", out var valuesElement) || valuesElement.ValueKind != JsonValueKind.Object)
-                return Fail(out error, "'values' must be an object");
+                return ContractJson.Fail(out error, "'values' must be an object");
             var list = new List<TelemetryValue>();
             foreach (var property in valuesElement.EnumerateObject())
             {
                 if (property.Value.ValueKind != JsonValueKind.Object || !property.Value.TryGetProperty("v", out var number) || number.ValueKind != JsonValueKind.Number)
-                    return Fail(out error, $"value '{property.Name}' must be {{\"v\": number, \"u\": unit}}");
-                list.Add(new TelemetryValue(property.Name, number.GetDouble(), Text(property.Value, "u") ?? ""));
+                    return ContractJson.Fail(out error, $"value '{property.Name}' must be {{\"v\": number, \"u\": unit}}");
+                list.Add(new TelemetryValue(property.Name, number.GetDouble(), ContractJson.Text(property.Value, "u") ?? ""));
             }
 
-            header = new TelemetryHeader(station, Text(root, "site"), gateway, seq, ts, kind.Value, replayed.ValueKind == JsonValueKind.True, quality.Value, meter, controller);
+            header = new TelemetryHeader(station, ContractJson.Text(root, "site"), gateway, seq, ts, kind.Value, replayed.ValueKind == JsonValueKind.True, quality.Value, meter, controller);
             values = list;
             error = null;
             return true;
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return Fail(out error, $"invalid JSON: {ex.Message}");
+            return ContractJson.Fail(out error, $"invalid JSON: {ex.Message}");
         }
-    }
-
-    internal static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    internal static bool Integer(JsonElement element, string name, out long number)
-    {
-        number = 0;
-        return element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out number);
-    }
-
-    internal static bool Fail(out string? error, string reason)
-    {
-        error = reason;
-        return false;
     }
 }

@@ -61,21 +61,20 @@ public sealed partial class ReconnectingMqttClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         await _ackGate.WaitAsync(cancellationToken);
-        int acked = 0, stale = 0;
+        var stale = 0;
+        var stream = _streams.Current;
+        stream?.Cork(); // the PUBACKs of the batch leave in one write
         try
         {
             foreach (var message in messages)
             {
-                if (!message.NeedsAck)
-                    continue;
-                if (await SendAckAsync(message, cancellationToken))
-                    acked++;
-                else
+                if (message.NeedsAck && !await SendAckAsync(message, cancellationToken))
                     stale++;
             }
         }
         finally
         {
+            await UncorkAsync(stream);
             _ackGate.Release();
         }
 
@@ -136,22 +135,47 @@ public sealed partial class ReconnectingMqttClient
         {
             while (await _outbound.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (_outbound.Reader.TryRead(out var pending))
+                // A run of queued publishes leaves in as few writes as possible; before any wait the run is sent,
+                // so nothing sits in memory while the window or the connection is awaited.
+                CoalescingStream? corked = null;
+                try
                 {
-                    if (pending.CancellationToken.IsCancellationRequested)
+                    while (_outbound.Reader.TryRead(out var pending))
                     {
-                        pending.Completion.TrySetCanceled(pending.CancellationToken);
-                        continue;
+                        if (pending.CancellationToken.IsCancellationRequested)
+                        {
+                            pending.Completion.TrySetCanceled(pending.CancellationToken);
+                            continue;
+                        }
+
+                        if (!_inflight.Wait(0, CancellationToken.None))
+                        {
+                            corked = await UncorkAsync(corked);
+                            await _inflight.WaitAsync(stoppingToken);
+                        }
+
+                        Task connected;
+                        lock (_lock)
+                            connected = _connected.Task;
+                        if (!connected.IsCompletedSuccessfully)
+                        {
+                            corked = await UncorkAsync(corked);
+                            await connected.WaitAsync(stoppingToken);
+                        }
+
+                        if (corked is null)
+                        {
+                            corked = _streams.Current;
+                            corked?.Cork();
+                        }
+
+                        // MQTTnet runs synchronously up to its send lock, which is first come first served: call order is wire order.
+                        _ = CompleteAsync(pending, _client.PublishAsync(pending.Message, pending.CancellationToken));
                     }
-
-                    await _inflight.WaitAsync(stoppingToken);
-                    Task connected;
-                    lock (_lock)
-                        connected = _connected.Task;
-                    await connected.WaitAsync(stoppingToken);
-
-                    // MQTTnet runs synchronously up to its send lock, which is first come first served: call order is wire order.
-                    _ = CompleteAsync(pending, _client.PublishAsync(pending.Message, pending.CancellationToken));
+                }
+                finally
+                {
+                    await UncorkAsync(corked);
                 }
             }
         }
@@ -167,6 +191,23 @@ public sealed partial class ReconnectingMqttClient
         _outbound.Writer.TryComplete();
         while (_outbound.Reader.TryRead(out var left))
             left.Completion.TrySetException(stopped);
+    }
+
+    /// <summary>Sends what a cork gathered; a connection lost meanwhile is the reconnect's business, not the caller's.</summary>
+    private async ValueTask<CoalescingStream?> UncorkAsync(CoalescingStream? stream)
+    {
+        if (stream is null)
+            return null;
+        try
+        {
+            await stream.UncorkAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            _logger.LogDebug("MQTT {Endpoint}: a gathered write was lost with the connection ({Reason}); acks are redelivered, publishes sent again.", _endpoint, ex.Message);
+        }
+
+        return null;
     }
 
     private async Task CompleteAsync(PendingPublish pending, Task<MqttClientPublishResult> publishing)

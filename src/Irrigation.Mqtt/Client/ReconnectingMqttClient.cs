@@ -34,6 +34,7 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
     private readonly MqttClientOptions _options;
     private readonly NetOptions _netOptions;
     private readonly MqttServerCertificateValidator? _certificates;
+    private readonly CoalescingStreamProvider _streams;
     private readonly NetClient _client;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -80,7 +81,8 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         });
         _manualAck = AckOneAsync;
         _certificates = options.Tls is null ? null : new MqttServerCertificateValidator(options.Tls.CaCertificatePath);
-        _netOptions = BuildOptions(options, _certificates);
+        _streams = new CoalescingStreamProvider(SocketBufferBytes);
+        _netOptions = BuildOptions(options, _certificates, _streams);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
@@ -192,10 +194,11 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         _reconnectNeeded.Dispose();
     }
 
-    private static NetOptions BuildOptions(MqttClientOptions options, MqttServerCertificateValidator? validator)
+    private static NetOptions BuildOptions(MqttClientOptions options, MqttServerCertificateValidator? validator, CoalescingStreamProvider streams)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(options.Host, options.Port)
+            .WithStreamProvider(streams)
             .WithClientId(options.ClientId)
             .WithProtocolVersion(options.Protocol == MqttProtocol.V311 ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
             .WithCleanSession(options.CleanSession)
@@ -221,17 +224,10 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
 
         if (options.Tls is { } tls)
             builder.WithTlsOptions(t => ConfigureTls(t, tls, options.Host, validator!));
-        var built = builder.Build();
-        var tcp = (MqttClientTcpOptions)built.ChannelOptions;
-
-        // MQTTnet closes with SO_LINGER 0, a reset that throws away whatever is still in the send buffer: the PUBACKs
-        // of a batch acknowledged just before DISCONNECT never reached the broker, which then redelivered those messages.
-        // Without linger the kernel still delivers them after close.
-        tcp.LingerState = new LingerOption(false, 0);
-
-        // MQTTnet's 8 KiB socket buffers cap a loopback or 4G link far below the rate the server ingests.
-        tcp.BufferSize = SocketBufferBytes;
-        return built;
+        // The socket is ours (CoalescingStream): MQTTnet's own closes with SO_LINGER 0, a reset that threw away PUBACKs
+        // still in the send buffer when a planned stop followed a batch of acks (the broker redelivered those messages),
+        // uses 8 KiB socket buffers, and reads each packet in two or three system calls.
+        return builder.Build();
     }
 
     private static void ConfigureTls(MqttClientTlsOptionsBuilder builder, MqttTlsOptions tls, string host, MqttServerCertificateValidator validator)
