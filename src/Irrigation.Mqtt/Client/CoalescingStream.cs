@@ -11,6 +11,13 @@ namespace Irrigation.Mqtt.Client;
 /// 64 KiB buffer filled by one receive, and while the client is "corked" (acknowledging a batch, or sending a run of
 /// queued publishes) writes gather in memory and go out in one send when it uncorks. Outside a cork, writes go straight
 /// to the socket, so nothing waits. TLS, when configured, is layered above this stream by MQTTnet.
+/// <para>
+/// It is also where back-pressure reaches TCP: MQTTnet queues every packet it reads, without limit, for its message
+/// handler, so a broker sending faster than the application drains (a resumed session with a backlog of a million
+/// messages, which mosquitto 2.0 sends without regard to Receive Maximum) would fill memory. Before each receive the
+/// stream awaits <c>readGate</c> — room in the client's bounded inbound channel — so while the application is behind,
+/// the socket is not read and the broker's queue holds the rest.
+/// </para>
 /// </summary>
 internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
 {
@@ -26,9 +33,12 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
     private int _readEnd;
     private int _corks;
 
-    private CoalescingStream(Socket socket)
+    private readonly Func<CancellationToken, ValueTask> _readGate;
+
+    private CoalescingStream(Socket socket, Func<CancellationToken, ValueTask> readGate)
     {
         _socket = socket;
+        _readGate = readGate;
         _inner = new NetworkStream(socket, ownsSocket: true);
     }
 
@@ -51,7 +61,7 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
     }
 
     /// <summary>Connects a TCP socket: no Nagle delay, 256 KiB kernel buffers, and a graceful close (linger off).</summary>
-    public static async Task<CoalescingStream> ConnectAsync(EndPoint endPoint, int socketBufferBytes, CancellationToken cancellationToken)
+    public static async Task<CoalescingStream> ConnectAsync(EndPoint endPoint, int socketBufferBytes, Func<CancellationToken, ValueTask> readGate, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp)
         {
@@ -63,7 +73,7 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
         try
         {
             await socket.ConnectAsync(endPoint, cancellationToken);
-            return new CoalescingStream(socket);
+            return new CoalescingStream(socket, readGate);
         }
         catch
         {
@@ -97,6 +107,7 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
     {
         if (_readStart == _readEnd)
         {
+            await _readGate(cancellationToken);
             if (buffer.Length >= ReadBufferBytes)
                 return await _inner.ReadAsync(buffer, cancellationToken);
             _readStart = 0;
@@ -177,7 +188,7 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
 }
 
 /// <summary>Hands MQTTnet a <see cref="CoalescingStream"/> per connection and remembers the current one.</summary>
-internal sealed class CoalescingStreamProvider(int socketBufferBytes) : IMqttClientStreamProvider
+internal sealed class CoalescingStreamProvider(int socketBufferBytes, Func<CancellationToken, ValueTask> readGate) : IMqttClientStreamProvider
 {
     private volatile CoalescingStream? _current;
 
@@ -185,7 +196,7 @@ internal sealed class CoalescingStreamProvider(int socketBufferBytes) : IMqttCli
 
     public async Task<Stream> ConnectAsync(EndPoint brokerEndPoint, CancellationToken cancellationToken)
     {
-        var stream = await CoalescingStream.ConnectAsync(brokerEndPoint, socketBufferBytes, cancellationToken);
+        var stream = await CoalescingStream.ConnectAsync(brokerEndPoint, socketBufferBytes, readGate, cancellationToken);
         _current = stream;
         return stream;
     }

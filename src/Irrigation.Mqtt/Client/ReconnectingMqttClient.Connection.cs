@@ -36,9 +36,9 @@ public sealed partial class ReconnectingMqttClient
             throw new MqttConnectException(code, $"{_endpoint} refused the connection of \"{_options.ClientId}\": {Describe(code)}{(string.IsNullOrEmpty(result.ReasonString) ? "" : $" ({result.ReasonString})")}.");
         }
 
-        var generation = Interlocked.Increment(ref _generation);
+        Interlocked.Increment(ref _generation);
         Counters.OnConnected();
-        _logger.LogInformation("MQTT {Endpoint} ({ClientId}): connected over MQTT {Protocol}, session {Session} (connection {Generation}).", _endpoint, _options.ClientId, _options.Protocol == MqttProtocol.V311 ? "3.1.1" : "5.0", result.IsSessionPresent ? "resumed" : "new", generation);
+        _logger.LogInformation("MQTT {Endpoint} ({ClientId}): connected over MQTT {Protocol}, session {Session} (connection {Count}).", _endpoint, _options.ClientId, _options.Protocol == MqttProtocol.V311 ? "3.1.1" : "5.0", result.IsSessionPresent ? "resumed" : "new", Counters.Connects);
         lock (_lock)
             _connected.TrySetResult();
         RaiseConnectionEvent(new MqttConnectionEvent(MqttConnectionState.Connected, result.IsSessionPresent, null));

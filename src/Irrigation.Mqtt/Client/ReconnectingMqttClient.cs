@@ -81,7 +81,7 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         });
         _manualAck = AckOneAsync;
         _certificates = options.Tls is null ? null : new MqttServerCertificateValidator(options.Tls.CaCertificatePath);
-        _streams = new CoalescingStreamProvider(SocketBufferBytes);
+        _streams = new CoalescingStreamProvider(SocketBufferBytes, WaitForInboundRoomAsync);
         _netOptions = BuildOptions(options, _certificates, _streams);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
@@ -244,6 +244,19 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
             {
                 throw new MqttClientException($"Could not load the client certificate {certPath} / key {tls.ClientKeyPath}: {ex.Message}", ex);
             }
+        }
+    }
+
+    /// <summary>The read gate of the socket: returns once the inbound channel has room (or is closed).</summary>
+    private async ValueTask WaitForInboundRoomAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _inbound.Writer.WaitToWriteAsync(cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            // completed with an error: reading on lets MQTTnet notice the end of the connection
         }
     }
 
