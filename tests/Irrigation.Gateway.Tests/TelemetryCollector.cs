@@ -35,7 +35,7 @@ public sealed class TelemetryCollector : IAsyncDisposable
             KeepAlive = TimeSpan.FromSeconds(5),
             ReconnectDelay = TimeSpan.FromMilliseconds(200),
             MaxReconnectDelay = TimeSpan.FromSeconds(1),
-            InboundCapacity = 65_535,
+            InboundCapacity = 100_000,
         });
         var collector = new TelemetryCollector(client);
         await client.ConnectAsync(CancellationToken.None);

@@ -85,6 +85,7 @@ public sealed class MosquittoMqtt5Tests(MosquittoFixture fixture, ITestOutputHel
         var options = Broker.ClientOptions($"rm-{_id}", cleanSession: false);
         options.ManualAck = true;
         options.InboundCapacity = window;
+        options.ReceiveMaximum = window;
         await using var subscriber = await ConnectAsync(options);
         await subscriber.SubscribeOneAsync($"test/{_id}/rm");
         await using var publisher = await ConnectAsync(Broker.ClientOptions($"rmpub-{_id}"));

@@ -24,7 +24,8 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
     [InlineData("keep-alive", "KeepAlive")]
     [InlineData("will-wildcard", "Will")]
     [InlineData("inflight", "MaxInflight")]
-    [InlineData("receive-maximum", "InboundCapacity")]
+    [InlineData("receive-maximum", "ReceiveMaximum")]
+    [InlineData("inbound", "InboundCapacity")]
     [InlineData("session-expiry", "SessionExpiry")]
     [InlineData("protocol", "Protocol")]
     public void Constructor_InvalidOptions_ThrowsNamingTheSetting(string problem, string setting)
@@ -38,7 +39,8 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
             case "keep-alive": options.KeepAlive = TimeSpan.FromSeconds(70_000); break;
             case "will-wildcard": options.Will = new MqttApplicationMessage("a/#", Array.Empty<byte>()); break;
             case "inflight": options.MaxInflight = 0; break;
-            case "receive-maximum": options.InboundCapacity = 70_000; break;
+            case "receive-maximum": options.ReceiveMaximum = 70_000; break;
+            case "inbound": options.InboundCapacity = 0; break;
             case "session-expiry": options.SessionExpiry = TimeSpan.FromSeconds(-1); break;
             case "protocol": options.Protocol = (MqttProtocol)7; break;
         }
@@ -74,7 +76,7 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
         options.Username = "gw";
         options.Password = "secret";
         options.KeepAlive = TimeSpan.FromSeconds(45);
-        options.InboundCapacity = 1000;
+        options.ReceiveMaximum = 1000;
         options.SessionExpiry = TimeSpan.FromDays(14);
         options.Will = new MqttApplicationMessage("status/gw", "offline"u8.ToArray(), MqttQualityOfService.AtLeastOnce, Retain: true);
         await using var client = new ReconnectingMqttClient(options, _logger);
@@ -216,6 +218,7 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
         await using var broker = new RawBroker();
         var options = Options(broker);
         options.InboundCapacity = 2;
+        options.ReceiveMaximum = 2;
         await using var client = new ReconnectingMqttClient(options, _logger);
         var connecting = client.ConnectAsync(CancellationToken.None);
         var connection = await broker.AcceptAsync();

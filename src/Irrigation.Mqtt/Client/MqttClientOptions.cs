@@ -40,6 +40,7 @@ public sealed class MqttClientOptions
     public const int ProtocolMaxPacketSize = 268_435_460;
     public const int DefaultInboundCapacity = 1000;
     public const int DefaultMaxInflight = 100;
+    public const int MaxReceiveMaximum = 65535;
 
     public string Host { get; set; } = "127.0.0.1";
 
@@ -89,12 +90,18 @@ public sealed class MqttClientOptions
     /// </summary>
     public int MaxPacketSize { get; set; } = DefaultMaxPacketSize;
 
-    /// <summary>
-    /// Capacity of <see cref="IMqttClient.Messages"/>, and on MQTT 5 also the Receive Maximum
-    /// sent to the broker (§3.1.2.11.3): the broker stops sending once this many QoS 1 messages wait for their PUBACK, so
-    /// inbound memory is bounded by the protocol. On 3.1.1 the broker's own in-flight limit has to do that.
+        /// <summary>
+    /// Capacity of <see cref="IMqttClient.Messages"/>. While it is more than half full the socket is not read, so
+    /// back-pressure reaches the broker through TCP instead of memory growing.
     /// </summary>
     public int InboundCapacity { get; set; } = DefaultInboundCapacity;
+
+    /// <summary>
+    /// MQTT 5 Receive Maximum (§3.1.2.11.3): the broker sends no more QoS 1 messages while this many wait for our PUBACK.
+    /// With <see cref="ManualAck"/> the messages of batches still being made durable count too, so keep it well above
+    /// <see cref="InboundCapacity"/> or the broker idles while a batch is written. Default: the protocol's maximum.
+    /// </summary>
+    public int ReceiveMaximum { get; set; } = MaxReceiveMaximum;
 
     /// <summary>QoS 1 publishes sent but not yet PUBACKed; further PublishAsync calls wait at this many.</summary>
     public int MaxInflight { get; set; } = DefaultMaxInflight;
@@ -129,8 +136,8 @@ public sealed class MqttClientOptions
             throw new ArgumentException($"{nameof(ReconnectDelay)} must be positive and not above {nameof(MaxReconnectDelay)}.");
         if (MaxPacketSize is < 128 or > ProtocolMaxPacketSize)
             throw new ArgumentException($"{nameof(MaxPacketSize)} must be 128..{ProtocolMaxPacketSize}, was {MaxPacketSize}.");
-        if (InboundCapacity is < 1 or > 65535 || MaxInflight is < 1 or > 65535)
-            throw new ArgumentException($"{nameof(InboundCapacity)} and {nameof(MaxInflight)} must be 1..65535 (a Receive Maximum and a packet identifier space).");
+        if (InboundCapacity < 1 || MaxInflight is < 1 or > 65535 || ReceiveMaximum is < 1 or > MaxReceiveMaximum)
+            throw new ArgumentException($"{nameof(InboundCapacity)} must be positive, {nameof(MaxInflight)} and {nameof(ReceiveMaximum)} 1..65535 (a packet identifier space).");
         if (Will is not null && (string.IsNullOrEmpty(Will.Topic) || Will.Topic.Contains('+') || Will.Topic.Contains('#')))
             throw new ArgumentException($"{nameof(Will)} topic must be a non-empty topic name without wildcards.");
     }

@@ -30,7 +30,19 @@ public sealed partial class ReconnectingMqttClient
         var message = new MqttReceivedMessage(application.Topic, bytes, qos, application.Retain, application.Dup, e.PacketIdentifier, Interlocked.Read(ref _generation), manual ? e : null, manual ? _manualAck : null);
         try
         {
-            await _inbound.Writer.WriteAsync(message, _stop.Token);
+            if (!_inbound.Writer.TryWrite(message))
+            {
+                Volatile.Write(ref _handlerWaiting, true);
+                try
+                {
+                    await _inbound.Writer.WriteAsync(message, _stop.Token);
+                }
+                finally
+                {
+                    Volatile.Write(ref _handlerWaiting, false);
+                }
+            }
+
             Counters.OnReceived();
             if (!manual && qos != MqttQualityOfService.AtMostOnce)
                 Counters.OnAcked(); // MQTTnet sends the PUBACK as this handler returns

@@ -51,8 +51,8 @@ public sealed class ServerOptions
 
         if (Mqtt.Port is < 1 or > 65535)
             throw new ArgumentException($"Irrigation:Mqtt:Port {Mqtt.Port} is outside 1..65535.");
-        if (Mqtt.InboundCapacity is < 1 or > 65535)
-            throw new ArgumentException($"Irrigation:Mqtt:InboundCapacity must be 1..65535 (an MQTT 5 Receive Maximum), was {Mqtt.InboundCapacity}.");
+        if (Mqtt.InboundCapacity is < 1 or > 1_000_000)
+            throw new ArgumentException($"Irrigation:Mqtt:InboundCapacity must be 1..1000000, was {Mqtt.InboundCapacity}.");
         if (Mqtt.Protocol is not ("5" or "3.1.1"))
             throw new ArgumentException($"Irrigation:Mqtt:Protocol must be \"5\" or \"3.1.1\", was \"{Mqtt.Protocol}\".");
         if (Mqtt.SharedGroup.Length > 0 && (Mqtt.SharedGroup.Trim().Length == 0 || Mqtt.SharedGroup.IndexOfAny(['/', '+', '#']) >= 0))
@@ -150,8 +150,8 @@ public sealed class ServerMqttOptions
     public string SharedGroup { get; set; } = "";
 
     /// <summary>
-    /// Messages held between the broker and the ingest loop: on MQTT 5 also the Receive Maximum, so the broker sends
-    /// no more unacknowledged messages than this. At most 65,535 (the protocol's limit).
+    /// Messages held between the socket and the ingest loop; while more than half of it is used the socket is not read
+    /// (back-pressure to the broker).
     /// </summary>
     public int InboundCapacity { get; set; } = 20_000;
 
