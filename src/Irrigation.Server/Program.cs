@@ -87,6 +87,7 @@ services.AddSingleton<IMqttClient>(sp => new ReconnectingMqttClient(
         CleanSession = false,
         ManualAck = true,
         InboundCapacity = options.Mqtt.InboundCapacity,
+        ReceiveMaximum = options.Mqtt.ReceiveMaximum,
         // Any packet the protocol allows: a telemetry message over a client limit would be discarded by the broker (MQTT 5)
         // or break the connection again and again (3.1.1). Read whole, the decoder drops it (TooLarge, over 64 KiB) and
         // it is acknowledged and counted. Bound its size at the broker (max_packet_size).

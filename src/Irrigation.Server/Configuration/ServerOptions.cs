@@ -53,6 +53,8 @@ public sealed class ServerOptions
             throw new ArgumentException($"Irrigation:Mqtt:Port {Mqtt.Port} is outside 1..65535.");
         if (Mqtt.InboundCapacity is < 1 or > 1_000_000)
             throw new ArgumentException($"Irrigation:Mqtt:InboundCapacity must be 1..1000000, was {Mqtt.InboundCapacity}.");
+        if (Mqtt.ReceiveMaximum is < 1 or > 65535)
+            throw new ArgumentException($"Irrigation:Mqtt:ReceiveMaximum must be 1..65535, was {Mqtt.ReceiveMaximum}.");
         if (Mqtt.Protocol is not ("5" or "3.1.1"))
             throw new ArgumentException($"Irrigation:Mqtt:Protocol must be \"5\" or \"3.1.1\", was \"{Mqtt.Protocol}\".");
         if (Mqtt.SharedGroup.Length > 0 && (Mqtt.SharedGroup.Trim().Length == 0 || Mqtt.SharedGroup.IndexOfAny(['/', '+', '#']) >= 0))
@@ -157,6 +159,9 @@ public sealed class ServerMqttOptions
 
     /// <summary>"5" (the default) or "3.1.1".</summary>
     public string Protocol { get; set; } = "5";
+
+    /// <summary>MQTT 5 Receive Maximum: QoS 1 messages the broker may send before our PUBACKs (1..65535).</summary>
+    public int ReceiveMaximum { get; set; } = 65535;
 }
 
 public sealed class ServerInfluxOptions
