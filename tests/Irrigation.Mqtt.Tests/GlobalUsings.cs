@@ -1,2 +1,6 @@
 global using Xunit;
+global using Hex = Irrigation.Testing.Hex;
+global using LogEntry = Irrigation.Testing.LogEntry;
+global using Poll = Irrigation.Testing.Waiting.Poll;
 global using Sequences = Irrigation.Testing.Sequences;
+global using TestLogger = Irrigation.Testing.TestLogger;

@@ -3,6 +3,34 @@ namespace Irrigation.Testing.Waiting;
 /// <summary>Bounded waiting against running processes: probe until a condition holds or the deadline passes, then hand back the last answer.</summary>
 public static class Poll
 {
+    public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(15);
+
+    /// <summary>Waits until <paramref name="condition"/> holds, checking every 10 ms; throws naming <paramref name="what"/> at the deadline.</summary>
+    public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? deadline = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var until = DateTime.UtcNow + (deadline ?? DefaultDeadline);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"Timed out after {(deadline ?? DefaultDeadline).TotalSeconds:0.#} s waiting until {what}.");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <inheritdoc cref="UntilAsync(Func{bool}, string, TimeSpan?)"/>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var until = DateTime.UtcNow + (deadline ?? DefaultDeadline);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"Timed out after {(deadline ?? DefaultDeadline).TotalSeconds:0.#} s waiting until {what}.");
+            await Task.Delay(25);
+        }
+    }
+
     /// <summary>
     /// Calls <paramref name="probe"/> every <paramref name="interval"/> (default 500 ms) until <paramref name="done"/>
     /// holds or <paramref name="timeout"/> passes, and returns the last value for the caller to assert on. A probe that

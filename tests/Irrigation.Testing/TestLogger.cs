@@ -2,13 +2,13 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
-namespace Irrigation.Mqtt.Tests.TestSupport;
+namespace Irrigation.Testing;
 
 /// <summary>One logged line, kept so tests can assert what the client said (and how loudly).</summary>
-internal sealed record LogEntry(LogLevel Level, string Message, Exception? Exception);
+public sealed record LogEntry(LogLevel Level, string Message, Exception? Exception);
 
 /// <summary>An <see cref="ILogger"/> that keeps every entry and echoes it to the xunit test output.</summary>
-internal sealed class TestLogger(ITestOutputHelper? output, string name = "mqtt") : ILogger
+public sealed class TestLogger(ITestOutputHelper? output, string name = "test") : ILogger
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Irrigation.Gateway.Tests;
+namespace Irrigation.Testing;
 
 /// <summary>A fresh directory under the temp path for one test, removed afterwards.</summary>
 public sealed class ScratchDirectory : IDisposable

@@ -1,10 +1,10 @@
 using FsCheck;
 using FsCheck.Fluent;
 
-namespace Irrigation.Devices.Tests.TestSupport;
+namespace Irrigation.Testing;
 
 /// <summary>Runs an FsCheck property from a plain xunit fact (FsCheck.Xunit is not available here).</summary>
-internal static class PropertyCheck
+public static class PropertyCheck
 {
     public static void ForAll<T>(Gen<T> generator, Action<T> body, int maxTest = 500) =>
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest).WithQuietOnSuccess(true), Prop.ForAll(generator.ToArbitrary(), body));
