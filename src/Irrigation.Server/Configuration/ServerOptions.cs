@@ -155,7 +155,7 @@ public sealed class ServerMqttOptions
     /// Messages held between the socket and the ingest loop; while more than half of it is used the socket is not read
     /// (back-pressure to the broker).
     /// </summary>
-    public int InboundCapacity { get; set; } = 20_000;
+    public int InboundCapacity { get; set; } = 10_000;
 
     /// <summary>"5" (the default) or "3.1.1".</summary>
     public string Protocol { get; set; } = "5";
