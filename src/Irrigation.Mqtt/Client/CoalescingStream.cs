@@ -23,6 +23,7 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
 {
     private const int ReadBufferBytes = 64 * 1024;
     private const int MaxGatheredBytes = 256 * 1024;
+    private const string NotSeekable = "A socket stream has no length or position.";
 
     private readonly Socket _socket;
     private readonly NetworkStream _inner;
@@ -52,12 +53,12 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
 
     public override bool CanWrite => true;
 
-    public override long Length => throw new NotSupportedException();
+    public override long Length => throw new NotSupportedException(NotSeekable);
 
     public override long Position
     {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
+        get => throw new NotSupportedException(NotSeekable);
+        set => throw new NotSupportedException(NotSeekable);
     }
 
     /// <summary>Connects a TCP socket: no Nagle delay, 256 KiB kernel buffers, and a graceful close (linger off).</summary>
@@ -161,9 +162,9 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException(NotSeekable);
 
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException(NotSeekable);
 
     protected override void Dispose(bool disposing)
     {

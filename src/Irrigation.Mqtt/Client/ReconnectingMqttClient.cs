@@ -191,9 +191,8 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         await DisconnectAsync(CancellationToken.None);
         _client.Dispose();
         _stop.Dispose();
-        _inflight.Dispose();
-        _ackGate.Dispose();
-        _reconnectNeeded.Dispose();
+
+        // The semaphores are left to the GC (they hold no wait handle): a publish completing late still releases its slot.
     }
 
     private static NetOptions BuildOptions(MqttClientOptions options, MqttServerCertificateValidator? validator, CoalescingStreamProvider streams)
