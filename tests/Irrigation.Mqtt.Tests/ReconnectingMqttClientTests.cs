@@ -157,12 +157,8 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
     public async Task BrokerSendsForbiddenBytes_ConnectionLostCountedThenReconnected(string garbage)
     {
         await using var broker = new RawBroker();
-        await using var client = new ReconnectingMqttClient(Options(broker), _logger);
-        var connecting = client.ConnectAsync(CancellationToken.None);
-        var first = await broker.AcceptAsync();
-        await first.ReadPacketAsync();
-        await first.SendAsync(ConnAckAccepted);
-        await connecting;
+        var (client, first) = await ConnectedAsync(broker, Options(broker));
+        await using var _ = client;
 
         await first.SendAsync(garbage);
         if (garbage.StartsWith("32", StringComparison.Ordinal))
@@ -184,12 +180,8 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
         await using var broker = new RawBroker();
         var options = Options(broker);
         options.ManualAck = true;
-        await using var client = new ReconnectingMqttClient(options, _logger);
-        var connecting = client.ConnectAsync(CancellationToken.None);
-        var first = await broker.AcceptAsync();
-        await first.ReadPacketAsync();
-        await first.SendAsync(ConnAckAccepted);
-        await connecting;
+        var (client, first) = await ConnectedAsync(broker, options);
+        await using var _ = client;
 
         // PUBLISH QoS 1 (§3.3): topic "t", packet id 7, no properties, payload "a".
         await first.SendAsync("32 07 00 01 74 00 07 00 61");
@@ -245,12 +237,8 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
     public async Task DisconnectAsync_Connected_SendsDisconnectCompletesMessagesAndRefusesPublishes()
     {
         await using var broker = new RawBroker();
-        await using var client = new ReconnectingMqttClient(Options(broker), _logger);
-        var connecting = client.ConnectAsync(CancellationToken.None);
-        var connection = await broker.AcceptAsync();
-        await connection.ReadPacketAsync();
-        await connection.SendAsync(ConnAckAccepted);
-        await connecting;
+        var (client, connection) = await ConnectedAsync(broker, Options(broker));
+        await using var _ = client;
 
         var disconnecting = client.DisconnectAsync(CancellationToken.None);
         var ping = await connection.ReadPacketAsync();
@@ -270,12 +258,8 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
         await using var broker = new RawBroker();
         var options = Options(broker);
         options.AutoReconnect = false;
-        await using var client = new ReconnectingMqttClient(options, _logger);
-        var connecting = client.ConnectAsync(CancellationToken.None);
-        var connection = await broker.AcceptAsync();
-        await connection.ReadPacketAsync();
-        await connection.SendAsync(ConnAckAccepted);
-        await connecting;
+        var (client, connection) = await ConnectedAsync(broker, options);
+        await using var _ = client;
 
         connection.Close();
 
@@ -294,6 +278,18 @@ public sealed class ReconnectingMqttClientTests(ITestOutputHelper output)
     [InlineData("$share/g/a/#", true)]
     public void IsValidFilter_SpecRules(string filter, bool valid) =>
         Assert.Equal(valid, ReconnectingMqttClient.IsValidFilter(filter)); // §4.7.1
+
+    /// <summary>A client connected to the raw broker: CONNECT read, CONNACK (MQTT 5, accepted) sent.</summary>
+    private async Task<(ReconnectingMqttClient Client, RawConnection Connection)> ConnectedAsync(RawBroker broker, MqttClientOptions options)
+    {
+        var client = new ReconnectingMqttClient(options, _logger);
+        var connecting = client.ConnectAsync(CancellationToken.None);
+        var connection = await broker.AcceptAsync();
+        await connection.ReadPacketAsync();
+        await connection.SendAsync(ConnAckAccepted);
+        await connecting;
+        return (client, connection);
+    }
 
     private static MqttClientOptions Options(RawBroker broker) => new()
     {
