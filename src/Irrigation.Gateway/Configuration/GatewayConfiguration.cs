@@ -1,16 +1,6 @@
 using Irrigation.Devices;
-using Microsoft.Extensions.Configuration;
 
 namespace Irrigation.Gateway.Configuration;
-
-/// <summary>The configuration file is wrong; the message names the file, the field and the reason.</summary>
-public sealed class GatewayConfigurationException : Exception
-{
-    public GatewayConfigurationException(string message, Exception? inner = null)
-        : base(message, inner)
-    {
-    }
-}
 
 /// <summary>A station as the gateway runs it: its settings with profiles resolved.</summary>
 public sealed record StationDefinition(StationSettings Settings, ResolvedProfile? Meter, byte MeterUnitId, ResolvedProfile? Controller, byte ControllerUnitId, int PumpCount)
@@ -23,29 +13,7 @@ public static class GatewayConfiguration
 {
     public static (GatewayOptions Options, IReadOnlyList<StationDefinition> Stations) Load(string path)
     {
-        if (!File.Exists(path))
-            throw new GatewayConfigurationException($"{path}: configuration file not found.");
-        GatewayOptions options;
-        try
-        {
-            var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false).Build();
-            options = new GatewayOptions();
-            configuration.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or System.Text.Json.JsonException)
-        {
-            // The binder and the JSON provider wrap the message that names the key or the line in generic ones
-            // ("binding has failed", "Failed to load configuration from file"): report the specific one.
-            var specific = ex;
-            for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
-            {
-                if (inner is InvalidOperationException or System.Text.Json.JsonException)
-                    specific = inner;
-            }
-
-            throw new GatewayConfigurationException($"{path}: {specific.Message}", ex);
-        }
-
+        var options = GatewayConfigurationFile.Bind(path);
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         return (options, Validate(options, path, baseDirectory));
     }

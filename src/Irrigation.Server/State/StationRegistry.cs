@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Irrigation.Gateway.Configuration;
 
 namespace Irrigation.Server.State;
 
@@ -118,25 +119,13 @@ public sealed class StationRegistry
         var registry = new StationRegistry(acceptUnknown: files.Count == 0);
         foreach (var file in files)
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            if (!document.RootElement.TryGetProperty("stations", out var stations) || stations.ValueKind != JsonValueKind.Array)
-                throw new InvalidDataException($"{file}: no \"stations\" array.");
-            foreach (var s in stations.EnumerateArray())
+            // The gateway's own reader (strict: an unknown key is an error there and here alike).
+            foreach (var station in GatewayConfigurationFile.Bind(file).Stations)
             {
-                var id = s.TryGetProperty("id", out var idElement) ? idElement.GetString() : null;
-                if (string.IsNullOrWhiteSpace(id))
+                if (string.IsNullOrWhiteSpace(station.Id))
                     throw new InvalidDataException($"{file}: a station without an id.");
-                var name = s.TryGetProperty("name", out var n) ? n.GetString() ?? id : id;
-                var site = s.TryGetProperty("site", out var st) ? st.GetString() ?? "" : "";
-                var profiles = new List<string>();
-                foreach (var device in (string[])["meter", "controller"])
-                {
-                    if (s.TryGetProperty(device, out var d) && d.ValueKind == JsonValueKind.Object
-                        && d.TryGetProperty("profile", out var p) && p.ValueKind == JsonValueKind.String && p.GetString() is { Length: > 0 } profile)
-                        profiles.Add(profile);
-                }
-
-                registry.Add(new StationEntry(id, name, site, profiles));
+                var profiles = new[] { station.Meter?.Profile, station.Controller?.Profile }.OfType<string>().Where(p => p.Length > 0).ToList();
+                registry.Add(new StationEntry(station.Id, station.Name.Length > 0 ? station.Name : station.Id, station.Site, profiles));
             }
         }
 
