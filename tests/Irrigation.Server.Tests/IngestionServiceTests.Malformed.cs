@@ -6,14 +6,14 @@ namespace Irrigation.Server.Tests;
 // Bad telemetry published with the real mosquitto_pub: counted per reason, and the loop keeps going.
 public sealed partial class IngestionServiceTests
 {
-    /// <summary>A gateway configuration as the gateway reads it; the server takes only its "stations".</summary>
+    /// <summary>A gateway configuration the gateway accepts (read strictly by both); the server takes only its "stations".</summary>
     private const string StationFile = """
         {
-          "gateway": { "id": "gw-01" },
+          "id": "gw-01",
           "mqtt": { "host": "127.0.0.1", "port": 1883 },
           "stations": [
-            { "id": "st001", "name": "城东 1号泵站", "site": "城东镇", "host": "127.0.0.1", "port": 502 },
-            { "id": "st002", "name": "城西 2号泵站", "site": "城西", "host": "127.0.0.1", "port": 503 }
+            { "id": "st001", "name": "城东 1号泵站", "site": "城东镇", "endpoint": { "host": "127.0.0.1", "port": 502 } },
+            { "id": "st002", "name": "城西 2号泵站", "site": "城西", "endpoint": { "host": "127.0.0.1", "port": 503 } }
           ]
         }
         """;
