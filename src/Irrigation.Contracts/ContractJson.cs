@@ -9,8 +9,6 @@ internal static class ContractJson
 {
     public static readonly JsonWriterOptions Writer = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static readonly JsonReaderOptions Reader = new() { MaxDepth = 8 };
-
     /// <summary>One JSON object, written by <paramref name="write"/> between its braces, as a new array.</summary>
     public static byte[] Object(int capacity, Action<Utf8JsonWriter> write)
     {

@@ -40,8 +40,6 @@ public sealed class MqttClientCounters
 
     internal void OnAcked() => Interlocked.Increment(ref _acked);
 
-    internal void OnAcked(int count) => Interlocked.Add(ref _acked, count);
-
     internal void OnConnected() => Interlocked.Increment(ref _connects);
 
     internal void OnConnectionLost() => Interlocked.Increment(ref _connectionLosses);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
@@ -9,7 +8,6 @@ using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using NetClient = MQTTnet.IMqttClient;
-using NetMessage = MQTTnet.MqttApplicationMessage;
 using NetOptions = MQTTnet.MqttClientOptions;
 
 namespace Irrigation.Mqtt.Client;
