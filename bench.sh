@@ -89,7 +89,7 @@ SERVER_BIN=src/Irrigation.Server/bin/Release/net10.0/irrigation-server
 
 now() { date +%s.%N; }
 # A counter from the server's /metrics (0 when absent).
-metric() { curl -s --max-time 5 "http://127.0.0.1:$INGEST_SERVER_PORT/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'; }
+metric() { curl -s --max-time 5 "http://127.0.0.1:$INGEST_SERVER_PORT/metrics" | awk -v n="$1" '{ sub(/\{\}$/, "", $1) } $1 == n { v = $2 } END { print v + 0 }'; }
 # key=value from a probe's result line.
 field() { grep -o "$2=[^ ]*" "$1" | tail -1 | cut -d= -f2; }
 # Points of stations whose id starts with $1, counted by influxd.

@@ -1,8 +1,5 @@
 using Irrigation.Server.Accounts;
 using Irrigation.Server.Audit;
-using Irrigation.Server.Configuration;
-using Irrigation.Server.Data;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Irrigation.Server;
 
@@ -10,7 +7,7 @@ namespace Irrigation.Server;
 internal static class ServerCommands
 {
     /// <summary><c>create-user &lt;name&gt; &lt;role&gt; [display name]</c>, the password from IRRIGATION_PASSWORD (never from the command line, which other users can see).</summary>
-    public static int CreateUser(string[] args, ServerDatabase database, ServerOptions options)
+    public static int CreateUser(string[] args, IServiceProvider services)
     {
         if (args.Length < 2)
         {
@@ -25,11 +22,11 @@ internal static class ServerCommands
             return 2;
         }
 
-        var users = new UserStore(database, options, TimeProvider.System);
+        var users = services.GetRequiredService<UserStore>();
         try
         {
             var user = users.Create(args[0], args.Length > 2 ? args[2] : null, args[1], password);
-            new AuditLog(database, TimeProvider.System, NullLogger<AuditLog>.Instance).Write("cli", "user.create", "succeeded", detail: $"{user.Username} as {user.Role}");
+            services.GetRequiredService<AuditLog>().Write("cli", "user.create", "succeeded", detail: $"{user.Username} as {user.Role}");
             Console.WriteLine($"created {user.Username} ({user.Role})");
             return 0;
         }

@@ -4,10 +4,11 @@ using System.Text.Json;
 using Irrigation.Influx.LineProtocol;
 using Irrigation.Influx.Query;
 using Irrigation.Influx.Write;
-using Irrigation.Server.Configuration;
-using Irrigation.Server.Ingestion;
+using Microsoft.Extensions.Options;
+
 using Irrigation.Server.State;
-using Irrigation.Server.Stations;
+
+using Irrigation.Server.Storage;
 
 namespace Irrigation.Server.Accounting;
 
@@ -19,10 +20,11 @@ namespace Irrigation.Server.Accounting;
 /// </summary>
 public sealed class EnergyAccounting : BackgroundService
 {
-    public const string Measurement = "energy_daily";
+    public const string Measurement = TelemetryQueries.EnergyDailyMeasurement;
 
-    private readonly ServerOptions _options;
-    private readonly StationSettingsStore _settings;
+    private readonly AccountingOptions _options;
+    private readonly ServerInfluxOptions _influx;
+    private readonly WaterCoefficients _settings;
     private readonly InfluxQueryClient _query;
     private readonly InfluxWriteClient _writer;
     private readonly InfluxSchema _schema;
@@ -31,26 +33,24 @@ public sealed class EnergyAccounting : BackgroundService
     private readonly LateTelemetry _late;
     private readonly ILogger<EnergyAccounting> _logger;
 
-    public EnergyAccounting(ServerOptions options, InfluxQueryClient query, InfluxSchema schema, StationRegistry registry, LateTelemetry late, StationSettingsStore settings, TimeProvider time, ILogger<EnergyAccounting> logger)
+    public EnergyAccounting(
+        IOptions<AccountingOptions> options, IOptions<ServerInfluxOptions> influx, InfluxQueryClient query, InfluxSchema schema, StationRegistry registry,
+        LateTelemetry late, WaterCoefficients settings, TimeProvider time, ILogger<EnergyAccounting> logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(influx);
         _late = late;
         _settings = settings;
-        _options = options;
+        _options = options.Value;
+        _influx = influx.Value;
         _query = query;
         _schema = schema;
         _registry = registry;
         _time = time;
         _logger = logger;
-        _writer = new InfluxWriteClient(new InfluxWriteOptions
-        {
-            Url = new Uri(options.Influx.Url),
-            Database = options.Influx.Database,
-            RetentionPolicy = InfluxSchema.HourPolicy,
-            Username = options.Influx.Username,
-            Password = options.Influx.Password,
-            Token = options.Influx.Token,
-            Gzip = options.Influx.Gzip,
-        }, logger);
+        var write = _influx.WriteOptions();
+        write.RetentionPolicy = InfluxSchema.HourPolicy;
+        _writer = new InfluxWriteClient(write, logger);
     }
 
     /// <summary>Unix ms of the end of the last complete pass (0 before the first).</summary>
@@ -63,12 +63,12 @@ public sealed class EnergyAccounting : BackgroundService
             while (!_schema.Ready)
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
 
-            var days = _options.Accounting.DaysOnStart;
-            using var timer = new PeriodicTimer(_options.Accounting.Interval, _time);
+            var days = _options.DaysOnStart;
+            using var timer = new PeriodicTimer(_options.Interval, _time);
             do
             {
                 await PassAsync(days, stoppingToken);
-                days = _options.Accounting.Days;
+                days = _options.Days;
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
@@ -87,19 +87,19 @@ public sealed class EnergyAccounting : BackgroundService
         {
             var started = _time.GetTimestamp();
             var today = BeijingTime.DateOf(_time.GetUtcNow());
-            foreach (var (station, days) in _options.Influx.CreateSchema ? taken : new Dictionary<string, int>())
+            foreach (var (station, days) in _influx.CreateSchema ? taken : new Dictionary<string, int>())
                 await _schema.BackfillAsync(station.Length == 0 ? null : station, BeijingTime.StartOfMs(today.AddDays(1 - days)), stoppingToken);
             var (stations, points) = await RecomputeAsync(regularDays, taken, stoppingToken);
             LastPassMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var widened = string.Join(", ", taken.Select(t => $"{(t.Key.Length == 0 ? "all" : t.Key)} {t.Value} d"));
-            _logger.Log(taken.Count > 0 || regularDays == _options.Accounting.DaysOnStart ? LogLevel.Information : LogLevel.Debug,
+            _logger.Log(taken.Count > 0 || regularDays == _options.DaysOnStart ? LogLevel.Information : LogLevel.Debug,
                 "Accounting: {Days} day(s) of {Stations} station(s){Late}, {Points} energy_daily point(s) in {Ms:0} ms.", regularDays, stations,
                 taken.Count > 0 ? $" (late telemetry: {widened})" : "", points, _time.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException or InfluxWriteException or JsonException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
         {
             _late.Restore(taken);
-            _logger.LogWarning("Accounting pass failed ({Reason}); next try in {Interval}.", ex.Message, _options.Accounting.Interval);
+            _logger.LogWarning("Accounting pass failed ({Reason}); next try in {Interval}.", ex.Message, _options.Interval);
         }
     }
 
@@ -112,7 +112,7 @@ public sealed class EnergyAccounting : BackgroundService
     {
         var now = _time.GetUtcNow();
         var today = BeijingTime.DateOf(now);
-        var maxDays = Math.Max(days, (int)Math.Ceiling(_options.Influx.RawRetention.TotalDays));
+        var maxDays = Math.Max(days, (int)Math.Ceiling(_influx.RawRetention.TotalDays));
         var endMs = Math.Min(now.ToUnixTimeMilliseconds() + 1, BeijingTime.StartOfMs(today.AddDays(1)));
         var stations = await StationsAsync(cancellationToken);
         var written = 0;
@@ -121,7 +121,7 @@ public sealed class EnergyAccounting : BackgroundService
             var stationDays = Math.Max(days, Math.Max(wider?.GetValueOrDefault(station) ?? 0, wider?.GetValueOrDefault(LateTelemetry.AllStations) ?? 0));
             var fromMs = BeijingTime.StartOfMs(today.AddDays(1 - Math.Min(stationDays, maxDays)));
             var readings = await ReadAsync(station, fromMs, endMs, cancellationToken);
-            var settings = new DailyAccountSettings(_options.Accounting.ResetRatio, _options.Accounting.RunningHold, _settings.CoefficientOf(station));
+            var settings = new DailyAccountSettings(_options.ResetRatio, _options.RunningHold, _settings.CoefficientOf(station));
             var figures = DailyAccount.Compute(readings, fromMs, endMs, settings);
             if (figures.Count == 0)
                 continue;
@@ -161,7 +161,7 @@ public sealed class EnergyAccounting : BackgroundService
     /// <summary>Stations with data in InfluxDB, plus those the registry knows.</summary>
     private async Task<IReadOnlyList<string>> StationsAsync(CancellationToken cancellationToken)
     {
-        var result = await _query.QueryAsync("SHOW TAG VALUES FROM \"station\" WITH KEY = \"station\"", cancellationToken: cancellationToken);
+        var result = await _query.QueryAsync(TelemetryQueries.StationIds, cancellationToken: cancellationToken);
         var ids = new SortedSet<string>(_registry.All.Select(s => s.Id), StringComparer.Ordinal);
         foreach (var series in result.Series)
         {
@@ -179,21 +179,8 @@ public sealed class EnergyAccounting : BackgroundService
     /// <summary>The station's counters and pump signals in the window, each preceded by its last reading before it (the baseline).</summary>
     private async Task<StationReadings> ReadAsync(string station, long fromMs, long endMs, CancellationToken cancellationToken)
     {
-        var lookbackMs = fromMs - (long)_options.Accounting.BaselineLookback.TotalMilliseconds;
-        var window = string.Create(CultureInfo.InvariantCulture, $"\"station\" = $station AND time >= {fromMs}ms AND time < {endMs}ms");
-        var before = string.Create(CultureInfo.InvariantCulture, $"\"station\" = $station AND time >= {lookbackMs}ms AND time < {fromMs}ms");
-        string[] statements =
-        [
-            $"SELECT last(\"forward_energy\") FROM \"{InfluxSchema.RawPolicy}\".\"station\" WHERE {before}",
-            $"SELECT last(\"flow_total\") FROM \"{InfluxSchema.RawPolicy}\".\"station\" WHERE {before}",
-            $"SELECT \"forward_energy\", \"flow_total\" FROM \"{InfluxSchema.RawPolicy}\".\"station\" WHERE {window}",
-            $"SELECT last(\"running\") AS \"running\" FROM \"{InfluxSchema.RawPolicy}\".\"pump\" WHERE {before} GROUP BY \"pump\"",
-            $"SELECT last(\"starts\") AS \"starts\" FROM \"{InfluxSchema.RawPolicy}\".\"pump\" WHERE {before} GROUP BY \"pump\"",
-            $"SELECT last(\"run_hours\") AS \"run_hours\" FROM \"{InfluxSchema.RawPolicy}\".\"pump\" WHERE {before} GROUP BY \"pump\"",
-            $"SELECT last(\"motor_current\") AS \"motor_current\" FROM \"{InfluxSchema.RawPolicy}\".\"pump\" WHERE {before} GROUP BY \"pump\"",
-            $"SELECT \"running\", \"starts\", \"run_hours\", \"motor_current\" FROM \"{InfluxSchema.RawPolicy}\".\"pump\" WHERE {window} GROUP BY \"pump\"",
-        ];
-        var result = await _query.QueryAsync(string.Join("; ", statements), new Dictionary<string, object?> { ["station"] = station }, cancellationToken: cancellationToken);
+        var lookbackMs = fromMs - (long)_options.BaselineLookback.TotalMilliseconds;
+        var result = await _query.QueryAsync(TelemetryQueries.AccountingReadings(lookbackMs, fromMs, endMs), new Dictionary<string, object?> { ["station"] = station }, cancellationToken: cancellationToken);
         var readings = new StationReadings();
         var byStatement = result.Statements.ToDictionary(s => s.StatementId);
         IEnumerable<InfluxSeries> Of(int id) => byStatement.TryGetValue(id, out var s) ? s.Series : [];

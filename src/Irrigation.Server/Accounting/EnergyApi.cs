@@ -3,9 +3,12 @@ using System.Text.Json;
 using Irrigation.Influx.Query;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Http;
-using Irrigation.Server.Ingestion;
+
 using Irrigation.Server.State;
-using Irrigation.Server.Stations;
+using Irrigation.Server.Ingestion;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+using Irrigation.Server.Storage;
 
 namespace Irrigation.Server.Accounting;
 
@@ -21,10 +24,13 @@ public static class EnergyApi
     public const int DefaultDays = 7;
     public const int MaxDays = 400;
 
-    /// <summary>Registers the accounting service (Program.cs calls this once).</summary>
+    /// <summary>Daily energy and water accounts, recomputed when late telemetry arrives (it listens to ingestion).</summary>
     public static IServiceCollection AddEnergyAccounting(this IServiceCollection services)
     {
+        services.AddFeatureOptions<AccountingOptions>();
+        services.AddSingleton<WaterCoefficients>();
         services.AddSingleton<LateTelemetry>();
+        services.Replace(ServiceDescriptor.Singleton<ILateTelemetryListener>(sp => sp.GetRequiredService<LateTelemetry>()));
         services.AddSingleton<EnergyAccounting>();
         services.AddHostedService(sp => sp.GetRequiredService<EnergyAccounting>());
         return services;
@@ -33,7 +39,7 @@ public static class EnergyApi
     public static void MapEnergyApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/stations/{id}/energy", EnergyAsync).WithTags("Stations").RequireAuthorization();
 
-    private static async Task<IResult> EnergyAsync(string id, string? days, StationRegistry registry, ServerOptions options, StationSettingsStore settings, InfluxQueryClient influx, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> EnergyAsync(string id, string? days, StationRegistry registry, WaterCoefficients settings, InfluxQueryClient influx, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (registry.Find(id) is null)
             return Problems.NotFound("station_not_found", $"No station {id}.");
@@ -70,9 +76,7 @@ public static class EnergyApi
     /// <summary>Stored points by day start (Unix ms), then by pump (0 = the station).</summary>
     private static async Task<Dictionary<long, Dictionary<int, Row>>> ReadAsync(InfluxQueryClient influx, string station, long fromMs, long toMs, CancellationToken cancellationToken)
     {
-        var query = string.Create(CultureInfo.InvariantCulture,
-            $"SELECT * FROM \"{InfluxSchema.HourPolicy}\".\"{EnergyAccounting.Measurement}\" WHERE \"station\" = $station AND time >= {fromMs}ms AND time < {toMs}ms GROUP BY \"pump\"");
-        var result = await influx.QueryAsync(query, new Dictionary<string, object?> { ["station"] = station }, cancellationToken: cancellationToken);
+        var result = await influx.QueryAsync(TelemetryQueries.EnergyDays(fromMs, toMs), new Dictionary<string, object?> { ["station"] = station }, cancellationToken: cancellationToken);
         var days = new Dictionary<long, Dictionary<int, Row>>();
         foreach (var series in result.Series)
         {

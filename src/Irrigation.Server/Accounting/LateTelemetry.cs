@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
-using Irrigation.Server.Configuration;
+using Irrigation.Server.Ingestion;
+using Irrigation.Server.Storage;
 
 namespace Irrigation.Server.Accounting;
 
@@ -10,23 +12,26 @@ namespace Irrigation.Server.Accounting;
 /// day instead of leaving the figures it had before the data arrived. The ingest loop pays one comparison per message;
 /// only a late message touches the dictionary. Data older than the raw retention is ignored (InfluxDB keeps none).
 /// </summary>
-public sealed class LateTelemetry
+public sealed class LateTelemetry : ILateTelemetryListener
 {
     /// <summary>Station id of <see cref="StoredFromSpool"/>: every station, data of unknown age.</summary>
     public const string AllStations = "";
 
-    private readonly ServerOptions _options;
+    private readonly AccountingOptions _options;
+    private readonly TimeSpan _rawRetention;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, long> _oldest = new(StringComparer.Ordinal);
     private long _windowStartMs;
 
-    public LateTelemetry(ServerOptions options, TimeProvider time)
+    public LateTelemetry(IOptions<AccountingOptions> options, IOptions<ServerInfluxOptions> influx, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
+        ArgumentNullException.ThrowIfNull(influx);
+        _options = options.Value;
+        _rawRetention = influx.Value.RawRetention;
         _time = time;
         // Until the first pass, what it will cover: the last DaysOnStart days.
-        _windowStartMs = WindowStart(options.Accounting.DaysOnStart, TimeSpan.Zero);
+        _windowStartMs = WindowStart(_options.DaysOnStart, TimeSpan.Zero);
     }
 
     /// <summary>True when data at <paramref name="timestampMs"/> is older than the days the next pass covers anyway.</summary>
@@ -35,12 +40,12 @@ public sealed class LateTelemetry
     /// <summary>Late data of <paramref name="station"/> at <paramref name="timestampMs"/> is now in InfluxDB.</summary>
     public void Stored(string station, long timestampMs)
     {
-        if (IsLate(timestampMs) && timestampMs >= _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.Influx.RawRetention.TotalMilliseconds)
+        if (IsLate(timestampMs) && timestampMs >= _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_rawRetention.TotalMilliseconds)
             Mark(station, timestampMs);
     }
 
     /// <summary>Spooled data of unknown age and stations reached InfluxDB: every station is recomputed as after a restart.</summary>
-    public void StoredFromSpool() => Mark(AllStations, WindowStart(_options.Accounting.DaysOnStart, TimeSpan.Zero));
+    public void StoredFromSpool() => Mark(AllStations, WindowStart(_options.DaysOnStart, TimeSpan.Zero));
 
     /// <summary>
     /// Takes the marks for a pass: station → how many days back to recompute it (<see cref="AllStations"/> for all).
@@ -50,7 +55,7 @@ public sealed class LateTelemetry
     public IReadOnlyDictionary<string, int> Take()
     {
         // The window of one interval ahead, so a Beijing midnight between two passes leaves no gap.
-        Volatile.Write(ref _windowStartMs, WindowStart(_options.Accounting.Days, _options.Accounting.Interval));
+        Volatile.Write(ref _windowStartMs, WindowStart(_options.Days, _options.Interval));
         var today = BeijingTime.DateOf(_time.GetUtcNow());
         var taken = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var station in _oldest.Keys)

@@ -1,7 +1,8 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Irrigation.Server.Audit;
-using Irrigation.Server.Configuration;
+using Irrigation.Server.State;
+using Microsoft.Extensions.Options;
 using Irrigation.Server.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -35,7 +36,7 @@ public static class AccountsApi
         auth.MapPost("/login", SignInAsync).RequireRateLimiting(AuthenticationSetup.SignInRateLimit).AllowAnonymous();
         auth.MapPost("/tokens", CreateToken).RequireRateLimiting(AuthenticationSetup.SignInRateLimit).AllowAnonymous();
         auth.MapPost("/logout", SignOutAsync).RequireAuthorization();
-        auth.MapGet("/me", (ClaimsPrincipal user, ServerOptions options) => TypedResults.Ok(Session(user, options))).RequireAuthorization();
+        auth.MapGet("/me", (ClaimsPrincipal user, IOptions<ApiOptions> options) => TypedResults.Ok(Session(user, options.Value))).RequireAuthorization();
 
         var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Roles.CanAdminister);
         users.MapGet("/", (UserStore store) => TypedResults.Ok(store.List().Select(UserResponse.From)));
@@ -65,7 +66,7 @@ public static class AccountsApi
         }
     }
 
-    private static async Task<IResult> SignInAsync(SignInRequest? request, HttpContext context, UserStore users, AuditLog audit, ServerOptions options)
+    private static async Task<IResult> SignInAsync(SignInRequest? request, HttpContext context, UserStore users, AuditLog audit, IOptions<ApiOptions> options)
     {
         if (request is null || string.IsNullOrEmpty(request.Username) || request.Password is null)
             return Problems.BadRequest("invalid_request", "Send {\"username\": …, \"password\": …}.");
@@ -78,7 +79,7 @@ public static class AccountsApi
         var principal = new ClaimsPrincipal(new ClaimsIdentity(AccountClaims.For(user, csrf), CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties { IsPersistent = true });
         audit.Write(user.Username, "auth.login", "succeeded", address: AuditLog.Address(context));
-        return TypedResults.Ok(new SessionResponse(user.Username, user.DisplayName, user.Role, csrf, (long)options.Api.StaleAfter.TotalMilliseconds));
+        return TypedResults.Ok(new SessionResponse(user.Username, user.DisplayName, user.Role, csrf, (long)options.Value.StaleAfter.TotalMilliseconds));
     }
 
     private static IResult CreateToken(TokenRequest? request, HttpContext context, UserStore users, AuditLog audit)
@@ -100,9 +101,9 @@ public static class AccountsApi
         return TypedResults.NoContent();
     }
 
-    private static SessionResponse Session(ClaimsPrincipal user, ServerOptions options) => new(
+    private static SessionResponse Session(ClaimsPrincipal user, ApiOptions options) => new(
         user.Identity!.Name!, user.FindFirst(AccountClaims.DisplayName)?.Value ?? user.Identity.Name!, user.FindFirst(ClaimTypes.Role)?.Value ?? Roles.Viewer, user.Csrf(),
-        (long)options.Api.StaleAfter.TotalMilliseconds);
+        (long)options.StaleAfter.TotalMilliseconds);
 
     private static IResult CreateUser(CreateUserRequest? request, HttpContext context, UserStore users, AuditLog audit)
     {

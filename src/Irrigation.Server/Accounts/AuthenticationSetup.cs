@@ -4,7 +4,12 @@ using Irrigation.Server.Configuration;
 using Irrigation.Server.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Irrigation.Server.Audit;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace Irrigation.Server.Accounts;
 
@@ -18,11 +23,16 @@ public static class AuthenticationSetup
     private const string Smart = "cookie-or-token";
     public const string CookieName = "irrigation.auth";
 
-    public static IServiceCollection AddIrrigationAuthentication(this IServiceCollection services, ServerOptions options, string dataDirectory)
+    /// <summary>Users, sign-in (cookie or bearer token), roles, rate limits and the first users of an installation.</summary>
+    public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        services.AddFeatureOptions<AuthOptions>();
+        services.AddSingleton<UserStore>();
+
         // Keys on disk: sessions survive a restart of the server.
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys"))).SetApplicationName("irrigation-server");
+        services.AddDataProtection().SetApplicationName("irrigation-server");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<SiteOptions>, ILoggerFactory>((o, site, loggers) =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(site.Value.DataPath(), "keys")), loggers));
 
         services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = context =>
@@ -32,14 +42,17 @@ public static class AuthenticationSetup
                 o.Cookie.Name = CookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = options.Auth.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = options.Auth.SessionLifetime;
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = context => Problems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "unauthenticated", "Unauthenticated", "Sign in first.");
                 o.Events.OnRedirectToAccessDenied = context => Problems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "forbidden", "Forbidden", "Your role does not allow this.");
                 o.Events.OnValidatePrincipal = ValidateSessionAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((o, auth) =>
+        {
+            o.Cookie.SecurePolicy = auth.Value.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            o.ExpireTimeSpan = auth.Value.SessionLifetime;
+        });
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(null)
@@ -47,11 +60,13 @@ public static class AuthenticationSetup
             .AddPolicy(Roles.CanMaintain, p => p.RequireRole(Roles.Admin, Roles.Maintenance))
             .AddPolicy(Roles.CanAdminister, p => p.RequireRole(Roles.Admin));
 
-        services.AddRateLimiter(o =>
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<AuthOptions>>((o, auth) =>
         {
+            var permits = auth.Value.SignInAttemptsPerMinute;
             o.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.Auth.SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = async (context, cancellationToken) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "60";
@@ -61,6 +76,14 @@ public static class AuthenticationSetup
             };
         });
         return services;
+    }
+
+    /// <summary>Creates the configured first users (never overwriting existing ones) before the server answers.</summary>
+    public static void CreateBootstrapUsers(this IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        UserBootstrap.Run(services.GetRequiredService<UserStore>(), services.GetRequiredService<AuditLog>(),
+            services.GetRequiredService<IOptions<AuthOptions>>().Value, services.GetRequiredService<ILoggerFactory>().CreateLogger("accounts"));
     }
 
     /// <summary>A session ends at once when its user is disabled, deleted, or gets a new role or password.</summary>

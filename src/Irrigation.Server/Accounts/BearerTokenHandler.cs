@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Irrigation.Server.Http;
 using Microsoft.Extensions.Options;
 
 namespace Irrigation.Server.Accounts;
@@ -24,10 +25,10 @@ public sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptio
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        Http.Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "unauthenticated", "Unauthenticated", "Sign in, or send a valid bearer token.");
+        Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "unauthenticated", "Unauthenticated", "Sign in, or send a valid bearer token.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Http.Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "forbidden", "Forbidden", "Your role does not allow this.");
+        Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "forbidden", "Forbidden", "Your role does not allow this.");
 }
 
 /// <summary>The claims a signed-in user carries.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Data;
@@ -38,11 +39,11 @@ public sealed class UserStore
     private readonly TimeProvider _time;
     private readonly Lazy<string> _decoy;
 
-    public UserStore(ServerDatabase database, ServerOptions options, TimeProvider time)
+    public UserStore(ServerDatabase database, IOptions<AuthOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _database = database;
-        _options = options.Auth;
+        _options = options.Value;
         _time = time;
         _decoy = new Lazy<string>(() => PasswordHasher.Decoy(_options.PasswordIterations));
     }

@@ -2,6 +2,8 @@ using Irrigation.Contracts;
 using Irrigation.Server.State;
 using Irrigation.Server.Stations;
 
+using Irrigation.Server.Profiles;
+
 namespace Irrigation.Server.Alarms;
 
 public enum ConditionState

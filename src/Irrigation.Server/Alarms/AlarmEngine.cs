@@ -1,3 +1,6 @@
+using Irrigation.Server.Observability;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using Irrigation.Influx.LineProtocol;
 using Irrigation.Influx.Write;
@@ -10,6 +13,8 @@ using Irrigation.Server.State;
 using Irrigation.Server.Stations;
 using Microsoft.Data.Sqlite;
 
+using Irrigation.Server.Storage;
+
 namespace Irrigation.Server.Alarms;
 
 /// <summary>
@@ -20,7 +25,7 @@ namespace Irrigation.Server.Alarms;
 /// </summary>
 public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
 {
-    private readonly ServerOptions _options;
+    private readonly AlarmOptions _options;
     private readonly AlarmRuleBook _rules;
     private readonly LatestValueCache _cache;
     private readonly AlarmStore _store;
@@ -37,9 +42,14 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly Lock _sync = new();
     private bool _loaded;
 
-    public AlarmEngine(ServerOptions options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, EventHub hub, InfluxBatchWriter events, AuditLog audit, TimeProvider time, ILogger<AlarmEngine> logger)
+    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
     {
-        _options = options;
+        ServerMeters.Create(meters).CreateObservableGauge("irrigation_alarms_open", () =>
+        {
+            var open = store.Open();
+            return AlarmSeverities.All.Select(severity => new Measurement<int>(open.Count(a => a.Severity == severity), new KeyValuePair<string, object?>("severity", severity)));
+        }, description: "Alarms not cleared, by severity.");
+        _options = options.Value;
         _rules = rules;
         _cache = cache;
         _store = store;
@@ -56,7 +66,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.Alarms.EvaluationInterval);
+        using var timer = new PeriodicTimer(_options.EvaluationInterval);
         while (await Ticks.NextAsync(timer, stoppingToken))
         {
             try

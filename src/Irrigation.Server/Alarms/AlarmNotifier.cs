@@ -1,3 +1,6 @@
+using Irrigation.Server.Observability;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -5,6 +8,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Irrigation.Server.Configuration;
+
+using Irrigation.Server.Storage;
 
 namespace Irrigation.Server.Alarms;
 
@@ -26,12 +31,14 @@ public sealed class AlarmNotifier : BackgroundService
     private readonly HttpClient _http;
     private readonly Channel<AlarmNotification> _queue;
     private readonly SemaphoreSlim _parallel = new(4);
-    private long _dropped;
+    private readonly Counter<long> _dropped;
 
-    public AlarmNotifier(ServerOptions options, AlarmStore store, TimeProvider time, ILogger<AlarmNotifier> logger)
+    public AlarmNotifier(IOptions<AlarmOptions> options, AlarmStore store, IMeterFactory meters, TimeProvider time, ILogger<AlarmNotifier> logger)
     {
+        _dropped = ServerMeters.Create(meters).CreateCounter<long>("irrigation_alarm_notifications_dropped", description: "Alarm notifications dropped because the webhook queue was full.");
+        _dropped.Add(0);
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Alarms;
+        _options = options.Value;
         _store = store;
         _time = time;
         _logger = logger;
@@ -39,12 +46,11 @@ public sealed class AlarmNotifier : BackgroundService
         _queue = Channel.CreateBounded<AlarmNotification>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             dropped =>
             {
-                Interlocked.Increment(ref _dropped);
+                _dropped.Add(1);
                 _logger.LogWarning("Alarm notification queue full: dropped the {Event} of alarm {Id}.", dropped.Event, dropped.Alarm.Id);
             });
     }
 
-    public long Dropped => Interlocked.Read(ref _dropped);
 
     public void Enqueue(string @event, AlarmView alarm)
     {

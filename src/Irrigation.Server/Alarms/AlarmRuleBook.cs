@@ -1,8 +1,11 @@
+using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using Irrigation.Devices;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.State;
 using Irrigation.Server.Stations;
+
+using Irrigation.Server.Profiles;
 
 namespace Irrigation.Server.Alarms;
 
@@ -19,10 +22,10 @@ public sealed class AlarmRuleBook
     private readonly DeviceProfileLibrary _profiles;
     private readonly ConcurrentDictionary<(string Station, string Rule), AlarmRule> _resolved = new();
 
-    public AlarmRuleBook(ServerOptions options, StationRegistry stations, DeviceProfileLibrary profiles)
+    public AlarmRuleBook(IOptions<AlarmOptions> options, StationRegistry stations, DeviceProfileLibrary profiles)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Alarms;
+        _options = options.Value;
         _stations = stations;
         _profiles = profiles;
         Validate();

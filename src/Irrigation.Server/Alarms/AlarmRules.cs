@@ -111,3 +111,13 @@ public static class AlarmRules
 
     public static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 }
+
+/// <summary>Alarm severities as stored and sent (most urgent first).</summary>
+public static class AlarmSeverities
+{
+    public const string Critical = "critical";
+    public const string Major = "major";
+    public const string Minor = "minor";
+
+    public static IReadOnlyList<string> All { get; } = [Critical, Major, Minor];
+}

@@ -69,3 +69,9 @@ public sealed class AuditLog
         return entries;
     }
 }
+
+public static class AuditRegistration
+{
+    /// <summary>The append-only audit trail (in the server database).</summary>
+    public static IServiceCollection AddAuditTrail(this IServiceCollection services) => services.AddSingleton<AuditLog>();
+}

@@ -1,3 +1,5 @@
+using Irrigation.Server.Observability;
+using System.Diagnostics.Metrics;
 using System.Text;
 using Irrigation.Contracts;
 using Irrigation.Influx.LineProtocol;
@@ -5,9 +7,12 @@ using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
 using Irrigation.Server.Audit;
 using Irrigation.Server.Configuration;
+using Microsoft.Extensions.Options;
 using Irrigation.Server.Events;
 using Irrigation.Server.Http;
 using Irrigation.Server.Messaging;
+
+using Irrigation.Server.Storage;
 
 namespace Irrigation.Server.Commands;
 
@@ -22,7 +27,9 @@ namespace Irrigation.Server.Commands;
 public sealed class CommandDispatcher : BackgroundService
 {
     private static readonly string[] OpenStates = [CommandStates.Pending, CommandStates.Sent];
-    private readonly ServerOptions _options;
+    private readonly CommandOptions _options;
+    private readonly ServerMqttOptions _mqttOptions;
+    private readonly string _topicRoot;
     private readonly IMqttClient _mqtt;
     private readonly CommandStore _store;
     private readonly AuditLog _audit;
@@ -30,12 +37,18 @@ public sealed class CommandDispatcher : BackgroundService
     private readonly InfluxBatchWriter _events;
     private readonly TimeProvider _time;
     private readonly ILogger<CommandDispatcher> _logger;
-    private long _malformedResults;
+    private readonly Counter<long> _malformedResults;
 
-    public CommandDispatcher(ServerOptions options, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, TimeProvider time, ILogger<CommandDispatcher> logger)
+    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
     {
+        var meter = ServerMeters.Create(meters);
+        meter.CreateObservableGauge("irrigation_commands_mqtt_connected", () => mqtt.Client.IsConnected ? 1 : 0, description: "1 while the command connection to the broker is up.");
+        _malformedResults = meter.CreateCounter<long>("irrigation_command_results_malformed", description: "Gateway command results that could not be read.");
+        _malformedResults.Add(0);
         ArgumentNullException.ThrowIfNull(mqtt);
-        _options = options;
+        _options = options.Value;
+        _mqttOptions = mqttOptions.Value;
+        _topicRoot = site.Value.TopicRoot;
         _mqtt = mqtt.Client;
         _store = store;
         _audit = audit;
@@ -46,9 +59,6 @@ public sealed class CommandDispatcher : BackgroundService
     }
 
     public bool Connected => _mqtt.IsConnected;
-
-    /// <summary>Results that could not be read (counted, logged, never fatal).</summary>
-    public long MalformedResults => Interlocked.Read(ref _malformedResults);
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -66,7 +76,7 @@ public sealed class CommandDispatcher : BackgroundService
             // MQTT 5 message expiry: a broker holding the command for an absent gateway discards it at the command's own
             // expiry, a second guard beside the gateway's check of expiresAt.
             var expiry = TimeSpan.FromMilliseconds(Math.Max(1, command.ExpiresAt - Now));
-            await _mqtt.PublishAsync(new MqttApplicationMessage(Topics.Command(_options.TopicRoot, command.Station), payload, MqttQualityOfService.AtLeastOnce) { Expiry = expiry }, untilExpiry.Token);
+            await _mqtt.PublishAsync(new MqttApplicationMessage(Topics.Command(_topicRoot, command.Station), payload, MqttQualityOfService.AtLeastOnce) { Expiry = expiry }, untilExpiry.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or MqttClientException)
         {
@@ -99,9 +109,9 @@ public sealed class CommandDispatcher : BackgroundService
 
     private async Task ConnectAsync(CancellationToken stoppingToken)
     {
-        await BrokerConnection.ConnectAsync(_mqtt, [new MqttTopicFilter(Topics.AllCommandResults(_options.TopicRoot), MqttQualityOfService.AtLeastOnce)], _options.Mqtt, _logger, "Commands", stoppingToken);
+        await BrokerConnection.ConnectAsync(_mqtt, [new MqttTopicFilter(Topics.AllCommandResults(_topicRoot), MqttQualityOfService.AtLeastOnce)], _mqttOptions, _logger, "Commands", stoppingToken);
         if (!stoppingToken.IsCancellationRequested)
-            _logger.LogInformation("Commands: publishing to {Commands}, results from {Results}.", Topics.Command(_options.TopicRoot, "{station}"), Topics.AllCommandResults(_options.TopicRoot));
+            _logger.LogInformation("Commands: publishing to {Commands}, results from {Results}.", Topics.Command(_topicRoot, "{station}"), Topics.AllCommandResults(_topicRoot));
     }
 
     /// <summary>Applies a gateway result. Never throws on bad input: a malformed result is counted and logged.</summary>
@@ -121,7 +131,7 @@ public sealed class CommandDispatcher : BackgroundService
         };
         if (id is null || state is null)
         {
-            Interlocked.Increment(ref _malformedResults);
+            _malformedResults.Add(1);
             _logger.LogWarning("Malformed command result on {Topic}: {Sample}", topic, Encoding.UTF8.GetString(payload[..Math.Min(payload.Length, 200)]));
             return;
         }
@@ -160,7 +170,7 @@ public sealed class CommandDispatcher : BackgroundService
     internal void Sweep()
     {
         var now = Now;
-        var grace = (long)_options.Commands.ResultGrace.TotalMilliseconds;
+        var grace = (long)_options.ResultGrace.TotalMilliseconds;
         foreach (var command in _store.Open())
         {
             if (command.State == CommandStates.Pending && now > command.ExpiresAt)

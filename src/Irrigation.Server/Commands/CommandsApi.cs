@@ -1,10 +1,10 @@
 using Irrigation.Server.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Irrigation.Server.Audit;
-using Irrigation.Server.Configuration;
+using Microsoft.Extensions.Options;
 using Irrigation.Server.Http;
 using Irrigation.Server.State;
-using Irrigation.Server.Stations;
+using Irrigation.Contracts;
 
 namespace Irrigation.Server.Commands;
 
@@ -25,8 +25,8 @@ public static class CommandsApi
     }
 
     private static async Task<IResult> CreateAsync(
-        string id, int pump, StartStopRequest? request, HttpContext context, StationRegistry registry, LatestValueCache cache, StationViews views,
-        CommandStore store, CommandDispatcher dispatcher, AuditLog audit, ServerOptions options, TimeProvider time)
+        string id, int pump, StartStopRequest? request, HttpContext context, StationRegistry registry, LatestValueCache cache, StationLiveness liveness,
+        CommandStore store, CommandDispatcher dispatcher, AuditLog audit, IOptions<CommandOptions> options, TimeProvider time)
     {
         var action = request?.Action;
         var key = context.Request.Headers["Idempotency-Key"].ToString();
@@ -63,18 +63,17 @@ public static class CommandsApi
         }
 
         var snapshot = cache.Snapshot(station);
-        var summary = views.Summarize(snapshot, []);
-        if (!summary.Online) // the gateway reports it online and its telemetry is fresh
+        if (!liveness.IsOnline(snapshot)) // the gateway reports it online and its telemetry is fresh
         {
-            var why = $"Station {id} is {(summary.Stale && snapshot.Status == "online" ? "not reporting (stale data)" : snapshot.Status)}.";
+            var why = $"Station {id} is {(snapshot.Status == "online" ? "not reporting (stale data)" : snapshot.Status)}.";
             return Refuse("station_offline", Problems.Conflict("station_offline", why), why);
         }
 
-        if (pump is < 1 or > 16 || summary.Pumps.Count > 0 && summary.Pumps.All(p => p.Number != pump))
+        if (pump is < 1 or > 16 || !HasPump(snapshot, pump))
             return Refuse("pump_not_found", Problems.NotFound("pump_not_found", $"Station {id} has no pump {pump}."));
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var (outcome, command) = store.Create(key, user, id, pump, action, now, now + (long)options.Commands.Lifetime.TotalMilliseconds);
+        var (outcome, command) = store.Create(key, user, id, pump, action, now, now + (long)options.Value.Lifetime.TotalMilliseconds);
         switch (outcome)
         {
             case CreateCommandOutcome.Existing:
@@ -89,6 +88,22 @@ public static class CommandsApi
         var send = dispatcher.SendAsync(command, CancellationToken.None);
         await Task.WhenAny(send, Task.Delay(SendWait));
         return Accepted(store.Get(command.Id) ?? command);
+    }
+
+    /// <summary>A station that reports no pump values yet may have any pump; one that reports pumps has only those.</summary>
+    private static bool HasPump(StationSnapshot snapshot, int pump)
+    {
+        var any = false;
+        foreach (var key in snapshot.Values.Keys)
+        {
+            if (!PumpKeys.TryParse(key, out var number, out _))
+                continue;
+            if (number == pump)
+                return true;
+            any = true;
+        }
+
+        return !any;
     }
 
     private static IResult KeyReused() => Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused", "Idempotency key reused",

@@ -1,3 +1,5 @@
+using Irrigation.Server.Observability;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Threading.Channels;
 
@@ -17,7 +19,15 @@ public sealed class EventHub
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Lock _sync = new();
     private readonly List<Channel<LiveEvent>> _subscribers = [];
-    private long _dropped;
+    private readonly Counter<long> _dropped;
+
+    public EventHub(IMeterFactory meters)
+    {
+        var meter = ServerMeters.Create(meters);
+        meter.CreateObservableGauge("irrigation_live_clients", () => Subscribers, description: "Server-Sent Event subscribers.");
+        _dropped = meter.CreateCounter<long>("irrigation_live_events_dropped", description: "Live events dropped for slow subscribers.");
+        _dropped.Add(0);
+    }
 
     public int Subscribers
     {
@@ -28,13 +38,10 @@ public sealed class EventHub
         }
     }
 
-    /// <summary>Events dropped for slow subscribers (their oldest).</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
-
     public ChannelReader<LiveEvent> Subscribe(out IDisposable subscription)
     {
         var channel = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(SubscriberCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
-            _ => Interlocked.Increment(ref _dropped));
+            _ => _dropped.Add(1));
         lock (_sync)
             _subscribers.Add(channel);
         subscription = new Subscription(this, channel);
@@ -77,4 +84,10 @@ public sealed class EventHub
     {
         public void Dispose() => hub.Remove(channel);
     }
+}
+
+public static class EventsRegistration
+{
+    /// <summary>The fan-out of live updates (station changes, commands, alarms) to the web app's Server-Sent Events.</summary>
+    public static IServiceCollection AddLiveEvents(this IServiceCollection services) => services.AddSingleton<EventHub>();
 }

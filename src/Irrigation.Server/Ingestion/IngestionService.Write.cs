@@ -33,7 +33,7 @@ public sealed partial class IngestionService
         if (_influxHealthy && _spool.Count == 0)
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            attempt.CancelAfter(_options.Ingest.WriteAttemptTimeout);
+            attempt.CancelAfter(_options.WriteAttemptTimeout);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
@@ -53,7 +53,7 @@ public sealed partial class IngestionService
             catch (Exception ex) when (ex is InfluxWriteException || (ex is OperationCanceledException && !stoppingToken.IsCancellationRequested))
             {
                 _influxHealthy = false;
-                _logger.LogWarning("InfluxDB write failed ({Reason}); batches go to the spool until it recovers.", ex is OperationCanceledException ? $"no answer within {_options.Ingest.WriteAttemptTimeout.TotalSeconds:0} s" : ex.Message);
+                _logger.LogWarning("InfluxDB write failed ({Reason}); batches go to the spool until it recovers.", ex is OperationCanceledException ? $"no answer within {_options.WriteAttemptTimeout.TotalSeconds:0} s" : ex.Message);
             }
         }
 

@@ -5,12 +5,11 @@ using Irrigation.Contracts;
 using Irrigation.Influx.Write;
 using Irrigation.Mqtt.Client;
 using Irrigation.Server.Configuration;
-using Irrigation.Server.Diagnostics;
 using Irrigation.Server.Messaging;
 using Irrigation.Server.State;
+using Irrigation.Server.Storage;
 using Irrigation.Spool;
-
-using Irrigation.Server.Accounting;
+using Microsoft.Extensions.Options;
 
 namespace Irrigation.Server.Ingestion;
 
@@ -28,25 +27,35 @@ public sealed partial class IngestionService : BackgroundService
     /// <summary>How long a partial batch waits for more messages once the inbox is empty.</summary>
     internal static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
 
-    private readonly ServerOptions _options;
+    private readonly IngestOptions _options;
+    private readonly ServerMqttOptions _mqttOptions;
+    private readonly string _topicRoot;
+    private readonly ServerInfluxOptions _influxOptions;
     private readonly IMqttClient _mqtt;
     private readonly InfluxWriteClient _influx;
     private readonly DurableQueue _spool;
     private readonly TelemetryDecoder _decoder;
     private readonly LatestValueCache _cache;
-    private readonly IngestionCounters _counters;
+    private readonly IngestionMetrics _counters;
     private readonly ILogger<IngestionService> _logger;
     private readonly Channel<IngestBatch> _full = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
     private readonly Channel<IngestBatch> _free = Channel.CreateBounded<IngestBatch>(PooledBatches);
     private readonly SampleLog _samples;
-    private readonly LateTelemetry _late;
+    private readonly ILateTelemetryListener _late;
     private volatile bool _influxHealthy = true;
 
-    public IngestionService(ServerOptions options, IMqttClient mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionCounters counters, LateTelemetry late, ILogger<IngestionService> logger)
+    public IngestionService(
+        IOptions<IngestOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, IOptions<ServerInfluxOptions> influxOptions,
+        IngestionMqttClient mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
+        ILateTelemetryListener late, ILogger<IngestionService> logger)
     {
+        ArgumentNullException.ThrowIfNull(mqtt);
         _late = late;
-        _options = options;
-        _mqtt = mqtt;
+        _options = options.Value;
+        _mqttOptions = mqttOptions.Value;
+        _topicRoot = site.Value.TopicRoot;
+        _influxOptions = influxOptions.Value;
+        _mqtt = mqtt.Client;
         _influx = influx;
         _spool = spool;
         _cache = cache;
@@ -55,7 +64,7 @@ public sealed partial class IngestionService : BackgroundService
         _decoder = new TelemetryDecoder(stations, cache);
         _samples = new SampleLog(logger);
         for (var i = 0; i < PooledBatches; i++)
-            _free.Writer.TryWrite(new IngestBatch(options.Ingest.BatchPoints * 200));
+            _free.Writer.TryWrite(new IngestBatch(_options.BatchPoints * 200));
     }
 
     /// <summary>True while the last write to InfluxDB succeeded; false sends batches to the spool.</summary>
@@ -66,9 +75,12 @@ public sealed partial class IngestionService : BackgroundService
     }
 
     /// <summary>Plain for one instance; <c>$share/{group}/…</c> when instances split the stream (see <see cref="ServerMqttOptions.SharedGroup"/>).</summary>
-    public string TelemetryFilter => _options.Mqtt.SharedGroup.Length == 0
-        ? Topics.AllTelemetry(_options.TopicRoot)
-        : Topics.SharedTelemetry(_options.TopicRoot, _options.Mqtt.SharedGroup);
+    public string TelemetryFilter => _mqttOptions.SharedGroup.Length == 0
+        ? Topics.AllTelemetry(_topicRoot)
+        : Topics.SharedTelemetry(_topicRoot, _mqttOptions.SharedGroup);
+
+    /// <summary>True while the ingestion's MQTT connection is up.</summary>
+    public bool MqttConnected => _mqtt.IsConnected;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -92,19 +104,19 @@ public sealed partial class IngestionService : BackgroundService
         await BrokerConnection.ConnectAsync(_mqtt,
         [
             new MqttTopicFilter(TelemetryFilter, MqttQualityOfService.AtLeastOnce),
-            new MqttTopicFilter(Topics.AllStationStatus(_options.TopicRoot), MqttQualityOfService.AtLeastOnce),
-            new MqttTopicFilter(Topics.AllGatewayStatus(_options.TopicRoot), MqttQualityOfService.AtLeastOnce),
-        ], _options.Mqtt, _logger, "Ingestion", stoppingToken);
+            new MqttTopicFilter(Topics.AllStationStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
+            new MqttTopicFilter(Topics.AllGatewayStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
+        ], _mqttOptions, _logger, "Ingestion", stoppingToken);
         if (!stoppingToken.IsCancellationRequested)
-            _logger.LogInformation("Ingesting {Filter} into {Influx} database {Database}.", TelemetryFilter, _options.Influx.Url, _options.Influx.Database);
+            _logger.LogInformation("Ingesting {Filter} into {Influx} database {Database}.", TelemetryFilter, _influxOptions.Url, _influxOptions.Database);
     }
 
     /// <summary>Decodes messages into the current batch; hands it on when full or when the flush interval passes.</summary>
     private async Task ReceiveLoopAsync(CancellationToken stoppingToken)
     {
         var batch = await _free.Reader.ReadAsync(stoppingToken);
-        var flushTicks = (long)(_options.Ingest.FlushInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        var maxBatchBytes = _options.Ingest.MaxBatchBytes;
+        var flushTicks = (long)(_options.FlushInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var maxBatchBytes = _options.MaxBatchBytes;
         var messages = _mqtt.Messages;
         try
         {
@@ -140,7 +152,7 @@ public sealed partial class IngestionService : BackgroundService
                     batch.StartedTicks = System.Diagnostics.Stopwatch.GetTimestamp();
                 Handle(message, batch);
                 batch.Messages.Add(message);
-                if (batch.Points >= _options.Ingest.BatchPoints || batch.Lines.Length >= maxBatchBytes)
+                if (batch.Points >= _options.BatchPoints || batch.Lines.Length >= maxBatchBytes)
                     batch = await HandOnAsync(batch, stoppingToken);
             }
         }
@@ -160,7 +172,7 @@ public sealed partial class IngestionService : BackgroundService
     private void Handle(MqttReceivedMessage message, IngestBatch batch)
     {
         var topic = message.Topic;
-        var parsed = Topics.TryParse(_options.TopicRoot, topic, out var kind, out var range);
+        var parsed = Topics.TryParse(_topicRoot, topic, out var kind, out var range);
         if (parsed && kind is TopicKind.StationStatus or TopicKind.GatewayStatus)
         {
             ApplyStatus(topic, kind, message.Payload.Span);

@@ -1,9 +1,6 @@
 using System.Buffers.Binary;
 using Irrigation.Influx.Write;
-using Irrigation.Server.Diagnostics;
 using Irrigation.Spool;
-
-using Irrigation.Server.Accounting;
 
 namespace Irrigation.Server.Ingestion;
 
@@ -17,13 +14,13 @@ public sealed class SpoolReplayer : BackgroundService
     private static readonly TimeSpan FsyncInterval = TimeSpan.FromSeconds(1);
 
     private readonly DurableQueue _spool;
-    private readonly LateTelemetry _late;
+    private readonly ILateTelemetryListener _late;
     private readonly InfluxWriteClient _influx;
     private readonly IngestionService _ingestion;
-    private readonly IngestionCounters _counters;
+    private readonly IngestionMetrics _counters;
     private readonly ILogger<SpoolReplayer> _logger;
 
-    public SpoolReplayer(DurableQueue spool, InfluxWriteClient influx, IngestionService ingestion, IngestionCounters counters, LateTelemetry late, ILogger<SpoolReplayer> logger)
+    public SpoolReplayer(DurableQueue spool, InfluxWriteClient influx, IngestionService ingestion, IngestionMetrics counters, ILateTelemetryListener late, ILogger<SpoolReplayer> logger)
     {
         _late = late;
         _spool = spool;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Irrigation.Influx.Query;
-using Irrigation.Server.Ingestion;
+using Irrigation.Server.Storage;
 
 namespace Irrigation.Server.State;
 
@@ -50,24 +50,23 @@ public sealed class LatestValueSeeder : BackgroundService
 
     internal async Task<int> SeedAsync(CancellationToken cancellationToken)
     {
-        var since = $"time > now() - {(long)Lookback.TotalHours}h";
         var newest = new Dictionary<string, long>(StringComparer.Ordinal);
-        var last = await _influx.QueryAsync($"SELECT last(\"seq\") FROM \"{InfluxSchema.RawPolicy}\".\"station\" WHERE {since} GROUP BY \"station\"", cancellationToken: cancellationToken);
+        var last = await _influx.QueryAsync(TelemetryQueries.NewestSequencePerStation((long)Lookback.TotalHours), cancellationToken: cancellationToken);
         foreach (var series in last.Series)
         {
             if (series.Tags.TryGetValue("station", out var id) && series.Values.Count > 0)
                 newest[id] = series.Values[0][0].GetInt64();
         }
 
-        foreach (var (measurement, groupBy) in new[] { ("station", "\"station\""), ("pump", "\"station\", \"pump\"") })
+        foreach (var measurement in new[] { TelemetryQueries.StationMeasurement, TelemetryQueries.PumpMeasurement })
         {
-            var result = await _influx.QueryAsync($"SELECT last(*) FROM \"{InfluxSchema.RawPolicy}\".\"{measurement}\" WHERE {since} GROUP BY {groupBy}", cancellationToken: cancellationToken);
+            var result = await _influx.QueryAsync(TelemetryQueries.LastValues(measurement, (long)Lookback.TotalHours), cancellationToken: cancellationToken);
             foreach (var series in result.Series)
             {
                 if (!series.Tags.TryGetValue("station", out var id) || !newest.TryGetValue(id, out var at) || series.Values.Count == 0
                     || _registry.Find(Encoding.UTF8.GetBytes(id)) is not { } station)
                     continue;
-                var prefix = measurement == "pump" && series.Tags.TryGetValue("pump", out var pump) ? $"pump{pump}." : "";
+                var prefix = measurement == TelemetryQueries.PumpMeasurement && series.Tags.TryGetValue("pump", out var pump) ? $"pump{pump}." : "";
                 var row = series.Values[0];
                 for (var i = 1; i < series.Columns.Count && i < row.Length; i++)
                 {

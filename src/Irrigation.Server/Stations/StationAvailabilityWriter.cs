@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Irrigation.Influx.LineProtocol;
 using Irrigation.Influx.Write;
 using Irrigation.Server.Configuration;
@@ -20,13 +21,13 @@ public sealed class StationAvailabilityWriter : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<StationAvailabilityWriter> _logger;
 
-    public StationAvailabilityWriter(StationViews views, LatestValueCache cache, InfluxBatchWriter events, ServerOptions options, TimeProvider time, ILogger<StationAvailabilityWriter> logger)
+    public StationAvailabilityWriter(StationViews views, LatestValueCache cache, InfluxBatchWriter events, IOptions<ApiOptions> options, TimeProvider time, ILogger<StationAvailabilityWriter> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _views = views;
         _cache = cache;
         _events = events;
-        _interval = options.Api.AvailabilityInterval;
+        _interval = options.Value.AvailabilityInterval;
         _time = time;
         _logger = logger;
     }

@@ -1,6 +1,7 @@
 using Irrigation.Server.Commands;
-using Irrigation.Server.Configuration;
 using Irrigation.Server.State;
+
+using Irrigation.Server.Profiles;
 
 namespace Irrigation.Server.Stations;
 
@@ -32,19 +33,16 @@ public sealed class StationViews
     private readonly QuantityCatalog _catalog;
     private readonly CommandStore _commands;
     private readonly IEnumerable<IActiveAlarmCounter> _alarms;
-    private readonly ApiOptions _options;
-    private readonly TimeProvider _time;
+    private readonly StationLiveness _liveness;
 
-    public StationViews(LatestValueCache cache, StationRegistry registry, QuantityCatalog catalog, CommandStore commands, IEnumerable<IActiveAlarmCounter> alarms, ServerOptions options, TimeProvider time)
+    public StationViews(LatestValueCache cache, StationRegistry registry, QuantityCatalog catalog, CommandStore commands, IEnumerable<IActiveAlarmCounter> alarms, StationLiveness liveness)
     {
-        ArgumentNullException.ThrowIfNull(options);
         _cache = cache;
         _registry = registry;
         _catalog = catalog;
         _commands = commands;
         _alarms = alarms;
-        _options = options.Api;
-        _time = time;
+        _liveness = liveness;
     }
 
     public IReadOnlyList<StationSummary> List()
@@ -73,9 +71,6 @@ public sealed class StationViews
         return new StationDetail(Summarize(snapshot, open), values, open);
     }
 
-    private bool IsStale(StationSnapshot snapshot) =>
-        snapshot.LastTelemetryMs == 0 || _time.GetUtcNow().ToUnixTimeMilliseconds() - snapshot.LastTelemetryMs > _options.StaleAfter.TotalMilliseconds;
-
     public StationSummary Summarize(StationSnapshot s, IReadOnlyList<CommandView> open)
     {
         ArgumentNullException.ThrowIfNull(s);
@@ -97,7 +92,7 @@ public sealed class StationViews
 
         var pumpViews = pumps.Select(kv => new PumpView(kv.Key, kv.Value.Running, kv.Value.Fault, kv.Value.Current, open.FirstOrDefault(c => c.Pump == kv.Key))).ToList();
         bool? Flag(string key) => s.Values.TryGetValue(key, out var v) ? v.Value != 0 : null;
-        var stale = IsStale(s);
+        var stale = _liveness.IsStale(s);
         return new StationSummary(s.Id, s.Name, s.Site, s.Status, s.Status == "online" && !stale, stale, Flag("mains_present"), Flag("remote_mode"),
             s.LastTelemetryMs, pumpViews, _alarms.Sum(a => a.ActiveAlarms(s.Id)));
     }

@@ -1,8 +1,13 @@
 using Irrigation.Influx.Query;
 using Irrigation.Server.Accounts;
+using Irrigation.Server.Accounting;
 using Irrigation.Server.Audit;
 using Irrigation.Server.Http;
 using Irrigation.Server.State;
+
+using Irrigation.Server.Profiles;
+
+using Irrigation.Server.Storage;
 
 namespace Irrigation.Server.Stations;
 
@@ -21,8 +26,8 @@ public static class StationsApi
         stations.MapGet("/", (StationViews views) => TypedResults.Ok(views.List()));
         stations.MapGet("/{id}", (string id, StationViews views) => views.Detail(id) is { } d ? Results.Ok(Flatten(d)) : Problems.NotFound("station_not_found", $"No station {id}."));
         stations.MapGet("/{id}/history", HistoryAsync);
-        stations.MapGet("/{id}/settings", (string id, StationRegistry registry, StationSettingsStore settings) =>
-            registry.Find(id) is { } station ? Results.Ok(Settings(station, settings)) : Problems.NotFound("station_not_found", $"No station {id}."));
+        stations.MapGet("/{id}/settings", (string id, StationRegistry registry, StationSettingsStore settings, WaterCoefficients coefficients) =>
+            registry.Find(id) is { } station ? Results.Ok(Settings(station, settings, coefficients)) : Problems.NotFound("station_not_found", $"No station {id}."));
         stations.MapPatch("/{id}/settings", UpdateSettings).RequireAuthorization(Roles.CanAdminister);
 
         // The ingestion issue's raw view, kept for scripts and the benchmarks.
@@ -38,13 +43,13 @@ public static class StationsApi
         }))).WithTags("Stations").RequireAuthorization();
     }
 
-    private static StationSettingsResponse Settings(StationEntry station, StationSettingsStore settings)
+    private static StationSettingsResponse Settings(StationEntry station, StationSettingsStore settings, WaterCoefficients coefficients)
     {
         var saved = settings.Find(station.Id);
-        return new StationSettingsResponse(station.Id, station.Name, station.Site, settings.CoefficientOf(station.Id), settings.IsCalibrated(station.Id), saved?.UpdatedAt, saved?.UpdatedBy);
+        return new StationSettingsResponse(station.Id, station.Name, station.Site, coefficients.CoefficientOf(station.Id), coefficients.IsCalibrated(station.Id), saved?.UpdatedAt, saved?.UpdatedBy);
     }
 
-    private static IResult UpdateSettings(string id, StationSettingsRequest? request, HttpContext context, StationRegistry registry, StationSettingsStore settings, AuditLog audit, TimeProvider time)
+    private static IResult UpdateSettings(string id, StationSettingsRequest? request, HttpContext context, StationRegistry registry, StationSettingsStore settings, WaterCoefficients coefficients, AuditLog audit, TimeProvider time)
     {
         IResult Invalid(string code, string detail)
         {
@@ -68,7 +73,7 @@ public static class StationsApi
         var saved = settings.Save(station, name, site, request.WaterPerKwh, context.User.Identity!.Name!, time.GetUtcNow().ToUnixTimeMilliseconds());
         audit.Write(context, "station.update", "succeeded", id,
             detail: string.Join(", ", new[] { name is null ? null : $"name={name}", site is null ? null : $"site={site}", request.WaterPerKwh is null ? null : $"waterPerKwh={saved.WaterPerKwh?.ToString(System.Globalization.CultureInfo.InvariantCulture)}" }.OfType<string>()));
-        return Results.Ok(Settings(station, settings));
+        return Results.Ok(Settings(station, settings, coefficients));
     }
 
     /// <summary>The summary's fields at the top level, plus values and pending commands.</summary>

@@ -105,7 +105,7 @@ public sealed partial class DockerComposeTests
         var names = environment.Keys.Where(k => k.StartsWith(ServerOptionsSource.Section + "__", StringComparison.Ordinal)).ToArray();
         Assert.NotEmpty(names);
         foreach (var name in names)
-            Assert.True(ServerOptionsSource.Resolves(name.Split("__")[1..]), $"server: {name} is not a property path of ServerOptions (src/Irrigation.Server/Configuration/ServerOptions.cs)");
+            Assert.True(ServerOptionsSource.Resolves(name.Split("__")[1..]), $"server: {name} is not a property path of the server's options (src/Irrigation.Server/**/*Options.cs)");
 
         // The values the server binds must parse like the binder would, and name what compose provides.
         Assert.Equal("mosquitto", environment["Irrigation__Mqtt__Host"]);

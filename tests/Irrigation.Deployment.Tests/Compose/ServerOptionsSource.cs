@@ -4,25 +4,37 @@ using Irrigation.Testing;
 namespace Irrigation.Deployment.Tests.Compose;
 
 /// <summary>
-/// The server's options classes as declared in src/Irrigation.Server/Configuration/ServerOptions.cs: class name →
-/// property name → type name. Read from the source rather than by reflection so this test project does not build
-/// the server (run as a process, it is built by the solution build).
+/// The server's options classes as declared in src/Irrigation.Server/**/*Options.cs: class name → property name → type
+/// name, and each feature's section (<c>Section => "Irrigation:Mqtt"</c>) → its class. Read from the source rather than
+/// by reflection so this test project does not build the server (run as a process, it is built by the solution build).
 /// </summary>
 public static partial class ServerOptionsSource
 {
     public const string Section = "Irrigation";
 
-    public const string RootClass = "ServerOptions";
+    public const string RootClass = "SiteOptions";
 
     public static IReadOnlyDictionary<string, Dictionary<string, string>> Classes { get; } = Read();
+
+    /// <summary>A feature's section under "Irrigation" ("Mqtt") → its options class.</summary>
+    public static IReadOnlyDictionary<string, string> Sections { get; } = ReadSections();
 
     /// <summary>Whether "Mqtt", "Port" (or "StationFiles", "0") names a settable leaf, case-insensitively like the binder.</summary>
     public static bool Resolves(IEnumerable<string> path)
     {
         ArgumentNullException.ThrowIfNull(path);
         var type = RootClass;
+        var first = true;
         foreach (var segment in path)
         {
+            if (first && Sections.FirstOrDefault(s => string.Equals(s.Key, segment, StringComparison.OrdinalIgnoreCase)) is { Key: not null } section)
+            {
+                type = section.Value;
+                first = false;
+                continue;
+            }
+
+            first = false;
             if (ListElement().Match(type) is { Success: true } list && int.TryParse(segment, out _))
             {
                 type = list.Groups[1].Value;
@@ -40,10 +52,33 @@ public static partial class ServerOptionsSource
         return !Classes.ContainsKey(type) && !ListElement().IsMatch(type);
     }
 
+    private static IEnumerable<string> Sources() =>
+        Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src", "Irrigation.Server"), "*Options.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(File.ReadAllText);
+
+    private static Dictionary<string, string> ReadSections()
+    {
+        var sections = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var source in Sources())
+        {
+            foreach (Match m in SectionDeclaration().Matches(source))
+                sections[m.Groups["section"].Value] = m.Groups["class"].Value;
+        }
+
+        return sections;
+    }
+
     private static Dictionary<string, Dictionary<string, string>> Read()
     {
-        var source = File.ReadAllText(Path.Combine(RepoPaths.Root, "src", "Irrigation.Server", "Configuration", "ServerOptions.cs"));
         var classes = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var source in Sources())
+            ReadClasses(source, classes);
+        return classes;
+    }
+
+    private static void ReadClasses(string source, Dictionary<string, Dictionary<string, string>> classes)
+    {
         var declarations = ClassDeclaration().Matches(source);
         for (var i = 0; i < declarations.Count; i++)
         {
@@ -52,9 +87,10 @@ public static partial class ServerOptionsSource
             classes[declarations[i].Groups["name"].Value] = Property().Matches(source[start..end])
                 .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["type"].Value.TrimEnd('?'), StringComparer.Ordinal);
         }
-
-        return classes;
     }
+
+    [GeneratedRegex(@"\bclass\s+(?<class>\w+)\s*:\s*IFeatureOptions\s*\{\s*public\s+static\s+string\s+Section\s*=>\s*""Irrigation:(?<section>\w+)""")]
+    private static partial Regex SectionDeclaration();
 
     [GeneratedRegex(@"\bclass\s+(?<name>\w+)")]
     private static partial Regex ClassDeclaration();

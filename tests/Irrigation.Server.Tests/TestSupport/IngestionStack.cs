@@ -177,7 +177,10 @@ internal sealed class IngestionStack : IAsyncDisposable
         return (response.StatusCode, body);
     }
 
-    /// <summary>The server's /metrics, each sample by its name with labels (<c>irrigation_ingest_dropped_total{reason="bad_value"}</c>).</summary>
+    /// <summary>
+    /// The server's /metrics, each sample by its name with labels (<c>irrigation_ingest_dropped_total{reason="bad_value"}</c>),
+    /// a sample without labels by its bare name (the exporter writes <c>name{} 0</c>).
+    /// </summary>
     public async Task<Dictionary<string, double>> MetricsAsync()
     {
         var text = await Http.GetStringAsync(new Uri("metrics", UriKind.Relative));
@@ -187,7 +190,8 @@ internal sealed class IngestionStack : IAsyncDisposable
             if (line.StartsWith('#'))
                 continue;
             var space = line.LastIndexOf(' ');
-            samples[line[..space]] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
+            var name = line[..space];
+            samples[name.EndsWith("{}", StringComparison.Ordinal) ? name[..^2] : name] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
         }
 
         return samples;

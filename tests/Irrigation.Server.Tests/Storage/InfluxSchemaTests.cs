@@ -1,3 +1,4 @@
+using Irrigation.Server.Storage;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.Tests.TestSupport;
 

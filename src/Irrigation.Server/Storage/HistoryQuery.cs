@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Irrigation.Influx.Query;
-using Irrigation.Server.Ingestion;
+using Irrigation.Contracts;
 
-namespace Irrigation.Server.Stations;
+
+namespace Irrigation.Server.Storage;
 
 public sealed record HistoryResponse(string Station, string Quantity, string Unit, string Resolution, long From, long To, IReadOnlyList<double[]> Points);
 
@@ -88,12 +89,12 @@ public sealed partial class HistoryQuery
     }
 
     public static bool IsValidQuantity(string quantity) =>
-        QuantityCatalog.TryParsePumpKey(quantity, out _, out var name) ? FieldName().IsMatch(name) : FieldName().IsMatch(quantity ?? "");
+        PumpKeys.TryParse(quantity, out _, out var name) ? FieldName().IsMatch(name) : FieldName().IsMatch(quantity ?? "");
 
     public async Task<IReadOnlyList<double[]>> QueryAsync(string station, string quantity, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var (policy, _, prefix, bucket) = Plan(to - from);
-        var isPump = QuantityCatalog.TryParsePumpKey(quantity, out var pump, out var name);
+        var isPump = PumpKeys.TryParse(quantity, out var pump, out var name);
         var field = prefix + (isPump ? name : quantity);
         var measurement = isPump ? "pump" : "station";
         var pumpFilter = isPump ? " AND \"pump\" = $pump" : "";

@@ -2,7 +2,7 @@ using System.Globalization;
 using Irrigation.Contracts;
 using Irrigation.Devices;
 
-namespace Irrigation.Server.Stations;
+namespace Irrigation.Server.Profiles;
 
 /// <summary>How a quantity key is shown: Chinese label from the device profile, an English label, and the unit.</summary>
 public sealed record QuantityInfo(string Label, string LabelEn, string Unit);

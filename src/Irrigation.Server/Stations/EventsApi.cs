@@ -1,7 +1,9 @@
 using System.Text;
 using Irrigation.Server.Stations;
 
-namespace Irrigation.Server.Events;
+using Irrigation.Server.Events;
+
+namespace Irrigation.Server.Stations;
 
 /// <summary><c>GET /api/events</c>: Server-Sent Events with station summaries, changed values and command states.</summary>
 public static class EventsApi

@@ -1,6 +1,7 @@
 using Irrigation.Devices;
+using Irrigation.Server.Configuration;
 
-namespace Irrigation.Server.Stations;
+namespace Irrigation.Server.Profiles;
 
 /// <summary>
 /// The device profiles the server reads labels, units and alarm defaults from, loaded once at start-up from
@@ -28,5 +29,18 @@ public sealed class DeviceProfileLibrary
         }
 
         return new DeviceProfileLibrary(DeviceProfileLoader.LoadDirectory(directory));
+    }
+}
+
+public static class ProfilesRegistration
+{
+    /// <summary>The device profiles (labels, units, alarm defaults) and the quantity catalog built from them.</summary>
+    public static IServiceCollection AddProfiles(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => DeviceProfileLibrary.Load(
+            Path.GetFullPath(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SiteOptions>>().Value.ProfilesDirectory),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("profiles")));
+        services.AddSingleton<QuantityCatalog>();
+        return services;
     }
 }

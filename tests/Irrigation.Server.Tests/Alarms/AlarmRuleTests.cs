@@ -1,7 +1,8 @@
+using Irrigation.Server.Profiles;
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Irrigation.Devices;
 using Irrigation.Server.Alarms;
-using Irrigation.Server.Configuration;
 using Irrigation.Server.State;
 using Irrigation.Server.Stations;
 
@@ -227,7 +228,7 @@ public sealed class AlarmRuleTests
         stations.Add(new StationEntry("st001", "一号", "城东镇", ["mtr", "ctl"]));
         stations.Add(new StationEntry("st002", "二号", "城东镇", ["mtr"]));
 
-        var book = new AlarmRuleBook(new ServerOptions(), stations, library);
+        var book = new AlarmRuleBook(Options.Create(new AlarmOptions()), stations, library);
 
         Assert.Equal("rated_current", book.For(AlarmRules.OverCurrent, "st001").RelativeTo);
         Assert.Null(book.For(AlarmRules.OverCurrent, "st002").RelativeTo);
@@ -235,15 +236,15 @@ public sealed class AlarmRuleTests
         Assert.Equal(10, book.For(AlarmRules.PhaseImbalance, "unknown-station").Threshold);
 
         var unknownRule = new DeviceProfileLibrary(new Dictionary<string, DeviceProfile> { ["x"] = Profile("x", """{ "over_heating": { "threshold": 90 } }""") });
-        Assert.Contains("alarms.over_heating: unknown rule", Assert.Throws<InvalidDataException>(() => new AlarmRuleBook(new ServerOptions(), stations, unknownRule)).Message, StringComparison.Ordinal);
+        Assert.Contains("alarms.over_heating: unknown rule", Assert.Throws<InvalidDataException>(() => new AlarmRuleBook(Options.Create(new AlarmOptions()), stations, unknownRule)).Message, StringComparison.Ordinal);
         var relativeSump = new DeviceProfileLibrary(new Dictionary<string, DeviceProfile> { ["x"] = Profile("x", """{ "low_sump_level": { "relativeTo": "rated_current", "threshold": 1.1 } }""") });
-        Assert.Contains("supported only by over_current", Assert.Throws<InvalidDataException>(() => new AlarmRuleBook(new ServerOptions(), stations, relativeSump)).Message, StringComparison.Ordinal);
-        var unknownProfile = new ServerOptions();
-        unknownProfile.Alarms.Profiles["no-such-meter"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 50 } };
-        Assert.Contains("unknown profile 'no-such-meter'", Assert.Throws<ArgumentException>(() => new AlarmRuleBook(unknownProfile, stations, library)).Message, StringComparison.Ordinal);
-        var badBasis = new ServerOptions();
-        badBasis.Alarms.Profiles["mtr"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 1.1, RelativeTo = "nameplate_current" } };
-        Assert.Contains("not a quantity of that profile", Assert.Throws<ArgumentException>(() => new AlarmRuleBook(badBasis, stations, library)).Message, StringComparison.Ordinal);
+        Assert.Contains("supported only by over_current", Assert.Throws<InvalidDataException>(() => new AlarmRuleBook(Options.Create(new AlarmOptions()), stations, relativeSump)).Message, StringComparison.Ordinal);
+        var unknownProfile = new AlarmOptions();
+        unknownProfile.Profiles["no-such-meter"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 50 } };
+        Assert.Contains("unknown profile 'no-such-meter'", Assert.Throws<ArgumentException>(() => new AlarmRuleBook(Options.Create(unknownProfile), stations, library)).Message, StringComparison.Ordinal);
+        var badBasis = new AlarmOptions();
+        badBasis.Profiles["mtr"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 1.1, RelativeTo = "nameplate_current" } };
+        Assert.Contains("not a quantity of that profile", Assert.Throws<ArgumentException>(() => new AlarmRuleBook(Options.Create(badBasis), stations, library)).Message, StringComparison.Ordinal);
         var relativeWithoutThreshold = new AlarmOptions();
         relativeWithoutThreshold.Stations["st001"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { RelativeTo = "rated_current" } };
         Assert.Contains("needs a positive Threshold", Assert.Throws<ArgumentException>(relativeWithoutThreshold.Validate).Message, StringComparison.Ordinal);
@@ -256,7 +257,7 @@ public sealed class AlarmRuleTests
         var stations = new StationRegistry(acceptUnknown: true);
         stations.Add(new StationEntry("st001", "一号", "城东镇", ["chint-dtsu666", "irrigation-pump-controller"]));
 
-        var rule = new AlarmRuleBook(new ServerOptions(), stations, library).For(AlarmRules.OverCurrent, "st001");
+        var rule = new AlarmRuleBook(Options.Create(new AlarmOptions()), stations, library).For(AlarmRules.OverCurrent, "st001");
 
         Assert.Equal(("rated_current", 1.1, 1.0, TimeSpan.FromSeconds(5)), (rule.RelativeTo, rule.Threshold, rule.ClearThreshold, rule.OnDelay));
     }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Irrigation.Influx.Query;
-using Irrigation.Server.Configuration;
+using Microsoft.Extensions.Options;
 
-namespace Irrigation.Server.Ingestion;
+namespace Irrigation.Server.Storage;
 
 /// <summary>
 /// Creates what the dashboards need when it is missing (docs/influx-schema.md): the database with its default
@@ -16,13 +16,14 @@ public sealed class InfluxSchema : BackgroundService
     public const string HourPolicy = "rollup_1h";
     public static readonly TimeSpan MinuteRetention = TimeSpan.FromDays(400);
 
-    private readonly ServerOptions _options;
+    private readonly ServerInfluxOptions _options;
     private readonly InfluxQueryClient _query;
     private readonly ILogger<InfluxSchema> _logger;
 
-    public InfluxSchema(ServerOptions options, InfluxQueryClient query, ILogger<InfluxSchema> logger)
+    public InfluxSchema(IOptions<ServerInfluxOptions> options, InfluxQueryClient query, ILogger<InfluxSchema> logger)
     {
-        _options = options;
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
         _query = query;
         _logger = logger;
     }
@@ -63,13 +64,13 @@ public sealed class InfluxSchema : BackgroundService
     {
         var toMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var parameters = station is null ? null : new Dictionary<string, object?> { ["station"] = station };
-        foreach (var statement in BackfillStatements(_options.Influx.Database, fromMs, toMs, station is not null))
-            await _query.ExecuteAsync(statement, parameters, _options.Influx.Database, cancellationToken);
+        foreach (var statement in BackfillStatements(_options.Database, fromMs, toMs, station is not null))
+            await _query.ExecuteAsync(statement, parameters, _options.Database, cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Influx.CreateSchema)
+        if (!_options.CreateSchema)
         {
             Ready = true;
             return;
@@ -95,11 +96,11 @@ public sealed class InfluxSchema : BackgroundService
 
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
-        var db = _options.Influx.Database;
+        var db = _options.Database;
         var databases = await _query.QueryAsync("SHOW DATABASES", cancellationToken: cancellationToken);
         if (!Names(databases).Contains(db))
         {
-            var raw = Duration(_options.Influx.RawRetention);
+            var raw = Duration(_options.RawRetention);
             await _query.ExecuteAsync($"CREATE DATABASE \"{db}\" WITH DURATION {raw} REPLICATION 1 NAME \"{RawPolicy}\"", cancellationToken: cancellationToken);
             _logger.LogInformation("Created database {Database} with default retention policy {Policy} ({Duration}).", db, RawPolicy, raw);
         }

@@ -1,7 +1,7 @@
 using Irrigation.Influx.LineProtocol;
 using Irrigation.Influx.Write;
 
-namespace Irrigation.Server.Events;
+namespace Irrigation.Server.Storage;
 
 /// <summary>Low-rate event points (commands, alarms) for Grafana, queued without holding up the caller.</summary>
 internal static class EventPoints

@@ -1,3 +1,4 @@
+using Irrigation.Server.Storage;
 using Irrigation.Server.Stations;
 
 namespace Irrigation.Server.Tests;

@@ -1,5 +1,6 @@
 using Irrigation.Server.Accounting;
-using Irrigation.Server.Configuration;
+using Irrigation.Server.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Irrigation.Server.Tests;
 
@@ -20,12 +21,14 @@ public sealed class LateTelemetryTests
 
     private static (LateTelemetry Late, Clock Clock) Create()
     {
-        var options = new ServerOptions();
-        options.Accounting.Days = 2;        // today and yesterday every pass
-        options.Accounting.DaysOnStart = 7; // the first pass: 16th..22nd
-        options.Accounting.Interval = TimeSpan.FromMinutes(5);
+        var options = new AccountingOptions
+        {
+            Days = 2,        // today and yesterday every pass
+            DaysOnStart = 7, // the first pass: 16th..22nd
+            Interval = TimeSpan.FromMinutes(5),
+        };
         var clock = new Clock(Now);
-        return (new LateTelemetry(options, clock), clock);
+        return (new LateTelemetry(Options.Create(options), Options.Create(new ServerInfluxOptions()), clock), clock);
     }
 
     [Fact]

@@ -2,7 +2,9 @@ using Irrigation.Server.Http;
 using Irrigation.Server.Stations;
 using Irrigation.Server.State;
 
-namespace Irrigation.Server.Events;
+using Irrigation.Server.Events;
+
+namespace Irrigation.Server.Stations;
 
 /// <summary>
 /// Once a second, publishes the station summaries that changed (online, power, pumps, staleness) and the latest

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using Irrigation.Server.Configuration;
 using Irrigation.Server.Data;
-using Irrigation.Server.State;
 
-namespace Irrigation.Server.Stations;
+namespace Irrigation.Server.State;
 
 /// <summary>An administrator's settings for one station; null fields keep the gateway configuration's value.</summary>
 public sealed record StationSettings(string Station, string? Name, string? Site, double? WaterPerKwh, long UpdatedAt, string UpdatedBy);
@@ -17,14 +15,11 @@ public sealed record StationSettings(string Station, string? Name, string? Site,
 public sealed class StationSettingsStore
 {
     private readonly ServerDatabase _database;
-    private readonly AccountingOptions _accounting;
     private readonly ConcurrentDictionary<string, StationSettings> _settings = new(StringComparer.Ordinal);
 
-    public StationSettingsStore(ServerDatabase database, ServerOptions options)
+    public StationSettingsStore(ServerDatabase database)
     {
-        ArgumentNullException.ThrowIfNull(options);
         _database = database;
-        _accounting = options.Accounting;
         using (var connection = _database.Open())
         using (var select = connection.Command("SELECT station, name, site, water_per_kwh, updated_ms, updated_by FROM station_settings"))
         using (var reader = select.ExecuteReader())
@@ -47,13 +42,8 @@ public sealed class StationSettingsStore
             Apply(station);
     }
 
-    /// <summary>m³ per kWh for the station: the administrator's, else the configuration's, else the default.</summary>
-    public double CoefficientOf(string station) =>
-        _settings.TryGetValue(station, out var s) && s.WaterPerKwh is { } c ? c : _accounting.CoefficientOf(station);
-
-    /// <summary>True when someone set the station's coefficient (here or in the configuration), not the placeholder default.</summary>
-    public bool IsCalibrated(string station) =>
-        (_settings.TryGetValue(station, out var s) && s.WaterPerKwh is not null) || _accounting.WaterPerKwh.ContainsKey(station);
+    /// <summary>The administrator's 以电折水 coefficient of the station (m³ per kWh), null when none was set here.</summary>
+    public double? WaterPerKwhOf(string station) => _settings.TryGetValue(station, out var s) ? s.WaterPerKwh : null;
 
     public StationSettings? Find(string station) => _settings.GetValueOrDefault(station);
 

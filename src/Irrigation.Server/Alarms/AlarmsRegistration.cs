@@ -1,0 +1,21 @@
+using Irrigation.Server.Configuration;
+using Irrigation.Server.Stations;
+
+namespace Irrigation.Server.Alarms;
+
+/// <summary>Alarm rules, their evaluation over the latest values, the alarm store and webhook notifications.</summary>
+public static class AlarmsRegistration
+{
+    public static IServiceCollection AddAlarms(this IServiceCollection services)
+    {
+        services.AddFeatureOptions<AlarmOptions>();
+        services.AddSingleton<AlarmStore>();
+        services.AddSingleton<AlarmNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlarmNotifier>());
+        services.AddSingleton<AlarmRuleBook>();
+        services.AddSingleton<AlarmEngine>();
+        services.AddSingleton<IActiveAlarmCounter>(sp => sp.GetRequiredService<AlarmEngine>());
+        services.AddHostedService(sp => sp.GetRequiredService<AlarmEngine>());
+        return services;
+    }
+}

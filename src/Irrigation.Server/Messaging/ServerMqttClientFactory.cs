@@ -1,0 +1,28 @@
+using Irrigation.Mqtt.Client;
+
+namespace Irrigation.Server.Messaging;
+
+/// <summary>Creates the server's MQTT clients from <see cref="ServerMqttOptions"/>: one per purpose, each with its own persistent session.</summary>
+public static class ServerMqttClientFactory
+{
+    /// <summary>
+    /// A client with id <c>{ClientId}{suffix}</c> (default id irrigation-server-{machine}) and a persistent session;
+    /// <paramref name="configure"/> sets what the purpose needs (manual acknowledgement, inbound capacity …).
+    /// </summary>
+    public static ReconnectingMqttClient Create(ServerMqttOptions options, string suffix, ILogger logger, Action<MqttClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var client = new MqttClientOptions
+        {
+            Protocol = options.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
+            Host = options.Host,
+            Port = options.Port,
+            ClientId = (options.ClientId ?? $"irrigation-server-{Environment.MachineName}") + suffix,
+            Username = options.Username,
+            Password = options.Password,
+            CleanSession = false, // the broker keeps what arrives while the server restarts
+        };
+        configure?.Invoke(client);
+        return new ReconnectingMqttClient(client, logger);
+    }
+}

@@ -1,0 +1,58 @@
+using Irrigation.Server.Configuration;
+
+namespace Irrigation.Server.Messaging;
+
+public sealed class ServerMqttOptions : IFeatureOptions
+{
+    public static string Section => "Irrigation:Mqtt";
+
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>
+    /// Each server instance needs its own id, stable across restarts (default irrigation-server-{machine}): the broker
+    /// keeps the persistent session and its share of the telemetry for that id, and hands it back after a restart.
+    /// A new id per start would leave old sessions in the shared group, each taking its share of messages.
+    /// </summary>
+    public string? ClientId { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// Shared subscription group for several server instances that split the telemetry stream
+    /// (<c>$share/{group}/…</c>); empty (the default) subscribes plainly, for one instance. Mosquitto 2.0.11
+    /// (Debian 12) does not restore shared subscriptions from its persistence file, so after a broker restart
+    /// every message published before the instances resubscribe is lost to them (a gateway's outage replay
+    /// comes exactly then); a plain subscription of a persistent session is restored and its messages queued.
+    /// </summary>
+    public string SharedGroup { get; set; } = "";
+
+    /// <summary>
+    /// Messages held between the socket and the ingest loop; while more than half of it is used the socket is not read
+    /// (back-pressure to the broker).
+    /// </summary>
+    public int InboundCapacity { get; set; } = 10_000;
+
+    /// <summary>"5" (the default) or "3.1.1".</summary>
+    public string Protocol { get; set; } = "5";
+
+    /// <summary>MQTT 5 Receive Maximum: QoS 1 messages the broker may send before our PUBACKs (1..65535).</summary>
+    public int ReceiveMaximum { get; set; } = 65535;
+
+    public void Validate()
+    {
+        if (Port is < 1 or > 65535)
+            throw new ArgumentException($"Irrigation:Mqtt:Port {Port} is outside 1..65535.");
+        if (InboundCapacity is < 1 or > 1_000_000)
+            throw new ArgumentException($"Irrigation:Mqtt:InboundCapacity must be 1..1000000, was {InboundCapacity}.");
+        if (ReceiveMaximum is < 1 or > 65535)
+            throw new ArgumentException($"Irrigation:Mqtt:ReceiveMaximum must be 1..65535, was {ReceiveMaximum}.");
+        if (Protocol is not ("5" or "3.1.1"))
+            throw new ArgumentException($"Irrigation:Mqtt:Protocol must be \"5\" or \"3.1.1\", was \"{Protocol}\".");
+        if (SharedGroup.Length > 0 && (SharedGroup.Trim().Length == 0 || SharedGroup.IndexOfAny(['/', '+', '#']) >= 0))
+            throw new ArgumentException("Irrigation:Mqtt:SharedGroup must be empty (one instance) or a single topic level.");
+    }
+}
