@@ -9,14 +9,14 @@ public sealed class ModbusRtuFramerTests
 {
     private static readonly ModbusRtuFramer Framer = ModbusRtuFramer.Instance;
 
-    private static ModbusFrameStatus Read(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out long remaining, out string? error)
+    private static ModbusFrameStatus Read(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out long remaining, out ModbusFrameError error)
     {
         var status = Framer.TryReadFrame(input, direction, out frame, out var consumed, out error);
         remaining = input.Slice(consumed).Length;
         return status;
     }
 
-    private static ModbusFrameStatus Read(byte[] input, ModbusFrameDirection direction, out ModbusFrame frame, out long remaining, out string? error) =>
+    private static ModbusFrameStatus Read(byte[] input, ModbusFrameDirection direction, out ModbusFrame frame, out long remaining, out ModbusFrameError error) =>
         Read(new ReadOnlySequence<byte>(input), direction, out frame, out remaining, out error);
 
     public static TheoryData<string, ModbusFrameDirection, string> WholeFrames => new()
@@ -73,7 +73,7 @@ public sealed class ModbusRtuFramerTests
     {
         var bytes = Hex.Parse(hex);
         Assert.Equal(ModbusFrameStatus.Complete, Read(bytes, direction, out var frame, out var remaining, out var error));
-        Assert.Null(error);
+        Assert.Equal(ModbusFrameError.None, error);
         Assert.Equal(bytes[0], frame.UnitId);
         Assert.Equal(0, frame.TransactionId);
         Assert.Equal(pdu, Hex.Format(frame.Pdu.ToArray()));
@@ -105,7 +105,7 @@ public sealed class ModbusRtuFramerTests
         {
             Assert.Equal(ModbusFrameStatus.Incomplete, Read(bytes[..length], direction, out _, out var remaining, out var error));
             Assert.Equal(length, remaining);
-            Assert.Null(error);
+            Assert.Equal(ModbusFrameError.None, error);
         }
 
         Assert.Equal(ModbusFrameStatus.Complete, Read(bytes, direction, out var frame, out _, out _));
@@ -154,7 +154,7 @@ public sealed class ModbusRtuFramerTests
     {
         var bytes = Hex.Parse("01 03 00 00 00 01 84 0B 01 03");
         Assert.Equal(ModbusFrameStatus.Malformed, Read(bytes, ModbusFrameDirection.Request, out _, out var remaining, out var error));
-        Assert.Equal("CRC mismatch", error);
+        Assert.Equal(new ModbusFrameError(ModbusFrameErrorKind.CrcMismatch, "CRC mismatch"), error);
         Assert.Equal(0, remaining);
     }
 
@@ -164,7 +164,7 @@ public sealed class ModbusRtuFramerTests
         var bytes = ReferenceCrc.Rtu("01 03 02 00 0A");
         bytes[^1] ^= 0xFF;
         Assert.Equal(ModbusFrameStatus.Malformed, Read(bytes, ModbusFrameDirection.Response, out _, out _, out var error));
-        Assert.Equal("CRC mismatch", error);
+        Assert.Equal(new ModbusFrameError(ModbusFrameErrorKind.CrcMismatch, "CRC mismatch"), error);
     }
 
     [Fact]
@@ -187,7 +187,8 @@ public sealed class ModbusRtuFramerTests
         Assert.Equal(ModbusFrameStatus.Incomplete, Read(bytes[..^1], ModbusFrameDirection.Request, out _, out _, out _));
         Assert.Equal(ModbusFrameStatus.Malformed, Read(bytes, ModbusFrameDirection.Request, out _, out var remaining, out var error));
         Assert.Equal(0, remaining);
-        Assert.Contains("0x2B", error, StringComparison.Ordinal);
+        Assert.Equal(ModbusFrameErrorKind.UnknownFunctionCode, error.Kind);
+        Assert.Contains("0x2B", error.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -206,7 +207,8 @@ public sealed class ModbusRtuFramerTests
         var request = Hex.Parse("01 10 00 00 00 7F FF");
         Assert.Equal(ModbusFrameStatus.Malformed, Read(request, ModbusFrameDirection.Request, out _, out var remaining, out var error));
         Assert.Equal(0, remaining);
-        Assert.Contains("exceeds", error, StringComparison.Ordinal);
+        Assert.Equal(ModbusFrameErrorKind.FrameTooLong, error.Kind);
+        Assert.Contains("exceeds", error.Detail, StringComparison.Ordinal);
 
         var response = Hex.Parse("01 03 FF 00");
         Assert.Equal(ModbusFrameStatus.Malformed, Read(response, ModbusFrameDirection.Response, out _, out _, out _));

@@ -15,7 +15,7 @@ public sealed class ModbusTcpFramerTests
     // Transaction 0x1234, unit 0x11, the §6.3 response.
     private static readonly byte[] ReadHoldingResponseFrame = Hex.Parse("12 34 00 00 00 09 11 03 06 02 2B 00 00 00 64");
 
-    private static ModbusFrameStatus Read(in ReadOnlySequence<byte> input, out ModbusFrame frame, out long remaining, out string? error)
+    private static ModbusFrameStatus Read(in ReadOnlySequence<byte> input, out ModbusFrame frame, out long remaining, out ModbusFrameError error)
     {
         var status = Framer.TryReadFrame(input, ModbusFrameDirection.Request, out frame, out var consumed, out error);
         remaining = input.Slice(consumed).Length;
@@ -50,7 +50,7 @@ public sealed class ModbusTcpFramerTests
     public void TryReadFrame_WholeFrame_ReturnsHeaderFieldsAndPdu()
     {
         Assert.Equal(ModbusFrameStatus.Complete, Read(new ReadOnlySequence<byte>(ReadHoldingFrame), out var frame, out var remaining, out var error));
-        Assert.Null(error);
+        Assert.Equal(ModbusFrameError.None, error);
         Assert.Equal(0x0001, frame.TransactionId);
         Assert.Equal(0x11, frame.UnitId);
         Assert.Equal("03 00 6B 00 03", Hex.Format(frame.Pdu.ToArray()));
@@ -96,7 +96,7 @@ public sealed class ModbusTcpFramerTests
             var prefix = ReadHoldingResponseFrame[..length];
             Assert.Equal(ModbusFrameStatus.Incomplete, Read(new ReadOnlySequence<byte>(prefix), out _, out var remaining, out var error));
             Assert.Equal(length, remaining);
-            Assert.Null(error);
+            Assert.Equal(ModbusFrameError.None, error);
             Assert.Equal(ModbusFrameStatus.Incomplete, Read(Sequences.OneBytePerSegment(prefix), out _, out _, out _));
         }
 
@@ -136,7 +136,8 @@ public sealed class ModbusTcpFramerTests
         var status = Read(new ReadOnlySequence<byte>(Hex.Parse(hex)), out _, out var remaining, out var error);
         Assert.Equal(ModbusFrameStatus.Malformed, status);
         Assert.Equal(0, remaining);
-        Assert.Contains("protocol id", error, StringComparison.Ordinal);
+        Assert.Equal(ModbusFrameErrorKind.ProtocolId, error.Kind);
+        Assert.Contains("protocol id", error.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -153,7 +154,8 @@ public sealed class ModbusTcpFramerTests
         var status = Read(new ReadOnlySequence<byte>(bytes), out _, out var remaining, out var error);
         Assert.Equal(ModbusFrameStatus.Malformed, status);
         Assert.Equal(0, remaining);
-        Assert.Contains("length", error, StringComparison.Ordinal);
+        Assert.Equal(ModbusFrameErrorKind.Length, error.Kind);
+        Assert.Contains("length", error.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

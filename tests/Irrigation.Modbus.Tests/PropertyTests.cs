@@ -133,7 +133,8 @@ public sealed class PropertyTests
                     _ = ModbusPduFormatter.TryReadRequest(frame.Pdu.ToArray(), out _);
                     break;
                 default:
-                    Assert.False(string.IsNullOrEmpty(error));
+                    Assert.NotEqual(ModbusFrameErrorKind.None, error.Kind);
+                    Assert.False(string.IsNullOrEmpty(error.Detail));
                     Assert.True(rest.Length < input.Length, "a malformed frame discards bytes");
                     break;
             }

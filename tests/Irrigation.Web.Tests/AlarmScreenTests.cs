@@ -125,13 +125,15 @@ public sealed class AlarmScreenTests : BrowserTests<AlarmScreenFixture>, IClassF
         await Assertions.Expect(viewer.Locator(".alarm-card:not([data-station=st001])")).ToHaveCountAsync(0);
         await ShotAsync(viewer, "17-alarm-history-viewer");
 
-        // In English the severity and title follow the switch (the message stays as the server wrote it).
+        // In English the severity, title and message follow the switch: the message comes as a code with parameters.
         await viewer.Locator("button.lang").ClickAsync();
         await Assertions.Expect(seen.Locator(".sev-badge")).ToHaveTextAsync("Critical");
         await Assertions.Expect(seen.Locator(".alarm-title")).ToHaveTextAsync("Pump fault");
+        await Assertions.Expect(seen.Locator(".alarm-message")).ToContainTextAsync("Pump 1 fault: dry-run trip");
         await Assertions.Expect(seen.Locator(".alarm-state")).ToHaveTextAsync("Acknowledged");
         await viewer.Locator("button.lang").ClickAsync();
         await Assertions.Expect(seen.Locator(".alarm-title")).ToHaveTextAsync("水泵故障");
+        await Assertions.Expect(seen.Locator(".alarm-message")).ToContainTextAsync("1号泵故障：干转跳闸");
 
         // The station page: its open alarms at the top, and the daily energy and water of the last 7 Beijing days.
         await viewer.GotoAsync("/stations/st001");

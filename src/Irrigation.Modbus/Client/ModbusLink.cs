@@ -94,7 +94,7 @@ internal sealed class ModbusLink : IAsyncDisposable
                     }
                     else
                     {
-                        _counters.Error(error == "CRC mismatch" ? ModbusErrorKind.CrcMismatch : ModbusErrorKind.MalformedFrame);
+                        _counters.Error(error.Kind == ModbusFrameErrorKind.CrcMismatch ? ModbusErrorKind.CrcMismatch : ModbusErrorKind.MalformedFrame);
                         _logger.LogWarning("Modbus {Framing} link {Link}: discarded {Bytes} bytes: {Reason}", _framer.Name, _description, buffer.Slice(0, consumed).Length, error);
                     }
 

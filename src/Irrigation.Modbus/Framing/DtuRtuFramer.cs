@@ -27,7 +27,7 @@ public sealed class DtuRtuFramer : IModbusFramer
     public int WriteFrame(Span<byte> destination, ushort transactionId, byte unitId, ReadOnlySpan<byte> pdu) =>
         ModbusRtuFramer.Instance.WriteFrame(destination, transactionId, unitId, pdu);
 
-    public ModbusFrameStatus TryReadFrame(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out SequencePosition consumed, out string? error)
+    public ModbusFrameStatus TryReadFrame(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out SequencePosition consumed, out ModbusFrameError error)
     {
         var prefix = (int)Math.Min(input.Length, _heartbeat.Length);
         Span<byte> head = stackalloc byte[prefix];
@@ -35,7 +35,7 @@ public sealed class DtuRtuFramer : IModbusFramer
         if (head.SequenceEqual(_heartbeat.AsSpan(0, prefix)))
         {
             frame = default;
-            error = null;
+            error = ModbusFrameError.None;
             if (prefix < _heartbeat.Length)
             {
                 // Could still be a heartbeat: wait for the rest before deciding.

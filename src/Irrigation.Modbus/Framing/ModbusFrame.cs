@@ -27,6 +27,35 @@ public enum ModbusFrameStatus
     Ignored,
 }
 
+/// <summary>Why bytes can never become a valid frame (<see cref="ModbusFrameStatus.Malformed"/>); counted by kind.</summary>
+public enum ModbusFrameErrorKind
+{
+    None,
+
+    /// <summary>RTU: the CRC-16 does not match the frame.</summary>
+    CrcMismatch,
+
+    /// <summary>RTU: a function code the framer cannot size, with no valid frame within the maximum length.</summary>
+    UnknownFunctionCode,
+
+    /// <summary>RTU: the length the function code implies exceeds the maximum frame.</summary>
+    FrameTooLong,
+
+    /// <summary>TCP: the MBAP protocol id is not 0.</summary>
+    ProtocolId,
+
+    /// <summary>TCP: the MBAP length is outside what a PDU can be.</summary>
+    Length,
+}
+
+/// <summary>A framing error: its <see cref="Kind"/> for counters and tests, its <see cref="Detail"/> for the log.</summary>
+public readonly record struct ModbusFrameError(ModbusFrameErrorKind Kind, string Detail)
+{
+    public static ModbusFrameError None => default;
+
+    public override string ToString() => Detail ?? Kind.ToString();
+}
+
 /// <summary>
 /// One application data unit, as read off the wire. <see cref="Pdu"/> points into the reader's buffer and is
 /// valid only until the reader advances: decode it before reading on.
@@ -69,5 +98,5 @@ public interface IModbusFramer
     int WriteFrame(Span<byte> destination, ushort transactionId, byte unitId, ReadOnlySpan<byte> pdu);
 
     /// <summary>Tries to read one frame from the start of <paramref name="input"/>.</summary>
-    ModbusFrameStatus TryReadFrame(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out SequencePosition consumed, out string? error);
+    ModbusFrameStatus TryReadFrame(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out SequencePosition consumed, out ModbusFrameError error);
 }

@@ -35,10 +35,10 @@ public sealed class ModbusRtuFramer : IModbusFramer
         return pdu.Length + 3;
     }
 
-    public ModbusFrameStatus TryReadFrame(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out SequencePosition consumed, out string? error)
+    public ModbusFrameStatus TryReadFrame(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out SequencePosition consumed, out ModbusFrameError error)
     {
         frame = default;
-        error = null;
+        error = ModbusFrameError.None;
         consumed = input.Start;
         if (input.Length < MinFrameLength)
             return ModbusFrameStatus.Incomplete;
@@ -57,7 +57,7 @@ public sealed class ModbusRtuFramer : IModbusFramer
                 return Complete(input, bytes, available, out frame, out consumed);
             if (available >= MaxFrameLength)
             {
-                error = $"unknown function code 0x{bytes[1]:X2} and no valid frame within {MaxFrameLength} bytes";
+                error = new(ModbusFrameErrorKind.UnknownFunctionCode, $"unknown function code 0x{bytes[1]:X2} and no valid frame within {MaxFrameLength} bytes");
                 consumed = input.End;
                 return ModbusFrameStatus.Malformed;
             }
@@ -69,7 +69,7 @@ public sealed class ModbusRtuFramer : IModbusFramer
             return ModbusFrameStatus.Incomplete;
         if (expected > MaxFrameLength)
         {
-            error = $"frame length {expected} exceeds {MaxFrameLength}";
+            error = new(ModbusFrameErrorKind.FrameTooLong, $"frame length {expected} exceeds {MaxFrameLength}");
             consumed = input.End;
             return ModbusFrameStatus.Malformed;
         }
@@ -80,7 +80,7 @@ public sealed class ModbusRtuFramer : IModbusFramer
         if (!ModbusCrc16.IsValid(bytes[..expected]))
         {
             // With the frame boundary lost there is nothing to resynchronise on: discard what is buffered.
-            error = "CRC mismatch";
+            error = new(ModbusFrameErrorKind.CrcMismatch, "CRC mismatch");
             consumed = input.End;
             return ModbusFrameStatus.Malformed;
         }

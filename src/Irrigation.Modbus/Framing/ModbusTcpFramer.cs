@@ -34,10 +34,10 @@ public sealed class ModbusTcpFramer : IModbusFramer
         return HeaderLength + pdu.Length;
     }
 
-    public ModbusFrameStatus TryReadFrame(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out SequencePosition consumed, out string? error)
+    public ModbusFrameStatus TryReadFrame(in ReadOnlySequence<byte> input, ModbusFrameDirection direction, out ModbusFrame frame, out SequencePosition consumed, out ModbusFrameError error)
     {
         frame = default;
-        error = null;
+        error = ModbusFrameError.None;
         consumed = input.Start;
         if (input.Length < HeaderLength)
             return ModbusFrameStatus.Incomplete;
@@ -52,14 +52,14 @@ public sealed class ModbusTcpFramer : IModbusFramer
         // can be trusted, so the caller discards everything buffered (and a server drops the connection).
         if (protocolId != 0)
         {
-            error = $"MBAP protocol id {protocolId}, expected 0";
+            error = new(ModbusFrameErrorKind.ProtocolId, $"MBAP protocol id {protocolId}, expected 0");
             consumed = input.End;
             return ModbusFrameStatus.Malformed;
         }
 
         if (length < 2 || length > ModbusLimits.MaxPduLength + 1)
         {
-            error = $"MBAP length {length} outside 2..{ModbusLimits.MaxPduLength + 1}";
+            error = new(ModbusFrameErrorKind.Length, $"MBAP length {length} outside 2..{ModbusLimits.MaxPduLength + 1}");
             consumed = input.End;
             return ModbusFrameStatus.Malformed;
         }

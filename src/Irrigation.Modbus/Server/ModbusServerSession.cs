@@ -41,7 +41,7 @@ public static class ModbusServerSession
 
                     if (status == ModbusFrameStatus.Malformed)
                     {
-                        counters.Error(error == "CRC mismatch" ? ModbusErrorKind.CrcMismatch : ModbusErrorKind.MalformedFrame);
+                        counters.Error(error.Kind == ModbusFrameErrorKind.CrcMismatch ? ModbusErrorKind.CrcMismatch : ModbusErrorKind.MalformedFrame);
                         logger.LogWarning("Modbus {Framing} server, peer {Peer}: discarded {Bytes} bytes: {Reason}", framer.Name, peer, buffer.Slice(0, consumed).Length, error);
                         buffer = buffer.Slice(consumed);
                         if (framer.HasTransactionIds)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Globalization;
 using System.Text.Json;
 using Irrigation.Influx.Query;
@@ -39,7 +40,7 @@ public static class EnergyApi
     public static void MapEnergyApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/stations/{id}/energy", EnergyAsync).WithTags("Stations").RequireAuthorization();
 
-    private static async Task<IResult> EnergyAsync(string id, string? days, StationRegistry registry, WaterCoefficients settings, InfluxQueryClient influx, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<EnergyResponse>, ProblemHttpResult>> EnergyAsync(string id, string? days, StationRegistry registry, WaterCoefficients settings, InfluxQueryClient influx, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (registry.Find(id) is null)
             return Problems.NotFound("station_not_found", $"No station {id}.");

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Irrigation.Server.Audit;
@@ -48,7 +49,7 @@ public static class AccountsApi
             .WithTags("Audit").RequireAuthorization(Roles.CanAdminister);
     }
 
-    private static IResult Check(SignInResult result, string username, HttpContext context, AuditLog audit, string action)
+    private static ProblemHttpResult Check(SignInResult result, string username, HttpContext context, AuditLog audit, string action)
     {
         switch (result.Status)
         {
@@ -62,11 +63,11 @@ public static class AccountsApi
                 audit.Write(username, action, "invalid_credentials", address: AuditLog.Address(context));
                 return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_credentials", "Sign-in failed", "Wrong user name or password.");
             default:
-                return Results.Empty;
+                throw new ArgumentException($"sign-in {result.Status} is not a refusal", nameof(result));
         }
     }
 
-    private static async Task<IResult> SignInAsync(SignInRequest? request, HttpContext context, UserStore users, AuditLog audit, IOptions<ApiOptions> options)
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> SignInAsync(SignInRequest? request, HttpContext context, UserStore users, AuditLog audit, IOptions<ApiOptions> options)
     {
         if (request is null || string.IsNullOrEmpty(request.Username) || request.Password is null)
             return Problems.BadRequest("invalid_request", "Send {\"username\": …, \"password\": …}.");
@@ -82,7 +83,7 @@ public static class AccountsApi
         return TypedResults.Ok(new SessionResponse(user.Username, user.DisplayName, user.Role, csrf, (long)options.Value.StaleAfter.TotalMilliseconds));
     }
 
-    private static IResult CreateToken(TokenRequest? request, HttpContext context, UserStore users, AuditLog audit)
+    private static Results<Created<TokenResponse>, ProblemHttpResult> CreateToken(TokenRequest? request, HttpContext context, UserStore users, AuditLog audit)
     {
         if (request is null || string.IsNullOrEmpty(request.Username) || request.Password is null)
             return Problems.BadRequest("invalid_request", "Send {\"username\": …, \"password\": …, \"name\": …}.");
@@ -94,7 +95,7 @@ public static class AccountsApi
         return TypedResults.Created((string?)null, new TokenResponse(token, expires.ToUnixTimeMilliseconds()));
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext context, AuditLog audit)
+    private static async Task<NoContent> SignOutAsync(HttpContext context, AuditLog audit)
     {
         audit.Write(context, "auth.logout", "succeeded");
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -105,7 +106,7 @@ public static class AccountsApi
         user.Identity!.Name!, user.FindFirst(AccountClaims.DisplayName)?.Value ?? user.Identity.Name!, user.FindFirst(ClaimTypes.Role)?.Value ?? Roles.Viewer, user.Csrf(),
         (long)options.StaleAfter.TotalMilliseconds);
 
-    private static IResult CreateUser(CreateUserRequest? request, HttpContext context, UserStore users, AuditLog audit)
+    private static Results<Created<UserResponse>, ProblemHttpResult> CreateUser(CreateUserRequest? request, HttpContext context, UserStore users, AuditLog audit)
     {
         if (request is null)
             return Problems.BadRequest("invalid_request", "Send {\"username\", \"displayName\", \"role\", \"password\"}.");
@@ -122,7 +123,7 @@ public static class AccountsApi
         }
     }
 
-    private static IResult UpdateUser(string username, UpdateUserRequest? request, HttpContext context, UserStore users, AuditLog audit)
+    private static Results<Ok<UserResponse>, ProblemHttpResult> UpdateUser(string username, UpdateUserRequest? request, HttpContext context, UserStore users, AuditLog audit)
     {
         if (request is null)
             return Problems.BadRequest("invalid_request", "Send the fields to change.");

@@ -15,7 +15,7 @@ public enum ConditionState
 }
 
 /// <summary>What one rule says about one station (or pump) right now. <see cref="Key"/> is the rule id, or pump{n}.{rule}.</summary>
-public sealed record ConditionReading(string Key, AlarmRule Rule, int? Pump, ConditionState State, double Value, string Message);
+public sealed record ConditionReading(string Key, AlarmRule Rule, int? Pump, ConditionState State, double Value, AlarmMessage Message);
 
 /// <summary>The last finished command of a pump, for the failed-to-start/stop and unexpected-running rules.</summary>
 public sealed record LastPumpCommand(string Action, string State);
@@ -40,14 +40,14 @@ public static class AlarmConditions
         double? V(string key) => values.TryGetValue(key, out var v) ? v.Value : null;
 
         var comms = context.Rule(AlarmRules.CommsLost);
-        yield return Flag(comms, null, station.Status == "comms_lost", station.Status is "unknown" or "offline", "现场设备无应答");
+        yield return Flag(comms, null, station.Status == StationStatus.CommsLost, station.Status is StationStatus.Unknown or StationStatus.Offline, AlarmMessage.Of("comms_lost"));
         var gateway = context.Rule(AlarmRules.GatewayOffline);
-        yield return Flag(gateway, null, station.Status == "offline", station.Status == "unknown", $"网关 {station.Gateway} 离线");
+        yield return Flag(gateway, null, station.Status == StationStatus.Offline, station.Status == StationStatus.Unknown, AlarmMessage.Of("gateway_offline", ("gateway", station.Gateway ?? "")));
 
         // While the station is not reporting, its latest values are old: only the communication rules speak.
-        var live = station.Status == "online";
+        var live = station.Status == StationStatus.Online;
         var mains = V("mains_present");
-        yield return Flag(context.Rule(AlarmRules.MainsLost), null, mains == 0, !live || mains is null, "控制柜市电失电");
+        yield return Flag(context.Rule(AlarmRules.MainsLost), null, mains == 0, !live || mains is null, AlarmMessage.Of("mains_lost"));
 
         var va = V("voltage_a");
         var vb = V("voltage_b");
@@ -58,16 +58,16 @@ public static class AlarmConditions
             var mean = (a + b + c) / 3;
             var worst = new[] { a, b, c }.Max(x => Math.Abs(x - mean)) / mean * 100;
             var lost = Math.Min(a, Math.Min(b, c)) < mean * 0.5;
-            yield return Higher(imbalance, null, worst, lost ? $"缺相：A {AlarmRules.Format(a)} V，B {AlarmRules.Format(b)} V，C {AlarmRules.Format(c)} V" : $"三相电压不平衡 {AlarmRules.Format(worst)}%");
+            yield return Higher(imbalance, null, worst, lost ? AlarmMessage.Of("phase_loss", ("a", a), ("b", b), ("c", c)) : AlarmMessage.Of("voltage_imbalance", ("percent", worst)));
         }
         else
         {
-            yield return new ConditionReading(imbalance.Id, imbalance, null, ConditionState.Hold, 0, "");
+            yield return new ConditionReading(imbalance.Id, imbalance, null, ConditionState.Hold, 0, AlarmMessage.None);
         }
 
         var level = V("sump_level");
         var low = context.Rule(AlarmRules.LowSumpLevel);
-        yield return level is { } l && live ? Lower(low, null, l, $"前池水位 {AlarmRules.Format(l)} m") : new ConditionReading(low.Id, low, null, ConditionState.Hold, 0, "");
+        yield return level is { } l && live ? Lower(low, null, l, AlarmMessage.Of("low_sump_level", ("level", l))) : new ConditionReading(low.Id, low, null, ConditionState.Hold, 0, AlarmMessage.None);
 
         var anyRunning = false;
         var flow = V("flow_rate");
@@ -77,18 +77,18 @@ public static class AlarmConditions
             anyRunning |= running == 1;
 
             var fault = V(PumpKeys.For(pump, "fault"));
-            var kinds = string.Join("、", new[] { ("fault_dry_run", "干转跳闸"), ("fault_overcurrent", "过流跳闸"), ("fault_phase_loss", "缺相跳闸") }
-                .Where(k => V(PumpKeys.For(pump, k.Item1)) == 1).Select(k => k.Item2));
-            yield return Flag(context.Rule(AlarmRules.PumpFault), pump, fault == 1, !live || fault is null, $"{pump}号泵故障{(kinds.Length > 0 ? "：" + kinds : "")}");
+            var kinds = string.Join(",", AlarmMessage.ChineseFaultKinds.Keys.Where(k => V(PumpKeys.For(pump, k)) == 1));
+            yield return Flag(context.Rule(AlarmRules.PumpFault), pump, fault == 1, !live || fault is null,
+                kinds.Length > 0 ? AlarmMessage.Of("pump_fault_kinds", ("pump", pump), ("kinds", kinds)) : AlarmMessage.Of("pump_fault", ("pump", pump)));
 
             var current = V(PumpKeys.For(pump, "motor_current"));
             var over = context.Rule(AlarmRules.OverCurrent);
             if (!live || current is not { } i)
                 yield return Hold(over, pump);
             else if (over.RelativeTo is null)
-                yield return Higher(over, pump, i, $"{pump}号泵电流 {AlarmRules.Format(i)} A");
+                yield return Higher(over, pump, i, AlarmMessage.Of("over_current", ("pump", pump), ("current", i)));
             else if (V(PumpKeys.For(pump, over.RelativeTo)) is { } rated && rated > 0)
-                yield return Higher(over, pump, i / rated, $"{pump}号泵电流 {AlarmRules.Format(i)} A，为额定 {AlarmRules.Format(rated)} A 的 {AlarmRules.Format(Math.Round(i / rated * 100))}%");
+                yield return Higher(over, pump, i / rated, AlarmMessage.Of("over_current_rated", ("pump", pump), ("current", i), ("rated", rated), ("percent", Math.Round(i / rated * 100))));
             else
                 yield return Hold(over, pump); // the basis is not reported (or 0): no figure to compare with
 
@@ -96,11 +96,12 @@ public static class AlarmConditions
             if (!live || running is null)
                 yield return Hold(dry, pump);
             else if (running == 0)
-                yield return Keyed(dry, pump, ConditionState.Clear, 0, "");
+                yield return Keyed(dry, pump, ConditionState.Clear, 0, AlarmMessage.None);
             else if (level is { } lv && lv <= dry.Threshold || flow is { } f && f < 1)
-                yield return Keyed(dry, pump, ConditionState.Raise, level ?? 0, $"{pump}号泵运行但{(level is { } x && x <= dry.Threshold ? $"前池水位仅 {AlarmRules.Format(x)} m" : "出水流量接近零")}");
+                yield return Keyed(dry, pump, ConditionState.Raise, level ?? 0,
+                    level is { } x && x <= dry.Threshold ? AlarmMessage.Of("dry_running_level", ("pump", pump), ("level", x)) : AlarmMessage.Of("dry_running_flow", ("pump", pump)));
             else if (level is null || level >= dry.ClearThreshold)
-                yield return Keyed(dry, pump, ConditionState.Clear, level ?? 0, "");
+                yield return Keyed(dry, pump, ConditionState.Clear, level ?? 0, AlarmMessage.None);
             else
                 yield return Hold(dry, pump);
 
@@ -114,8 +115,8 @@ public static class AlarmConditions
             }
             else
             {
-                yield return Keyed(failedStart, pump, last is { Action: "start", State: "failed" } && running == 0 ? ConditionState.Raise : ConditionState.Clear, 0, $"{pump}号泵启动命令已执行，但运行反馈未出现");
-                yield return Keyed(failedStop, pump, last is { Action: "stop", State: "failed" } && running == 1 ? ConditionState.Raise : ConditionState.Clear, 0, $"{pump}号泵停止命令已执行，但仍在运行");
+                yield return Keyed(failedStart, pump, last is { Action: "start", State: "failed" } && running == 0 ? ConditionState.Raise : ConditionState.Clear, 0, AlarmMessage.Of("failed_to_start", ("pump", pump)));
+                yield return Keyed(failedStop, pump, last is { Action: "stop", State: "failed" } && running == 1 ? ConditionState.Raise : ConditionState.Clear, 0, AlarmMessage.Of("failed_to_stop", ("pump", pump)));
             }
 
             var unexpected = context.Rule(AlarmRules.UnexpectedRunning);
@@ -123,13 +124,13 @@ public static class AlarmConditions
             if (!live || running is null || remote is null)
                 yield return Hold(unexpected, pump);
             else
-                yield return Keyed(unexpected, pump, running == 1 && remote == 1 && last?.Action != "start" ? ConditionState.Raise : ConditionState.Clear, 0, $"{pump}号泵在远程模式下无启动命令而运行");
+                yield return Keyed(unexpected, pump, running == 1 && remote == 1 && last?.Action != "start" ? ConditionState.Raise : ConditionState.Clear, 0, AlarmMessage.Of("unexpected_running", ("pump", pump)));
         }
 
         var frozen = context.Rule(AlarmRules.MeterFrozen);
-        yield return !live || V("forward_energy") is null ? new ConditionReading(frozen.Id, frozen, null, ConditionState.Hold, 0, "")
-            : anyRunning ? Higher(frozen, null, context.MeterStillSeconds, $"水泵运行中，电能读数已 {AlarmRules.Format(context.MeterStillSeconds / 60)} 分钟未变化")
-            : new ConditionReading(frozen.Id, frozen, null, ConditionState.Clear, 0, "");
+        yield return !live || V("forward_energy") is null ? new ConditionReading(frozen.Id, frozen, null, ConditionState.Hold, 0, AlarmMessage.None)
+            : anyRunning ? Higher(frozen, null, context.MeterStillSeconds, AlarmMessage.Of("meter_frozen", ("minutes", context.MeterStillSeconds / 60)))
+            : new ConditionReading(frozen.Id, frozen, null, ConditionState.Clear, 0, AlarmMessage.None);
     }
 
     /// <summary>Pump numbers present in the values (pump{n}.running).</summary>
@@ -138,16 +139,16 @@ public static class AlarmConditions
 
     private static string Key(AlarmRule rule, int? pump) => pump is null ? rule.Id : PumpKeys.For(pump.Value, rule.Id);
 
-    private static ConditionReading Keyed(AlarmRule rule, int? pump, ConditionState state, double value, string message) => new(Key(rule, pump), rule, pump, state, value, message);
+    private static ConditionReading Keyed(AlarmRule rule, int? pump, ConditionState state, double value, AlarmMessage message) => new(Key(rule, pump), rule, pump, state, value, message);
 
-    private static ConditionReading Hold(AlarmRule rule, int? pump) => Keyed(rule, pump, ConditionState.Hold, 0, "");
+    private static ConditionReading Hold(AlarmRule rule, int? pump) => Keyed(rule, pump, ConditionState.Hold, 0, AlarmMessage.None);
 
-    private static ConditionReading Flag(AlarmRule rule, int? pump, bool active, bool unknown, string message) =>
+    private static ConditionReading Flag(AlarmRule rule, int? pump, bool active, bool unknown, AlarmMessage message) =>
         Keyed(rule, pump, unknown ? ConditionState.Hold : active ? ConditionState.Raise : ConditionState.Clear, active ? 1 : 0, message);
 
-    private static ConditionReading Higher(AlarmRule rule, int? pump, double value, string message) =>
+    private static ConditionReading Higher(AlarmRule rule, int? pump, double value, AlarmMessage message) =>
         Keyed(rule, pump, value >= rule.Threshold ? ConditionState.Raise : value < rule.ClearThreshold ? ConditionState.Clear : ConditionState.Hold, value, message);
 
-    private static ConditionReading Lower(AlarmRule rule, int? pump, double value, string message) =>
+    private static ConditionReading Lower(AlarmRule rule, int? pump, double value, AlarmMessage message) =>
         Keyed(rule, pump, value <= rule.Threshold ? ConditionState.Raise : value > rule.ClearThreshold ? ConditionState.Clear : ConditionState.Hold, value, message);
 }

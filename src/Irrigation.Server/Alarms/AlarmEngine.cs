@@ -47,7 +47,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
         ServerMeters.Create(meters).CreateObservableGauge("irrigation_alarms_open", () =>
         {
             var open = store.Open();
-            return AlarmSeverities.All.Select(severity => new Measurement<int>(open.Count(a => a.Severity == severity), new KeyValuePair<string, object?>("severity", severity)));
+            return AlarmSeverities.All.Select(severity => new Measurement<int>(open.Count(a => a.Severity == severity), new KeyValuePair<string, object?>("severity", severity.Text())));
         }, description: "Alarms not cleared, by severity.");
         _options = options.Value;
         _rules = rules;
@@ -131,7 +131,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
             return; // already open (raised by another server instance)
         }
 
-        _logger.LogWarning("Alarm raised: {Station} {Key} ({Severity}): {Message}", station.Id, reading.Key, reading.Rule.Severity, reading.Message);
+        _logger.LogWarning("Alarm raised: {Station} {Key} ({Severity}): {Message}", station.Id, reading.Key, reading.Rule.Severity.Text(), alarm.Message);
         Publish("raised", alarm, nowMs);
     }
 
@@ -155,7 +155,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
         _hub.Publish("alarm", new { @event, alarm });
         _notifier.Enqueue(@event, alarm);
         var point = PointData.Create("alarm")
-            .Tag("station", alarm.Station).Tag("rule", alarm.Key).Tag("severity", alarm.Severity).Tag("event", @event)
+            .Tag("station", alarm.Station).Tag("rule", alarm.Key).Tag("severity", alarm.Severity.Text()).Tag("event", @event)
             .Field("id", alarm.Id).Field("message", alarm.Message).Field("value", alarm.Value)
             .Timestamp(atMs);
         _events.Enqueue(point, _logger);

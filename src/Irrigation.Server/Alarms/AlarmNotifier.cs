@@ -174,7 +174,7 @@ public sealed class AlarmNotifier : BackgroundService
 
     private static string EventText(string e) => e switch { "raised" => "告警", "acknowledged" => "已确认", "cleared" => "已恢复", _ => e };
 
-    private static string SeverityText(string s) => s switch { "critical" => "紧急", "major" => "重要", _ => "一般" };
+    private static string SeverityText(AlarmSeverity s) => s switch { AlarmSeverity.Critical => "紧急", AlarmSeverity.Major => "重要", _ => "一般" };
 
     /// <summary>The robot message: Chinese, Beijing time, short enough for a phone notification.</summary>
     public static string Markdown(AlarmNotification notification)

@@ -17,7 +17,7 @@ public sealed class AlarmRuleOptions
     public TimeSpan? OnDelay { get; set; }
 
     /// <summary>critical, major or minor.</summary>
-    public string? Severity { get; set; }
+    public AlarmSeverity? Severity { get; set; }
 
     /// <summary>
     /// The quantity the thresholds are multiples of (over_current: <c>rated_current</c>). A setting that gives a
@@ -71,8 +71,6 @@ public sealed class AlarmOptions : IFeatureOptions
         {
             if (!AlarmRules.Ids.Contains(id))
                 throw new ArgumentException($"Irrigation:Alarms: unknown rule '{id}' (known: {string.Join(", ", AlarmRules.Ids)}).");
-            if (rule.Severity is not (null or "critical" or "major" or "minor"))
-                throw new ArgumentException($"Irrigation:Alarms: rule '{id}' severity must be critical, major or minor.");
             if (rule.OnDelay < TimeSpan.Zero)
                 throw new ArgumentException($"Irrigation:Alarms: rule '{id}' OnDelay must not be negative.");
             if (AlarmRules.RelativeToProblem(id, rule.RelativeTo, rule.Threshold) is { } problem)

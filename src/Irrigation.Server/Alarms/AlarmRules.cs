@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Globalization;
 using Irrigation.Devices;
 using Irrigation.Server.Configuration;
@@ -9,7 +10,7 @@ namespace Irrigation.Server.Alarms;
 /// set, <see cref="Threshold"/> and <see cref="ClearThreshold"/> are multiples of that quantity (of the same pump for a
 /// pump rule), not values in the measured quantity's unit.
 /// </summary>
-public sealed record AlarmRule(string Id, string Severity, double Threshold, double ClearThreshold, TimeSpan OnDelay, bool Enabled, bool PerPump, string Title, string TitleEn, string? RelativeTo = null);
+public sealed record AlarmRule(string Id, AlarmSeverity Severity, double Threshold, double ClearThreshold, TimeSpan OnDelay, bool Enabled, bool PerPump, string Title, string TitleEn, string? RelativeTo = null);
 
 /// <summary>
 /// The built-in rules and their defaults. Threshold rules raise at <see cref="AlarmRule.Threshold"/> and clear only past
@@ -33,21 +34,21 @@ public static class AlarmRules
 
     private static readonly AlarmRule[] Defaults =
     [
-        new(CommsLost, "major", 1, 1, TimeSpan.FromSeconds(10), true, false, "通讯中断", "Station comms lost"),
-        new(GatewayOffline, "critical", 1, 1, TimeSpan.FromSeconds(30), true, false, "网关离线", "Gateway offline"),
-        new(MainsLost, "critical", 1, 1, TimeSpan.FromSeconds(5), true, false, "市电失电", "Mains power lost"),
+        new(CommsLost, AlarmSeverity.Major, 1, 1, TimeSpan.FromSeconds(10), true, false, "通讯中断", "Station comms lost"),
+        new(GatewayOffline, AlarmSeverity.Critical, 1, 1, TimeSpan.FromSeconds(30), true, false, "网关离线", "Gateway offline"),
+        new(MainsLost, AlarmSeverity.Critical, 1, 1, TimeSpan.FromSeconds(5), true, false, "市电失电", "Mains power lost"),
         // Percent deviation of the worst phase voltage from the mean; a lost phase shows as a large imbalance.
-        new(PhaseImbalance, "major", 10, 6, TimeSpan.FromSeconds(10), true, false, "缺相/电压不平衡", "Phase loss / voltage imbalance"),
-        new(OverCurrent, "major", 40, 36, TimeSpan.FromSeconds(5), true, true, "过电流", "Over-current"),
-        new(PumpFault, "critical", 1, 1, TimeSpan.Zero, true, true, "水泵故障", "Pump fault"),
+        new(PhaseImbalance, AlarmSeverity.Major, 10, 6, TimeSpan.FromSeconds(10), true, false, "缺相/电压不平衡", "Phase loss / voltage imbalance"),
+        new(OverCurrent, AlarmSeverity.Major, 40, 36, TimeSpan.FromSeconds(5), true, true, "过电流", "Over-current"),
+        new(PumpFault, AlarmSeverity.Critical, 1, 1, TimeSpan.Zero, true, true, "水泵故障", "Pump fault"),
         // Running with the sump below Threshold metres (or with near-zero flow); clears above ClearThreshold.
-        new(DryRunning, "critical", 0.5, 0.7, TimeSpan.FromSeconds(5), true, true, "干转", "Dry running"),
-        new(LowSumpLevel, "minor", 0.8, 1.0, TimeSpan.FromSeconds(10), true, false, "前池低水位", "Low sump level"),
-        new(FailedToStart, "major", 1, 1, TimeSpan.Zero, true, true, "启动失败", "Pump failed to start"),
-        new(FailedToStop, "major", 1, 1, TimeSpan.Zero, true, true, "停止失败", "Pump failed to stop"),
+        new(DryRunning, AlarmSeverity.Critical, 0.5, 0.7, TimeSpan.FromSeconds(5), true, true, "干转", "Dry running"),
+        new(LowSumpLevel, AlarmSeverity.Minor, 0.8, 1.0, TimeSpan.FromSeconds(10), true, false, "前池低水位", "Low sump level"),
+        new(FailedToStart, AlarmSeverity.Major, 1, 1, TimeSpan.Zero, true, true, "启动失败", "Pump failed to start"),
+        new(FailedToStop, AlarmSeverity.Major, 1, 1, TimeSpan.Zero, true, true, "停止失败", "Pump failed to stop"),
         // Seconds the energy counter stood still while a pump ran.
-        new(MeterFrozen, "minor", 600, 600, TimeSpan.Zero, true, false, "电表读数冻结", "Meter frozen"),
-        new(UnexpectedRunning, "major", 1, 1, TimeSpan.FromSeconds(10), true, true, "非指令运行", "Unexpected running"),
+        new(MeterFrozen, AlarmSeverity.Minor, 600, 600, TimeSpan.Zero, true, false, "电表读数冻结", "Meter frozen"),
+        new(UnexpectedRunning, AlarmSeverity.Major, 1, 1, TimeSpan.FromSeconds(10), true, true, "非指令运行", "Unexpected running"),
     ];
 
     public static IReadOnlyList<string> Ids { get; } = Defaults.Select(d => d.Id).ToArray();
@@ -80,7 +81,7 @@ public static class AlarmRules
         foreach (var profile in profiles ?? [])
         {
             if (profile.Alarms.TryGetValue(id, out var fromFile))
-                rule = Apply(rule, fromFile.Enabled, fromFile.Threshold, fromFile.ClearThreshold, fromFile.OnDelaySeconds is { } s ? TimeSpan.FromSeconds(s) : null, fromFile.Severity, fromFile.RelativeTo);
+                rule = Apply(rule, fromFile.Enabled, fromFile.Threshold, fromFile.ClearThreshold, fromFile.OnDelaySeconds is { } s ? TimeSpan.FromSeconds(s) : null, AlarmSeverities.Parse(fromFile.Severity), fromFile.RelativeTo);
             if (options.Profiles.TryGetValue(profile.Id, out var configured))
                 rule = Apply(rule, configured.GetValueOrDefault(id));
         }
@@ -97,7 +98,7 @@ public static class AlarmRules
     /// A layer that gives a threshold (or a basis) states the basis too: a station's "Threshold": 45 means 45 A even
     /// where its pump profile made over-current relative to the rated current.
     /// </summary>
-    private static AlarmRule Apply(AlarmRule rule, bool? enabled, double? threshold, double? clear, TimeSpan? onDelay, string? severity, string? relativeTo) => rule with
+    private static AlarmRule Apply(AlarmRule rule, bool? enabled, double? threshold, double? clear, TimeSpan? onDelay, AlarmSeverity? severity, string? relativeTo) => rule with
     {
         Enabled = enabled ?? rule.Enabled,
         Threshold = threshold ?? rule.Threshold,
@@ -107,17 +108,41 @@ public static class AlarmRules
         RelativeTo = threshold is null && relativeTo is null ? rule.RelativeTo : string.IsNullOrEmpty(relativeTo) ? null : relativeTo,
     };
 
-    public static int SeverityRank(string severity) => severity switch { "critical" => 0, "major" => 1, _ => 2 };
 
     public static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 }
 
-/// <summary>Alarm severities as stored and sent (most urgent first).</summary>
+/// <summary>How urgent an alarm is, most urgent first; sent and stored as "critical", "major", "minor".</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AlarmSeverity>))]
+public enum AlarmSeverity
+{
+    [JsonStringEnumMemberName("critical")]
+    Critical,
+
+    [JsonStringEnumMemberName("major")]
+    Major,
+
+    [JsonStringEnumMemberName("minor")]
+    Minor,
+}
+
 public static class AlarmSeverities
 {
-    public const string Critical = "critical";
-    public const string Major = "major";
-    public const string Minor = "minor";
+    public static IReadOnlyList<AlarmSeverity> All { get; } = Enum.GetValues<AlarmSeverity>();
 
-    public static IReadOnlyList<string> All { get; } = [Critical, Major, Minor];
+    public static string Text(this AlarmSeverity severity) => severity switch
+    {
+        AlarmSeverity.Critical => "critical",
+        AlarmSeverity.Major => "major",
+        _ => "minor",
+    };
+
+    /// <summary>"critical", "major" or "minor" (a device profile's or the database's text); null otherwise.</summary>
+    public static AlarmSeverity? Parse(string? text) => text switch
+    {
+        "critical" => AlarmSeverity.Critical,
+        "major" => AlarmSeverity.Major,
+        "minor" => AlarmSeverity.Minor,
+        _ => null,
+    };
 }

@@ -3,30 +3,38 @@ using Microsoft.Data.Sqlite;
 
 namespace Irrigation.Server.Alarms;
 
-/// <summary>An alarm as the API shows it. State: active → acknowledged → cleared, or active → cleared (unacknowledged).</summary>
+/// <summary>
+/// An alarm as the API shows it. State: active → acknowledged → cleared, or active → cleared (unacknowledged).
+/// <see cref="MessageCode"/> and <see cref="MessageArgs"/> say what happened for the web app to translate
+/// (<see cref="AlarmMessage"/>); <see cref="Message"/> is the Chinese text (empty code: an alarm raised before codes).
+/// </summary>
 public sealed record AlarmView(
-    string Id, string Station, string StationName, string Rule, int? Pump, string Key, string Severity, string Title, string TitleEn,
-    string Message, double Value, string State, long RaisedAt, long? AcknowledgedAt, string? AcknowledgedBy, string? AckComment, long? ClearedAt);
+    string Id, string Station, string StationName, string Rule, int? Pump, string Key, AlarmSeverity Severity, string Title, string TitleEn,
+    string Message, double Value, string State, long RaisedAt, long? AcknowledgedAt, string? AcknowledgedBy, string? AckComment, long? ClearedAt,
+    string MessageCode, IReadOnlyDictionary<string, string> MessageArgs);
 
 public sealed record AlarmDelivery(long Id, string AlarmId, string Event, string Url, string Format, int Attempt, long Ts, int? HttpStatus, string Outcome, string? Error);
 
 /// <summary>Alarm history and webhook deliveries in SQLite; at most one open (uncleared) alarm per station and condition.</summary>
 public sealed class AlarmStore
 {
-    private const string Columns = "id, station, station_name, rule, pump, key, severity, title, title_en, message, value, state, raised_ms, acknowledged_ms, acknowledged_by, ack_comment, cleared_ms";
+    private const string Columns = "id, station, station_name, rule, pump, key, severity, title, title_en, message, value, state, raised_ms, acknowledged_ms, acknowledged_by, ack_comment, cleared_ms, message_code, message_args";
     private readonly ServerDatabase _database;
 
     public AlarmStore(ServerDatabase database) => _database = database;
 
-    public AlarmView Raise(string station, string stationName, AlarmRule rule, int? pump, string key, string message, double value, long nowMs)
+    public AlarmView Raise(string station, string stationName, AlarmRule rule, int? pump, string key, AlarmMessage message, double value, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        var alarm = new AlarmView(Guid.NewGuid().ToString("N"), station, stationName, rule.Id, pump, key, rule.Severity, rule.Title, rule.TitleEn, message, value, "active", nowMs, null, null, null, null);
+        ArgumentNullException.ThrowIfNull(message);
+        var alarm = new AlarmView(Guid.NewGuid().ToString("N"), station, stationName, rule.Id, pump, key, rule.Severity, rule.Title, rule.TitleEn, message.Text, value, "active", nowMs,
+            null, null, null, null, message.Code, message.Args);
         using var connection = _database.Open();
         using var insert = connection.Command(
-            $"INSERT INTO alarms ({Columns}) VALUES ($id, $s, $sn, $r, $p, $k, $sev, $t, $te, $m, $v, 'active', $now, NULL, NULL, NULL, NULL)",
-            ("$id", alarm.Id), ("$s", station), ("$sn", stationName), ("$r", rule.Id), ("$p", pump), ("$k", key), ("$sev", rule.Severity), ("$t", rule.Title),
-            ("$te", rule.TitleEn), ("$m", message), ("$v", double.IsFinite(value) ? value : 0), ("$now", nowMs));
+            $"INSERT INTO alarms ({Columns}) VALUES ($id, $s, $sn, $r, $p, $k, $sev, $t, $te, $m, $v, 'active', $now, NULL, NULL, NULL, NULL, $mc, $ma)",
+            ("$id", alarm.Id), ("$s", station), ("$sn", stationName), ("$r", rule.Id), ("$p", pump), ("$k", key), ("$sev", rule.Severity.Text()), ("$t", rule.Title),
+            ("$te", rule.TitleEn), ("$m", message.Text), ("$v", double.IsFinite(value) ? value : 0), ("$now", nowMs),
+            ("$mc", message.Code), ("$ma", message.ArgsJson));
         insert.ExecuteNonQuery();
         return alarm;
     }
@@ -102,6 +110,7 @@ public sealed class AlarmStore
     }
 
     private static AlarmView Read(SqliteDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8),
-        r.GetString(9), r.GetDouble(10), r.GetString(11), r.GetInt64(12), r.NullableInt64(13), r.NullableString(14), r.NullableString(15), r.NullableInt64(16));
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetString(5), AlarmSeverities.Parse(r.GetString(6)) ?? AlarmSeverity.Minor, r.GetString(7), r.GetString(8),
+        r.GetString(9), r.GetDouble(10), r.GetString(11), r.GetInt64(12), r.NullableInt64(13), r.NullableString(14), r.NullableString(15), r.NullableInt64(16),
+        r.GetString(17), AlarmMessage.ParseArgs(r.GetString(18)));
 }

@@ -20,11 +20,12 @@ public static class CommandsApi
     {
         app.MapPost("/api/stations/{id}/pumps/{pump:int}/commands", CreateAsync).WithTags("Commands").RequireAuthorization();
         var commands = app.MapGroup("/api/commands").WithTags("Commands").RequireAuthorization();
-        commands.MapGet("/{id}", (string id, CommandStore store) => store.Get(id) is { } c ? Results.Ok(c) : Problems.NotFound("command_not_found", $"No command {id}."));
+        commands.MapGet("/{id}", Results<Ok<CommandView>, ProblemHttpResult> (string id, CommandStore store) =>
+            store.Get(id) is { } c ? TypedResults.Ok(c) : Problems.NotFound("command_not_found", $"No command {id}."));
         commands.MapGet("/", (CommandStore store, string? station, int? limit) => TypedResults.Ok(store.Recent(station, limit ?? 50)));
     }
 
-    private static async Task<IResult> CreateAsync(
+    private static async Task<Results<Accepted<CommandView>, ProblemHttpResult>> CreateAsync(
         string id, int pump, StartStopRequest? request, HttpContext context, StationRegistry registry, LatestValueCache cache, StationLiveness liveness,
         CommandStore store, CommandDispatcher dispatcher, AuditLog audit, IOptions<CommandOptions> options, TimeProvider time)
     {
@@ -32,7 +33,7 @@ public static class CommandsApi
         var key = context.Request.Headers["Idempotency-Key"].ToString();
         var user = context.User.Identity!.Name!;
 
-        IResult Refuse(string outcome, IResult problem, string? detail = null)
+        ProblemHttpResult Refuse(string outcome, ProblemHttpResult problem, string? detail = null)
         {
             audit.Write(context, "command.request", outcome, id, pump, $"{action ?? "?"}{(detail is null ? "" : ": " + detail)}");
             return problem;
@@ -65,7 +66,7 @@ public static class CommandsApi
         var snapshot = cache.Snapshot(station);
         if (!liveness.IsOnline(snapshot)) // the gateway reports it online and its telemetry is fresh
         {
-            var why = $"Station {id} is {(snapshot.Status == "online" ? "not reporting (stale data)" : snapshot.Status)}.";
+            var why = $"Station {id} is {(snapshot.Status == StationStatus.Online ? "not reporting (stale data)" : snapshot.Status.Text())}.";
             return Refuse("station_offline", Problems.Conflict("station_offline", why), why);
         }
 
@@ -106,7 +107,7 @@ public static class CommandsApi
         return !any;
     }
 
-    private static IResult KeyReused() => Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused", "Idempotency key reused",
+    private static ProblemHttpResult KeyReused() => Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused", "Idempotency key reused",
         "This Idempotency-Key was already used for another request.");
 
     private static Accepted<CommandView> Accepted(CommandView command) => TypedResults.Accepted($"/api/commands/{command.Id}", command);

@@ -16,7 +16,7 @@ public interface IFeatureOptions
 }
 
 /// <summary>A configuration section some feature binds; the site options check that no other key sits beside them.</summary>
-public sealed record BoundSection(string Path);
+public sealed record BoundSection(string Path, Type OptionsType);
 
 public static class FeatureOptionsRegistration
 {
@@ -27,9 +27,9 @@ public static class FeatureOptionsRegistration
     public static OptionsBuilder<T> AddFeatureOptions<T>(this IServiceCollection services) where T : class, IFeatureOptions
     {
         ArgumentNullException.ThrowIfNull(services);
-        if (services.Any(d => d.ServiceType == typeof(BoundSection) && d.ImplementationInstance is BoundSection { } s && s.Path == T.Section))
+        if (services.Any(d => d.ServiceType == typeof(BoundSection) && d.ImplementationInstance is BoundSection { } s && s.OptionsType == typeof(T)))
             return services.AddOptions<T>(); // a second feature using the same section (MQTT: ingestion and commands)
-        services.AddSingleton(new BoundSection(T.Section));
+        services.AddSingleton(new BoundSection(T.Section, typeof(T)));
         services.AddSingleton<IValidateOptions<T>, FeatureOptionsValidator<T>>();
         return services.AddOptions<T>()
             .BindConfiguration(T.Section, binder => binder.ErrorOnUnknownConfiguration = true)
@@ -51,9 +51,13 @@ public static class FeatureOptionsRegistration
         {
             return string.Join("; ", ex.Failures);
         }
-        catch (InvalidOperationException ex) // the binder: an unknown key, a value of the wrong type
+        catch (InvalidOperationException ex) // the binder: an unknown key, a value of the wrong type (the key is in the inner exception)
         {
-            return ex.Message;
+            if (ex.InnerException is { } inner)
+                return $"{inner.Message} ({ex.Message})";
+            // An unknown key: the binder names the class, the operator needs the section.
+            var section = services.GetServices<BoundSection>().FirstOrDefault(s => ex.Message.Contains(s.OptionsType.FullName!, StringComparison.Ordinal));
+            return section is null ? ex.Message : $"{section.Path}: unknown key ({ex.Message})";
         }
         catch (AggregateException ex)
         {

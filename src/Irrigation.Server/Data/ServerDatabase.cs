@@ -111,6 +111,11 @@ public sealed class ServerDatabase
             updated_ms INTEGER NOT NULL,
             updated_by TEXT NOT NULL);
         """,
+        // 4: alarm messages as a code with parameters, translated by the web app (message keeps the Chinese text).
+        """
+        ALTER TABLE alarms ADD COLUMN message_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE alarms ADD COLUMN message_args TEXT NOT NULL DEFAULT '{}';
+        """,
     ];
 
     private readonly string _connectionString;

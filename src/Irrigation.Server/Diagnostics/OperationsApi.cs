@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.Observability;
 using Irrigation.Server.Storage;
@@ -6,6 +7,9 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 namespace Irrigation.Server.Diagnostics;
+
+/// <summary>GET /health/ready: 200 when telemetry can be taken without loss, else 503 with the same body.</summary>
+public sealed record ReadinessResponse(string Status, bool Mqtt, bool Influx, bool Schema, long SpoolPending);
 
 /// <summary>Liveness, readiness and Prometheus metrics (every feature's instruments on the server's meter).</summary>
 public static class OperationsApi
@@ -28,13 +32,13 @@ public static class OperationsApi
     public static void MapOperationsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", (IngestionService ingestion, InfluxSchema schema, DurableQueue spool, IOptions<IngestOptions> options) =>
+        app.MapGet("/health/ready", Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>> (IngestionService ingestion, InfluxSchema schema, DurableQueue spool, IOptions<IngestOptions> options) =>
         {
             // Ready = can take telemetry without losing it: connected to the broker, and InfluxDB or the spool can store.
             var spoolHasRoom = spool.Bytes < options.Value.SpoolMaxBytes;
             var ready = ingestion.MqttConnected && ((ingestion.InfluxHealthy && schema.Ready) || spoolHasRoom);
-            var body = new { status = ready ? "ready" : "not_ready", mqtt = ingestion.MqttConnected, influx = ingestion.InfluxHealthy, schema = schema.Ready, spoolPending = spool.Count };
-            return ready ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+            var body = new ReadinessResponse(ready ? "ready" : "not_ready", ingestion.MqttConnected, ingestion.InfluxHealthy, schema.Ready, spool.Count);
+            return ready ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
     }

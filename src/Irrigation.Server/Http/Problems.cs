@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 namespace Irrigation.Server.Http;
 
 /// <summary>
@@ -6,7 +7,7 @@ namespace Irrigation.Server.Http;
 /// </summary>
 public static class Problems
 {
-    public static IResult Create(int status, string code, string title, string detail, IDictionary<string, object?>? extra = null)
+    public static ProblemHttpResult Create(int status, string code, string title, string detail, IDictionary<string, object?>? extra = null)
     {
         var extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["code"] = code };
         if (extra is not null)
@@ -18,13 +19,13 @@ public static class Problems
         return TypedResults.Problem(detail: detail, statusCode: status, title: title, type: $"https://irrigation.local/problems/{code.Replace('_', '-')}", extensions: extensions);
     }
 
-    public static IResult BadRequest(string code, string detail) => Create(StatusCodes.Status400BadRequest, code, "Bad request", detail);
+    public static ProblemHttpResult BadRequest(string code, string detail) => Create(StatusCodes.Status400BadRequest, code, "Bad request", detail);
 
-    public static IResult NotFound(string code, string detail) => Create(StatusCodes.Status404NotFound, code, "Not found", detail);
+    public static ProblemHttpResult NotFound(string code, string detail) => Create(StatusCodes.Status404NotFound, code, "Not found", detail);
 
-    public static IResult Conflict(string code, string detail) => Create(StatusCodes.Status409Conflict, code, "Conflict", detail);
+    public static ProblemHttpResult Conflict(string code, string detail) => Create(StatusCodes.Status409Conflict, code, "Conflict", detail);
 
-    public static IResult Forbidden(string detail) => Create(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
+    public static ProblemHttpResult Forbidden(string detail) => Create(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
 
     /// <summary>Writes a problem directly (for authentication events and middleware, outside endpoint results).</summary>
     public static Task WriteAsync(HttpContext context, int status, string code, string title, string detail)

@@ -219,13 +219,13 @@ public sealed partial class IngestionService : BackgroundService
         if (kind == TopicKind.GatewayStatus)
         {
             if (StatusPayload.TryRead(payload, out GatewayStatusMessage? gateway, out _))
-                _cache.UpdateGateway(gateway!.Gateway, StatusPayload.Text(gateway.State));
+                _cache.UpdateGateway(gateway!.Gateway, gateway.State);
             else
                 _samples.Dropped(DropReason.InvalidJson, topic, payload);
         }
         else if (StatusPayload.TryRead(payload, out StationStatusMessage? status, out _))
         {
-            _cache.UpdateStatus(status!.Station, StatusPayload.Text(status.State), status.Gateway.Length > 0 ? status.Gateway : null, status.SinceMs);
+            _cache.UpdateStatus(status!.Station, status.State, status.Gateway.Length > 0 ? status.Gateway : null, status.SinceMs);
         }
         else
         {

@@ -1,3 +1,4 @@
+using Irrigation.Contracts;
 using System.Text;
 
 namespace Irrigation.Server.State;
@@ -23,8 +24,8 @@ public sealed class StationState
 
     public int LastQuality { get; internal set; } = -1;
 
-    /// <summary>From the retained status topic: online / comms_lost; "offline" when the station's gateway is offline.</summary>
-    public string Status { get; internal set; } = "unknown";
+    /// <summary>From the retained status topic: whether the gateway reaches the station's devices; null before it was heard.</summary>
+    public StationLink? Link { get; internal set; }
 
     public string? Gateway { get; internal set; }
 
@@ -32,7 +33,7 @@ public sealed class StationState
 }
 
 /// <summary>A copy of one station's state, safe to serialise.</summary>
-public sealed record StationSnapshot(string Id, string Name, string Site, string Status, string? Gateway, long LastTelemetryMs, int LastQuality, IReadOnlyDictionary<string, (double Value, long TimestampMs)> Values);
+public sealed record StationSnapshot(string Id, string Name, string Site, StationStatus Status, string? Gateway, long LastTelemetryMs, int LastQuality, IReadOnlyDictionary<string, (double Value, long TimestampMs)> Values);
 
 /// <summary>
 /// Latest value per station and quantity, updated by the ingest loop without allocating once a quantity has
@@ -42,7 +43,7 @@ public sealed record StationSnapshot(string Id, string Name, string Site, string
 public sealed class LatestValueCache
 {
     private readonly StationRegistry _stations;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _gatewayStates = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GatewayState> _gatewayStates = new(StringComparer.Ordinal);
 
     public LatestValueCache(StationRegistry stations) => _stations = stations;
 
@@ -86,20 +87,20 @@ public sealed class LatestValueCache
     }
 
     /// <summary>Applies a retained station status message.</summary>
-    public void UpdateStatus(string stationId, string status, string? gateway, long sinceMs)
+    public void UpdateStatus(string stationId, StationLink link, string? gateway, long sinceMs)
     {
         if (_stations.Find(Encoding.UTF8.GetBytes(stationId)) is not { } station)
             return;
         lock (station.State.Sync)
         {
-            station.State.Status = status;
+            station.State.Link = link;
             station.State.Gateway = gateway;
             station.State.StatusSinceMs = sinceMs;
         }
     }
 
     /// <summary>Applies a gateway status (online/offline, from its Last Will).</summary>
-    public void UpdateGateway(string gateway, string state) => _gatewayStates[gateway] = state;
+    public void UpdateGateway(string gateway, GatewayState state) => _gatewayStates[gateway] = state;
 
     public IReadOnlyList<StationSnapshot> Snapshot()
     {
@@ -115,7 +116,8 @@ public sealed class LatestValueCache
         var s = station.State;
         lock (s.Sync)
         {
-            var status = s.Gateway is { } gw && _gatewayStates.TryGetValue(gw, out var g) && g == "offline" ? "offline" : s.Status;
+            var status = s.Gateway is { } gw && _gatewayStates.TryGetValue(gw, out var g) && g == GatewayState.Offline ? StationStatus.Offline
+                : s.Link switch { StationLink.Online => StationStatus.Online, StationLink.CommsLost => StationStatus.CommsLost, _ => StationStatus.Unknown };
             return new StationSnapshot(station.Id, station.Name, station.Site, status, s.Gateway, s.LastTelemetryMs, s.LastQuality,
                 s.Values.ToDictionary(kv => kv.Key, kv => (kv.Value.Value, kv.Value.TimestampMs), StringComparer.Ordinal));
         }

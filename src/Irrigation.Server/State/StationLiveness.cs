@@ -22,5 +22,5 @@ public sealed class StationLiveness
         return snapshot.LastTelemetryMs == 0 || _time.GetUtcNow().ToUnixTimeMilliseconds() - snapshot.LastTelemetryMs > _options.StaleAfter.TotalMilliseconds;
     }
 
-    public bool IsOnline(StationSnapshot snapshot) => snapshot?.Status == "online" && !IsStale(snapshot);
+    public bool IsOnline(StationSnapshot snapshot) => snapshot?.Status == StationStatus.Online && !IsStale(snapshot);
 }

@@ -9,7 +9,7 @@ public sealed record PumpView(int Number, bool? Running, bool? Fault, double? Cu
 
 /// <summary>What the station list shows: online, power, pumps, staleness.</summary>
 public sealed record StationSummary(
-    string Id, string Name, string Site, string Status, bool Online, bool Stale, bool? MainsPresent, bool? RemoteMode,
+    string Id, string Name, string Site, StationStatus Status, bool Online, bool Stale, bool? MainsPresent, bool? RemoteMode,
     long LastTelemetryMs, IReadOnlyList<PumpView> Pumps, int ActiveAlarms);
 
 public sealed record ValueView(string Key, string Label, string LabelEn, string Unit, double Value, long Ts);
@@ -93,7 +93,7 @@ public sealed class StationViews
         var pumpViews = pumps.Select(kv => new PumpView(kv.Key, kv.Value.Running, kv.Value.Fault, kv.Value.Current, open.FirstOrDefault(c => c.Pump == kv.Key))).ToList();
         bool? Flag(string key) => s.Values.TryGetValue(key, out var v) ? v.Value != 0 : null;
         var stale = _liveness.IsStale(s);
-        return new StationSummary(s.Id, s.Name, s.Site, s.Status, s.Status == "online" && !stale, stale, Flag("mains_present"), Flag("remote_mode"),
+        return new StationSummary(s.Id, s.Name, s.Site, s.Status, s.Status == StationStatus.Online && !stale, stale, Flag("mains_present"), Flag("remote_mode"),
             s.LastTelemetryMs, pumpViews, _alarms.Sum(a => a.ActiveAlarms(s.Id)));
     }
 }

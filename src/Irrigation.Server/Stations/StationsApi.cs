@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Irrigation.Influx.Query;
 using Irrigation.Server.Accounts;
 using Irrigation.Server.Accounting;
@@ -24,10 +25,10 @@ public static class StationsApi
     {
         var stations = app.MapGroup("/api/stations").WithTags("Stations").RequireAuthorization();
         stations.MapGet("/", (StationViews views) => TypedResults.Ok(views.List()));
-        stations.MapGet("/{id}", (string id, StationViews views) => views.Detail(id) is { } d ? Results.Ok(Flatten(d)) : Problems.NotFound("station_not_found", $"No station {id}."));
+        stations.MapGet("/{id}", Results<Ok<Dictionary<string, object?>>, ProblemHttpResult> (string id, StationViews views) => views.Detail(id) is { } d ? TypedResults.Ok(Flatten(d)) : Problems.NotFound("station_not_found", $"No station {id}."));
         stations.MapGet("/{id}/history", HistoryAsync);
-        stations.MapGet("/{id}/settings", (string id, StationRegistry registry, StationSettingsStore settings, WaterCoefficients coefficients) =>
-            registry.Find(id) is { } station ? Results.Ok(Settings(station, settings, coefficients)) : Problems.NotFound("station_not_found", $"No station {id}."));
+        stations.MapGet("/{id}/settings", Results<Ok<StationSettingsResponse>, ProblemHttpResult> (string id, StationRegistry registry, StationSettingsStore settings, WaterCoefficients coefficients) =>
+            registry.Find(id) is { } station ? TypedResults.Ok(Settings(station, settings, coefficients)) : Problems.NotFound("station_not_found", $"No station {id}."));
         stations.MapPatch("/{id}/settings", UpdateSettings).RequireAuthorization(Roles.CanAdminister);
 
         // The ingestion issue's raw view, kept for scripts and the benchmarks.
@@ -49,9 +50,9 @@ public static class StationsApi
         return new StationSettingsResponse(station.Id, station.Name, station.Site, coefficients.CoefficientOf(station.Id), coefficients.IsCalibrated(station.Id), saved?.UpdatedAt, saved?.UpdatedBy);
     }
 
-    private static IResult UpdateSettings(string id, StationSettingsRequest? request, HttpContext context, StationRegistry registry, StationSettingsStore settings, WaterCoefficients coefficients, AuditLog audit, TimeProvider time)
+    private static Results<Ok<StationSettingsResponse>, ProblemHttpResult> UpdateSettings(string id, StationSettingsRequest? request, HttpContext context, StationRegistry registry, StationSettingsStore settings, WaterCoefficients coefficients, AuditLog audit, TimeProvider time)
     {
-        IResult Invalid(string code, string detail)
+        ProblemHttpResult Invalid(string code, string detail)
         {
             audit.Write(context, "station.update", "invalid_request", id, detail: detail);
             return Problems.BadRequest(code, detail);
@@ -73,7 +74,7 @@ public static class StationsApi
         var saved = settings.Save(station, name, site, request.WaterPerKwh, context.User.Identity!.Name!, time.GetUtcNow().ToUnixTimeMilliseconds());
         audit.Write(context, "station.update", "succeeded", id,
             detail: string.Join(", ", new[] { name is null ? null : $"name={name}", site is null ? null : $"site={site}", request.WaterPerKwh is null ? null : $"waterPerKwh={saved.WaterPerKwh?.ToString(System.Globalization.CultureInfo.InvariantCulture)}" }.OfType<string>()));
-        return Results.Ok(Settings(station, settings, coefficients));
+        return TypedResults.Ok(Settings(station, settings, coefficients));
     }
 
     /// <summary>The summary's fields at the top level, plus values and pending commands.</summary>
@@ -88,7 +89,7 @@ public static class StationsApi
         };
     }
 
-    private static async Task<IResult> HistoryAsync(string id, string? quantity, string? range, string? from, string? to, StationRegistry registry, QuantityCatalog catalog, HistoryQuery history, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> HistoryAsync(string id, string? quantity, string? range, string? from, string? to, StationRegistry registry, QuantityCatalog catalog, HistoryQuery history, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (registry.Find(id) is null)
             return Problems.NotFound("station_not_found", $"No station {id}.");

@@ -89,7 +89,10 @@ export interface Alarm {
   severity: Severity;
   title: string;
   titleEn: string;
+  /** Chinese text of the message; the app shows messageCode/messageArgs translated, this when the code is unknown. */
   message: string;
+  messageCode: string;
+  messageArgs: Record<string, string>;
   value: number;
   state: AlarmState;
   raisedAt: number;

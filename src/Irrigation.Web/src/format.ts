@@ -1,6 +1,6 @@
 // Times and values as people read them.
 import type { Alarm } from './api';
-import { lang, t } from './i18n';
+import { lang, t, tryT } from './i18n';
 
 export function relativeTime(ms: number | null, now = Date.now()): string {
   if (ms === null || !Number.isFinite(ms)) return t('time.never');
@@ -47,6 +47,17 @@ export function formatValue(key: string, value: number | null, unit: string): st
 /** An alarm's title: the server's Chinese one, or its English one when the app is in English. */
 export function alarmTitle(a: Alarm): string {
   return lang() === 'en' ? a.titleEn || a.title : a.title;
+}
+
+/** The alarm's message in the reader's language, from its code and parameters; the stored text when the code is unknown. */
+export function alarmMessage(a: Alarm): string {
+  const args: Record<string, string> = { ...(a.messageArgs ?? {}) };
+  if (args.kinds !== undefined)
+    args.kinds = args.kinds
+      .split(',')
+      .map((k) => tryT(`faultKind.${k}`) ?? k)
+      .join(lang() === 'en' ? ', ' : '、');
+  return (a.messageCode && tryT(`alarmMessage.${a.messageCode}`, args)) || a.message;
 }
 
 const DAY_MS = 86_400_000;

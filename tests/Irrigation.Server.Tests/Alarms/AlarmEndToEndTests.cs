@@ -56,6 +56,10 @@ public sealed class AlarmEndToEndTests
         var fault = await WaitForAlarmAsync(maintenance, "st001", "pump1.pump_fault", a => a["state"]!.GetValue<string>() == "active");
         Assert.Equal("critical", fault["severity"]!.GetValue<string>());
         Assert.Contains("干转跳闸", fault["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The code and parameters the web app translates (the English UI says "Pump 1 fault: dry-run trip").
+        Assert.Equal("pump_fault_kinds", fault["messageCode"]!.GetValue<string>());
+        Assert.Equal("1", fault["messageArgs"]!["pump"]!.GetValue<string>());
+        Assert.Contains("fault_dry_run", fault["messageArgs"]!["kinds"]!.GetValue<string>(), StringComparison.Ordinal);
         var summary = JsonNode.Parse(await viewer.GetStringAsync(new Uri("api/stations/st001", UriKind.Relative)))!;
         Assert.True(summary["activeAlarms"]!.GetValue<int>() >= 1);
 

@@ -14,7 +14,7 @@ public sealed class AlarmRuleTests
     private static readonly AlarmOptions Defaults = new();
 
     private static StationSnapshot Station(string status = "online", params (string Key, double Value)[] values) =>
-        new("st001", "城东机埠", "城东镇", status, "gw-01", 1, 0, values.ToDictionary(v => v.Key, v => (v.Value, 1L), StringComparer.Ordinal));
+        new("st001", "城东机埠", "城东镇", JsonSerializer.Deserialize<StationStatus>($"\"{status}\""), "gw-01", 1, 0, values.ToDictionary(v => v.Key, v => (v.Value, 1L), StringComparer.Ordinal));
 
     private static ConditionContext Context(LastPumpCommand? last = null, double meterStill = 0, AlarmOptions? options = null) =>
         new(id => AlarmRules.For(id, "st001", options ?? Defaults), _ => last, meterStill);
@@ -89,7 +89,7 @@ public sealed class AlarmRuleTests
         var balanced = Reading(Station("online", ("voltage_a", 230), ("voltage_b", 229), ("voltage_c", 231)), AlarmRules.PhaseImbalance);
 
         Assert.Equal(ConditionState.Raise, reading.State);
-        Assert.StartsWith("缺相", reading.Message, StringComparison.Ordinal);
+        Assert.StartsWith("缺相", reading.Message.Text, StringComparison.Ordinal);
         Assert.Equal(ConditionState.Clear, balanced.State);
     }
 
@@ -137,14 +137,14 @@ public sealed class AlarmRuleTests
     public void Overrides_StationBeatsRuleBeatsDefault()
     {
         var options = new AlarmOptions();
-        options.Rules[AlarmRules.OverCurrent] = new AlarmRuleOptions { Threshold = 50, ClearThreshold = 45, Severity = "critical" };
+        options.Rules[AlarmRules.OverCurrent] = new AlarmRuleOptions { Threshold = 50, ClearThreshold = 45, Severity = AlarmSeverity.Critical };
         options.Stations["st002"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 30, ClearThreshold = 25 } };
 
         var st001 = AlarmRules.For(AlarmRules.OverCurrent, "st001", options);
         var st002 = AlarmRules.For(AlarmRules.OverCurrent, "st002", options);
 
-        Assert.Equal((50.0, 45.0, "critical"), (st001.Threshold, st001.ClearThreshold, st001.Severity));
-        Assert.Equal((30.0, 25.0, "critical"), (st002.Threshold, st002.ClearThreshold, st002.Severity));
+        Assert.Equal((50.0, 45.0, AlarmSeverity.Critical), (st001.Threshold, st001.ClearThreshold, st001.Severity));
+        Assert.Equal((30.0, 25.0, AlarmSeverity.Critical), (st002.Threshold, st002.ClearThreshold, st002.Severity));
         options.Rules["no_such_rule"] = new AlarmRuleOptions();
         Assert.Throws<ArgumentException>(options.Validate);
     }
@@ -173,7 +173,7 @@ public sealed class AlarmRuleTests
     {
         var controller = Profile("ctl", """{ "over_current": { "relativeTo": "rated_current", "threshold": 1.1, "clearThreshold": 1.0, "onDelaySeconds": 3 }, "low_sump_level": { "threshold": 1.5, "clearThreshold": 1.8 } }""");
         var options = new AlarmOptions();
-        options.Rules[AlarmRules.OverCurrent] = new AlarmRuleOptions { Severity = "critical" };
+        options.Rules[AlarmRules.OverCurrent] = new AlarmRuleOptions { Severity = AlarmSeverity.Critical };
         options.Rules[AlarmRules.LowSumpLevel] = new AlarmRuleOptions { Threshold = 0.5 }; // the profile beats the bureau-wide figure
         options.Profiles["ctl"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 1.15, RelativeTo = "rated_current" } };
         options.Stations["st009"] = new Dictionary<string, AlarmRuleOptions> { [AlarmRules.OverCurrent] = new() { Threshold = 45, ClearThreshold = 40 } };
@@ -184,10 +184,10 @@ public sealed class AlarmRuleTests
         var station = AlarmRules.For(AlarmRules.OverCurrent, "st009", options, [controller]);
         var sump = AlarmRules.For(AlarmRules.LowSumpLevel, "st001", options, [controller]);
 
-        Assert.Equal((40.0, 36.0, null, "critical"), (plain.Threshold, plain.ClearThreshold, plain.RelativeTo, plain.Severity));
+        Assert.Equal((40.0, 36.0, (string?)null, AlarmSeverity.Critical), (plain.Threshold, plain.ClearThreshold, plain.RelativeTo, plain.Severity));
         Assert.Equal((1.1, 1.0, "rated_current", TimeSpan.FromSeconds(3)), (fromFile.Threshold, fromFile.ClearThreshold, fromFile.RelativeTo, fromFile.OnDelay));
         // A setting with a threshold but no clear threshold clears at the threshold; the file's on-delay and the rule's severity stay.
-        Assert.Equal((1.15, 1.15, "rated_current", TimeSpan.FromSeconds(3), "critical"), (withSetting.Threshold, withSetting.ClearThreshold, withSetting.RelativeTo, withSetting.OnDelay, withSetting.Severity));
+        Assert.Equal((1.15, 1.15, "rated_current", TimeSpan.FromSeconds(3), AlarmSeverity.Critical), (withSetting.Threshold, withSetting.ClearThreshold, withSetting.RelativeTo, withSetting.OnDelay, withSetting.Severity));
         // A station's threshold without RelativeTo is in amps, whatever the layers below said.
         Assert.Equal((45.0, 40.0, null), (station.Threshold, station.ClearThreshold, station.RelativeTo));
         Assert.Equal((1.5, 1.8), (sump.Threshold, sump.ClearThreshold));
@@ -211,7 +211,9 @@ public sealed class AlarmRuleTests
         var over = At(66.0, 59.4);
         Assert.Equal(ConditionState.Raise, over.State);
         Assert.Equal(66.0 / 59.4, over.Value, 9);
-        Assert.Equal("1号泵电流 66 A，为额定 59.4 A 的 111%", over.Message);
+        Assert.Equal("1号泵电流 66 A，为额定 59.4 A 的 111%", over.Message.Text);
+        Assert.Equal("over_current_rated", over.Message.Code);
+        Assert.Equal(new Dictionary<string, string> { ["pump"] = "1", ["current"] = "66", ["rated"] = "59.4", ["percent"] = "111" }, over.Message.Args);
         Assert.Equal(ConditionState.Hold, At(62.0, 59.4).State);        // 104 %: inside the hysteresis band
         Assert.Equal(ConditionState.Raise, At(16.5, 14.8).State);       // a 7.5 kW motor at 111 %
         Assert.Equal(ConditionState.Hold, At(66.0, null).State);        // no rating reported: nothing to compare with
@@ -265,8 +267,9 @@ public sealed class AlarmRuleTests
     [Fact]
     public void RobotBodies_WeComAndDingTalkMarkdownShapes_BeijingTime()
     {
-        var alarm = new AlarmView("a1", "st001", "城东机埠", "pump_fault", 1, "pump1.pump_fault", "critical", "水泵故障", "Pump fault", "1号泵故障：干转跳闸", 1, "active",
-            new DateTimeOffset(2026, 11, 21, 16, 30, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), null, null, null, null);
+        var alarm = new AlarmView("a1", "st001", "城东机埠", "pump_fault", 1, "pump1.pump_fault", AlarmSeverity.Critical, "水泵故障", "Pump fault", "1号泵故障：干转跳闸", 1, "active",
+            new DateTimeOffset(2026, 11, 21, 16, 30, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), null, null, null, null,
+            "pump_fault_kinds", new Dictionary<string, string> { ["pump"] = "1", ["kinds"] = "fault_dry_run" });
         var notification = new AlarmNotification("raised", alarm);
 
         var wecom = JsonDocument.Parse(AlarmNotifier.BodyJson("wecom", notification)).RootElement;
@@ -284,13 +287,13 @@ public sealed class AlarmRuleTests
     [Fact]
     public void JsonWebhookBody_EventAndTheApisAlarm()
     {
-        var alarm = new AlarmView("a1", "st001", "城东机埠", "mains_lost", null, "mains_lost", "critical", "市电失电", "Mains power lost", "市电失电", 0, "active",
-            1_763_742_600_000, null, null, null, null);
+        var alarm = new AlarmView("a1", "st001", "城东机埠", "mains_lost", null, "mains_lost", AlarmSeverity.Critical, "市电失电", "Mains power lost", "市电失电", 0, "active",
+            1_763_742_600_000, null, null, null, null, "mains_lost", new Dictionary<string, string>());
 
         var body = AlarmNotifier.BodyJson("json", new AlarmNotification("raised", alarm));
 
         Assert.Equal(
-            """{"event":"raised","alarm":{"id":"a1","station":"st001","stationName":"城东机埠","rule":"mains_lost","pump":null,"key":"mains_lost","severity":"critical","title":"市电失电","titleEn":"Mains power lost","message":"市电失电","value":0,"state":"active","raisedAt":1763742600000,"acknowledgedAt":null,"acknowledgedBy":null,"ackComment":null,"clearedAt":null}}""",
+            """{"event":"raised","alarm":{"id":"a1","station":"st001","stationName":"城东机埠","rule":"mains_lost","pump":null,"key":"mains_lost","severity":"critical","title":"市电失电","titleEn":"Mains power lost","message":"市电失电","value":0,"state":"active","raisedAt":1763742600000,"acknowledgedAt":null,"acknowledgedBy":null,"ackComment":null,"clearedAt":null,"messageCode":"mains_lost","messageArgs":{}}}""",
             body);
     }
 }

@@ -21,10 +21,10 @@ public sealed class AlarmStoreTests : IDisposable
     public void Query_Limit_CutsHistoryNeverAnOldAlarmThatIsStillOpen()
     {
         var rule = AlarmRules.All.First(r => r.Id == AlarmRules.CommsLost);
-        var old = _store.Raise("st001", "城东机埠", rule, null, rule.Id, "现场设备无应答", 1, nowMs: 1_000);
+        var old = _store.Raise("st001", "城东机埠", rule, null, rule.Id, AlarmMessage.Of("comms_lost"), 1, nowMs: 1_000);
         for (var i = 0; i < 5; i++)
         {
-            _store.Raise("st002", "城西机埠", rule, null, rule.Id, "现场设备无应答", 1, nowMs: 10_000 + i);
+            _store.Raise("st002", "城西机埠", rule, null, rule.Id, AlarmMessage.Of("comms_lost"), 1, nowMs: 10_000 + i);
             Assert.NotNull(_store.Clear("st002", rule.Id, nowMs: 20_000 + i));
         }
 

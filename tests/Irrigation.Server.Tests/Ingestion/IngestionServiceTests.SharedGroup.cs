@@ -32,6 +32,5 @@ public sealed partial class IngestionServiceTests
         }
     }
 
-    private static double StoredTotal(string metrics) =>
-        double.Parse(metrics.Split('\n').Single(l => l.StartsWith("irrigation_ingest_stored_total ", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture);
+    private static double StoredTotal(string metrics) => IngestionStack.ParseMetrics(metrics)["irrigation_ingest_stored_total"];
 }

@@ -181,9 +181,12 @@ internal sealed class IngestionStack : IAsyncDisposable
     /// The server's /metrics, each sample by its name with labels (<c>irrigation_ingest_dropped_total{reason="bad_value"}</c>),
     /// a sample without labels by its bare name (the exporter writes <c>name{} 0</c>).
     /// </summary>
-    public async Task<Dictionary<string, double>> MetricsAsync()
+    public async Task<Dictionary<string, double>> MetricsAsync() => ParseMetrics(await Http.GetStringAsync(new Uri("metrics", UriKind.Relative)));
+
+    /// <summary>Prometheus text: each sample by its name with labels, a sample without labels by its bare name (<c>name{} 0</c> too).</summary>
+    public static Dictionary<string, double> ParseMetrics(string text)
     {
-        var text = await Http.GetStringAsync(new Uri("metrics", UriKind.Relative));
+        ArgumentNullException.ThrowIfNull(text);
         var samples = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {

@@ -2,7 +2,7 @@
 // The comment is required here as on the server (400 comment_required); 409 means someone else was first.
 import { api, ApiError, type Alarm } from '../api';
 import { h } from '../dom';
-import { alarmTitle } from '../format';
+import { alarmMessage, alarmTitle } from '../format';
 import { t } from '../i18n';
 import { putAlarm } from '../store';
 import { problemText } from './commandText';
@@ -29,7 +29,7 @@ export function acknowledgeAlarm(alarm: Alarm): Promise<Alarm | null> {
       { class: 'confirm ack', 'aria-labelledby': 'ack-title', 'data-alarm': alarm.id },
       h('p', { id: 'ack-title', class: 'confirm-question' }, t('ack.title')),
       h('p', { class: `ack-alarm sev-${alarm.severity}` }, h('span', { class: `sev-badge sev-${alarm.severity}` }, t(`severity.${alarm.severity}`)), ' ', alarmTitle(alarm), ' · ', alarm.stationName),
-      h('p', { class: 'confirm-note' }, alarm.message),
+      h('p', { class: 'confirm-note' }, alarmMessage(alarm)),
       form,
     );
 

@@ -3,7 +3,7 @@
 // and admin, while it is not acknowledged — the 确认报警 button.
 import type { Alarm } from '../api';
 import { h } from '../dom';
-import { alarmTitle, clockTime, relativeTime } from '../format';
+import { alarmMessage, alarmTitle, clockTime, relativeTime } from '../format';
 import { t } from '../i18n';
 import { store } from '../store';
 import { acknowledgeAlarm } from './ackDialog';
@@ -26,7 +26,7 @@ export function alarmCard(a: Alarm, showStation: boolean): HTMLElement {
       h('span', { class: `alarm-state state-${a.state}` }, t(`alarmState.${a.state}`)),
     ),
     showStation && h('a', { class: 'alarm-station', href: `/stations/${encodeURIComponent(a.station)}`, 'data-link': true }, a.stationName || a.station),
-    h('p', { class: 'alarm-message' }, a.message),
+    h('p', { class: 'alarm-message' }, alarmMessage(a)),
     h('p', { class: 'alarm-time' }, t('alarm.raised', { when: relativeTime(a.raisedAt), time: clockTime(a.raisedAt) })),
     a.acknowledgedAt !== null &&
       h('p', { class: 'alarm-ack' }, t('alarm.acknowledged', { user: a.acknowledgedBy ?? '—', time: clockTime(a.acknowledgedAt), comment: a.ackComment ?? '' })),

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Irrigation.Server.Alarms;
+
+/// <summary>
+/// What an alarm says, as a code with parameters (<c>over_current</c>, pump 2, current 45.2): the web app translates
+/// it into the reader's language (alarmMessage.{code} in src/Irrigation.Web/src/i18n). <see cref="Text"/> is the
+/// Chinese rendering for the places without a translator: the stored <c>message</c>, webhooks to WeCom/DingTalk groups,
+/// the Grafana annotation and the log.
+/// </summary>
+public sealed record AlarmMessage(string Code, IReadOnlyDictionary<string, string> Args)
+{
+    public static readonly AlarmMessage None = new("", new Dictionary<string, string>());
+
+    /// <summary>zh-CN templates by code; <c>{name}</c> is a parameter. The web app's zh-CN.ts holds the same texts.</summary>
+    public static IReadOnlyDictionary<string, string> ChineseTemplates { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["comms_lost"] = "现场设备无应答",
+        ["gateway_offline"] = "网关 {gateway} 离线",
+        ["mains_lost"] = "控制柜市电失电",
+        ["phase_loss"] = "缺相：A {a} V，B {b} V，C {c} V",
+        ["voltage_imbalance"] = "三相电压不平衡 {percent}%",
+        ["low_sump_level"] = "前池水位 {level} m",
+        ["pump_fault"] = "{pump}号泵故障",
+        ["pump_fault_kinds"] = "{pump}号泵故障：{kinds}",
+        ["over_current"] = "{pump}号泵电流 {current} A",
+        ["over_current_rated"] = "{pump}号泵电流 {current} A，为额定 {rated} A 的 {percent}%",
+        ["dry_running_level"] = "{pump}号泵运行但前池水位仅 {level} m",
+        ["dry_running_flow"] = "{pump}号泵运行但出水流量接近零",
+        ["failed_to_start"] = "{pump}号泵启动命令已执行，但运行反馈未出现",
+        ["failed_to_stop"] = "{pump}号泵停止命令已执行，但仍在运行",
+        ["unexpected_running"] = "{pump}号泵在远程模式下无启动命令而运行",
+        ["meter_frozen"] = "水泵运行中，电能读数已 {minutes} 分钟未变化",
+    };
+
+    /// <summary>Trip kinds a pump controller reports (<c>kinds</c> of pump_fault_kinds, comma-separated), in Chinese.</summary>
+    public static IReadOnlyDictionary<string, string> ChineseFaultKinds { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["fault_dry_run"] = "干转跳闸",
+        ["fault_overcurrent"] = "过流跳闸",
+        ["fault_phase_loss"] = "缺相跳闸",
+    };
+
+    public static AlarmMessage Of(string code, params (string Name, object Value)[] args)
+    {
+        if (!ChineseTemplates.ContainsKey(code))
+            throw new ArgumentException($"unknown alarm message code '{code}'", nameof(code));
+        return new AlarmMessage(code, args.ToDictionary(a => a.Name, a => a.Value switch
+        {
+            double d => AlarmRules.Format(d),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => a.Value.ToString() ?? "",
+        }, StringComparer.Ordinal));
+    }
+
+    /// <summary>The Chinese text (empty for <see cref="None"/>).</summary>
+    public string Text
+    {
+        get
+        {
+            if (!ChineseTemplates.TryGetValue(Code, out var template))
+                return "";
+            var text = new StringBuilder(template);
+            foreach (var (name, value) in Args)
+                text.Replace("{" + name + "}", name == "kinds" ? string.Join("、", value.Split(',').Select(k => ChineseFaultKinds.GetValueOrDefault(k, k))) : value);
+            return text.ToString();
+        }
+    }
+
+    /// <summary>The parameters as stored (a JSON object of strings).</summary>
+    public string ArgsJson => JsonSerializer.Serialize(Args);
+
+    public static IReadOnlyDictionary<string, string> ParseArgs(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+            return new Dictionary<string, string>();
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? new Dictionary<string, string>();
+        }
+        catch (JsonException)
+        {
+            return new Dictionary<string, string>();
+        }
+    }
+}
