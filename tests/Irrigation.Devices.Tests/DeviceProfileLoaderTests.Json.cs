@@ -1,3 +1,5 @@
+using Irrigation.Devices.Tests.TestSupport;
+
 namespace Irrigation.Devices.Tests;
 
 /// <summary>Bad profiles: JSON shape and profile-wide settings.</summary>
@@ -19,12 +21,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_UnknownField_NamesTheMisspeltField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "voltage_a", "adress": 0 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "adress": 0 } ]"""));
 
         AssertNames(ex, "quantities[0].adress", "'adress' could not be mapped");
     }
@@ -32,12 +29,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_QuantityWithoutAddress_NamesTheQuantityAndTheMissingField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "voltage_a", "type": "UInt16" } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "type": "UInt16" } ]"""));
 
         AssertNames(ex, "quantities[0]", "missing required properties including: 'address'");
     }
@@ -45,12 +37,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_QuantityWithoutName_NamesTheQuantityAndTheMissingField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "voltage_a", "address": 0 }, { "address": 1 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "address": 0 }, { "address": 1 } ]"""));
 
         AssertNames(ex, "quantities[1]", "missing required properties including: 'name'");
     }
@@ -58,12 +45,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_InvalidHexAddress_NamesTheAddressField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "voltage_a", "address": "0x20G6" } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "address": "0x20G6" } ]"""));
 
         AssertNames(ex, "quantities[0].address", "expected an address 0..65535");
     }
@@ -71,12 +53,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_AddressAbove65535_NamesTheAddressField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "voltage_a", "address": 65536 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "address": 65536 } ]"""));
 
         AssertNames(ex, "quantities[0].address", "expected an address 0..65535");
     }

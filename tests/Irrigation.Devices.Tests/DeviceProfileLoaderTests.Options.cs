@@ -1,3 +1,5 @@
+using Irrigation.Devices.Tests.TestSupport;
+
 namespace Irrigation.Devices.Tests;
 
 /// <summary>Bad profiles: option rules.</summary>
@@ -137,21 +139,7 @@ public sealed partial class DeviceProfileLoaderTests
     public void Parse_LastPumpPast65535_NamesMaxPumps()
     {
         // Pump 3 would be at 60010 and pump 4 at 90010, which a ushort wraps to 24474: someone else's registers.
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
-              "pumps": {
-                "maxPumps": 4, "registerStride": 30000, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-                "feedback": { "running": "running", "fault": "fault" }
-              }
-            }
-            """);
+        var ex = Fails(ProfileBuilder.PumpController().Set("pumps.maxPumps", 4).Set("pumps.registerStride", 30000));
 
         AssertNames(ex, "pumps.maxPumps", "pump 4's addresses would run past 65535");
     }
@@ -159,31 +147,18 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_LastPumpsControlWordPast65535_NamesThePumpControl()
     {
-        var ex = Fails("""
+        var ex = Fails(ProfileBuilder.PumpController().Set("pumps.maxPumps", 4).SetJson("options", """
             {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
-              "pumps": {
-                "maxPumps": 4, "registerStride": 10, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-                "feedback": { "running": "running", "fault": "fault" }
-              },
-              "options": {
-                "control": {
-                  "description": "d",
-                  "default": "coil",
-                  "choices": {
-                    "coil": {},
-                    "word": { "pumpControl": { "mode": "ControlWord", "register": 65510, "startValue": 1, "stopValue": 2 } }
-                  }
+              "control": {
+                "description": "d",
+                "default": "coil",
+                "choices": {
+                  "coil": {},
+                  "word": { "pumpControl": { "mode": "ControlWord", "register": 65510, "startValue": 1, "stopValue": 2 } }
                 }
               }
             }
-            """);
+            """));
 
         AssertNames(ex, "options.control.choices.word.pumpControl", "pump 4's register 65540 is past 65535");
     }

@@ -1,3 +1,5 @@
+using Irrigation.Devices.Tests.TestSupport;
+
 namespace Irrigation.Devices.Tests;
 
 /// <summary>Bad profiles: pump controller rules.</summary>
@@ -28,12 +30,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_PumpControllerWithoutPumps_NamesThePumpsField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.PumpController().Remove("pumps"));
 
         AssertNames(ex, "pumps", "needs a 'pumps' block");
     }
@@ -41,21 +38,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_PumpFeedbackNamingMissingQuantity_NamesTheFeedbackField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
-              "pumps": {
-                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-                "feedback": { "running": "run", "fault": "fault" }
-              }
-            }
-            """);
+        var ex = Fails(ProfileBuilder.PumpController().Set("pumps.feedback.running", "run"));
 
         AssertNames(ex, "pumps.feedback.running", "'run' is not a pump quantity");
     }
@@ -63,21 +46,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_FeedbackNamingStationQuantity_NamesTheFeedbackField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
-              "pumps": {
-                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-                "feedback": { "running": "running", "fault": "remote_mode" }
-              }
-            }
-            """);
+        var ex = Fails(ProfileBuilder.PumpController().Set("pumps.feedback.fault", "remote_mode"));
 
         AssertNames(ex, "pumps.feedback.fault", "'remote_mode' is not a pump quantity");
     }
@@ -85,22 +54,9 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_RegisterStrideSmallerThanPumpSpan_NamesTheStrideField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
-              "pumps": {
-                "maxPumps": 4, "registerStride": 3, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 },
-                  { "name": "run_hours", "address": 12, "type": "UInt32" }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-                "feedback": { "running": "running", "fault": "fault" }
-              }
-            }
-            """);
+        var ex = Fails(ProfileBuilder.PumpController()
+            .Set("pumps.maxPumps", 4).Set("pumps.registerStride", 3)
+            .SetJson("pumps.quantities.2", """{ "name": "run_hours", "address": 12, "type": "UInt32" }"""));
 
         AssertNames(ex, "pumps.registerStride", "3 is smaller than one pump's registers (4)");
     }
@@ -108,21 +64,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_PumpQuantityNamedLikeStationQuantity_NamesThePumpQuantities()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "running", "address": 0, "type": "Bit", "bit": 0 } ],
-              "pumps": {
-                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-                "feedback": { "running": "running", "fault": "fault" }
-              }
-            }
-            """);
+        var ex = Fails(ProfileBuilder.PumpController().Set("quantities.0.name", "running"));
 
         AssertNames(ex, "pumps.quantities", "'running' is both a station and a pump quantity");
     }
@@ -130,21 +72,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_SameStartAndStopCoil_NamesTheStopCoil()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
-              "pumps": {
-                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 3, "stopCoil": 3 },
-                "feedback": { "running": "running", "fault": "fault" }
-              }
-            }
-            """);
+        var ex = Fails(ProfileBuilder.PumpController().Set("pumps.control.startCoil", 3).Set("pumps.control.stopCoil", 3));
 
         AssertNames(ex, "pumps.control.stopCoil", "start and stop coils must differ");
     }
@@ -152,22 +80,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_StationSignalNamingMissingQuantity_NamesTheSignal()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
-              "station": { "remote": "remote" },
-              "pumps": {
-                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-                "feedback": { "running": "running", "fault": "fault" }
-              }
-            }
-            """);
+        var ex = Fails(ProfileBuilder.PumpController().SetJson("station", """{ "remote": "remote" }"""));
 
         AssertNames(ex, "station.remote", "'remote' is not a station quantity");
     }

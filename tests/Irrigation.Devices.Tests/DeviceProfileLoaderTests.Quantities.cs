@@ -1,3 +1,5 @@
+using Irrigation.Devices.Tests.TestSupport;
+
 namespace Irrigation.Devices.Tests;
 
 /// <summary>Bad profiles: quantity rules.</summary>
@@ -6,12 +8,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_NullQuantity_NamesIt()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "voltage_a", "address": 0 }, null ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "address": 0 }, null ]"""));
 
         AssertNames(ex, "quantities[1]", "must be an object, not null");
     }
@@ -36,12 +33,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_UpperCaseQuantityName_NamesTheNameField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "Voltage A", "address": 0 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "Voltage A", "address": 0 } ]"""));
 
         AssertNames(ex, "quantities[0].name", "lower-case letters");
     }
@@ -49,12 +41,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_BitIndex16_NamesTheBitField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "alarm", "address": 0, "type": "Bit", "bit": 16 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "alarm", "address": 0, "type": "Bit", "bit": 16 } ]"""));
 
         AssertNames(ex, "quantities[0].bit", "bit 16: only Bit quantities take a bit index, 0..15");
     }
@@ -62,12 +49,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_BitIndexOnUInt16_NamesTheBitField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "status", "address": 0, "type": "UInt16", "bit": 3 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "status", "address": 0, "type": "UInt16", "bit": 3 } ]"""));
 
         AssertNames(ex, "quantities[0].bit", "only Bit quantities take a bit index");
     }
@@ -75,12 +57,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_CoilWithNumericType_NamesTheTypeField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "alarm", "function": "Coil", "address": 0, "type": "Float32" } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "alarm", "function": "Coil", "address": 0, "type": "Float32" } ]"""));
 
         AssertNames(ex, "quantities[0].type", "single bits; type must be Bit");
     }
@@ -88,12 +65,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_AddressPlusWidthPast65535_NamesTheAddressField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "energy", "address": "0xFFFF", "type": "Float32" } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "energy", "address": "0xFFFF", "type": "Float32" } ]"""));
 
         AssertNames(ex, "quantities[0].address", "65535 + 2 registers runs past 65535");
     }
@@ -101,12 +73,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_ZeroScale_NamesTheScaleField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "voltage_a", "address": 0, "scale": 0 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "address": 0, "scale": 0 } ]"""));
 
         AssertNames(ex, "quantities[0].scale", "must be a finite, non-zero number");
     }
@@ -114,12 +81,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_NegativeDeadband_NamesTheDeadbandField()
     {
-        var ex = Fails("""
-            {
-              "id": "bad", "manufacturer": "m", "model": "x", "kind": "Meter",
-              "quantities": [ { "name": "voltage_a", "address": 0, "deadband": -1 } ]
-            }
-            """);
+        var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "address": 0, "deadband": -1 } ]"""));
 
         AssertNames(ex, "quantities[0].deadband", "must be >= 0");
     }

@@ -177,6 +177,8 @@ public sealed partial class DeviceProfileLoaderTests
     private static DeviceProfileException Fails(string json) =>
         Assert.Throws<DeviceProfileException>(() => DeviceProfileLoader.Parse(json, File));
 
+    private static DeviceProfileException Fails(ProfileBuilder profile) => Fails(profile.ToString());
+
     /// <summary>The exception names the file, the field path and the reason, and its message says all three.</summary>
     private static void AssertNames(DeviceProfileException ex, string field, string reason)
     {

@@ -20,7 +20,7 @@ public sealed class MosquittoAuthTests(ITestOutputHelper output) : IAsyncLifetim
             async directory =>
             {
                 var file = Path.Combine(directory, "passwd");
-                await using var process = PeerProcess.Start(passwd, ["-b", "-c", file, User, Password]);
+                await using var process = ManagedProcess.Start(passwd, ["-b", "-c", file, User, Password]);
                 var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(10));
                 if (exitCode != 0)
                     throw new InvalidOperationException($"mosquitto_passwd failed ({exitCode}): {process.StandardError}");

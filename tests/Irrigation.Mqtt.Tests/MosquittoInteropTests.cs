@@ -20,8 +20,8 @@ public sealed class MosquittoInteropTests(MosquittoFixture fixture, ITestOutputH
     public async Task PublishAsync_QoS0AndQoS1_MosquittoSubReceivesThem()
     {
         // stdbuf -oL: mosquitto_sub's debug lines would otherwise sit in a full stdout buffer until it exits.
-        await using var sub = PeerProcess.Start("/usr/bin/stdbuf", ["-oL", DebianMqttPeers.Require(DebianMqttPeers.MosquittoSub), "-d", "-h", "127.0.0.1", "-p", $"{Broker.Port}", "-i", $"sub-{_id}", "-t", $"test/{_id}/#", "-q", "1", "-v", "-C", "2"]);
-        await sub.WaitForLineAsync(l => l.StartsWith("Subscribed", StringComparison.Ordinal), "SUBACK", Deadline);
+        await using var sub = ManagedProcess.Start("/usr/bin/stdbuf", ["-oL", DebianMqttPeers.Require(DebianMqttPeers.MosquittoSub), "-d", "-h", "127.0.0.1", "-p", $"{Broker.Port}", "-i", $"sub-{_id}", "-t", $"test/{_id}/#", "-q", "1", "-v", "-C", "2"]);
+        await sub.WaitForOutputLineAsync(l => l.StartsWith("Subscribed", StringComparison.Ordinal), "SUBACK", Deadline);
         await using var client = await ConnectAsync(Broker.ClientOptions($"pub-{_id}"));
 
         await client.PublishAsync(new MqttApplicationMessage($"test/{_id}/q0", "zero"u8.ToArray()), CancellationToken.None);
@@ -211,7 +211,7 @@ public sealed class MosquittoInteropTests(MosquittoFixture fixture, ITestOutputH
 
     private async Task RunMosquittoPubAsync(params string[] arguments)
     {
-        await using var pub = PeerProcess.Start(DebianMqttPeers.Require(DebianMqttPeers.MosquittoPub), ["-h", "127.0.0.1", "-p", $"{Broker.Port}", .. arguments]);
+        await using var pub = ManagedProcess.Start(DebianMqttPeers.Require(DebianMqttPeers.MosquittoPub), ["-h", "127.0.0.1", "-p", $"{Broker.Port}", .. arguments]);
         Assert.Equal(0, await pub.WaitForExitAsync(Deadline));
     }
 

@@ -14,13 +14,13 @@ public sealed class MosquittoTlsTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
-    private readonly int _tlsPort = MosquittoBroker.FreePort();
-    private readonly int _mutualTlsPort = MosquittoBroker.FreePort();
+    private readonly int _tlsPort = FreePort.Next();
+    private readonly int _mutualTlsPort = FreePort.Next();
     private MosquittoBroker? _broker;
 
     private MosquittoBroker Broker => _broker!;
 
-    private string File(string name) => Path.Combine(Broker.DirectoryPath, name);
+    private string File(string name) => Path.Combine(Broker.Directory, name);
 
     public async Task InitializeAsync()
     {

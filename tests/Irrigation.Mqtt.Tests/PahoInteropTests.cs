@@ -22,7 +22,7 @@ public sealed class PahoInteropTests(MosquittoFixture fixture, ITestOutputHelper
         await using var client = await ConnectAsync($"sub-{_id}");
         await client.SubscribeOneAsync($"test/{_id}/paho");
 
-        await using var paho = PeerProcess.Start(DebianMqttPeers.Python, [DebianMqttPeers.Script("paho_peer.py"), "publish", $"{Broker.Port}", $"test/{_id}/paho", "100"]);
+        await using var paho = ManagedProcess.Start(DebianMqttPeers.Python, [DebianMqttPeers.Script("paho_peer.py"), "publish", $"{Broker.Port}", $"test/{_id}/paho", "100"]);
         Assert.True(await paho.WaitForExitAsync(Deadline) == 0, $"paho publisher failed:\n{paho.StandardOutput}\n{paho.StandardError}");
 
         var messages = await client.ReadManyAsync(100, Deadline);
@@ -34,8 +34,8 @@ public sealed class PahoInteropTests(MosquittoFixture fixture, ITestOutputHelper
     public async Task PublishAsyncQoS1_PahoSubscriber_ReceivesEveryMessage()
     {
         await DebianMqttPeers.RequirePahoAsync();
-        await using var paho = PeerProcess.Start(DebianMqttPeers.Python, [DebianMqttPeers.Script("paho_peer.py"), "subscribe", $"{Broker.Port}", $"test/{_id}/ours", "50"]);
-        await paho.WaitForLineAsync(l => l.StartsWith("SUBSCRIBED", StringComparison.Ordinal), "SUBSCRIBED", Deadline);
+        await using var paho = ManagedProcess.Start(DebianMqttPeers.Python, [DebianMqttPeers.Script("paho_peer.py"), "subscribe", $"{Broker.Port}", $"test/{_id}/ours", "50"]);
+        await paho.WaitForOutputLineAsync(l => l.StartsWith("SUBSCRIBED", StringComparison.Ordinal), "SUBSCRIBED", Deadline);
         await using var client = await ConnectAsync($"pub-{_id}");
 
         await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.PublishAsync(new MqttApplicationMessage($"test/{_id}/ours", Encoding.UTF8.GetBytes($"ours-{i}"), MqttQualityOfService.AtLeastOnce), CancellationToken.None)));
@@ -53,11 +53,11 @@ public sealed class PahoInteropTests(MosquittoFixture fixture, ITestOutputHelper
         await subscriber.SubscribeOneAsync($"test/{_id}/will");
 
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        await using var peer = PeerProcess.Start(dotnet, [DebianMqttPeers.TestPeerDll(), $"{Broker.Port}", $"peer-{_id}", $"test/{_id}/will", $"gateway-{_id}-gone"]);
-        await peer.WaitForLineAsync(l => l == "CONNECTED", "CONNECTED", Deadline);
+        await using var peer = ManagedProcess.Start(dotnet, [DebianMqttPeers.TestPeerDll(), $"{Broker.Port}", $"peer-{_id}", $"test/{_id}/will", $"gateway-{_id}-gone"]);
+        await peer.WaitForOutputLineAsync(l => l == "CONNECTED", "CONNECTED", Deadline);
         await subscriber.AssertNoMessageAsync(TimeSpan.FromMilliseconds(200));
 
-        peer.Kill(); // SIGKILL: no DISCONNECT, so the broker publishes the Will
+        peer.KillTree(); // SIGKILL: no DISCONNECT, so the broker publishes the Will
 
         var will = await subscriber.ReadOneAsync(Deadline);
         Assert.Equal(($"test/{_id}/will", $"gateway-{_id}-gone", MqttQualityOfService.AtLeastOnce), (will.Topic, will.Text(), will.QualityOfService));

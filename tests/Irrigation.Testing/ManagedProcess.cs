@@ -1,12 +1,17 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading.Channels;
 
 namespace Irrigation.Testing;
 
 /// <summary>
-/// A real child process for a test: output captured line by line (and echoed to a log file), waits with
-/// deadlines, graceful stop (SIGTERM) or kill -9, and the whole tree killed on dispose so nothing outlives a test.
+/// A real child process for a test — a service (mosquitto, the server), a peer (mosquitto_sub, a paho or pymodbus
+/// script) or a one-shot command (mbpoll): output captured line by line (and echoed to a log file), stdout and
+/// stderr also kept apart, waits with deadlines, graceful stop (SIGTERM) or kill -9, and the whole tree killed on
+/// dispose so nothing outlives a test. Its stdin is held open, so peers that exit on EOF go away by themselves if
+/// the test host dies.
 /// </summary>
 public sealed partial class ManagedProcess : IAsyncDisposable
 {
@@ -17,6 +22,10 @@ public sealed partial class ManagedProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly StreamWriter? _log;
     private readonly Lock _logSync = new();
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly Channel<string> _stdoutLines = Channel.CreateUnbounded<string>();
+    private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ManagedProcess(string name, Process process, string? logPath)
     {
@@ -38,6 +47,47 @@ public sealed partial class ManagedProcess : IAsyncDisposable
     public IReadOnlyCollection<string> Lines => _lines;
 
     public string Output => string.Join('\n', _lines);
+
+    /// <summary>Everything written to stdout so far.</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_stdout)
+                return _stdout.ToString();
+        }
+    }
+
+    /// <summary>Everything written to stderr so far.</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (_stderr)
+                return _stderr.ToString();
+        }
+    }
+
+    /// <summary>A peer or command, named after its file.</summary>
+    public static ManagedProcess Start(string fileName, IEnumerable<string> arguments) =>
+        Start(Path.GetFileName(fileName), fileName, arguments);
+
+    /// <summary>Runs a one-shot command to its end (stdin closed); on timeout the whole tree is killed and <see cref="TimeoutException"/> thrown.</summary>
+    public static async Task<ManagedProcess> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var process = Start(fileName, arguments);
+        process._process.StandardInput.Close();
+        try
+        {
+            await process.WaitForExitAsync(timeout);
+            return process;
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/>; a .dll is run with `dotnet`.</summary>
     public static ManagedProcess Start(string name, string fileName, IEnumerable<string> arguments, string? logPath = null, IDictionary<string, string>? environment = null, string? workingDirectory = null)
@@ -62,13 +112,37 @@ public sealed partial class ManagedProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var managed = new ManagedProcess(name, process, logPath);
-        process.OutputDataReceived += (_, e) => managed.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => managed.OnLine(e.Data);
+        process.OutputDataReceived += (_, e) => managed.OnStandardOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => managed.OnStandardError(e.Data);
         if (!process.Start())
             throw new InvalidOperationException($"{name}: could not start {fileName}.");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return managed;
+    }
+
+    private void OnStandardOutput(string? line)
+    {
+        if (line is null)
+        {
+            _stdoutLines.Writer.TryComplete();
+            _stdoutClosed.TrySetResult();
+            return;
+        }
+
+        lock (_stdout)
+            _stdout.AppendLine(line);
+        _stdoutLines.Writer.TryWrite(line);
+        OnLine(line);
+    }
+
+    private void OnStandardError(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_stderr)
+            _stderr.AppendLine(line);
+        OnLine(line);
     }
 
     private void OnLine(string? line)
@@ -103,6 +177,34 @@ public sealed partial class ManagedProcess : IAsyncDisposable
         throw new TimeoutException($"{Name}: expected output did not appear within {timeout.TotalSeconds:0} s. Output:\n{Tail()}");
     }
 
+    /// <summary>
+    /// Waits for the next stdout line that satisfies <paramref name="match"/>, in order: the lines before it are
+    /// consumed, so waiting twice finds two different lines.
+    /// </summary>
+    public async Task<string> WaitForOutputLineAsync(Func<string, bool> match, string what, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            while (await _stdoutLines.Reader.WaitToReadAsync(deadline.Token))
+            {
+                while (_stdoutLines.Reader.TryRead(out var line))
+                {
+                    if (match(line))
+                        return line;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name}: no {what} within {timeout.TotalSeconds:0.#} s.\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}");
+        }
+
+        await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        throw new InvalidOperationException($"{Name} exited (code {_process.ExitCode}) before printing {what}.\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}");
+    }
+
     public string Tail(int lines = 40) => string.Join('\n', _lines.TakeLast(lines));
 
     /// <summary>SIGTERM, then wait for exit (SIGKILL after the timeout).</summary>
@@ -130,10 +232,35 @@ public sealed partial class ManagedProcess : IAsyncDisposable
             _ = Kill(_process.Id, SigKill);
     }
 
-    public async Task WaitForExitAsync(TimeSpan timeout)
+    /// <summary>Waits for exit and for stdout to be read to its end; returns the exit code. On timeout kills the tree and throws.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+            await _stdoutClosed.Task.WaitAsync(deadline.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            KillTree();
+            throw new TimeoutException($"{Name} did not exit within {timeout.TotalSeconds:0.#} s; killed.\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}");
+        }
+    }
+
+    /// <summary>SIGKILL to the process and its children.</summary>
+    public void KillTree()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill.
+        }
     }
 
     public int ExitCode => _process.ExitCode;

@@ -47,7 +47,7 @@ internal static class DebianMqttPeers
     {
         if (!File.Exists(Python))
             return $"{Python} does not exist";
-        await using var probe = PeerProcess.Start(Python, ["-c", "import paho.mqtt.client, paho.mqtt; print(paho.mqtt.__version__)"]);
+        await using var probe = ManagedProcess.Start(Python, ["-c", "import paho.mqtt.client, paho.mqtt; print(paho.mqtt.__version__)"]);
         var exitCode = await probe.WaitForExitAsync(TimeSpan.FromSeconds(15));
         return exitCode == 0 ? null : $"{Python} cannot import paho.mqtt.client ({probe.StandardError.Trim()})";
     }

@@ -3,9 +3,21 @@ using Irrigation.Mqtt.Client;
 
 namespace Irrigation.Mqtt.Tests.TestSupport;
 
-/// <summary>Bounded waits on a client's message channel.</summary>
+/// <summary>Bounded waits on a client's message channel, and client options for a test broker.</summary>
 internal static class ClientExtensions
 {
+    /// <summary>Options for a client of <paramref name="broker"/>: quick connect timeout and reconnects for tests.</summary>
+    public static MqttClientOptions ClientOptions(this MosquittoBroker broker, string clientId, bool cleanSession = true) => new()
+    {
+        Host = "127.0.0.1",
+        Port = broker.Port,
+        ClientId = clientId,
+        CleanSession = cleanSession,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        ReconnectDelay = TimeSpan.FromMilliseconds(100),
+        MaxReconnectDelay = TimeSpan.FromSeconds(1),
+    };
+
     public static async Task<MqttReceivedMessage> ReadOneAsync(this IMqttClient client, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
