@@ -69,3 +69,6 @@ app.MapWebAppFallback();
 // flushes its cursor): asking the disposed container for them afterwards threw, so every SIGTERM ended in SIGABRT.
 await app.RunAsync();
 return 0;
+
+/// <summary>The entry point, public for the in-process API tests (WebApplicationFactory).</summary>
+public partial class Program;
