@@ -38,7 +38,7 @@ public class DecodeBenchmarks : IDisposable
         Check(DecodePumpStationSnapshot(), 3, 39);
     }
 
-    /// <summary>firmware-sim mqtt-load's message: 15 values → one point of 18 fields.</summary>
+    /// <summary>Irrigation.Benchmarks mqtt-load's message: 15 values → one point of 18 fields.</summary>
     [Benchmark(Baseline = true)]
     public DecodeResult Decode15Values()
     {

@@ -17,7 +17,7 @@ public sealed record InfluxCeilingResult(long Points, long Stored, int Batches, 
 }
 
 /// <summary>
-/// The influxd-alone ceiling: the points the ingest run stores — firmware-sim mqtt-load messages run through the
+/// The influxd-alone ceiling: the points the ingest run stores — Irrigation.Benchmarks mqtt-load messages run through the
 /// server's own <see cref="TelemetryDecoder"/> — prepared in memory first, then written directly with
 /// <see cref="InfluxWriteClient"/> in batches of the server's size, gzip as the server sends them, by as many
 /// sequential writers as the server has (one). Only the writes are timed; afterwards the points are counted back.

@@ -14,7 +14,7 @@ public sealed record MqttCeilingResult(long Published, long Received, int Payloa
 /// <summary>
 /// The mosquitto-alone ceiling: publishers → broker → one counting subscriber, QoS 1 both ways, with the project's
 /// <see cref="MqttClient"/> (the client the load generator and the server use) and payloads of the ingest run's size
-/// (firmware-sim mqtt-load messages). Publishers send as fast as the broker acknowledges, with the load generator's
+/// (Irrigation.Benchmarks mqtt-load messages). Publishers send as fast as the broker acknowledges, with the load generator's
 /// window of publishes in flight; timed from the first publish to the last message received.
 /// </summary>
 public sealed class MqttCeiling

@@ -2,12 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using Irrigation.Benchmarks;
+using Microsoft.Extensions.Logging;
 
 // Irrigation.Benchmarks: BenchmarkDotNet micro-benchmarks (any BenchmarkDotNet arguments, e.g. --filter '*Decode*'),
-// and the probes bench.sh ingest runs: influx-ceiling, mqtt-ceiling, freshness. Each probe prints one line
-// "<probe>: key=value ..." for the script to read.
+// the probes bench.sh ingest runs: influx-ceiling, mqtt-ceiling, freshness (each prints one line "<probe>: key=value ..."
+// for the script to read), and the MQTT load generator (mqtt-load) the ingestion benchmark and the server tests drive.
 
-string[] probes = ["influx-ceiling", "mqtt-ceiling", "freshness"];
+string[] probes = ["influx-ceiling", "mqtt-ceiling", "freshness", "mqtt-load", "ingest", "gateway"];
 if (args.Length == 0 || !probes.Contains(args[0]))
 {
     // In-process (--inProcess) unless told otherwise: the benchmarks run inside this build, so no project is generated
@@ -21,7 +22,7 @@ if (args.Length == 0 || !probes.Contains(args[0]))
 var url = new Option<string>("--url") { Description = "influxd base URL.", DefaultValueFactory = _ => "http://127.0.0.1:8086/" };
 var database = new Option<string>("--db") { Description = "Database (influx-ceiling creates it).", DefaultValueFactory = _ => "ceiling" };
 var stations = new Option<int>("--stations") { Description = "Distinct stations (series / topics).", DefaultValueFactory = _ => 200 };
-var values = new Option<int>("--values") { Description = "Values per message, as firmware-sim mqtt-load --values.", DefaultValueFactory = _ => 15 };
+var values = new Option<int>("--values") { Description = "Values per message, as Irrigation.Benchmarks mqtt-load --values.", DefaultValueFactory = _ => 15 };
 var points = new Option<long>("--points") { Description = "Points to write.", DefaultValueFactory = _ => 200_000 };
 var batch = new Option<int>("--batch") { Description = "Points per write (the server's Ingest:BatchPoints).", DefaultValueFactory = _ => 5000 };
 var gzip = new Option<bool>("--gzip") { Description = "Compress request bodies, as the server does.", DefaultValueFactory = _ => true };
@@ -74,5 +75,89 @@ freshness.SetAction(async (parse, cancellationToken) =>
     return result.SamplesMs.Count > 0 ? 0 : 1;
 });
 
-var root = new RootCommand("Ceiling and latency probes for bench.sh ingest.") { influxCeiling, mqttCeiling, freshness };
+// ---- MQTT load generator: telemetry in the gateway's format, for the ingestion benchmark and the server tests -------
+var loadStations = new Option<int>("--stations") { Description = "Synthetic stations.", DefaultValueFactory = _ => 100 };
+var loadRate = new Option<double>("--rate") { Description = "Messages per second per station.", DefaultValueFactory = _ => 1 };
+var loadValues = new Option<int>("--values") { Description = "Values (fields) per message.", DefaultValueFactory = _ => 15 };
+var loadDuration = new Option<double>("--duration-s") { Description = "How long to publish.", DefaultValueFactory = _ => 60 };
+var loadPublishers = new Option<int>("--publishers") { Description = "MQTT connections publishing in parallel.", DefaultValueFactory = _ => 2 };
+var loadPrefix = new Option<string>("--id-prefix") { Description = "Station id prefix.", DefaultValueFactory = _ => "ld" };
+var loadSummary = new Option<string?>("--summary") { Description = "Write a JSON summary (per-station counts) here." };
+var load = new Command("mqtt-load", "Publish synthetic telemetry in the gateway's format at a fixed rate (QoS 1).")
+{
+    broker, loadStations, loadRate, loadValues, loadDuration, loadPublishers, loadPrefix, loadSummary,
+};
+load.SetAction(async (parse, cancellationToken) =>
+{
+    var endpoint = parse.GetValue(broker)!.Split(':');
+    var options = new Irrigation.Benchmarks.Load.MqttLoadOptions
+    {
+        BrokerHost = endpoint[0],
+        BrokerPort = endpoint.Length > 1 && int.TryParse(endpoint[1], out var p) ? p : 1883,
+        Stations = parse.GetValue(loadStations),
+        Rate = parse.GetValue(loadRate),
+        Values = parse.GetValue(loadValues),
+        Duration = TimeSpan.FromSeconds(parse.GetValue(loadDuration)),
+        Publishers = parse.GetValue(loadPublishers),
+        IdPrefix = parse.GetValue(loadPrefix)!,
+        SummaryPath = parse.GetValue(loadSummary),
+    };
+    try
+    {
+        options.Validate();
+    }
+    catch (ArgumentException ex)
+    {
+        await Console.Error.WriteLineAsync($"Irrigation.Benchmarks mqtt-load: {ex.Message}");
+        return 2;
+    }
+
+    using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+    try
+    {
+        var summary = await new Irrigation.Benchmarks.Load.MqttLoadGenerator(options, loggers.CreateLogger("mqtt-load")).RunAsync(cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mqtt-load: published {summary.Published} messages in {summary.Seconds:0.0} s = {summary.MessagesPerSecond:0} msg/s ({summary.ValuesPerMessage} values each)"));
+        return 0;
+    }
+    catch (Irrigation.Mqtt.Client.MqttClientException ex)
+    {
+        await Console.Error.WriteLineAsync($"Irrigation.Benchmarks mqtt-load: {ex.Message}");
+        return 3;
+    }
+});
+
+// ---- The benchmarks bench.sh runs: the whole orchestration and the report (docs/benchmarks.md) ----------------------
+var quick = new Option<bool>("--quick") { Description = "Shorter runs (20 s, a 10 s warm-up, 300,000-message backlog): indicative figures." };
+var benchStations = new Option<int>("--stations") { Description = "Stations publishing.", DefaultValueFactory = _ => 200 };
+var benchRate = new Option<double>("--rate") { Description = "Messages per second per station at the target rate (a).", DefaultValueFactory = _ => 50 };
+var benchSeconds = new Option<int?>("--seconds") { Description = "Length of run (a); (c) is half of it (default 60, quick 20)." };
+var backlog = new Option<long?>("--backlog") { Description = "Messages published while the server is stopped, then drained (b) (default 1,000,000, quick 300,000)." };
+var runDirectory = new Option<string>("--run-dir") { Description = "Logs and data of the run.", DefaultValueFactory = _ => ".run/bench/ingest" };
+var resultsDirectory = new Option<string>("--results") { Description = "Where the report (Markdown) is written.", DefaultValueFactory = _ => "bench-results" };
+var ingest = new Command("ingest", "mqtt-load → mosquitto → irrigation-server → influxd: target rate, maximum (backlog drain), latency, ceilings, report.")
+{
+    quick, benchStations, benchRate, benchSeconds, backlog, runDirectory, resultsDirectory,
+};
+ingest.SetAction(async (parse, cancellationToken) =>
+{
+    var isQuick = parse.GetValue(quick);
+    var options = new Irrigation.Benchmarks.Orchestration.IngestBenchmarkOptions(
+        isQuick, parse.GetValue(benchStations), parse.GetValue(benchRate), parse.GetValue(benchSeconds) ?? (isQuick ? 20 : 60),
+        parse.GetValue(backlog) ?? (isQuick ? 300_000 : 1_000_000), parse.GetValue(runDirectory)!, parse.GetValue(resultsDirectory)!);
+    return await new Irrigation.Benchmarks.Orchestration.IngestBenchmark(options).RunAsync(cancellationToken);
+});
+
+var gatewayStations = new Option<int>("--stations") { Description = "Simulated stations.", DefaultValueFactory = _ => 1000 };
+var gatewaySeconds = new Option<int>("--seconds") { Description = "Measuring window.", DefaultValueFactory = _ => 60 };
+var basePort = new Option<int>("--base-port") { Description = "First Modbus port of the simulated stations.", DefaultValueFactory = _ => 21000 };
+var gatewayRunDirectory = new Option<string>("--run-dir") { Description = "Logs and data of the run.", DefaultValueFactory = _ => ".run/bench/gateway" };
+var gateway = new Command("gateway", "One gateway polling N simulated stations at 1 Hz: poll rate, CPU, memory, report.")
+{
+    gatewayStations, gatewaySeconds, basePort, gatewayRunDirectory, resultsDirectory,
+};
+gateway.SetAction(async (parse, cancellationToken) =>
+    await new Irrigation.Benchmarks.Orchestration.GatewayBenchmark(parse.GetValue(gatewayStations), parse.GetValue(gatewaySeconds), parse.GetValue(basePort),
+        parse.GetValue(gatewayRunDirectory)!, parse.GetValue(resultsDirectory)!).RunAsync(cancellationToken));
+
+var root = new RootCommand("The benchmarks (ingest, gateway), their probes, and the MQTT load generator.") { ingest, gateway, influxCeiling, mqttCeiling, freshness, load };
 return await root.Parse(args).InvokeAsync();

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Irrigation.Benchmarks;
 
 /// <summary>
-/// Telemetry payloads in the gateway's format (docs/mqtt.md): the load generator's message (firmware-sim mqtt-load:
+/// Telemetry payloads in the gateway's format (docs/mqtt.md): the load generator's message (Irrigation.Benchmarks mqtt-load:
 /// the same keys, units, levels and header) and a 2-pump station snapshot as a real gateway publishes it.
 /// </summary>
 public static class TelemetrySamples
@@ -41,7 +41,7 @@ public static class TelemetrySamples
         ("fault_dry_run", "", 0), ("motor_current", "A", 21.4), ("starts", "", 1843), ("run_hours", "h", 12873.52),
     ];
 
-    /// <summary>A message as firmware-sim mqtt-load publishes it: <paramref name="values"/> station-wide values, no pumps.</summary>
+    /// <summary>A message as Irrigation.Benchmarks mqtt-load publishes it: <paramref name="values"/> station-wide values, no pumps.</summary>
     public static byte[] LoadMessage(string station, long seq, long ts, int values, Random random)
     {
         ArgumentNullException.ThrowIfNull(random);

@@ -76,58 +76,6 @@ root.SetAction(async (parse, cancellationToken) =>
     return await SimulatorApp.RunAsync(options, emit, cancellationToken);
 });
 
-// ---- MQTT load generator: telemetry in the gateway's format, for the ingestion benchmark and tests ----------
-var broker = new Option<string>("--broker") { Description = "MQTT broker HOST:PORT.", DefaultValueFactory = _ => "127.0.0.1:1883" };
-var loadStations = new Option<int>("--stations") { Description = "Synthetic stations.", DefaultValueFactory = _ => 100 };
-var loadRate = new Option<double>("--rate") { Description = "Messages per second per station.", DefaultValueFactory = _ => 1 };
-var loadValues = new Option<int>("--values") { Description = "Values (fields) per message.", DefaultValueFactory = _ => 15 };
-var loadDuration = new Option<double>("--duration-s") { Description = "How long to publish.", DefaultValueFactory = _ => 60 };
-var loadPublishers = new Option<int>("--publishers") { Description = "MQTT connections publishing in parallel.", DefaultValueFactory = _ => 2 };
-var loadPrefix = new Option<string>("--id-prefix") { Description = "Station id prefix.", DefaultValueFactory = _ => "ld" };
-var loadSummary = new Option<string?>("--summary") { Description = "Write a JSON summary (per-station counts) here." };
-var load = new Command("mqtt-load", "Publish synthetic telemetry in the gateway's format at a fixed rate (QoS 1).")
-{
-    broker, loadStations, loadRate, loadValues, loadDuration, loadPublishers, loadPrefix, loadSummary,
-};
-load.SetAction(async (parse, cancellationToken) =>
-{
-    var endpoint = parse.GetValue(broker)!.Split(':');
-    var options = new Irrigation.FirmwareSim.Load.MqttLoadOptions
-    {
-        BrokerHost = endpoint[0],
-        BrokerPort = endpoint.Length > 1 && int.TryParse(endpoint[1], out var p) ? p : 1883,
-        Stations = parse.GetValue(loadStations),
-        Rate = parse.GetValue(loadRate),
-        Values = parse.GetValue(loadValues),
-        Duration = TimeSpan.FromSeconds(parse.GetValue(loadDuration)),
-        Publishers = parse.GetValue(loadPublishers),
-        IdPrefix = parse.GetValue(loadPrefix)!,
-        SummaryPath = parse.GetValue(loadSummary),
-    };
-    try
-    {
-        options.Validate();
-    }
-    catch (ArgumentException ex)
-    {
-        await Console.Error.WriteLineAsync($"firmware-sim mqtt-load: {ex.Message}");
-        return 2;
-    }
-
-    using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
-    try
-    {
-        var summary = await new Irrigation.FirmwareSim.Load.MqttLoadGenerator(options, loggers.CreateLogger("mqtt-load")).RunAsync(cancellationToken);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mqtt-load: published {summary.Published} messages in {summary.Seconds:0.0} s = {summary.MessagesPerSecond:0} msg/s ({summary.ValuesPerMessage} values each)"));
-        return 0;
-    }
-    catch (Irrigation.Mqtt.Client.MqttClientException ex)
-    {
-        await Console.Error.WriteLineAsync($"firmware-sim mqtt-load: {ex.Message}");
-        return 3;
-    }
-});
-root.Subcommands.Add(load);
 
 return await root.Parse(args).InvokeAsync();
 

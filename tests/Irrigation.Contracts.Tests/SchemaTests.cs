@@ -37,7 +37,7 @@ public sealed class SchemaTests
         await subscriber.SubscribeAsync([new MqttTopicFilter(Topics.AllTelemetry(Topics.DefaultRoot))], CancellationToken.None);
 
         var directory = Directory.CreateTempSubdirectory("irrigation-schema-").FullName;
-        await using (var load = ManagedProcess.Start("firmware-sim mqtt-load", RepoPaths.FirmwareSim,
+        await using (var load = ManagedProcess.Start("mqtt-load", RepoPaths.Benchmarks,
             ["mqtt-load", "--broker", $"127.0.0.1:{broker.Port}", "--stations", "3", "--rate", "20", "--duration-s", "1", "--values", "15", "--summary", Path.Combine(directory, "summary.json")],
             Path.Combine(directory, "load.log")))
         {

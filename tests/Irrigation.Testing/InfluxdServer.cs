@@ -37,6 +37,9 @@ public sealed class InfluxdServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running process id (0 when stopped), for CPU and memory figures.</summary>
+    public int ProcessId => _process is { HasExited: false } p ? p.Id : 0;
+
     /// <summary>Output so far (influxd logs at warn level), for failure messages.</summary>
     public string Tail() => _process?.Tail() ?? "";
 

@@ -29,6 +29,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running process id (0 when stopped), for CPU and memory figures.</summary>
+    public int ProcessId => _process is { HasExited: false } p ? p.Id : 0;
+
     public string LogPath => Path.Combine(_directory, "mosquitto.log");
 
     /// <summary>What mosquitto logged so far, for failure messages.</summary>

@@ -10,6 +10,9 @@ public static class RepoPaths
 
     public static string FirmwareSim => Program("firmware-sim/Irrigation.FirmwareSim", "firmware-sim.dll");
 
+    /// <summary>The benchmarks program: probes and the MQTT load generator (`mqtt-load`).</summary>
+    public static string Benchmarks => Program("benchmarks/Irrigation.Benchmarks", "Irrigation.Benchmarks.dll");
+
     public static string Gateway => Program("src/Irrigation.Gateway", "irrigation-gateway.dll");
 
     public static string Server => Program("src/Irrigation.Server", "irrigation-server.dll");

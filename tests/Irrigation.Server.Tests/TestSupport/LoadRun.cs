@@ -4,10 +4,10 @@ using Irrigation.Testing;
 
 namespace Irrigation.Server.Tests.TestSupport;
 
-/// <summary>What `firmware-sim mqtt-load --summary` wrote: every message it published and the broker acknowledged.</summary>
+/// <summary>What `Irrigation.Benchmarks mqtt-load --summary` wrote: every message it published and the broker acknowledged.</summary>
 internal sealed record LoadSummary(long Published, double Seconds, double MessagesPerSecond, int ValuesPerMessage, Dictionary<string, long> PerStation, long FirstTimestampMs, long LastTimestampMs);
 
-/// <summary>The real load generator (firmware-sim mqtt-load) running against the test broker.</summary>
+/// <summary>The real load generator (Irrigation.Benchmarks mqtt-load) running against the test broker.</summary>
 internal sealed class LoadRun : IAsyncDisposable
 {
     private readonly ManagedProcess _process;
@@ -30,7 +30,7 @@ internal sealed class LoadRun : IAsyncDisposable
     {
         var summary = Path.Combine(directory, $"load-summary-{Guid.NewGuid():N}.json");
         string F(double v) => v.ToString(CultureInfo.InvariantCulture);
-        var process = ManagedProcess.Start("firmware-sim mqtt-load", RepoPaths.FirmwareSim,
+        var process = ManagedProcess.Start("mqtt-load", RepoPaths.Benchmarks,
             ["mqtt-load", "--broker", $"127.0.0.1:{brokerPort}", "--stations", F(stations), "--rate", F(rate), "--duration-s", F(seconds), "--summary", summary],
             Path.Combine(directory, "load.log"));
         return new LoadRun(process, summary, TimeSpan.FromSeconds(seconds));

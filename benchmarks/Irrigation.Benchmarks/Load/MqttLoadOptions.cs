@@ -1,6 +1,6 @@
-namespace Irrigation.FirmwareSim.Load;
+namespace Irrigation.Benchmarks.Load;
 
-/// <summary>The MQTT load generator's settings (firmware-sim mqtt-load).</summary>
+/// <summary>The MQTT load generator's settings (Irrigation.Benchmarks mqtt-load).</summary>
 public sealed class MqttLoadOptions
 {
     public string BrokerHost { get; set; } = "127.0.0.1";

@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using Irrigation.Contracts;
 using Irrigation.Mqtt.Client;
+using Microsoft.Extensions.Logging;
 
-namespace Irrigation.FirmwareSim.Load;
+namespace Irrigation.Benchmarks.Load;
 
 /// <summary>What a load run published, for the benchmark and tests to compare with what was stored.</summary>
 public sealed record MqttLoadSummary(long Published, double Seconds, double MessagesPerSecond, int ValuesPerMessage, IReadOnlyDictionary<string, long> PerStation, long FirstTimestampMs, long LastTimestampMs);
