@@ -3,24 +3,7 @@ namespace Irrigation.Devices.Tests;
 /// <summary>The "alarms" section: a profile's defaults for the server's alarm rules.</summary>
 public sealed partial class DeviceProfileLoaderTests
 {
-    private static string WithAlarms(string alarms) => $$"""
-        {
-          "id": "ctl", "manufacturer": "m", "model": "x", "kind": "PumpController",
-          "quantities": [ { "name": "sump_level", "address": 1, "scale": 0.01, "unit": "m" } ],
-          "pumps": {
-            "registerStride": 10,
-            "quantities": [
-              { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-              { "name": "fault", "address": 10, "type": "Bit", "bit": 1 },
-              { "name": "motor_current", "address": 11, "scale": 0.1, "unit": "A" },
-              { "name": "rated_current", "address": 16, "scale": 0.1, "unit": "A" }
-            ],
-            "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-            "feedback": { "running": "running", "fault": "fault", "current": "motor_current" }
-          },
-          "alarms": {{alarms}}
-        }
-        """;
+    private static string WithAlarms(string alarms) => ProfileBuilder.PumpControllerWithCurrents().SetJson("alarms", alarms).ToString();
 
     [Fact]
     public void Parse_Alarms_LoadsEachRulesSettings()

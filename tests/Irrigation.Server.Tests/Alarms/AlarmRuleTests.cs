@@ -149,24 +149,8 @@ public sealed class AlarmRuleTests
         Assert.Throws<ArgumentException>(options.Validate);
     }
 
-    private static DeviceProfile Profile(string id, string alarmsJson) => DeviceProfileLoader.Parse($$"""
-        {
-          "id": "{{id}}", "manufacturer": "Test", "model": "T", "kind": "PumpController",
-          "quantities": [ { "name": "sump_level", "address": 1, "unit": "m" } ],
-          "pumps": {
-            "registerStride": 10,
-            "quantities": [
-              { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-              { "name": "fault", "address": 10, "type": "Bit", "bit": 1 },
-              { "name": "motor_current", "address": 11, "scale": 0.1, "unit": "A" },
-              { "name": "rated_current", "address": 16, "scale": 0.1, "unit": "A" }
-            ],
-            "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-            "feedback": { "running": "running", "fault": "fault" }
-          },
-          "alarms": {{alarmsJson}}
-        }
-        """, id + ".json");
+    private static DeviceProfile Profile(string id, string alarmsJson) =>
+        DeviceProfileLoader.Parse(ProfileBuilder.PumpControllerWithCurrents().Set("id", id).SetJson("alarms", alarmsJson).ToString(), id + ".json");
 
     [Fact]
     public void Layers_DefaultThenRulesThenProfileFileThenProfileSettingThenStation()

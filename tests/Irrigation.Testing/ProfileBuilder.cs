@@ -1,14 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Irrigation.Devices.Tests.TestSupport;
+namespace Irrigation.Testing;
 
 /// <summary>
 /// A valid device profile as JSON, changed in one place per test: a test says what is wrong with the profile
 /// (<c>.Set("pumps.control.stopCoil", 3)</c>) instead of copying twenty lines of a good one around the mistake.
 /// Paths are dot-separated member names; numbers in a path index arrays (<c>quantities.0.address</c>).
 /// </summary>
-internal sealed class ProfileBuilder
+public sealed class ProfileBuilder
 {
     private readonly JsonObject _root;
 
@@ -35,6 +35,25 @@ internal sealed class ProfileBuilder
             ],
             "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
             "feedback": { "running": "running", "fault": "fault" } } }
+        """);
+
+    /// <summary>
+    /// A pump controller for alarm rules: <c>sump_level</c> (m) at register 1; pumps 10 registers apart with
+    /// <c>running</c>, <c>fault</c>, <c>motor_current</c> and <c>rated_current</c> (A), current feedback included.
+    /// </summary>
+    public static ProfileBuilder PumpControllerWithCurrents() => new("""
+        { "id": "ctl", "manufacturer": "m", "model": "x", "kind": "PumpController",
+          "quantities": [ { "name": "sump_level", "address": 1, "scale": 0.01, "unit": "m" } ],
+          "pumps": {
+            "registerStride": 10,
+            "quantities": [
+              { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
+              { "name": "fault", "address": 10, "type": "Bit", "bit": 1 },
+              { "name": "motor_current", "address": 11, "scale": 0.1, "unit": "A" },
+              { "name": "rated_current", "address": 16, "scale": 0.1, "unit": "A" }
+            ],
+            "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
+            "feedback": { "running": "running", "fault": "fault", "current": "motor_current" } } }
         """);
 
     /// <summary>Sets the member at <paramref name="path"/> (created when missing) to a value or to JSON text given as <see cref="JsonNode"/>.</summary>
