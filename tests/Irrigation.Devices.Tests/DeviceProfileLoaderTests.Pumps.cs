@@ -8,21 +8,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Parse_MinimalPumpController_Loads()
     {
-        var profile = DeviceProfileLoader.Parse("""
-            {
-              "id": "tiny-pumps", "manufacturer": "m", "model": "x", "kind": "PumpController",
-              "quantities": [ { "name": "remote_mode", "address": 0, "type": "Bit", "bit": 0 } ],
-              "pumps": {
-                "maxPumps": 2, "registerStride": 10, "coilStride": 8,
-                "quantities": [
-                  { "name": "running", "address": 10, "type": "Bit", "bit": 0 },
-                  { "name": "fault", "address": 10, "type": "Bit", "bit": 1 }
-                ],
-                "control": { "mode": "CoilPulse", "startCoil": 0, "stopCoil": 1 },
-                "feedback": { "running": "running", "fault": "fault" }
-              }
-            }
-            """, "tiny.json");
+        var profile = DeviceProfileLoader.Parse(ProfileBuilder.PumpController().Set("id", "tiny-pumps").ToString(), "tiny.json");
 
         Assert.Equal(2, profile.Pumps!.Quantities.Count);
     }
