@@ -49,9 +49,10 @@ if (app.Services.ValidateConfiguration() is { } invalid)
     return 2;
 }
 
-// `irrigation-server create-user <name> <role>`: the first admin on a real installation (password from IRRIGATION_PASSWORD).
-if (args is ["create-user", .. var rest])
-    return ServerCommands.CreateUser(rest, app.Services);
+// Administration from a shell (docs/operations.md): `create-user <name> <role>` (the first admin; password from
+// IRRIGATION_PASSWORD), `verify-audit` (the audit trail's hash chain).
+if (ServerCommands.IsCommand(args))
+    return ServerCommands.Run(args, app.Services);
 
 app.Services.CreateBootstrapUsers();
 app.Services.ApplyStationSettings();

@@ -28,10 +28,11 @@ public static class ServerHttp
         return services;
     }
 
-    /// <summary>Problem details for every error, the web app's files, authentication, CSRF, rate limits, authorization.</summary>
+    /// <summary>Security headers, problem details for every error, the web app's files, authentication, CSRF, rate limits, authorization.</summary>
     public static WebApplication UseServerHttp(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseSecurityHeaders(hsts: app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.SecureCookies);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();

@@ -3,7 +3,7 @@ using System.Net;
 namespace Irrigation.Testing;
 
 /// <summary>Polls an HTTP endpoint of a starting server until it answers the expected status.</summary>
-internal static class HttpReadiness
+public static class HttpReadiness
 {
     public static async Task WaitAsync(HttpClient http, string path, HttpStatusCode expected, TimeSpan timeout, string what, Func<ManagedProcess?> process)
     {

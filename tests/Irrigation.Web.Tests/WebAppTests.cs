@@ -125,6 +125,34 @@ public sealed class WebAppTests : BrowserTests<WebAppFixture>, IClassFixture<Web
         }
     }
 
+    /// <summary>
+    /// The server's Content-Security-Policy (no inline script, never framed) leaves the app whole: the station list, a
+    /// station page with its chart and energy table, the alarm screen — and the browser reports no violation.
+    /// </summary>
+    [Fact]
+    public async Task ContentSecurityPolicy_AppWorksUnderIt_NoViolationReported()
+    {
+        var page = await App.NewPhoneAsync();
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || message.Text.Contains("Content-Security-Policy", StringComparison.OrdinalIgnoreCase))
+                violations.Add(message.Text);
+        };
+        await page.AddInitScriptAsync("document.addEventListener('securitypolicyviolation', e => console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));");
+        await SignInAsync(page, "viewer");
+        await page.Locator(".station-row[data-station=st001]").ClickAsync();
+        await Assertions.Expect(page.Locator(".chart[data-quantity=active_power] canvas, .chart[data-quantity=active_power] .muted:not(:has-text('正在加载'))")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await page.Locator(".tabs a[data-tab=alarms]").ClickAsync();
+        await page.WaitForURLAsync("**/alarms");
+        await Assertions.Expect(page.Locator(".alarm-list")).ToBeVisibleAsync();
+
+        var csp = (await page.EvaluateAsync<string>("async () => (await fetch('/')).headers.get('content-security-policy')"))!;
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.Empty(violations);
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task Viewer_OpensStation_StartStopButtonsDisabled()
     {

@@ -48,10 +48,11 @@ public static class AuthenticationSetup
                 o.Events.OnValidatePrincipal = ValidateSessionAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
-        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((o, auth) =>
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>, TimeProvider>((o, auth, time) =>
         {
             o.Cookie.SecurePolicy = auth.Value.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             o.ExpireTimeSpan = auth.Value.SessionLifetime;
+            o.TimeProvider = time; // the application's clock, as tokens and lockouts use
         });
 
         services.AddAuthorizationBuilder()

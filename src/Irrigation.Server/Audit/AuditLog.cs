@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Irrigation.Server.Data;
 
 namespace Irrigation.Server.Audit;
@@ -5,12 +8,25 @@ namespace Irrigation.Server.Audit;
 /// <summary>One audit entry: who did what to which station/pump, when, from where, and how it ended.</summary>
 public sealed record AuditEntry(long Id, long Ts, string? Actor, string Action, string? Station, int? Pump, string Outcome, string? Detail, string? Address);
 
+/// <summary>What <see cref="AuditLog.Verify"/> found: the entries it checked, and the first one that breaks the chain.</summary>
+public sealed record AuditVerification(long Chained, long BeforeChain, AuditEntry? FirstBad, string? Reason)
+{
+    public bool Intact => FirstBad is null;
+}
+
 /// <summary>
 /// The append-only audit trail in SQLite (triggers refuse UPDATE and DELETE): every sign-in, every command
-/// request including refused ones, every command state change, every administrative change.
+/// request including refused ones, every command state change, every administrative change. Each entry carries
+/// a SHA-256 hash over its own fields and the previous entry's hash, so an entry changed, removed or slipped in
+/// by someone who got past the triggers (the database file is just a file) breaks the chain from there on:
+/// <c>irrigation-server verify-audit</c> names the first entry that does not match.
 /// </summary>
 public sealed class AuditLog
 {
+    /// <summary>The hash before the first chained entry.</summary>
+    public const string Genesis = "";
+
+    private readonly Lock _chain = new();
     private readonly ServerDatabase _database;
     private readonly TimeProvider _time;
     private readonly ILogger<AuditLog> _logger;
@@ -24,12 +40,25 @@ public sealed class AuditLog
 
     public void Write(string? actor, string action, string outcome, string? station = null, int? pump = null, string? detail = null, string? address = null)
     {
-        using var connection = _database.Open();
-        using var insert = connection.Command(
-            "INSERT INTO audit (ts_ms, actor, action, station, pump, outcome, detail, address) VALUES ($ts, $a, $act, $s, $p, $o, $d, $addr)",
-            ("$ts", _time.GetUtcNow().ToUnixTimeMilliseconds()), ("$a", actor), ("$act", action), ("$s", station), ("$p", pump),
-            ("$o", outcome), ("$d", detail is { Length: > 1000 } ? detail[..1000] : detail), ("$addr", address));
-        insert.ExecuteNonQuery();
+        var ts = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        detail = detail is { Length: > 1000 } ? detail[..1000] : detail;
+        // One writer at a time extends the chain: this process's lock, and an IMMEDIATE transaction against other processes.
+        lock (_chain)
+        {
+            using var connection = _database.Open();
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var last = connection.Command("SELECT hash FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1");
+            last.Transaction = transaction;
+            var previous = last.ExecuteScalar() as string ?? Genesis;
+            using var insert = connection.Command(
+                "INSERT INTO audit (ts_ms, actor, action, station, pump, outcome, detail, address, hash) VALUES ($ts, $a, $act, $s, $p, $o, $d, $addr, $h)",
+                ("$ts", ts), ("$a", actor), ("$act", action), ("$s", station), ("$p", pump), ("$o", outcome), ("$d", detail), ("$addr", address),
+                ("$h", Hash(previous, ts, actor, action, station, pump, outcome, detail, address)));
+            insert.Transaction = transaction;
+            insert.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
         _logger.LogInformation("audit {Action} by {Actor}: {Outcome} {Station} {Pump} {Detail}", action, actor ?? "-", outcome, station, pump, detail);
     }
 
@@ -45,6 +74,51 @@ public sealed class AuditLog
         ArgumentNullException.ThrowIfNull(context);
         var ip = context.Connection.RemoteIpAddress;
         return ip is { IsIPv4MappedToIPv6: true } ? ip.MapToIPv4().ToString() : ip?.ToString();
+    }
+
+    /// <summary>
+    /// SHA-256 (hex) of the previous entry's hash and this entry's fields, as the JSON array
+    /// <c>[previous, ts, actor, action, station, pump, outcome, detail, address]</c> (nulls as null): unambiguous
+    /// whatever the fields contain.
+    /// </summary>
+    public static string Hash(string previous, long ts, string? actor, string action, string? station, int? pump, string outcome, string? detail, string? address)
+    {
+        var canonical = JsonSerializer.SerializeToUtf8Bytes(new object?[] { previous, ts, actor, action, station, pump, outcome, detail, address });
+        return Convert.ToHexStringLower(SHA256.HashData(canonical));
+    }
+
+    /// <summary>
+    /// Walks the trail oldest first: entries from before the chain existed (no hash) may only come first; from the first
+    /// chained entry on, each must carry the hash of its fields and its predecessor's hash.
+    /// </summary>
+    public AuditVerification Verify()
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command("SELECT id, ts_ms, actor, action, station, pump, outcome, detail, address, hash FROM audit ORDER BY id");
+        using var reader = select.ExecuteReader();
+        long chained = 0, before = 0;
+        string? previous = null;
+        while (reader.Read())
+        {
+            var entry = new AuditEntry(reader.GetInt64(0), reader.GetInt64(1), reader.NullableString(2), reader.GetString(3), reader.NullableString(4),
+                reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetString(6), reader.NullableString(7), reader.NullableString(8));
+            var hash = reader.NullableString(9);
+            if (hash is null)
+            {
+                if (previous is not null)
+                    return new AuditVerification(chained, before, entry, "has no hash although entries before it are chained (inserted past the audit log)");
+                before++;
+                continue;
+            }
+
+            var expected = Hash(previous ?? Genesis, entry.Ts, entry.Actor, entry.Action, entry.Station, entry.Pump, entry.Outcome, entry.Detail, entry.Address);
+            if (!string.Equals(hash, expected, StringComparison.Ordinal))
+                return new AuditVerification(chained, before, entry, "does not match the chain: it was changed, or an entry before it was removed");
+            previous = hash;
+            chained++;
+        }
+
+        return new AuditVerification(chained, before, null, null);
     }
 
     /// <summary>Newest first, optionally filtered.</summary>

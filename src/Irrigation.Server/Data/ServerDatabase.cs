@@ -116,6 +116,10 @@ public sealed class ServerDatabase
         ALTER TABLE alarms ADD COLUMN message_code TEXT NOT NULL DEFAULT '';
         ALTER TABLE alarms ADD COLUMN message_args TEXT NOT NULL DEFAULT '{}';
         """,
+        // 5: the audit trail as a hash chain (each entry's hash covers the one before it); older entries have none.
+        """
+        ALTER TABLE audit ADD COLUMN hash TEXT;
+        """,
     ];
 
     private readonly string _connectionString;

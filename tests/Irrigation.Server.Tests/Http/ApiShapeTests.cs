@@ -12,55 +12,11 @@ namespace Irrigation.Server.Tests;
 /// its documents — without broker or InfluxDB (ingestion and commands keep retrying in the background). Whole
 /// journeys through the real stack are in the end-to-end tests (OperatorApiTests, AlarmEndToEndTests).
 /// </summary>
-public sealed class ApiShapeTests : IClassFixture<ApiShapeTests.ServerFactory>
+public sealed class ApiShapeTests : IClassFixture<InProcessServer>
 {
-    private readonly ServerFactory _factory;
+    private readonly InProcessServer _factory;
 
-    public ApiShapeTests(ServerFactory factory) => _factory = factory;
-
-    /// <summary>A server with its own data directory, an operator and a viewer, and nothing listening for MQTT or InfluxDB.</summary>
-    public sealed class ServerFactory : WebApplicationFactory<Program>
-    {
-        private readonly ScratchDirectory _directory = new("api-shape");
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            ArgumentNullException.ThrowIfNull(builder);
-            var settings = new Dictionary<string, string>
-            {
-                ["Irrigation:DataDirectory"] = _directory.Path,
-                ["Irrigation:ProfilesDirectory"] = Path.Combine(RepoPaths.Root, "profiles"),
-                ["Irrigation:Mqtt:Port"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Irrigation:Influx:Url"] = $"http://127.0.0.1:{FreePort.Next()}",
-                ["Irrigation:Auth:PasswordIterations"] = "10000",
-                ["Irrigation:Auth:Users:0:Username"] = "operator",
-                ["Irrigation:Auth:Users:0:Password"] = "operator-password",
-                ["Irrigation:Auth:Users:0:Role"] = "operator",
-                ["Irrigation:Auth:Users:1:Username"] = "viewer",
-                ["Irrigation:Auth:Users:1:Password"] = "viewer-password",
-                ["Irrigation:Auth:Users:1:Role"] = "viewer",
-            };
-            foreach (var (key, value) in settings)
-                builder.UseSetting(key, value);
-        }
-
-        public async Task<HttpClient> SignInAsync(string user)
-        {
-            var client = CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true });
-            using var login = await client.PostAsJsonAsync("/api/auth/login", new { username = user, password = $"{user}-password" });
-            Assert.Equal(HttpStatusCode.OK, login.StatusCode);
-            var session = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
-            client.DefaultRequestHeaders.Add("X-CSRF-Token", session["csrfToken"]!.GetValue<string>());
-            return client;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing)
-                _directory.Dispose();
-        }
-    }
+    public ApiShapeTests(InProcessServer factory) => _factory = factory;
 
     private static async Task<JsonNode> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
