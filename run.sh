@@ -64,6 +64,22 @@ start_bg firmware-sim "$RUN/logs/firmware-sim.log" \
 wait_port "$SIM_CONTROL_PORT" 30 firmware-sim
 for _ in $(seq 50); do [[ -s $RUN/gateway.json ]] && break; sleep 0.2; done
 
+# ---- Command key: the server signs every pump command with it and the gateway acts on nothing else (docs/security.md).
+# Made once (256 random bits) and kept in .run/command-key, mode 600.
+if [[ ! -s $RUN/command-key ]]; then
+  (umask 077 && /usr/bin/python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' >"$RUN/command-key")
+fi
+COMMAND_KEY=$(cat "$RUN/command-key")
+GATEWAY_ID=$(/usr/bin/python3 - "$RUN/gateway.json" "$COMMAND_KEY" <<'PY'
+import json, sys
+path, key = sys.argv[1], sys.argv[2]
+config = json.load(open(path))
+config.setdefault("commands", {})["keys"] = [{"id": "k1", "secret": key}]
+json.dump(config, open(path, "w"), indent=2)
+print(config.get("id", "gw-01"))
+PY
+)
+
 # ---- Gateway -------------------------------------------------------------------------------------------------
 supervise gateway "$RUN/logs/gateway.log" src/Irrigation.Gateway/bin/Release/net10.0/irrigation-gateway --config "$RUN/gateway.json"
 
@@ -90,6 +106,7 @@ start_bg webhook-receiver "$RUN/logs/webhooks.log" /usr/bin/python3 -u scripts/w
 start_bg server "$RUN/logs/server.log" env \
   Irrigation__Mqtt__Port="$MQTT_PORT" Irrigation__Influx__Url="http://127.0.0.1:$INFLUX_PORT" \
   Irrigation__DataDirectory="$PWD/$RUN/server-data" Irrigation__StationFiles__0="$PWD/$RUN/gateway.json" \
+  "Irrigation__Commands__GatewayKeys__${GATEWAY_ID}__0__Id=k1" "Irrigation__Commands__GatewayKeys__${GATEWAY_ID}__0__Secret=$COMMAND_KEY" \
   Irrigation__Alarms__Webhooks__0__Url="http://127.0.0.1:$WEBHOOK_PORT/wecom?key=demo" Irrigation__Alarms__Webhooks__0__Format=wecom \
   Irrigation__Alarms__Webhooks__0__Events__0=raised Irrigation__Alarms__Webhooks__0__Events__1=acknowledged Irrigation__Alarms__Webhooks__0__Events__2=cleared \
   Irrigation__Alarms__Webhooks__1__Url="http://127.0.0.1:$WEBHOOK_PORT/dingtalk?access_token=demo" Irrigation__Alarms__Webhooks__1__Format=dingtalk \

@@ -9,8 +9,20 @@ public enum PumpAction
     Stop,
 }
 
-/// <summary>A start/stop command on <c>{root}/{station}/cmd</c> (docs/schemas/command.schema.json), published by the server only.</summary>
-public sealed record CommandMessage(string Id, PumpAction Action, int Pump, string RequestedBy, DateTimeOffset ExpiresAt);
+/// <summary>
+/// A start/stop command on <c>{root}/{station}/cmd</c> (docs/schemas/command.schema.json), published by the server only.
+/// Signed commands carry when they were issued, which of the gateway's keys signed them, and the HMAC
+/// (<see cref="CommandSignature"/>); a gateway with keys acts on nothing else.
+/// </summary>
+public sealed record CommandMessage(string Id, PumpAction Action, int Pump, string RequestedBy, DateTimeOffset ExpiresAt)
+{
+    public DateTimeOffset? IssuedAt { get; init; }
+
+    public string? KeyId { get; init; }
+
+    /// <summary>HMAC-SHA256 over <see cref="CommandSignature.Canonical"/>, base64url without padding.</summary>
+    public string? Signature { get; init; }
+}
 
 /// <summary>The final outcome of a command, published by the gateway on <c>{root}/{station}/cmd/result</c> (docs/schemas/command-result.schema.json).</summary>
 public sealed record CommandResultMessage(string Id, string Station, int Pump, string Action, string Outcome, string? Reason, string? Detail, string RequestedBy, long Ts, string Gateway);
@@ -40,6 +52,9 @@ public static class CommandReasons
     public const string WriteFailed = "write_failed";
     public const string NoFeedback = "no_feedback";
     public const string AlreadyInState = "already_in_state";
+
+    /// <summary>Unsigned, signed with an unknown key, or a signature that does not match: forged or altered.</summary>
+    public const string BadSignature = "bad_signature";
 }
 
 /// <summary>Writes commands (server) and parses them without trusting them (gateway): every problem is a reason, never an exception.</summary>
@@ -63,6 +78,12 @@ public static class CommandPayload
             json.WriteNumber("pump"u8, command.Pump);
             json.WriteString("requestedBy"u8, command.RequestedBy);
             json.WriteNumber("expiresAt"u8, command.ExpiresAt.ToUnixTimeMilliseconds());
+            if (command.IssuedAt is { } issued)
+                json.WriteNumber("issuedAt"u8, issued.ToUnixTimeMilliseconds());
+            if (command.KeyId is not null)
+                json.WriteString("keyId"u8, command.KeyId);
+            if (command.Signature is not null)
+                json.WriteString("sig"u8, command.Signature);
         });
     }
 
@@ -117,8 +138,33 @@ public static class CommandPayload
                 return null;
             }
 
+            DateTimeOffset? issuedAt = null;
+            if (root.TryGetProperty("issuedAt", out var issuedElement))
+            {
+                if (!TryReadTime(issuedElement, out var issued))
+                {
+                    error = "'issuedAt' must be Unix milliseconds or an ISO-8601 time";
+                    return null;
+                }
+
+                issuedAt = issued;
+            }
+
+            var keyId = OptionalString(root, "keyId", 64, out var keyError);
+            var signature = OptionalString(root, "sig", 128, out var signatureError);
+            if ((keyError ?? signatureError) is { } bad)
+            {
+                error = bad;
+                return null;
+            }
+
             error = null;
-            return new CommandMessage(id, actionElement.GetString() == "start" ? PumpAction.Start : PumpAction.Stop, pump, requestedBy, expiresAt);
+            return new CommandMessage(id, actionElement.GetString() == "start" ? PumpAction.Start : PumpAction.Stop, pump, requestedBy, expiresAt)
+            {
+                IssuedAt = issuedAt,
+                KeyId = keyId,
+                Signature = signature,
+            };
         }
         catch (JsonException ex)
         {
@@ -131,6 +177,20 @@ public static class CommandPayload
             error = $"invalid text in JSON: {ex.Message}";
             return null;
         }
+    }
+
+    private static string? OptionalString(JsonElement root, string name, int maxLength, out string? error)
+    {
+        error = null;
+        if (!root.TryGetProperty(name, out var element))
+            return null;
+        if (element.ValueKind != JsonValueKind.String || element.GetString() is not { Length: > 0 } text || text.Length > maxLength)
+        {
+            error = $"'{name}' must be a string of 1..{maxLength} characters";
+            return null;
+        }
+
+        return text;
     }
 
     private static bool TryReadTime(JsonElement element, out DateTimeOffset time)

@@ -95,6 +95,21 @@ public sealed class CommandSettings
 
     /// <summary>Command results kept for answering repeated ids.</summary>
     public int JournalSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// Keys the server signs this gateway's commands with (HMAC-SHA256, docs/security.md). With any key configured the
+    /// gateway acts only on commands signed by one of them; two keys during a change-over, so rotation needs no downtime.
+    /// Empty: unsigned commands are accepted (broker credentials alone can then start a pump).
+    /// </summary>
+    public List<CommandKeySettings> Keys { get; set; } = new();
+}
+
+/// <summary>One command key: its id (named in each signed command) and the secret, base64 of at least 32 bytes.</summary>
+public sealed class CommandKeySettings
+{
+    public string Id { get; set; } = "";
+
+    public string Secret { get; set; } = "";
 }
 
 public sealed class DtuListenerSettings

@@ -29,9 +29,13 @@ public sealed class GatewayService : BackgroundService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<GatewayService> _logger;
     private readonly Dictionary<string, StationWorker> _workers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _commandKeys;
 
     public GatewayService(GatewayOptions options, IReadOnlyList<StationDefinition> stations, IMqttClient mqtt, ModbusLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, Outbox outbox, GatewayCounters counters, TimeProvider time, ILoggerFactory loggers)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        // Validated at start-up (GatewayConfiguration): every secret parses.
+        _commandKeys = options.Commands.Keys.ToDictionary(k => k.Id, k => CommandSignature.ParseKey(k.Secret)!, StringComparer.Ordinal);
         _options = options;
         _stations = stations;
         _mqtt = mqtt;
@@ -147,7 +151,15 @@ public sealed class GatewayService : BackgroundService
             return; // another gateway's station
         var station = message.Topic[range];
         _counters.CommandReceived();
-        var command = PumpCommandParser.Parse(station, message.Payload.Span, _time.GetUtcNow(), out var id, out var error);
+        var command = PumpCommandParser.Parse(station, message.Payload.Span, _time.GetUtcNow(), _commandKeys, out var id, out var error, out var forged);
+        if (forged is not null)
+        {
+            _counters.CommandInvalid();
+            _logger.LogWarning("Refused command {Id} on {Topic} ({Action} pump {Pump}): {Problem}. Forged or altered; not acted on.", forged.Id, message.Topic, forged.Action, forged.Pump, error);
+            _executor.RejectForged(forged, error!);
+            return;
+        }
+
         if (command is null)
         {
             _counters.CommandInvalid();

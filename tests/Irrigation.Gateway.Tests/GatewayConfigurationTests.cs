@@ -214,6 +214,19 @@ public sealed class GatewayConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Load_CommandKeys_ShortSecretOrDuplicateIdNamed_GoodOnesLoad()
+    {
+        var good = Convert.ToBase64String(new byte[32]);
+        var ex = AssertRejected(c => c["commands"]!["keys"] = new JsonArray(new JsonObject { ["id"] = "k1", ["secret"] = Convert.ToBase64String(new byte[16]) }), "commands.keys[0].secret");
+        Assert.Contains("at least 32 bytes", ex.Message, StringComparison.Ordinal);
+        AssertRejected(c => c["commands"]!["keys"] = new JsonArray(new JsonObject { ["id"] = "k1", ["secret"] = good }, new JsonObject { ["id"] = "k1", ["secret"] = good }), "commands.keys[0].id");
+
+        var config = ValidConfig();
+        config["commands"]!["keys"] = new JsonArray(new JsonObject { ["id"] = "k1", ["secret"] = good }, new JsonObject { ["id"] = "k2", ["secret"] = good });
+        Assert.Equal(["k1", "k2"], GatewayConfiguration.Load(Write(config)).Options.Commands.Keys.Select(k => k.Id));
+    }
+
+    [Fact]
     public void Load_PollIntervalTooShort_NamesPollInterval()
     {
         AssertRejected(c => Station(c, 0)["pollInterval"] = "00:00:00.050", "stations[0].pollInterval");

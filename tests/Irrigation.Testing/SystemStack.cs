@@ -33,7 +33,16 @@ public sealed class SystemStack : IAsyncDisposable
         ["viewer"] = ("viewer-Test-Pass-1", "viewer"),
     };
 
+    /// <summary>The id of the command key the server signs with and the gateway holds.</summary>
+    public const string CommandKeyId = "k1";
+
     private readonly Dictionary<string, string> _serverEnvironment = new(StringComparer.Ordinal);
+
+    /// <summary>The stack's command key (base64 of 32 random bytes): what the server signs this gateway's commands with.</summary>
+    public string CommandKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The gateway's id (its configuration's "id").</summary>
+    public string GatewayId { get; private set; } = "gw-01";
     private int _serverStarts;
     private int _gatewayStarts;
 
@@ -90,6 +99,9 @@ public sealed class SystemStack : IAsyncDisposable
             var config = JsonNode.Parse(await File.ReadAllTextAsync(stack.GatewayConfigPath))!.AsObject();
             config["commands"] = new JsonObject { ["feedbackTimeout"] = "00:00:03", ["minTimeBetweenStarts"] = "00:00:00" };
             config["publishing"] = new JsonObject { ["snapshotInterval"] = "00:00:05" };
+            // Commands are signed, as run.sh and compose deploy them: one key shared by this gateway and the server.
+            config["commands"]!["keys"] = new JsonArray(new JsonObject { ["id"] = CommandKeyId, ["secret"] = stack.CommandKey });
+            stack.GatewayId = config["id"]?.GetValue<string>() ?? "gw-01";
             options.ConfigureGateway?.Invoke(config);
             await File.WriteAllTextAsync(stack.GatewayConfigPath, config.ToJsonString());
             await stack.StartGatewayAsync();
@@ -103,6 +115,8 @@ public sealed class SystemStack : IAsyncDisposable
             env["Irrigation__StationFiles__0"] = stack.GatewayConfigPath;
             env["Irrigation__ProfilesDirectory"] = RepoPaths.Profiles;
             env["Irrigation__Auth__PasswordIterations"] = "10000"; // fast sign-in in tests; production default is higher
+            env[$"Irrigation__Commands__GatewayKeys__{stack.GatewayId}__0__Id"] = CommandKeyId;
+            env[$"Irrigation__Commands__GatewayKeys__{stack.GatewayId}__0__Secret"] = stack.CommandKey;
             var i = 0;
             foreach (var (user, (password, role)) in Users)
             {

@@ -47,6 +47,16 @@ public sealed class CommandExecutor
         Finish(new CommandResultMessage(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
     }
 
+    /// <summary>Rejects a command whose signature does not hold (forged, altered, signed with an unknown key): never acted on.</summary>
+    public void RejectForged(PumpCommand command, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (_journal.TryBegin(command.Id, out var earlier))
+            Finish(Result(command, CommandOutcomes.Rejected, CommandReasons.BadSignature, problem));
+        else if (earlier is not null)
+            Publish(earlier); // an id already used: its first result, nothing done
+    }
+
     /// <summary>Rejects without acting when the station's queue is full.</summary>
     public void RejectBusy(PumpCommand command)
     {

@@ -15,7 +15,29 @@ public static class PumpCommandParser
     /// answered on the result topic).
     /// </summary>
     public static PumpCommand? Parse(string station, ReadOnlySpan<byte> payload, DateTimeOffset now, out string? id, out string? error) =>
-        CommandPayload.Parse(payload, out id, out error) is { } command
-            ? new PumpCommand(command.Id, station, command.Action, command.Pump, command.RequestedBy, command.ExpiresAt, now)
-            : null;
+        Parse(station, payload, now, null, out id, out error);
+
+    /// <summary>
+    /// As <see cref="Parse(string, ReadOnlySpan{byte}, DateTimeOffset, out string?, out string?)"/>; with
+    /// <paramref name="keys"/> (the gateway's command keys) a command must also be signed for this station by one of them,
+    /// else <paramref name="forged"/> says why and null is returned.
+    /// </summary>
+    public static PumpCommand? Parse(string station, ReadOnlySpan<byte> payload, DateTimeOffset now, IReadOnlyDictionary<string, byte[]>? keys, out string? id, out string? error) =>
+        Parse(station, payload, now, keys, out id, out error, out _);
+
+    public static PumpCommand? Parse(string station, ReadOnlySpan<byte> payload, DateTimeOffset now, IReadOnlyDictionary<string, byte[]>? keys, out string? id, out string? error, out PumpCommand? forged)
+    {
+        forged = null;
+        if (CommandPayload.Parse(payload, out id, out error) is not { } command)
+            return null;
+        var parsed = new PumpCommand(command.Id, station, command.Action, command.Pump, command.RequestedBy, command.ExpiresAt, now);
+        if (keys is { Count: > 0 } && CommandSignature.Problem(command, station, keys) is { } problem)
+        {
+            error = problem;
+            forged = parsed;
+            return null;
+        }
+
+        return parsed;
+    }
 }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using Irrigation.Server.Events;
 using Irrigation.Server.Http;
 using Irrigation.Server.Messaging;
+using Irrigation.Server.State;
 
 using Irrigation.Server.Storage;
 
@@ -28,6 +29,8 @@ public sealed class CommandDispatcher : BackgroundService
 {
     private static readonly string[] OpenStates = [CommandStates.Pending, CommandStates.Sent];
     private readonly CommandOptions _options;
+    private readonly StationRegistry _registry;
+    private readonly LatestValueCache _cache;
     private readonly ServerMqttOptions _mqttOptions;
     private readonly string _topicRoot;
     private readonly IMqttClient _mqtt;
@@ -38,15 +41,20 @@ public sealed class CommandDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<CommandDispatcher> _logger;
     private readonly Counter<long> _malformedResults;
+    private readonly Counter<long> _forgedCommands;
 
-    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
+    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, StationRegistry registry, LatestValueCache cache, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
     {
         var meter = ServerMeters.Create(meters);
         meter.CreateObservableGauge("irrigation_commands_mqtt_connected", () => mqtt.Client.IsConnected ? 1 : 0, description: "1 while the command connection to the broker is up.");
         _malformedResults = meter.CreateCounter<long>("irrigation_command_results_malformed", description: "Gateway command results that could not be read.");
+        _forgedCommands = meter.CreateCounter<long>("irrigation_commands_forged", description: "Commands the server never issued that a gateway refused (bad signature).");
+        _forgedCommands.Add(0);
         _malformedResults.Add(0);
         ArgumentNullException.ThrowIfNull(mqtt);
         _options = options.Value;
+        _registry = registry;
+        _cache = cache;
         _mqttOptions = mqttOptions.Value;
         _topicRoot = site.Value.TopicRoot;
         _mqtt = mqtt.Client;
@@ -60,15 +68,30 @@ public sealed class CommandDispatcher : BackgroundService
 
     public bool Connected => _mqtt.IsConnected;
 
+    /// <summary>
+    /// Signs the command with the first key of the station's gateway (its configuration's, else the one its status named).
+    /// Without a key for that gateway it goes unsigned: a gateway that holds keys refuses it (bad_signature).
+    /// </summary>
+    private CommandMessage Signed(CommandMessage message, string station)
+    {
+        var entry = _registry.Find(station);
+        var gateway = entry?.Gateway ?? (entry is null ? null : _cache.Snapshot(entry).Gateway);
+        if (gateway is not null && _options.GatewayKeys.TryGetValue(gateway, out var keys) && keys.Count > 0)
+            return CommandSignature.Sign(message, station, keys[0].Id, CommandSignature.ParseKey(keys[0].Secret)!);
+        if (_options.GatewayKeys.Count > 0)
+            _logger.LogWarning("Command {Id} for {Station}: no command key for gateway {Gateway}; sent unsigned.", message.Id, station, gateway ?? "(unknown)");
+        return message;
+    }
+
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Publishes a pending command; marks it sent when the broker acknowledges. Gives up at the command's expiry.</summary>
     public async Task SendAsync(CommandView command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var payload = CommandPayload.Write(new CommandMessage(
+        var payload = CommandPayload.Write(Signed(new CommandMessage(
             command.Id, command.Action == "start" ? PumpAction.Start : PumpAction.Stop, command.Pump, command.RequestedBy,
-            DateTimeOffset.FromUnixTimeMilliseconds(command.ExpiresAt)));
+            DateTimeOffset.FromUnixTimeMilliseconds(command.ExpiresAt)) { IssuedAt = DateTimeOffset.FromUnixTimeMilliseconds(command.CreatedAt) }, command.Station));
         using var untilExpiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         untilExpiry.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, command.ExpiresAt - Now)));
         try
@@ -147,6 +170,14 @@ public sealed class CommandDispatcher : BackgroundService
         {
             // A result after the server gave up (timed_out): keep the final state, but record what the gateway said.
             _audit.Write("system", "command.late_result", outcome!, known.Station, known.Pump, $"{id}: {reason} {detail}".Trim());
+        }
+        else if (reason == CommandReasons.BadSignature && result is not null)
+        {
+            // A command the server never issued reached a gateway, which refused it: someone with broker access is trying.
+            _forgedCommands.Add(1);
+            _logger.LogWarning("Security: gateway {Gateway} refused a command the server never issued ({Id}: {Action} pump {Pump} at {Station}): {Detail}",
+                result.Gateway, id, result.Action, result.Pump, result.Station, detail);
+            _audit.Write("gateway:" + result.Gateway, "command.forged", CommandOutcomes.Rejected, result.Station, result.Pump, $"{id} {result.Action}: {detail}");
         }
     }
 

@@ -12,11 +12,39 @@ public sealed class CommandOptions : IFeatureOptions
     /// <summary>After expiry, how long to wait for the gateway's result before the command is timed out.</summary>
     public TimeSpan ResultGrace { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Command keys by gateway id (docs/security.md): the server signs each command with the first key of the station's
+    /// gateway, which holds the same keys (<c>commands.keys</c> in its configuration). During a key change-over the
+    /// gateway holds the old and the new key and the server is switched to the new one; then the old one is removed.
+    /// </summary>
+    public Dictionary<string, List<CommandKeyOptions>> GatewayKeys { get; set; } = new(StringComparer.Ordinal);
+
     public void Validate()
     {
+        foreach (var (gateway, keys) in GatewayKeys)
+        {
+            if (keys.Count == 0)
+                throw new ArgumentException($"Irrigation:Commands:GatewayKeys:{gateway} lists no key.");
+            for (var i = 0; i < keys.Count; i++)
+            {
+                if (keys[i].Id.Length is 0 or > 64)
+                    throw new ArgumentException($"Irrigation:Commands:GatewayKeys:{gateway}:{i}:Id must be 1..64 characters.");
+                if (Irrigation.Contracts.CommandSignature.ParseKey(keys[i].Secret) is null)
+                    throw new ArgumentException($"Irrigation:Commands:GatewayKeys:{gateway}:{i}:Secret must be base64 of at least {Irrigation.Contracts.CommandSignature.MinKeyBytes} bytes.");
+            }
+        }
+
         if (Lifetime < TimeSpan.FromSeconds(2) || Lifetime > TimeSpan.FromMinutes(10))
             throw new ArgumentException("Irrigation:Commands:Lifetime must be 2 s..10 min.");
         if (ResultGrace < TimeSpan.FromSeconds(1) || ResultGrace > TimeSpan.FromMinutes(10))
             throw new ArgumentException("Irrigation:Commands:ResultGrace must be 1 s..10 min.");
     }
+}
+
+/// <summary>A command key shared with one gateway: the id named in signed commands, and the secret (base64, ≥ 32 bytes).</summary>
+public sealed class CommandKeyOptions
+{
+    public string Id { get; set; } = "";
+
+    public string Secret { get; set; } = "";
 }

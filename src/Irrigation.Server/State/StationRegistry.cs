@@ -7,9 +7,10 @@ namespace Irrigation.Server.State;
 /// <summary>A station the server knows: identity, where it is, and its latest state (see <see cref="LatestValueCache"/>).</summary>
 public sealed class StationEntry
 {
-    public StationEntry(string id, string name, string site, IReadOnlyList<string>? profiles = null)
+    public StationEntry(string id, string name, string site, IReadOnlyList<string>? profiles = null, string? gateway = null)
     {
         Id = id;
+        Gateway = gateway;
         Name = name;
         Site = site;
         Profiles = profiles ?? [];
@@ -17,6 +18,9 @@ public sealed class StationEntry
     }
 
     public string Id { get; }
+
+    /// <summary>The gateway whose configuration lists the station (null for a station first seen in telemetry).</summary>
+    public string? Gateway { get; }
 
     public string Name { get; private set; }
 
@@ -120,12 +124,13 @@ public sealed class StationRegistry
         foreach (var file in files)
         {
             // The gateway's own reader (strict: an unknown key is an error there and here alike).
-            foreach (var station in GatewayConfigurationFile.Bind(file).Stations)
+            var gateway = GatewayConfigurationFile.Bind(file);
+            foreach (var station in gateway.Stations)
             {
                 if (string.IsNullOrWhiteSpace(station.Id))
                     throw new InvalidDataException($"{file}: a station without an id.");
                 var profiles = new[] { station.Meter?.Profile, station.Controller?.Profile }.OfType<string>().Where(p => p.Length > 0).ToList();
-                registry.Add(new StationEntry(station.Id, station.Name.Length > 0 ? station.Name : station.Id, station.Site, profiles));
+                registry.Add(new StationEntry(station.Id, station.Name.Length > 0 ? station.Name : station.Id, station.Site, profiles, gateway.Id));
             }
         }
 

@@ -185,6 +185,7 @@ export const en: Record<MessageKey, string> = {
   'cmd.timed_out': 'Timed out, not executed',
   'cmd.by': '{user} · {when}',
 
+  'reason.bad_signature': 'invalid command signature; the gateway refused it',
   'reason.local_mode': 'the station is in local mode',
   'reason.fault_latched': 'pump fault latched, reset on site',
   'reason.no_mains': 'no mains power',

@@ -184,6 +184,7 @@ export const zhCN = {
   'cmd.timed_out': '超时未执行',
   'cmd.by': '{user} · {when}',
 
+  'reason.bad_signature': '命令签名无效，网关拒绝执行',
   'reason.local_mode': '现场为就地模式',
   'reason.fault_latched': '泵故障锁定，需现场复位',
   'reason.no_mains': '市电停电',

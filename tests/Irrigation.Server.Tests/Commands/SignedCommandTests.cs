@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Irrigation.Contracts;
+using Irrigation.Mqtt.Client;
+using Irrigation.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using static Irrigation.Server.Tests.OperatorApiTests;
+
+namespace Irrigation.Server.Tests;
+
+/// <summary>
+/// Commands are signed by the server and the gateway acts on nothing else. Against the real stack — mosquitto,
+/// simulator, gateway, server — someone with broker access publishes with <c>mosquitto_pub</c>: an unsigned start, a
+/// start signed with a key the gateway does not hold, a real signature moved to another pump, and a captured genuine
+/// command replayed after the operator stopped the pump. Each is refused (bad_signature) or answered with its first
+/// result, the pump never runs, and the server audits and counts what it never issued.
+/// </summary>
+[Collection("Integration")]
+public sealed class SignedCommandTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task ForgedAlteredAndReplayedCommands_Refused_PumpNeverRuns_ServerAuditsThem()
+    {
+        await using var stack = await SystemStack.StartAsync("signed-commands", new SystemStackOptions { Stations = 1 });
+        await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
+        await using var results = new ReconnectingMqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = stack.Broker.Port, ClientId = "results-" + Guid.NewGuid().ToString("N")[..8] }, NullLogger.Instance);
+        await results.ConnectAsync(CancellationToken.None);
+        await results.SubscribeAsync([new MqttTopicFilter(Topics.CommandResult("irrigation", "st001"), MqttQualityOfService.AtLeastOnce)], CancellationToken.None);
+        var key = CommandSignature.ParseKey(stack.CommandKey)!;
+        var now = DateTimeOffset.UtcNow;
+        CommandMessage Command(string id, PumpAction action, int pump) =>
+            new(id, action, pump, "attacker", now.AddSeconds(30)) { IssuedAt = now };
+
+        // 1. Unsigned, as anyone with the broker password could send it.
+        await PublishAsync(stack, Encoding.UTF8.GetString(CommandPayload.Write(Command("forged-unsigned", PumpAction.Start, 1))));
+        // 2. Signed, but with a key of the attacker's own under the gateway's key id.
+        var ownKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await PublishAsync(stack, Encoding.UTF8.GetString(CommandPayload.Write(CommandSignature.Sign(Command("forged-wrong-key", PumpAction.Start, 1), "st001", SystemStack.CommandKeyId, ownKey))));
+        // 3. A genuine signature for pump 1, the payload changed to pump 2.
+        var genuine = CommandSignature.Sign(Command("forged-altered", PumpAction.Start, 1), "st001", SystemStack.CommandKeyId, key);
+        await PublishAsync(stack, Encoding.UTF8.GetString(CommandPayload.Write(genuine with { Pump = 2 })));
+
+        var refused = await ResultsAsync(results, "forged-unsigned", "forged-wrong-key", "forged-altered");
+        foreach (var id in new[] { "forged-unsigned", "forged-wrong-key", "forged-altered" })
+        {
+            var result = refused[id];
+            Assert.Equal((CommandOutcomes.Rejected, CommandReasons.BadSignature), (result.Outcome, result.Reason));
+        }
+
+        Assert.Contains("not signed", refused["forged-unsigned"].Detail, StringComparison.Ordinal);
+        Assert.Contains("does not match", refused["forged-wrong-key"].Detail, StringComparison.Ordinal);
+        Assert.Contains("does not match", refused["forged-altered"].Detail, StringComparison.Ordinal);
+        await Task.Delay(1500);
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+
+        // 4. Replay: a genuine command (signed with the real key, as one captured off the broker would be) runs once;
+        // after the operator stops the pump, the same message published again is answered with its first result only.
+        var captured = Encoding.UTF8.GetString(CommandPayload.Write(CommandSignature.Sign(Command("captured-start", PumpAction.Start, 1) with { RequestedBy = "operator" }, "st001", SystemStack.CommandKeyId, key)));
+        await PublishAsync(stack, captured);
+        Assert.Equal(CommandOutcomes.Succeeded, (await ResultsAsync(results, "captured-start"))["captured-start"].Outcome);
+        using var operatorClient = await stack.SignInAsync("operator");
+        using (var stop = await CommandAsync(operatorClient, "st001", 1, "stop"))
+            Assert.Equal("succeeded", (await WaitForFinalAsync(operatorClient, (await JsonAsync(stop))["id"]!.GetValue<string>(), Wait))["state"]!.GetValue<string>());
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+        await PublishAsync(stack, captured);
+        Assert.Equal(CommandOutcomes.Succeeded, (await ResultsAsync(results, "captured-start"))["captured-start"].Outcome); // the first result, repeated
+        await Task.Delay(1500);
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+
+        // The server never issued the three forgeries: each is audited and counted as such.
+        using var admin = await stack.SignInAsync("admin");
+        var audit = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?action=command.forged&limit=50", UriKind.Relative)))!.AsArray(),
+            a => a.Count >= 3, Wait, TimeSpan.FromMilliseconds(500));
+        Assert.All(audit, e => Assert.Equal($"gateway:{stack.GatewayId}", e!["actor"]!.GetValue<string>()));
+        Assert.Contains(audit, e => e!["detail"]!.GetValue<string>().StartsWith("forged-altered start", StringComparison.Ordinal));
+        var metrics = TestSupport.IngestionStack.ParseMetrics(await admin.GetStringAsync(new Uri("metrics", UriKind.Relative)));
+        Assert.Equal(3, metrics["irrigation_commands_forged_total"]);
+    }
+
+    private static async Task PublishAsync(SystemStack stack, string payload)
+    {
+        var result = await ManagedProcess.RunAsync(RequiredTool.Find("mosquitto_pub", "mosquitto-clients"),
+            ["-h", "127.0.0.1", "-p", stack.Broker.Port.ToString(CultureInfo.InvariantCulture), "-q", "1", "-t", Topics.Command("irrigation", "st001"), "-m", payload], TimeSpan.FromSeconds(10));
+        await using (result)
+            Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    /// <summary>The next result for each of <paramref name="ids"/> (results of other commands — the operator's — are passed over).</summary>
+    private static async Task<Dictionary<string, CommandResultMessage>> ResultsAsync(ReconnectingMqttClient client, params string[] ids)
+    {
+        var results = new Dictionary<string, CommandResultMessage>(StringComparer.Ordinal);
+        using var deadline = new CancellationTokenSource(Wait);
+        var seen = new List<string>();
+        try
+        {
+            while (!ids.All(results.ContainsKey))
+            {
+                var message = await client.Messages.ReadAsync(deadline.Token);
+                Assert.True(CommandResultPayload.TryRead(message.Payload.Span, out var result, out var error), error);
+                seen.Add($"{result!.Id}:{result.Outcome}");
+                if (ids.Contains(result.Id))
+                    results[result.Id] = result;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"no result for {string.Join(", ", ids.Where(i => !results.ContainsKey(i)))} within {Wait.TotalSeconds} s; saw {string.Join(", ", seen)}");
+        }
+
+        return results;
+    }
+}
