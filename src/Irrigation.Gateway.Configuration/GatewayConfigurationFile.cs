@@ -14,6 +14,12 @@ public sealed class GatewayConfigurationException : Exception
 /// <summary>Reads gateway.json: the one place that does, for the gateway and for the server's station list.</summary>
 public static class GatewayConfigurationFile
 {
+    /// <summary>
+    /// Environment variables with this prefix override the file, in .NET's form (<c>IRRIGATION_GATEWAY__commands__keys__0__secret</c>):
+    /// secrets such as command keys stay out of a configuration file that containers mount read-only.
+    /// </summary>
+    public const string EnvironmentPrefix = "IRRIGATION_GATEWAY__";
+
     /// <summary>Binds the file strictly (an unknown key is an error); throws <see cref="GatewayConfigurationException"/> naming the file and the key or line.</summary>
     public static GatewayOptions Bind(string path)
     {
@@ -22,7 +28,10 @@ public static class GatewayConfigurationFile
             throw new GatewayConfigurationException($"{path}: configuration file not found.");
         try
         {
-            var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false).Build();
+            var configuration = new ConfigurationBuilder()
+                .AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false)
+                .AddEnvironmentVariables(EnvironmentPrefix)
+                .Build();
             var options = new GatewayOptions();
             configuration.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
             return options;

@@ -279,6 +279,24 @@ public sealed class GatewayConfigurationTests : IDisposable
         Assert.Equal($"{path}: configuration file not found.", ex.Message);
     }
 
+    /// <summary>Compose gives the command key through the environment (IRRIGATION_GATEWAY__…), over the mounted file.</summary>
+    [Fact]
+    public async Task GatewayProgram_CommandKeyFromTheEnvironment_ValidatedLikeTheFile()
+    {
+        var path = Write(ValidConfig());
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["IRRIGATION_GATEWAY__commands__keys__0__id"] = "k1",
+            ["IRRIGATION_GATEWAY__commands__keys__0__secret"] = Convert.ToBase64String(new byte[8]),
+        };
+        await using var gateway = ManagedProcess.Start("irrigation-gateway", RepoPaths.Gateway, ["--config", path], _directory.File("gateway-env.log"), environment, _directory.Path);
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, gateway.ExitCode);
+        var error = Assert.Single(gateway.Lines, l => l.StartsWith("irrigation-gateway: invalid configuration:", StringComparison.Ordinal));
+        Assert.Contains($"{path}: commands.keys[0].secret: must be base64 of at least 32 bytes", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GatewayProgram_InvalidConfig_ExitsWithCode2AndNamesTheField()
     {

@@ -41,6 +41,12 @@ public static partial class ServerOptionsSource
                 continue;
             }
 
+            if (DictionaryValue().Match(type) is { Success: true } dictionary)
+            {
+                type = dictionary.Groups[1].Value; // the segment is a key (a gateway id, a rule id)
+                continue;
+            }
+
             if (!Classes.TryGetValue(type, out var properties))
                 return false;
             var property = properties.FirstOrDefault(p => string.Equals(p.Key, segment, StringComparison.OrdinalIgnoreCase));
@@ -49,7 +55,7 @@ public static partial class ServerOptionsSource
             type = property.Value;
         }
 
-        return !Classes.ContainsKey(type) && !ListElement().IsMatch(type);
+        return !Classes.ContainsKey(type) && !ListElement().IsMatch(type) && !DictionaryValue().IsMatch(type);
     }
 
     private static IEnumerable<string> Sources() =>
@@ -100,4 +106,7 @@ public static partial class ServerOptionsSource
 
     [GeneratedRegex(@"^(?:List|IList|IReadOnlyList|ICollection)<(\w+)>$")]
     private static partial Regex ListElement();
+
+    [GeneratedRegex(@"^(?:Dictionary|IDictionary|IReadOnlyDictionary)<string,\s*(.+)>$")]
+    private static partial Regex DictionaryValue();
 }
