@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,7 +33,7 @@ public static class CommandSignature
         ArgumentNullException.ThrowIfNull(key);
         if (command.IssuedAt is null)
             throw new ArgumentException("a signed command needs IssuedAt", nameof(command));
-        return command with { KeyId = keyId, Signature = Base64Url(HMACSHA256.HashData(key, Canonical(station, command))) };
+        return command with { KeyId = keyId, Signature = Base64Url.EncodeToString(HMACSHA256.HashData(key, Canonical(station, command))) };
     }
 
     /// <summary>Null when the command is signed for <paramref name="station"/> by one of <paramref name="keys"/>; else why not.</summary>
@@ -47,30 +48,25 @@ public static class CommandSignature
         if (command.KeyId is null || !keys.TryGetValue(command.KeyId, out var key))
             return $"signed with key '{command.KeyId}', which this gateway does not hold";
         var expected = HMACSHA256.HashData(key, Canonical(station, command));
-        var given = FromBase64Url(command.Signature);
-        return given is not null && CryptographicOperations.FixedTimeEquals(expected, given) ? null : "the signature does not match the command";
+        // TryDecodeFromChars throws on characters outside the alphabet: check first (a forged "sig" may hold anything).
+        Span<byte> given = stackalloc byte[64];
+        return Base64Url.IsValid(command.Signature, out var size) && size <= given.Length
+            && Base64Url.TryDecodeFromChars(command.Signature, given, out var length) && CryptographicOperations.FixedTimeEquals(expected, given[..length])
+            ? null
+            : "the signature does not match the command";
     }
 
-    /// <summary>A key from its configured text: base64 (standard or url-safe) of at least <see cref="MinKeyBytes"/> bytes; null otherwise.</summary>
+    /// <summary>A key from its configured text: base64 (standard, as <c>openssl rand -base64 32</c> prints, or url-safe) of at least <see cref="MinKeyBytes"/> bytes; null otherwise.</summary>
     public static byte[]? ParseKey(string? text)
     {
-        var key = text is null ? null : FromBase64Url(text.Trim().TrimEnd('=').Replace('+', '-').Replace('/', '_'));
-        return key is { Length: >= MinKeyBytes } ? key : null;
-    }
-
-    public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[]? FromBase64Url(string text)
-    {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        padded += (padded.Length % 4) switch { 2 => "==", 3 => "=", _ => "" };
-        try
-        {
-            return Convert.FromBase64String(padded);
-        }
-        catch (FormatException)
-        {
+        if (string.IsNullOrWhiteSpace(text))
             return null;
-        }
+        var trimmed = text.Trim();
+        Span<byte> buffer = stackalloc byte[256];
+        int length;
+        if (!Convert.TryFromBase64String(trimmed, buffer, out length)
+            && !(Base64Url.IsValid(trimmed, out var size) && size <= buffer.Length && Base64Url.TryDecodeFromChars(trimmed, buffer, out length)))
+            return null;
+        return length >= MinKeyBytes ? buffer[..length].ToArray() : null;
     }
 }

@@ -21,17 +21,21 @@ public static class GatewayConfigurationFile
     public const string EnvironmentPrefix = "IRRIGATION_GATEWAY__";
 
     /// <summary>Binds the file strictly (an unknown key is an error); throws <see cref="GatewayConfigurationException"/> naming the file and the key or line.</summary>
-    public static GatewayOptions Bind(string path)
+    /// <param name="environment">
+    /// True for the gateway program reading its own file (<see cref="EnvironmentPrefix"/> variables override it); false
+    /// for anyone else reading a gateway's file (the server's station list), which must see the file as it is.
+    /// </param>
+    public static GatewayOptions Bind(string path, bool environment = false)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
             throw new GatewayConfigurationException($"{path}: configuration file not found.");
         try
         {
-            var configuration = new ConfigurationBuilder()
-                .AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false)
-                .AddEnvironmentVariables(EnvironmentPrefix)
-                .Build();
+            var builder = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false);
+            if (environment)
+                builder.AddEnvironmentVariables(EnvironmentPrefix);
+            var configuration = builder.Build();
             var options = new GatewayOptions();
             configuration.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
             return options;

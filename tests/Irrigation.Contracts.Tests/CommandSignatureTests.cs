@@ -59,7 +59,7 @@ public sealed class CommandSignatureTests
     {
         var bytes = Enumerable.Range(250, 32).Select(i => (byte)i).ToArray();
         Assert.Equal(bytes, CommandSignature.ParseKey(Convert.ToBase64String(bytes)));
-        Assert.Equal(bytes, CommandSignature.ParseKey(CommandSignature.Base64Url(bytes)));
+        Assert.Equal(bytes, CommandSignature.ParseKey(System.Buffers.Text.Base64Url.EncodeToString(bytes)));
         Assert.Null(CommandSignature.ParseKey(Convert.ToBase64String(new byte[31])));
         Assert.Null(CommandSignature.ParseKey("not a key"));
         Assert.Null(CommandSignature.ParseKey(null));

@@ -24,7 +24,10 @@ public sealed partial class ManagedProcess : IAsyncDisposable
     private readonly Lock _logSync = new();
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
-    private readonly Channel<string> _stdoutLines = Channel.CreateUnbounded<string>();
+    /// <summary>Output kept per stream: a long-running service logs for the whole test (or benchmark) and nobody reads all of it.</summary>
+    private const int MaxKeptChars = 4 * 1024 * 1024;
+
+    private readonly Channel<string> _stdoutLines = Channel.CreateBounded<string>(new BoundedChannelOptions(20_000) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ManagedProcess(string name, Process process, string? logPath)
@@ -131,7 +134,11 @@ public sealed partial class ManagedProcess : IAsyncDisposable
         }
 
         lock (_stdout)
-            _stdout.AppendLine(line);
+        {
+            if (_stdout.Length < MaxKeptChars)
+                _stdout.AppendLine(line);
+        }
+
         _stdoutLines.Writer.TryWrite(line);
         OnLine(line);
     }
@@ -141,7 +148,10 @@ public sealed partial class ManagedProcess : IAsyncDisposable
         if (line is null)
             return;
         lock (_stderr)
-            _stderr.AppendLine(line);
+        {
+            if (_stderr.Length < MaxKeptChars)
+                _stderr.AppendLine(line);
+        }
         OnLine(line);
     }
 

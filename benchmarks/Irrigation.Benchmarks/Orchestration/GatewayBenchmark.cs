@@ -40,8 +40,20 @@ internal sealed partial class GatewayBenchmark(int stations, int seconds, int ba
             await Task.Delay(200, cancellationToken);
         }
 
-        await Task.Delay(500, cancellationToken); // the file is written whole before the servers listen
-        var json = JsonNode.Parse(await File.ReadAllTextAsync(config, cancellationToken))!.AsObject();
+        // The simulator may still be writing the file: read it until it parses.
+        JsonObject? json = null;
+        for (var attempt = 0; json is null; attempt++)
+        {
+            try
+            {
+                json = JsonNode.Parse(await File.ReadAllTextAsync(config, cancellationToken))!.AsObject();
+            }
+            catch (System.Text.Json.JsonException) when (attempt < 50)
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+
         json["statsInterval"] = "00:00:10"; // the gateway's own poll counter, every 10 s
         await File.WriteAllTextAsync(config, json.ToJsonString(), cancellationToken);
         await using var gateway = await GatewayProcess.StartAsync(config, Path.Combine(dir, "gateway.log"));

@@ -162,13 +162,14 @@ internal sealed class IngestBenchmark(IngestBenchmarkOptions options)
 
         var t0 = Stopwatch.GetTimestamp();
         double s0 = ProcessCpu.Seconds(server.Pid), m0 = ProcessCpu.Seconds(broker.ProcessId), i0 = ProcessCpu.Seconds(influxd.ProcessId);
+        var stored0 = await server.StoredAsync(cancellationToken); // what was stored before the clock started does not count
         var stored = await server.WaitStoredAsync(summary.Published, TimeSpan.FromMinutes(30), Log, cancellationToken);
         var drain = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         double s1 = ProcessCpu.Seconds(server.Pid), m1 = ProcessCpu.Seconds(broker.ProcessId), i1 = ProcessCpu.Seconds(influxd.ProcessId);
         await Task.Delay(1000, cancellationToken);
         var counted = await server.CountAsync(prefix, cancellationToken);
         var rssAfter = PeakRssMb(server.Pid);
-        var result = new IngestRunResult(summary.Published, summary.MessagesPerSecond, counted, 0, drain, stored / drain, 0, 0, 0, 0,
+        var result = new IngestRunResult(summary.Published, summary.MessagesPerSecond, counted, 0, drain, (stored - stored0) / drain, 0, 0, 0, 0,
             (s1 - s0) / drain, (m1 - m0) / drain, (i1 - i0) / drain, Math.Max(rssBefore, rssAfter), null);
         Log($"run {prefix}: {result.Brief()}");
         return result;

@@ -34,27 +34,27 @@ public sealed class CommandExecutor
         _logger = logger;
     }
 
-    /// <summary>Publishes a rejection for a command that could not even be parsed (but had an id).</summary>
+    /// <summary>
+    /// Publishes a rejection for a command that could not even be parsed (but had an id). Not journalled: junk must not
+    /// push genuine ids out of the journal (a genuine command pushed out could be replayed), and an id the journal
+    /// knows keeps its real result.
+    /// </summary>
     public void RejectUnparsed(string station, string id, string detail)
     {
-        if (!_journal.TryBegin(id, out var earlier))
-        {
-            if (earlier is not null)
-                Publish(earlier);
-            return;
-        }
-
-        Finish(new CommandResultMessage(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
+        if (!_journal.Knows(id))
+            Publish(new CommandResultMessage(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
     }
 
-    /// <summary>Rejects a command whose signature does not hold (forged, altered, signed with an unknown key): never acted on.</summary>
+    /// <summary>
+    /// Rejects a command whose signature does not hold (forged, altered, signed with an unknown key): never acted on,
+    /// and not journalled, so a flood of forgeries cannot push a genuine command's id out of the journal and make that
+    /// command replayable. A forgery reusing a known id is not answered: that id keeps its real result.
+    /// </summary>
     public void RejectForged(PumpCommand command, string problem)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (_journal.TryBegin(command.Id, out var earlier))
-            Finish(Result(command, CommandOutcomes.Rejected, CommandReasons.BadSignature, problem));
-        else if (earlier is not null)
-            Publish(earlier); // an id already used: its first result, nothing done
+        if (!_journal.Knows(command.Id))
+            Publish(Result(command, CommandOutcomes.Rejected, CommandReasons.BadSignature, problem));
     }
 
     /// <summary>Rejects without acting when the station's queue is full.</summary>

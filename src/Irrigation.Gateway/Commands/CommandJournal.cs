@@ -87,6 +87,13 @@ public sealed class CommandJournal : IDisposable
         }
     }
 
+    /// <summary>True when the id was executed or is executing: a rejection for it must not be published over its real result.</summary>
+    public bool Knows(string id)
+    {
+        lock (_sync)
+            return _results.ContainsKey(id) || _inProgress.Contains(id);
+    }
+
     public void Complete(CommandResultMessage result)
     {
         ArgumentNullException.ThrowIfNull(result);

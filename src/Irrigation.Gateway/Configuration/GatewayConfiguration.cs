@@ -14,7 +14,7 @@ public static class GatewayConfiguration
 {
     public static (GatewayOptions Options, IReadOnlyList<StationDefinition> Stations) Load(string path)
     {
-        var options = GatewayConfigurationFile.Bind(path);
+        var options = GatewayConfigurationFile.Bind(path, environment: true);
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         return (options, Validate(options, path, baseDirectory));
     }

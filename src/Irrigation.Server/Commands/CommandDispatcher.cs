@@ -30,7 +30,7 @@ public sealed class CommandDispatcher : BackgroundService
     private static readonly string[] OpenStates = [CommandStates.Pending, CommandStates.Sent];
     private readonly CommandOptions _options;
     private readonly StationRegistry _registry;
-    private readonly LatestValueCache _cache;
+    private readonly Dictionary<string, (string Id, byte[] Secret)> _signingKeys;
     private readonly ServerMqttOptions _mqttOptions;
     private readonly string _topicRoot;
     private readonly IMqttClient _mqtt;
@@ -43,7 +43,7 @@ public sealed class CommandDispatcher : BackgroundService
     private readonly Counter<long> _malformedResults;
     private readonly Counter<long> _forgedCommands;
 
-    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, StationRegistry registry, LatestValueCache cache, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
+    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, StationRegistry registry, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
     {
         var meter = ServerMeters.Create(meters);
         meter.CreateObservableGauge("irrigation_commands_mqtt_connected", () => mqtt.Client.IsConnected ? 1 : 0, description: "1 while the command connection to the broker is up.");
@@ -54,7 +54,9 @@ public sealed class CommandDispatcher : BackgroundService
         ArgumentNullException.ThrowIfNull(mqtt);
         _options = options.Value;
         _registry = registry;
-        _cache = cache;
+        // Validated at start-up (CommandOptions.Validate): every secret parses. The first key of each gateway signs.
+        _signingKeys = _options.GatewayKeys.Where(g => g.Value.Count > 0)
+            .ToDictionary(g => g.Key, g => (g.Value[0].Id, CommandSignature.ParseKey(g.Value[0].Secret)!), StringComparer.Ordinal);
         _mqttOptions = mqttOptions.Value;
         _topicRoot = site.Value.TopicRoot;
         _mqtt = mqtt.Client;
@@ -75,10 +77,16 @@ public sealed class CommandDispatcher : BackgroundService
     private CommandMessage Signed(CommandMessage message, string station)
     {
         var entry = _registry.Find(station);
-        var gateway = entry?.Gateway ?? (entry is null ? null : _cache.Snapshot(entry).Gateway);
-        if (gateway is not null && _options.GatewayKeys.TryGetValue(gateway, out var keys) && keys.Count > 0)
-            return CommandSignature.Sign(message, station, keys[0].Id, CommandSignature.ParseKey(keys[0].Secret)!);
-        if (_options.GatewayKeys.Count > 0)
+        var gateway = entry?.Gateway;
+        if (gateway is null && entry is not null)
+        {
+            lock (entry.State.Sync)
+                gateway = entry.State.Gateway; // the gateway its retained status names
+        }
+
+        if (gateway is not null && _signingKeys.TryGetValue(gateway, out var key))
+            return CommandSignature.Sign(message, station, key.Id, key.Secret);
+        if (_signingKeys.Count > 0)
             _logger.LogWarning("Command {Id} for {Station}: no command key for gateway {Gateway}; sent unsigned.", message.Id, station, gateway ?? "(unknown)");
         return message;
     }

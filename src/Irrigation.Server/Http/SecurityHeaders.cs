@@ -24,13 +24,18 @@ public static class SecurityHeaders
         ArgumentNullException.ThrowIfNull(app);
         return app.Use((context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XFrameOptions = "DENY"; // browsers without frame-ancestors
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            if (hsts)
-                headers.StrictTransportSecurity = StrictTransportSecurity;
+            // Set as the response starts: the exception handler clears headers before it writes a 500.
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.XFrameOptions = "DENY"; // browsers without frame-ancestors
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                if (hsts)
+                    headers.StrictTransportSecurity = StrictTransportSecurity;
+                return Task.CompletedTask;
+            });
             return next(context);
         });
     }

@@ -29,6 +29,11 @@ internal sealed class IngestBatch
 
     public long StartedTicks { get; set; }
 
+    /// <summary>Telemetry messages received and stored into this batch, added to the metrics once per batch (not per message).</summary>
+    public int Received { get; set; }
+
+    public int Stored { get; set; }
+
     /// <summary>Messages for days the accounting has already passed (rare: a replay after days offline).</summary>
     public List<(string Station, long TimestampMs)> Late { get; } = [];
 
@@ -42,6 +47,8 @@ internal sealed class IngestBatch
         Points = 0;
         Fields = 0;
         StartedTicks = 0;
+        Received = 0;
+        Stored = 0;
         Late.Clear();
     }
 }

@@ -57,9 +57,12 @@ public sealed class IngestionMetrics
             counter.Add(0);
     }
 
-    internal void OnReceived() => _received.Add(1);
-
-    internal void OnStored() => _stored.Add(1);
+    /// <summary>A batch handed on to be written: its messages count as received and stored (decoded into it) from here.</summary>
+    internal void OnBatchDecoded(int received, int stored)
+    {
+        _received.Add(received);
+        _stored.Add(stored);
+    }
 
     internal void OnDropped(DropReason reason) => _dropped.Add(1, _reasonTags[(int)reason]);
 

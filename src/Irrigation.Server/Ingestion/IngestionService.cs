@@ -164,6 +164,7 @@ public sealed partial class IngestionService : BackgroundService
 
     private async ValueTask<IngestBatch> HandOnAsync(IngestBatch batch, CancellationToken stoppingToken)
     {
+        _counters.OnBatchDecoded(batch.Received, batch.Stored);
         await _full.Writer.WriteAsync(batch, stoppingToken);
         return await _free.Reader.ReadAsync(stoppingToken);
     }
@@ -179,7 +180,7 @@ public sealed partial class IngestionService : BackgroundService
             return;
         }
 
-        _counters.OnReceived();
+        batch.Received++;
         // {root}/{station}/telemetry → the station segment, compared to the payload's "station" (empty for any other topic: dropped).
         Span<byte> station = stackalloc byte[Math.Min(128, Encoding.UTF8.GetMaxByteCount(topic.Length))];
         var stationChars = parsed && kind == TopicKind.Telemetry ? topic.AsSpan()[range] : [];
@@ -193,7 +194,7 @@ public sealed partial class IngestionService : BackgroundService
             return;
         }
 
-        _counters.OnStored();
+        batch.Stored++;
         if (_late.IsLate(result.TimestampMs))
         {
             // A replay comes as a long run from one station: one entry per run, keeping its oldest timestamp.
