@@ -24,7 +24,8 @@ public sealed record LastPumpCommand(string Action, string State);
 public sealed record ConditionContext(
     Func<string, AlarmRule> Rule,
     Func<int, LastPumpCommand?> LastCommand,
-    double MeterStillSeconds);
+    double MeterStillSeconds,
+    (double AgoSeconds, string Gateway)? LastForgedCommand = null);
 
 /// <summary>
 /// Turns a station's latest state into rule readings. Threshold rules apply hysteresis: Raise at the threshold,
@@ -38,6 +39,11 @@ public static class AlarmConditions
         ArgumentNullException.ThrowIfNull(context);
         var values = station.Values;
         double? V(string key) => values.TryGetValue(key, out var v) ? v.Value : null;
+
+        // Security: a forged or altered command refused by the gateway keeps this alarm active for Threshold seconds.
+        var forged = context.Rule(AlarmRules.ForgedCommand);
+        yield return Flag(forged, null, context.LastForgedCommand is { } lastForged && lastForged.AgoSeconds < forged.Threshold, false,
+            AlarmMessage.Of("forged_command", ("gateway", context.LastForgedCommand?.Gateway ?? "")));
 
         var comms = context.Rule(AlarmRules.CommsLost);
         yield return Flag(comms, null, station.Status == StationStatus.CommsLost, station.Status is StationStatus.Unknown or StationStatus.Offline, AlarmMessage.Of("comms_lost"));

@@ -26,6 +26,7 @@ namespace Irrigation.Server.Alarms;
 public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
 {
     private readonly AlarmOptions _options;
+    private readonly ForgedCommands _forged;
     private readonly AlarmRuleBook _rules;
     private readonly LatestValueCache _cache;
     private readonly AlarmStore _store;
@@ -42,7 +43,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly Lock _sync = new();
     private bool _loaded;
 
-    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
+    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, ForgedCommands forged, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
     {
         ServerMeters.Create(meters).CreateObservableGauge("irrigation_alarms_open", () =>
         {
@@ -50,6 +51,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
             return AlarmSeverities.All.Select(severity => new Measurement<int>(open.Count(a => a.Severity == severity), new KeyValuePair<string, object?>("severity", severity.Text())));
         }, description: "Alarms not cleared, by severity.");
         _options = options.Value;
+        _forged = forged;
         _rules = rules;
         _cache = cache;
         _store = store;
@@ -92,7 +94,8 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
                 var context = new ConditionContext(
                     id => _rules.For(id, station.Id),
                     pump => lastCommands.TryGetValue((station.Id, pump), out var c) ? new LastPumpCommand(c.Action, c.State) : null,
-                    MeterStillSeconds(station, nowMs));
+                    MeterStillSeconds(station, nowMs),
+                    _forged.Last(station.Id, nowMs));
                 foreach (var reading in AlarmConditions.Evaluate(station, context))
                 {
                     if (!reading.Rule.Enabled)

@@ -33,6 +33,7 @@ public sealed record AlarmMessage(string Code, IReadOnlyDictionary<string, strin
         ["failed_to_stop"] = "{pump}号泵停止命令已执行，但仍在运行",
         ["unexpected_running"] = "{pump}号泵在远程模式下无启动命令而运行",
         ["meter_frozen"] = "水泵运行中，电能读数已 {minutes} 分钟未变化",
+        ["forged_command"] = "网关 {gateway} 收到伪造或被篡改的启停命令，已拒绝执行",
     };
 
     /// <summary>Trip kinds a pump controller reports (<c>kinds</c> of pump_fault_kinds, comma-separated), in Chinese.</summary>

@@ -31,6 +31,7 @@ public static class AlarmRules
     public const string FailedToStop = "failed_to_stop";
     public const string MeterFrozen = "meter_frozen";
     public const string UnexpectedRunning = "unexpected_running";
+    public const string ForgedCommand = "forged_command";
 
     private static readonly AlarmRule[] Defaults =
     [
@@ -49,6 +50,8 @@ public static class AlarmRules
         // Seconds the energy counter stood still while a pump ran.
         new(MeterFrozen, AlarmSeverity.Minor, 600, 600, TimeSpan.Zero, true, false, "电表读数冻结", "Meter frozen"),
         new(UnexpectedRunning, AlarmSeverity.Major, 1, 1, TimeSpan.FromSeconds(10), true, true, "非指令运行", "Unexpected running"),
+        // A gateway refused a command the server never issued; active for Threshold seconds after the last one.
+        new(ForgedCommand, AlarmSeverity.Critical, 600, 600, TimeSpan.Zero, true, false, "伪造命令", "Forged command"),
     ];
 
     public static IReadOnlyList<string> Ids { get; } = Defaults.Select(d => d.Id).ToArray();

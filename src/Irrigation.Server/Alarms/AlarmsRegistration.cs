@@ -1,3 +1,4 @@
+using Irrigation.Server.Commands;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Stations;
 
@@ -10,6 +11,8 @@ public static class AlarmsRegistration
     {
         services.AddFeatureOptions<AlarmOptions>();
         services.AddSingleton<AlarmStore>();
+        services.AddSingleton<ForgedCommands>();
+        services.AddSingleton<IForgedCommandListener>(sp => sp.GetRequiredService<ForgedCommands>());
         services.AddSingleton<AlarmNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<AlarmNotifier>());
         services.AddSingleton<AlarmRuleBook>();

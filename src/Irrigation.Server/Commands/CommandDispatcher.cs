@@ -31,6 +31,7 @@ public sealed class CommandDispatcher : BackgroundService
     private readonly CommandOptions _options;
     private readonly StationRegistry _registry;
     private readonly Dictionary<string, (string Id, byte[] Secret)> _signingKeys;
+    private readonly IForgedCommandListener[] _forgedListeners;
     private readonly ServerMqttOptions _mqttOptions;
     private readonly string _topicRoot;
     private readonly IMqttClient _mqtt;
@@ -43,7 +44,7 @@ public sealed class CommandDispatcher : BackgroundService
     private readonly Counter<long> _malformedResults;
     private readonly Counter<long> _forgedCommands;
 
-    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, StationRegistry registry, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
+    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, StationRegistry registry, IEnumerable<IForgedCommandListener> forgedListeners, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
     {
         var meter = ServerMeters.Create(meters);
         meter.CreateObservableGauge("irrigation_commands_mqtt_connected", () => mqtt.Client.IsConnected ? 1 : 0, description: "1 while the command connection to the broker is up.");
@@ -54,6 +55,7 @@ public sealed class CommandDispatcher : BackgroundService
         ArgumentNullException.ThrowIfNull(mqtt);
         _options = options.Value;
         _registry = registry;
+        _forgedListeners = forgedListeners.ToArray();
         // Validated at start-up (CommandOptions.Validate): every secret parses. The first key of each gateway signs.
         _signingKeys = _options.GatewayKeys.Where(g => g.Value.Count > 0)
             .ToDictionary(g => g.Key, g => (g.Value[0].Id, CommandSignature.ParseKey(g.Value[0].Secret)!), StringComparer.Ordinal);
@@ -186,6 +188,8 @@ public sealed class CommandDispatcher : BackgroundService
             _logger.LogWarning("Security: gateway {Gateway} refused a command the server never issued ({Id}: {Action} pump {Pump} at {Station}): {Detail}",
                 result.Gateway, id, result.Action, result.Pump, result.Station, detail);
             _audit.Write("gateway:" + result.Gateway, "command.forged", CommandOutcomes.Rejected, result.Station, result.Pump, $"{id} {result.Action}: {detail}");
+            foreach (var listener in _forgedListeners)
+                listener.Forged(result.Station, result.Gateway, Now);
         }
     }
 

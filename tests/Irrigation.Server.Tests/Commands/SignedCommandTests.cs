@@ -79,6 +79,13 @@ public sealed class SignedCommandTests
         Assert.Contains(audit, e => e!["detail"]!.GetValue<string>().StartsWith("forged-altered start", StringComparison.Ordinal));
         var metrics = TestSupport.IngestionStack.ParseMetrics(await admin.GetStringAsync(new Uri("metrics", UriKind.Relative)));
         Assert.Equal(3, metrics["irrigation_commands_forged_total"]);
+
+        // And a critical security alarm on the station, naming the gateway that refused them.
+        var alarms = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await admin.GetStringAsync(new Uri("api/alarms?station=st001&state=open", UriKind.Relative)))!.AsArray(),
+            a => a.Any(x => x!["rule"]!.GetValue<string>() == "forged_command"), Wait, TimeSpan.FromMilliseconds(500));
+        var alarm = alarms.First(x => x!["rule"]!.GetValue<string>() == "forged_command")!;
+        Assert.Equal(("critical", "forged_command", stack.GatewayId), (alarm["severity"]!.GetValue<string>(), alarm["messageCode"]!.GetValue<string>(), alarm["messageArgs"]!["gateway"]!.GetValue<string>()));
     }
 
     private static async Task PublishAsync(SystemStack stack, string payload)

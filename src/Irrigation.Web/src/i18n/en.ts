@@ -125,6 +125,7 @@ export const en: Record<MessageKey, string> = {
   'alarmMessage.failed_to_stop': 'Pump {pump} was told to stop but still runs',
   'alarmMessage.unexpected_running': 'Pump {pump} runs in remote mode without a start command',
   'alarmMessage.meter_frozen': 'A pump runs but the energy reading has not moved for {minutes} min',
+  'alarmMessage.forged_command': 'Gateway {gateway} received a forged or altered start/stop command and refused it',
   'faultKind.fault_dry_run': 'dry-run trip',
   'faultKind.fault_overcurrent': 'over-current trip',
   'faultKind.fault_phase_loss': 'phase-loss trip',

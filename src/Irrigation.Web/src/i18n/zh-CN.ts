@@ -124,6 +124,7 @@ export const zhCN = {
   'alarmMessage.failed_to_stop': '{pump}号泵停止命令已执行，但仍在运行',
   'alarmMessage.unexpected_running': '{pump}号泵在远程模式下无启动命令而运行',
   'alarmMessage.meter_frozen': '水泵运行中，电能读数已 {minutes} 分钟未变化',
+  'alarmMessage.forged_command': '网关 {gateway} 收到伪造或被篡改的启停命令，已拒绝执行',
   'faultKind.fault_dry_run': '干转跳闸',
   'faultKind.fault_overcurrent': '过流跳闸',
   'faultKind.fault_phase_loss': '缺相跳闸',
