@@ -64,12 +64,9 @@ internal sealed class IngestServerHandle : IAsyncDisposable
     {
         try
         {
-            var text = await _http.GetStringAsync(new Uri("metrics", UriKind.Relative), cancellationToken);
-            foreach (var line in text.Split('\n'))
-            {
-                if (line.StartsWith("irrigation_ingest_stored_total", StringComparison.Ordinal) && !line.StartsWith('#'))
-                    return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
+            var metrics = PrometheusText.Parse(await _http.GetStringAsync(new Uri("metrics", UriKind.Relative), cancellationToken));
+            if (metrics.TryGetValue("irrigation_ingest_stored_total", out var stored))
+                return (long)stored;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {

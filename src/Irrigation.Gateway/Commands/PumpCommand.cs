@@ -15,16 +15,13 @@ public static class PumpCommandParser
     /// answered on the result topic).
     /// </summary>
     public static PumpCommand? Parse(string station, ReadOnlySpan<byte> payload, DateTimeOffset now, out string? id, out string? error) =>
-        Parse(station, payload, now, null, out id, out error);
+        Parse(station, payload, now, null, out id, out error, out _);
 
     /// <summary>
-    /// As <see cref="Parse(string, ReadOnlySpan{byte}, DateTimeOffset, out string?, out string?)"/>; with
-    /// <paramref name="keys"/> (the gateway's command keys) a command must also be signed for this station by one of them,
-    /// else <paramref name="forged"/> says why and null is returned.
+    /// As the overload without keys; with <paramref name="keys"/> (the gateway's command keys) a command must also be
+    /// signed for this station by one of them, else null is returned with the parsed command in <paramref name="forged"/>
+    /// and the reason in <paramref name="error"/>.
     /// </summary>
-    public static PumpCommand? Parse(string station, ReadOnlySpan<byte> payload, DateTimeOffset now, IReadOnlyDictionary<string, byte[]>? keys, out string? id, out string? error) =>
-        Parse(station, payload, now, keys, out id, out error, out _);
-
     public static PumpCommand? Parse(string station, ReadOnlySpan<byte> payload, DateTimeOffset now, IReadOnlyDictionary<string, byte[]>? keys, out string? id, out string? error, out PumpCommand? forged)
     {
         forged = null;

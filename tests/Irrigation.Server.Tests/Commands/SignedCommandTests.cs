@@ -77,7 +77,7 @@ public sealed class SignedCommandTests
             a => a.Count >= 3, Wait, TimeSpan.FromMilliseconds(500));
         Assert.All(audit, e => Assert.Equal($"gateway:{stack.GatewayId}", e!["actor"]!.GetValue<string>()));
         Assert.Contains(audit, e => e!["detail"]!.GetValue<string>().StartsWith("forged-altered start", StringComparison.Ordinal));
-        var metrics = TestSupport.IngestionStack.ParseMetrics(await admin.GetStringAsync(new Uri("metrics", UriKind.Relative)));
+        var metrics = PrometheusText.Parse(await admin.GetStringAsync(new Uri("metrics", UriKind.Relative)));
         Assert.Equal(3, metrics["irrigation_commands_forged_total"]);
 
         // And a critical security alarm on the station, naming the gateway that refused them.

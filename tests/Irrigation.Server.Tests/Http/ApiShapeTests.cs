@@ -103,7 +103,7 @@ public sealed class ApiShapeTests : IClassFixture<InProcessServer>
         Assert.Equal(["status", "mqtt", "influx", "schema", "spoolPending"], body.Select(p => p.Key));
         Assert.Equal("not_ready", body["status"]!.GetValue<string>());
 
-        var metrics = IngestionStack.ParseMetrics(await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+        var metrics = PrometheusText.Parse(await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
         foreach (var name in new[]
                  {
                      "irrigation_ingest_received_total", "irrigation_ingest_stored_total", "irrigation_ingest_points_written_total", "irrigation_ingest_spooled_points_total",

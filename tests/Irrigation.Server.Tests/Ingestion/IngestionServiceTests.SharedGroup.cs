@@ -32,5 +32,5 @@ public sealed partial class IngestionServiceTests
         }
     }
 
-    private static double StoredTotal(string metrics) => IngestionStack.ParseMetrics(metrics)["irrigation_ingest_stored_total"];
+    private static double StoredTotal(string metrics) => PrometheusText.Parse(metrics)["irrigation_ingest_stored_total"];
 }

@@ -181,24 +181,7 @@ internal sealed class IngestionStack : IAsyncDisposable
     /// The server's /metrics, each sample by its name with labels (<c>irrigation_ingest_dropped_total{reason="bad_value"}</c>),
     /// a sample without labels by its bare name (the exporter writes <c>name{} 0</c>).
     /// </summary>
-    public async Task<Dictionary<string, double>> MetricsAsync() => ParseMetrics(await Http.GetStringAsync(new Uri("metrics", UriKind.Relative)));
-
-    /// <summary>Prometheus text: each sample by its name with labels, a sample without labels by its bare name (<c>name{} 0</c> too).</summary>
-    public static Dictionary<string, double> ParseMetrics(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (line.StartsWith('#'))
-                continue;
-            var space = line.LastIndexOf(' ');
-            var name = line[..space];
-            samples[name.EndsWith("{}", StringComparison.Ordinal) ? name[..^2] : name] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
-        }
-
-        return samples;
-    }
+    public async Task<Dictionary<string, double>> MetricsAsync() => PrometheusText.Parse(await Http.GetStringAsync(new Uri("metrics", UriKind.Relative)));
 
     /// <summary>Messages stored per station: count(seq) of the station measurement, grouped by station.</summary>
     public async Task<SortedDictionary<string, long>> CountsPerStationAsync()
