@@ -18,7 +18,11 @@ public enum TelemetryQuality
     Bad,
 }
 
-/// <summary>The fields of a telemetry message (docs/schemas/telemetry.schema.json) other than its values.</summary>
+/// <summary>
+/// The fields of a telemetry message (docs/schemas/telemetry.schema.json) other than its values. <see cref="Epoch"/>
+/// names the sequence stream: a gateway makes a new one when it starts without its data directory (so numbering
+/// starts again at 1), and the server tracks completeness per station and epoch.
+/// </summary>
 public readonly record struct TelemetryHeader(
     string Station,
     string? Site,
@@ -29,7 +33,10 @@ public readonly record struct TelemetryHeader(
     bool Replayed,
     TelemetryQuality Quality,
     DeviceLink? Meter,
-    DeviceLink? Controller);
+    DeviceLink? Controller)
+{
+    public string? Epoch { get; init; }
+}
 
 /// <summary>One value: its key (<c>voltage_a</c>, or <see cref="PumpKeys"/> <c>pump2.running</c>), number and unit.</summary>
 public readonly record struct TelemetryValue(string Key, double Value, string Unit);
@@ -57,6 +64,8 @@ public static class TelemetryPayload
             json.WriteString("site"u8, header.Site);
         json.WriteString("gateway"u8, header.Gateway);
         json.WriteNumber("seq"u8, header.Sequence);
+        if (header.Epoch is not null)
+            json.WriteString("epoch"u8, header.Epoch);
         json.WriteNumber("ts"u8, header.TimestampMs);
         json.WriteString("kind"u8, header.Kind == TelemetryKind.Snapshot ? "snapshot"u8 : "change"u8);
         json.WriteBoolean("replayed"u8, header.Replayed);
@@ -135,7 +144,13 @@ public static class TelemetryPayload
                 list.Add(new TelemetryValue(property.Name, number.GetDouble(), ContractJson.Text(property.Value, "u") ?? ""));
             }
 
-            header = new TelemetryHeader(station, ContractJson.Text(root, "site"), gateway, seq, ts, kind.Value, replayed.ValueKind == JsonValueKind.True, quality.Value, meter, controller);
+            var epoch = ContractJson.Text(root, "epoch");
+            if (root.TryGetProperty("epoch", out _) && (epoch is null || !TelemetryEpoch.IsValid(epoch)))
+                return ContractJson.Fail(out error, $"'epoch' must be 1..{TelemetryEpoch.MaxLength} letters, digits or '-'");
+            header = new TelemetryHeader(station, ContractJson.Text(root, "site"), gateway, seq, ts, kind.Value, replayed.ValueKind == JsonValueKind.True, quality.Value, meter, controller)
+            {
+                Epoch = epoch,
+            };
             values = list;
             error = null;
             return true;
@@ -145,4 +160,39 @@ public static class TelemetryPayload
             return ContractJson.Fail(out error, $"invalid JSON: {ex.Message}");
         }
     }
+}
+
+/// <summary>The sequence stream a telemetry message belongs to: short text, safe as a tag and a file name.</summary>
+public static class TelemetryEpoch
+{
+    public const int MaxLength = 32;
+
+    public static bool IsValid(ReadOnlySpan<char> epoch)
+    {
+        if (epoch.Length is 0 or > MaxLength)
+            return false;
+        foreach (var c in epoch)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-')
+                return false;
+        }
+
+        return true;
+    }
+
+    public static bool IsValid(ReadOnlySpan<byte> epoch)
+    {
+        if (epoch.Length is 0 or > MaxLength)
+            return false;
+        foreach (var b in epoch)
+        {
+            if (!char.IsAsciiLetterOrDigit((char)b) && b != (byte)'-')
+                return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A new random epoch: 16 lower-case hex digits.</summary>
+    public static string New() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 }

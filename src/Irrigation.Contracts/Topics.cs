@@ -8,6 +8,8 @@ public enum TopicKind
     GatewayStatus,
     Command,
     CommandResult,
+    RepairRequest,
+    RepairResult,
 }
 
 /// <summary>
@@ -23,6 +25,7 @@ public static class Topics
     private const string CommandLevel = "cmd";
     private const string ResultLevel = "result";
     private const string GatewaysLevel = "gateways";
+    private const string RepairLevel = "repair";
 
     /// <summary>{root}/{station}/telemetry — QoS 1, from the gateway's outbox.</summary>
     public static string Telemetry(string root, string station) => $"{root}/{station}/{TelemetryLevel}";
@@ -38,6 +41,14 @@ public static class Topics
 
     /// <summary>{root}/{station}/cmd/result — QoS 1, from the gateway.</summary>
     public static string CommandResult(string root, string station) => $"{root}/{station}/{CommandLevel}/{ResultLevel}";
+
+    /// <summary>{root}/gateways/{gateway}/repair — QoS 1, from the server only: publish these sequence numbers again.</summary>
+    public static string RepairRequest(string root, string gateway) => $"{root}/{GatewaysLevel}/{gateway}/{RepairLevel}";
+
+    /// <summary>{root}/gateways/{gateway}/repair/result — QoS 1, from the gateway: what it republished and what its history lacks.</summary>
+    public static string RepairResult(string root, string gateway) => $"{root}/{GatewaysLevel}/{gateway}/{RepairLevel}/{ResultLevel}";
+
+    public static string AllRepairResults(string root) => RepairResult(root, "+");
 
     public static string AllTelemetry(string root) => Telemetry(root, "+");
 
@@ -73,9 +84,14 @@ public static class Topics
         if (first.SequenceEqual(GatewaysLevel))
         {
             var end = tail.IndexOf('/');
-            if (end > 0 && tail[(end + 1)..].SequenceEqual(StatusLevel) && tail[..end].IndexOf('/') < 0)
+            var after = end > 0 ? tail[(end + 1)..] : [];
+            TopicKind? gatewayKind = after.SequenceEqual(StatusLevel) ? TopicKind.GatewayStatus
+                : after.SequenceEqual(RepairLevel) ? TopicKind.RepairRequest
+                : after.SequenceEqual($"{RepairLevel}/{ResultLevel}") ? TopicKind.RepairResult
+                : null;
+            if (gatewayKind is { } k)
             {
-                kind = TopicKind.GatewayStatus;
+                kind = k;
                 id = new Range(start + slash + 1, start + slash + 1 + end);
                 return true;
             }

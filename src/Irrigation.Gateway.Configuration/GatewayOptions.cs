@@ -19,6 +19,8 @@ public sealed class GatewayOptions
 
     public BufferSettings Buffer { get; set; } = new();
 
+    public HistorySettings History { get; set; } = new();
+
     public PublishingSettings Publishing { get; set; } = new();
 
     public CommandSettings Commands { get; set; } = new();
@@ -71,6 +73,22 @@ public sealed class BufferSettings
     public long MaxBytes { get; set; } = 256L * 1024 * 1024;
 
     public int SegmentBytes { get; set; } = 4 * 1024 * 1024;
+}
+
+/// <summary>
+/// The history of published telemetry, kept after the broker acknowledged it, so the server can ask for what it never
+/// stored (gap repair, docs/mqtt.md). Bounded by age and by bytes, whichever comes first.
+/// </summary>
+public sealed class HistorySettings
+{
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    public long MaxBytes { get; set; } = 1024L * 1024 * 1024;
+
+    public int SegmentBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>At most this many messages are published again for one repair request; the server asks again for the rest.</summary>
+    public int MaxRepairMessages { get; set; } = 20_000;
 }
 
 public sealed class PublishingSettings

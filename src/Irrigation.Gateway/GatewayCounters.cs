@@ -10,6 +10,9 @@ public sealed class GatewayCounters
     private long _commandsReceived;
     private long _commandsInvalid;
     private long _commandsExecuted;
+    private long _repairRequests;
+    private long _repaired;
+    private long _repairMissing;
 
     public long Polls => Interlocked.Read(ref _polls);
 
@@ -41,4 +44,18 @@ public sealed class GatewayCounters
     public void CommandInvalid() => Interlocked.Increment(ref _commandsInvalid);
 
     public void CommandExecuted() => Interlocked.Increment(ref _commandsExecuted);
+
+    /// <summary>Repair requests answered, messages published again from the history, and messages asked for that it no longer held.</summary>
+    public long RepairRequests => Interlocked.Read(ref _repairRequests);
+
+    public long Repaired => Interlocked.Read(ref _repaired);
+
+    public long RepairMissing => Interlocked.Read(ref _repairMissing);
+
+    public void RepairAnswered(long republished, long missing)
+    {
+        Interlocked.Increment(ref _repairRequests);
+        Interlocked.Add(ref _repaired, republished);
+        Interlocked.Add(ref _repairMissing, missing);
+    }
 }

@@ -24,6 +24,8 @@ public sealed class GatewayService : BackgroundService
     private readonly StatusPublisher _status;
     private readonly CommandExecutor _executor;
     private readonly Outbox _outbox;
+    private readonly PublishHistory _history;
+    private readonly RepairResponder _repairs;
     private readonly GatewayCounters _counters;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -31,7 +33,7 @@ public sealed class GatewayService : BackgroundService
     private readonly Dictionary<string, StationWorker> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _commandKeys;
 
-    public GatewayService(GatewayOptions options, IReadOnlyList<StationDefinition> stations, IMqttClient mqtt, ModbusLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, Outbox outbox, GatewayCounters counters, TimeProvider time, ILoggerFactory loggers)
+    public GatewayService(GatewayOptions options, IReadOnlyList<StationDefinition> stations, IMqttClient mqtt, ModbusLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, Outbox outbox, PublishHistory history, RepairResponder repairs, GatewayCounters counters, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
         // Validated at start-up (GatewayConfiguration): every secret parses.
@@ -44,6 +46,8 @@ public sealed class GatewayService : BackgroundService
         _status = status;
         _executor = executor;
         _outbox = outbox;
+        _history = history;
+        _repairs = repairs;
         _counters = counters;
         _time = time;
         _loggers = loggers;
@@ -54,17 +58,20 @@ public sealed class GatewayService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The larger of: what the outbox still holds, the file saved every minute, and the history (written with each
+        // message, so after a kill -9 it is the newest) — numbers never repeat within an epoch.
         var sequences = TelemetryPublisher.RecoverSequences(_outbox);
         var saved = SequenceFile.Read(_options);
+        var kept = _history.NewestSequences();
         var workerLogger = _loggers.CreateLogger<StationWorker>();
         foreach (var station in _stations)
         {
             var worker = new StationWorker(station, _links.For(station.Settings), _telemetry, _status, _executor, _counters, _time, workerLogger);
-            worker.PublishState.Sequence = Math.Max(sequences.GetValueOrDefault(station.Id), saved.GetValueOrDefault(station.Id));
+            worker.PublishState.Sequence = Math.Max(Math.Max(sequences.GetValueOrDefault(station.Id), saved.GetValueOrDefault(station.Id)), kept.GetValueOrDefault(station.Id));
             _workers[station.Id] = worker;
         }
 
-        _logger.LogInformation("Gateway {Id}: {Count} station(s), {Pending} message(s) waiting in the outbox.", _options.Id, _stations.Count, _outbox.Pending);
+        _logger.LogInformation("Gateway {Id}: {Count} station(s), {Pending} message(s) waiting in the outbox, telemetry epoch {Epoch}, history {Bytes} bytes.", _options.Id, _stations.Count, _outbox.Pending, _history.Epoch, _history.Bytes);
         var tasks = new List<Task> { ConnectAndListenAsync(stoppingToken), StatsLoopAsync(stoppingToken) };
         tasks.AddRange(_workers.Values.Select(w => RunWorkerAsync(w, stoppingToken)));
         try
@@ -131,7 +138,11 @@ public sealed class GatewayService : BackgroundService
 
         if (stoppingToken.IsCancellationRequested)
             return;
-        await _mqtt.SubscribeAsync([new MqttTopicFilter(Topics.AllCommands(_options.TopicRoot), MqttQualityOfService.AtLeastOnce)], stoppingToken);
+        // Each own station's command topic and the own repair topic, nothing wider: the broker's ACL allows no more (docs/security.md).
+        var filters = _stations.Select(s => new MqttTopicFilter(Topics.Command(_options.TopicRoot, s.Id), MqttQualityOfService.AtLeastOnce))
+            .Append(new MqttTopicFilter(Topics.RepairRequest(_options.TopicRoot, _options.Id), MqttQualityOfService.AtLeastOnce))
+            .ToList();
+        await _mqtt.SubscribeAsync(filters, stoppingToken);
         try
         {
             await foreach (var message in _mqtt.Messages.ReadAllAsync(stoppingToken))
@@ -143,11 +154,18 @@ public sealed class GatewayService : BackgroundService
         }
     }
 
-    /// <summary>Routes a command to its station; malformed commands are counted, logged and answered when they carry an id.</summary>
+    /// <summary>Routes a command to its station and a repair request to the <see cref="RepairResponder"/>; malformed commands are counted, logged and answered when they carry an id.</summary>
     private void Dispatch(MqttReceivedMessage message)
     {
-        if (!Topics.TryParse(_options.TopicRoot, message.Topic, out var kind, out var range) || kind != TopicKind.Command
-            || !_workers.TryGetValue(message.Topic[range], out var worker))
+        if (!Topics.TryParse(_options.TopicRoot, message.Topic, out var kind, out var range))
+            return;
+        if (kind == TopicKind.RepairRequest && message.Topic.AsSpan()[range].SequenceEqual(_options.Id))
+        {
+            _repairs.TryAccept(message.Payload);
+            return;
+        }
+
+        if (kind != TopicKind.Command || !_workers.TryGetValue(message.Topic[range], out var worker))
             return; // another gateway's station
         var station = message.Topic[range];
         _counters.CommandReceived();

@@ -47,6 +47,9 @@ services.AddSingleton<GatewayCounters>();
 services.AddSingleton(sp => new Outbox(DurableQueue.Open(
     new DurableQueueOptions { Directory = Path.Combine(dataDirectory, "outbox"), MaxBytes = options.Buffer.MaxBytes, SegmentBytes = options.Buffer.SegmentBytes },
     sp.GetRequiredService<ILoggerFactory>().CreateLogger("outbox"))));
+services.AddSingleton(sp => PublishHistory.Open(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("history"), sp.GetRequiredService<TimeProvider>()));
+services.AddSingleton<RepairResponder>();
+services.AddHostedService(sp => sp.GetRequiredService<RepairResponder>());
 services.AddSingleton(sp => new CommandJournal(Path.Combine(dataDirectory, "commands.jsonl"), options.Commands.JournalSize, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CommandJournal>()));
 
 // ---- MQTT ----------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ using Irrigation.Server.Accounts;
 using Irrigation.Server.Alarms;
 using Irrigation.Server.Audit;
 using Irrigation.Server.Commands;
+using Irrigation.Server.Completeness;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Data;
 using Irrigation.Server.Diagnostics;
@@ -34,6 +35,7 @@ builder.Services
     .AddProfiles()
     .AddStationState()
     .AddIngestion()
+    .AddCompleteness()
     .AddLiveEvents()
     .AddCommands()
     .AddAlarms()
@@ -61,6 +63,7 @@ app.UseServerHttp(); // problem details, the web app's files, authentication, CS
 app.MapOperationsApi();
 app.MapAccountsApi();
 app.MapStations();
+app.MapCompleteness();
 app.MapCommandsApi();
 app.MapAlarmsApi();
 app.MapEnergyApi();

@@ -57,10 +57,14 @@ public sealed partial class TelemetryPublisherTests : IDisposable
         });
         _stations = GatewayConfiguration.Validate(_options, "test.json", _directory.Path);
         _outbox = OpenOutbox();
-        Publisher = new TelemetryPublisher(_options, _stations, _outbox, _mqtt, new GatewayCounters());
+        _options.DataDirectory = _directory.Path;
+        History = PublishHistory.Open(_options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
+        Publisher = new TelemetryPublisher(_options, _stations, _outbox, History, _mqtt, new GatewayCounters());
     }
 
     private TelemetryPublisher Publisher { get; }
+
+    private PublishHistory History { get; }
 
     private StationDefinition St001 => _stations[0];
 
@@ -69,6 +73,7 @@ public sealed partial class TelemetryPublisherTests : IDisposable
     public void Dispose()
     {
         _outbox.Dispose();
+        History.Dispose();
         _directory.Dispose();
     }
 
@@ -136,8 +141,8 @@ public sealed partial class TelemetryPublisherTests : IDisposable
         var json = Json(message);
         Assert.Equal("irrigation/st001/telemetry", message.Topic);
         Assert.False(message.Retain);
-        Assert.Equal(["v", "station", "site", "gateway", "seq", "ts", "kind", "replayed", "quality", "devices", "values"], json.Select(p => p.Key));
-        Assert.StartsWith("""{"v":1,"station":"st001","site":"城东镇","gateway":"gw-01","seq":1,"ts":1763771400123,"kind":"snapshot","replayed":false,"quality":"good","devices":{"meter":"good","controller":"good"},"values":{""", text, StringComparison.Ordinal);
+        Assert.Equal(["v", "station", "site", "gateway", "seq", "epoch", "ts", "kind", "replayed", "quality", "devices", "values"], json.Select(p => p.Key));
+        Assert.StartsWith($$"""{"v":1,"station":"st001","site":"城东镇","gateway":"gw-01","seq":1,"epoch":"{{History.Epoch}}","ts":1763771400123,"kind":"snapshot","replayed":false,"quality":"good","devices":{"meter":"good","controller":"good"},"values":{""", text, StringComparison.Ordinal);
         Assert.Contains("""
             "voltage_a":{"v":229.8,"u":"V"}
             """, text, StringComparison.Ordinal);

@@ -44,6 +44,10 @@ public static class GatewayConfiguration
         Require(options.Mqtt.TlsKeyFile is null || File.Exists(Rooted(options.Mqtt.TlsKeyFile, baseDirectory)), "mqtt.tlsKeyFile", $"'{options.Mqtt.TlsKeyFile}' does not exist");
         Require(options.Buffer.SegmentBytes is >= 4096 and <= 512 * 1024 * 1024, "buffer.segmentBytes", "must be 4 KiB..512 MiB");
         Require(options.Buffer.MaxBytes >= 2L * options.Buffer.SegmentBytes, "buffer.maxBytes", "must hold at least two segments");
+        Require(options.History.MaxAge >= TimeSpan.FromMinutes(1), "history.maxAge", "must be at least 00:01:00");
+        Require(options.History.SegmentBytes is >= 4096 and <= 512 * 1024 * 1024, "history.segmentBytes", "must be 4 KiB..512 MiB");
+        Require(options.History.MaxBytes >= 2L * options.History.SegmentBytes, "history.maxBytes", "must hold at least two segments");
+        Require(options.History.MaxRepairMessages is >= 1 and <= 1_000_000, "history.maxRepairMessages", "must be 1..1000000");
         Require(options.Publishing.SnapshotInterval >= TimeSpan.FromSeconds(1), "publishing.snapshotInterval", "must be at least 1 s");
         Require(options.Commands.FeedbackTimeout > TimeSpan.Zero && options.Commands.FeedbackTimeout <= TimeSpan.FromMinutes(1), "commands.feedbackTimeout", "must be 0..60 s");
         Require(options.Commands.MinTimeBetweenStarts >= TimeSpan.Zero, "commands.minTimeBetweenStarts", "must not be negative");

@@ -20,7 +20,7 @@ public sealed class StationPublishState
 }
 
 /// <summary>
-/// Turns poll results into telemetry messages (schema in docs/mqtt.md) and puts them in the outbox:
+/// Turns poll results into telemetry messages (schema in docs/mqtt.md) and puts them in the outbox and the history:
 /// a full snapshot every <see cref="PublishingSettings.SnapshotInterval"/>, and in between only the quantities
 /// that moved by more than their profile deadband (or a quality change).
 /// </summary>
@@ -28,15 +28,17 @@ public sealed class TelemetryPublisher
 {
     private readonly GatewayOptions _options;
     private readonly Outbox _outbox;
+    private readonly PublishHistory _history;
     private readonly IMqttClient _mqtt;
     private readonly GatewayCounters _counters;
     private readonly Dictionary<string, double> _deadbands;
 
-    public TelemetryPublisher(GatewayOptions options, IReadOnlyList<StationDefinition> stations, Outbox outbox, IMqttClient mqtt, GatewayCounters counters)
+    public TelemetryPublisher(GatewayOptions options, IReadOnlyList<StationDefinition> stations, Outbox outbox, PublishHistory history, IMqttClient mqtt, GatewayCounters counters)
     {
         ArgumentNullException.ThrowIfNull(stations);
         _options = options;
         _outbox = outbox;
+        _history = history;
         _mqtt = mqtt;
         _counters = counters;
         _deadbands = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -74,10 +76,14 @@ public sealed class TelemetryPublisher
         var header = new TelemetryHeader(
             station.Id, station.Settings.Site, _options.Id, state.Sequence, reading.Timestamp.ToUnixTimeMilliseconds(),
             snapshot ? TelemetryKind.Snapshot : TelemetryKind.Change, Replayed: !_mqtt.IsConnected, quality,
-            reading.Meter is { } meter ? Link(meter) : null, reading.Controller is { } controller ? Link(controller) : null);
+            reading.Meter is { } meter ? Link(meter) : null, reading.Controller is { } controller ? Link(controller) : null)
+        {
+            Epoch = _history.Epoch,
+        };
         var buffer = new ArrayBufferWriter<byte>(256 + (changed.Count * 48));
         TelemetryPayload.Write(buffer, header, values);
         _outbox.Enqueue(Topics.Telemetry(_options.TopicRoot, station.Id), buffer.WrittenSpan);
+        _history.Record(station.Id, state.Sequence, header.TimestampMs, buffer.WrittenSpan);
         foreach (var value in changed)
             state.LastSent[value.Key] = value.Value;
         if (snapshot)

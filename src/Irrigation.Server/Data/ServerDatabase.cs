@@ -120,6 +120,32 @@ public sealed class ServerDatabase
         """
         ALTER TABLE audit ADD COLUMN hash TEXT;
         """,
+        // 6: telemetry completeness per station's sequence stream, and the ranges recorded as lost.
+        """
+        CREATE TABLE sequence_streams (
+            station TEXT NOT NULL PRIMARY KEY,
+            epoch TEXT NOT NULL,
+            gateway TEXT,
+            contiguous INTEGER NOT NULL,
+            received TEXT NOT NULL,
+            gap_since_ms INTEGER NOT NULL,
+            last_request_ms INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            repaired INTEGER NOT NULL,
+            lost INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL);
+        CREATE TABLE data_losses (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            station TEXT NOT NULL,
+            epoch TEXT NOT NULL,
+            gateway TEXT,
+            from_seq INTEGER NOT NULL,
+            to_seq INTEGER NOT NULL,
+            messages INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            recorded_ms INTEGER NOT NULL);
+        CREATE INDEX data_losses_station ON data_losses(station, recorded_ms);
+        """,
     ];
 
     private readonly string _connectionString;

@@ -37,6 +37,9 @@ internal sealed class IngestBatch
     /// <summary>Messages for days the accounting has already passed (rare: a replay after days offline).</summary>
     public List<(string Station, long TimestampMs)> Late { get; } = [];
 
+    /// <summary>The sequence numbers of the batch's messages that carry an epoch, told to the completeness tracking once durable.</summary>
+    public List<StoredSequence> Sequences { get; } = new(4096);
+
     public ReadOnlyMemory<byte> Lines => _buffer.WrittenMemory;
 
     public void Reset()
@@ -50,5 +53,6 @@ internal sealed class IngestBatch
         Received = 0;
         Stored = 0;
         Late.Clear();
+        Sequences.Clear();
     }
 }

@@ -17,6 +17,7 @@ public static class IngestionRegistration
         services.AddFeatureOptions<ServerMqttOptions>();
         services.AddSingleton<IngestionMetrics>();
         services.TryAddSingleton<ILateTelemetryListener, NoLateTelemetryListener>();
+        services.TryAddSingleton<IStoredSequenceListener, NoStoredSequenceListener>();
 
         // Persistent session, manual acks: PUBACK only once a message is durable (InfluxDB or the spool).
         services.AddSingleton(sp =>

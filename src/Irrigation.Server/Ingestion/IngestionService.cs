@@ -42,15 +42,17 @@ public sealed partial class IngestionService : BackgroundService
     private readonly Channel<IngestBatch> _free = Channel.CreateBounded<IngestBatch>(PooledBatches);
     private readonly SampleLog _samples;
     private readonly ILateTelemetryListener _late;
+    private readonly IStoredSequenceListener _sequences;
     private volatile bool _influxHealthy = true;
 
     public IngestionService(
         IOptions<IngestOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, IOptions<ServerInfluxOptions> influxOptions,
         IngestionMqttClient mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
-        ILateTelemetryListener late, ILogger<IngestionService> logger)
+        ILateTelemetryListener late, IStoredSequenceListener sequences, ILogger<IngestionService> logger)
     {
         ArgumentNullException.ThrowIfNull(mqtt);
         _late = late;
+        _sequences = sequences;
         _options = options.Value;
         _mqttOptions = mqttOptions.Value;
         _topicRoot = site.Value.TopicRoot;
@@ -195,6 +197,8 @@ public sealed partial class IngestionService : BackgroundService
         }
 
         batch.Stored++;
+        if (result.Epoch.Length > 0)
+            batch.Sequences.Add(new StoredSequence(result.Station!, result.Epoch, result.Sequence, result.TimestampMs));
         if (_late.IsLate(result.TimestampMs))
         {
             // A replay comes as a long run from one station: one entry per run, keeping its oldest timestamp.

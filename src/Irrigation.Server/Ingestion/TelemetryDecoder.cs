@@ -6,7 +6,15 @@ using Irrigation.Server.State;
 namespace Irrigation.Server.Ingestion;
 
 /// <summary>What decoding one message produced.</summary>
-public readonly record struct DecodeResult(bool Stored, DropReason Reason, int BadValues, int Points, int Fields, long TimestampMs);
+/// <summary>What decoding one message produced; a stored message names its station, sequence number and epoch ("" when it carries none).</summary>
+public readonly record struct DecodeResult(bool Stored, DropReason Reason, int BadValues, int Points, int Fields, long TimestampMs)
+{
+    public StationEntry? Station { get; init; }
+
+    public long Sequence { get; init; }
+
+    public string Epoch { get; init; } = "";
+}
 
 /// <summary>
 /// Turns one gateway telemetry message (docs/mqtt.md) into line protocol (docs/influx-schema.md) with
@@ -27,6 +35,10 @@ public sealed class TelemetryDecoder
     private readonly byte[] _site = new byte[256];
     private readonly byte[] _gateway = new byte[128];
     private readonly byte[] _pumpNumber = new byte[4];
+    private readonly byte[] _epoch = new byte[Contracts.TelemetryEpoch.MaxLength];
+
+    /// <summary>The last epoch text seen per station: a stream's epoch changes once in its life, so it is allocated once.</summary>
+    private readonly Dictionary<StationEntry, string> _epochs = new(ReferenceEqualityComparer.Instance);
 
     public TelemetryDecoder(StationRegistry stations, LatestValueCache cache)
     {
@@ -43,6 +55,7 @@ public sealed class TelemetryDecoder
         public int StationLength;
         public int SiteLength;
         public int GatewayLength;
+        public int EpochLength;
         public long Seq;
         public long Ts;
         public int Quality;
@@ -151,7 +164,23 @@ public sealed class TelemetryDecoder
         }
 
         LatestValueCache.Seen(entry, header.Ts, header.Quality);
-        return new DecodeResult(true, default, badValues, points, fields + 3, header.Ts);
+        return new DecodeResult(true, default, badValues, points, fields + 3, header.Ts)
+        {
+            Station = entry,
+            Sequence = header.Seq,
+            Epoch = EpochText(entry, _epoch.AsSpan(0, header.EpochLength)),
+        };
+    }
+
+    private string EpochText(StationEntry entry, ReadOnlySpan<byte> epoch)
+    {
+        if (epoch.IsEmpty)
+            return "";
+        if (_epochs.TryGetValue(entry, out var known) && System.Text.Ascii.Equals(epoch, known))
+            return known;
+        var text = System.Text.Encoding.ASCII.GetString(epoch);
+        _epochs[entry] = text;
+        return text;
     }
 
     private static DecodeResult Drop(DropReason reason) => new(false, reason, 0, 0, 0, 0);
@@ -200,6 +229,22 @@ public sealed class TelemetryDecoder
                 {
                     if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out header.Seq) || header.Seq < 0)
                         return DropReason.WrongType;
+                }
+                else if (reader.ValueTextEquals("epoch"u8))
+                {
+                    // Only for completeness tracking: an epoch that is not short plain text is ignored, the values still stored.
+                    if (!reader.Read())
+                        return DropReason.InvalidJson;
+                    header.EpochLength = 0;
+                    if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && Contracts.TelemetryEpoch.IsValid(reader.ValueSpan))
+                    {
+                        reader.ValueSpan.CopyTo(_epoch);
+                        header.EpochLength = reader.ValueSpan.Length;
+                    }
+                    else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        reader.Skip();
+                    }
                 }
                 else if (reader.ValueTextEquals("ts"u8))
                 {

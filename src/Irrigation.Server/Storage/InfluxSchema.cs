@@ -14,6 +14,9 @@ public sealed class InfluxSchema : BackgroundService
     public const string RawPolicy = "raw";
     public const string MinutePolicy = "rollup_1m";
     public const string HourPolicy = "rollup_1h";
+    /// <summary>Telemetry sequence ranges recorded as lost (gap repair could not get them): tags station, gateway, reason; field messages.</summary>
+    public const string DataLossMeasurement = "data_loss";
+
     public static readonly TimeSpan MinuteRetention = TimeSpan.FromDays(400);
 
     private readonly ServerInfluxOptions _options;

@@ -52,8 +52,39 @@ public sealed partial class TelemetryDecoderTests : IDisposable
         Assert.Equal(expected, Lines);
         // The site goes out as raw UTF-8 (城 = E5 9F 8E), not escaped: compare the bytes themselves.
         Assert.Equal(Encoding.UTF8.GetBytes(expected), _output.WrittenSpan.ToArray());
-        Assert.Equal(new DecodeResult(Stored: true, Reason: default, BadValues: 0, Points: 2, Fields: 7, TimestampMs: 1763771400123), result);
+        Assert.Equal(new DecodeResult(Stored: true, Reason: default, BadValues: 0, Points: 2, Fields: 7, TimestampMs: 1763771400123)
+        {
+            Station = _registry.Find("st001"),
+            Sequence = 1843,
+            Epoch = "",
+        }, result);
         Assert.False(_writer.InPoint);
+    }
+
+    [Fact]
+    public void Decode_Epoch_ReturnedWithTheSequence_SameTextReusedPerStation_NotStored()
+    {
+        var json = Sample.Replace("\"seq\":1843,", "\"seq\":1843,\"epoch\":\"9f2c4e1a7b3d5c60\",", StringComparison.Ordinal);
+
+        var first = Decode(json);
+        var second = Decode(json);
+
+        Assert.Equal(("9f2c4e1a7b3d5c60", 1843L), (first.Epoch, first.Sequence));
+        Assert.Same(first.Epoch, second.Epoch);
+        Assert.DoesNotContain("epoch", Lines, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"epoch\":\"a/b\",")]
+    [InlineData("\"epoch\":42,")]
+    [InlineData("\"epoch\":{\"x\":[1]},")]
+    [InlineData("\"epoch\":\"\",")]
+    public void Decode_EpochNotPlainShortText_Ignored_ValuesStillStored(string epoch)
+    {
+        var result = Decode(Sample.Replace("\"seq\":1843,", "\"seq\":1843," + epoch, StringComparison.Ordinal));
+
+        Assert.True(result.Stored);
+        Assert.Equal(("", 2), (result.Epoch, result.Points));
     }
 
     [Fact]
