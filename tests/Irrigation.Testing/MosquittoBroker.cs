@@ -105,6 +105,18 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Graceful stop (SIGTERM, as a service manager stops it): mosquitto writes its persistence file and closes every connection.</summary>
     public Task StopAsync() => _process?.StopAsync(StopTimeout) ?? Task.CompletedTask;
 
+    /// <summary>
+    /// kill -9: mosquitto saves nothing on the way out, so whatever it queued since its last autosave is gone — as when
+    /// the machine loses power. <see cref="RestartAsync"/> starts it again from the last saved file.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { HasExited: false } process)
+            return;
+        process.KillHard();
+        await process.WaitForExitAsync(StopTimeout);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)

@@ -15,6 +15,15 @@ public sealed class SystemStackOptions
 
     /// <summary>Changes to the gateway configuration the simulator wrote, before the gateway starts.</summary>
     public Action<JsonObject>? ConfigureGateway { get; set; }
+
+    /// <summary>More mosquitto configuration lines (later lines win: <c>autosave_interval 3600</c> for a broker that saves rarely).</summary>
+    public string? BrokerConfig { get; set; }
+
+    /// <summary>Told the broker once it runs, before the gateway starts (to point a relay standing in for the gateway's link at it).</summary>
+    public Action<MosquittoBroker>? BrokerStarted { get; set; }
+
+    /// <summary>The gateway connects here instead of to the broker: a <see cref="TcpRelay"/> standing in for its 4G link.</summary>
+    public int? GatewayBrokerPort { get; set; }
 }
 
 /// <summary>
@@ -83,7 +92,7 @@ public sealed class SystemStack : IAsyncDisposable
         System.IO.Directory.CreateDirectory(stack.Directory);
         try
         {
-            var broker = MosquittoBroker.StartAsync();
+            var broker = MosquittoBroker.StartAsync(options.BrokerConfig);
             var influxd = InfluxdServer.StartAsync();
             try
             {
@@ -95,7 +104,8 @@ public sealed class SystemStack : IAsyncDisposable
                 stack.Influxd = influxd.IsCompletedSuccessfully ? influxd.Result : null!;
             }
 
-            stack.Simulator = await SimulatorProcess.StartAsync(stack.Directory, options.Stations, stack.Broker.Port);
+            options.BrokerStarted?.Invoke(stack.Broker);
+            stack.Simulator = await SimulatorProcess.StartAsync(stack.Directory, options.Stations, options.GatewayBrokerPort ?? stack.Broker.Port);
             var config = JsonNode.Parse(await File.ReadAllTextAsync(stack.GatewayConfigPath))!.AsObject();
             config["commands"] = new JsonObject { ["feedbackTimeout"] = "00:00:03", ["minTimeBetweenStarts"] = "00:00:00" };
             config["publishing"] = new JsonObject { ["snapshotInterval"] = "00:00:05" };
@@ -164,6 +174,19 @@ public sealed class SystemStack : IAsyncDisposable
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} after SIGTERM. Output:\n{process.Tail()}");
     }
+
+    /// <summary>kill -9: the gateway stops without a word; what it wrote (outbox, history) is on disk, its sequence file may be old.</summary>
+    public async Task KillGatewayAsync()
+    {
+        if (Gateway is { HasExited: false } gateway)
+        {
+            gateway.KillHard();
+            await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>The gateway's data directory (outbox, history, epoch, sequences), as the simulator configured it.</summary>
+    public string GatewayDataDirectory => Path.Combine(Directory, "gateway-data");
 
     /// <summary>SIGSTOP: the gateway freezes as a hung process or a dead link would look; its broker session stays.</summary>
     public void SuspendGateway() => Signal("STOP");
