@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Irrigation.Commissioning.Broker;
 using Irrigation.Devices.Commissioning;
 using Irrigation.Modbus.Client;
 using Irrigation.Modbus.Framing;
@@ -8,6 +9,7 @@ using Irrigation.Modbus.Values;
 
 // irrigation-probe: commissioning helpers for field engineers.
 //   irrigation-probe word-order --endpoint 10.0.0.5:502 --address 8198 --scale 0.1 --min 180 --max 260
+//   irrigation-probe mqtt-acl --output config/mosquitto.acl config/gateway.compose.json
 
 var endpoint = new Option<string>("--endpoint") { Description = "Modbus server HOST:PORT.", Required = true };
 var framing = new Option<string>("--framing") { Description = "tcp (MBAP) or rtu (RTU over TCP, e.g. a serial server).", DefaultValueFactory = _ => "tcp" };
@@ -84,5 +86,5 @@ wordOrder.SetAction(async (parse, cancellationToken) =>
     return 1;
 });
 
-var root = new RootCommand("Commissioning tools for irrigation pump-station Modbus devices.") { wordOrder };
+var root = new RootCommand("Commissioning tools for irrigation pump stations: Modbus devices and broker accounts.") { wordOrder, MqttAclCommand.Create() };
 return await root.Parse(args).InvokeAsync();
