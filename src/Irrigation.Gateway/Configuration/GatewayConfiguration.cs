@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Irrigation.Contracts;
 using Irrigation.Devices;
 
@@ -36,12 +38,9 @@ public static class GatewayConfiguration
         Require(!string.IsNullOrWhiteSpace(options.Mqtt.Host), "mqtt.host", "is required");
         Require(options.Mqtt.KeepAlive >= TimeSpan.FromSeconds(5), "mqtt.keepAlive", "must be at least 5 s");
         Require(options.Mqtt.MaxInflight is >= 1 and <= 10_000, "mqtt.maxInflight", "must be 1..10000");
-        Require(options.Mqtt.TlsCaFile is null || File.Exists(Rooted(options.Mqtt.TlsCaFile, baseDirectory)), "mqtt.tlsCaFile", $"'{options.Mqtt.TlsCaFile}' does not exist");
         Require(options.Mqtt.Protocol is "5" or "3.1.1", "mqtt.protocol", $"must be \"5\" or \"3.1.1\", was \"{options.Mqtt.Protocol}\"");
         Require(options.Mqtt.SessionExpiry >= TimeSpan.FromMinutes(1) && options.Mqtt.SessionExpiry.TotalSeconds <= uint.MaxValue, "mqtt.sessionExpiry", "must be at least 00:01:00");
-        Require(options.Mqtt.TlsCertFile is null || (options.Mqtt.TlsCaFile is not null && options.Mqtt.TlsKeyFile is not null), "mqtt.tlsCertFile", "needs mqtt.tlsCaFile and mqtt.tlsKeyFile");
-        Require(options.Mqtt.TlsCertFile is null || File.Exists(Rooted(options.Mqtt.TlsCertFile, baseDirectory)), "mqtt.tlsCertFile", $"'{options.Mqtt.TlsCertFile}' does not exist");
-        Require(options.Mqtt.TlsKeyFile is null || File.Exists(Rooted(options.Mqtt.TlsKeyFile, baseDirectory)), "mqtt.tlsKeyFile", $"'{options.Mqtt.TlsKeyFile}' does not exist");
+        ValidateTls(options.Mqtt, file, baseDirectory);
         Require(options.Buffer.SegmentBytes is >= 4096 and <= 512 * 1024 * 1024, "buffer.segmentBytes", "must be 4 KiB..512 MiB");
         Require(options.Buffer.MaxBytes >= 2L * options.Buffer.SegmentBytes, "buffer.maxBytes", "must hold at least two segments");
         Require(options.History.MaxAge >= TimeSpan.FromMinutes(1), "history.maxAge", "must be at least 00:01:00");
@@ -138,6 +137,70 @@ public static class GatewayConfiguration
             throw new GatewayConfigurationException($"{file}: {at}.{ex.Field}: {ex.Reason}", ex);
         }
     }
+
+    /// <summary>
+    /// The TLS files are read now, as the client will read them: a missing, unreadable or mismatched file stops the
+    /// gateway at start with the field named, instead of every connection attempt failing later in the log.
+    /// </summary>
+    private static void ValidateTls(MqttSettings mqtt, string file, string baseDirectory)
+    {
+        void Fail(string field, string reason) => throw new GatewayConfigurationException($"{file}: {field}: {reason}");
+        if (mqtt.TlsCaFile is null)
+        {
+            if (mqtt.TlsCertFile is not null || mqtt.TlsKeyFile is not null)
+                Fail(mqtt.TlsCertFile is not null ? "mqtt.tlsCertFile" : "mqtt.tlsKeyFile", "needs mqtt.tlsCaFile (client certificates are sent only over TLS)");
+            return;
+        }
+
+        if ((mqtt.TlsCertFile is null) != (mqtt.TlsKeyFile is null))
+            Fail(mqtt.TlsCertFile is null ? "mqtt.tlsKeyFile" : "mqtt.tlsCertFile", "needs mqtt.tlsCertFile and mqtt.tlsKeyFile together");
+        var ca = Rooted(mqtt.TlsCaFile, baseDirectory);
+        try
+        {
+            var authorities = new X509Certificate2Collection();
+            authorities.ImportFromPemFile(ca);
+            if (authorities.Count == 0)
+                Fail("mqtt.tlsCaFile", $"'{mqtt.TlsCaFile}' holds no PEM certificate");
+            foreach (var authority in authorities)
+                authority.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            Fail("mqtt.tlsCaFile", Unreadable(mqtt.TlsCaFile, ex));
+        }
+
+        if (mqtt.TlsCertFile is null || mqtt.TlsKeyFile is null)
+            return;
+        var certificate = Rooted(mqtt.TlsCertFile, baseDirectory);
+        var key = Rooted(mqtt.TlsKeyFile, baseDirectory);
+        foreach (var (field, value, path) in new[] { ("mqtt.tlsCertFile", mqtt.TlsCertFile, certificate), ("mqtt.tlsKeyFile", mqtt.TlsKeyFile, key) })
+        {
+            try
+            {
+                using var stream = File.OpenRead(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Fail(field, Unreadable(value, ex));
+            }
+        }
+
+        try
+        {
+            using var pair = X509Certificate2.CreateFromPemFile(certificate, key);
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            Fail("mqtt.tlsKeyFile", $"'{mqtt.TlsCertFile}' and '{mqtt.TlsKeyFile}' are not a PEM certificate and its private key: {ex.Message}");
+        }
+    }
+
+    private static string Unreadable(string value, Exception ex) => ex switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => $"'{value}' does not exist",
+        UnauthorizedAccessException => $"'{value}' cannot be read: {ex.Message}",
+        _ => $"'{value}' cannot be read as PEM: {ex.Message}",
+    };
 
     private static string Rooted(string path, string baseDirectory) => Path.IsPathRooted(path) ? path : Path.Combine(baseDirectory, path);
 
