@@ -130,6 +130,21 @@ export interface Energy {
   days: EnergyDay[];
 }
 
+/** Telemetry completeness of a station (GET /api/stations/{id}/completeness): gaps waiting for repair, repaired, lost. */
+export interface Completeness {
+  station: string;
+  epoch: string | null;
+  contiguous: number;
+  highest: number;
+  openMessages: number;
+  openGaps: { from: number; to: number }[];
+  gapSince: number | null;
+  requests: number;
+  repaired: number;
+  lost: number;
+  losses: { from: number; to: number; messages: number; reason: string; gateway: string | null; recordedAt: number }[];
+}
+
 export const FINAL_STATES: ReadonlySet<CommandState> = new Set(['succeeded', 'rejected', 'failed', 'expired', 'timed_out']);
 
 /** An answer other than 2xx: the problem document's code (or 'network' when nothing came back). */
@@ -206,6 +221,7 @@ export const api = {
   history: async (id: string, quantity: string, range: string) =>
     (await request<History>('GET', `/api/stations/${encodeURIComponent(id)}/history?quantity=${encodeURIComponent(quantity)}&range=${range}`)).data,
   energy: async (id: string, days = 7) => (await request<Energy>('GET', `/api/stations/${encodeURIComponent(id)}/energy?days=${days}`)).data,
+  completeness: async (id: string) => (await request<Completeness>('GET', `/api/stations/${encodeURIComponent(id)}/completeness`)).data,
   alarms: async (query: AlarmQuery) => {
     const q = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') q.set(name, String(value));

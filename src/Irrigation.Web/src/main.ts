@@ -90,8 +90,13 @@ function route(): void {
     const id = decodeURIComponent(m[1]);
     const refresh = async (): Promise<void> => {
       try {
-        // Alarms and energy have their own error texts; neither may keep the station itself from showing.
-        const [detail] = await Promise.all([api.station(id), refreshOpenAlarms().catch(() => {}), stationView?.refreshEnergy().catch(() => {})]);
+        // Alarms, energy and completeness have their own error texts; none may keep the station itself from showing.
+        const [detail] = await Promise.all([
+          api.station(id),
+          refreshOpenAlarms().catch(() => {}),
+          stationView?.refreshEnergy().catch(() => {}),
+          stationView?.refreshCompleteness().catch(() => {}),
+        ]);
         putDetail(detail);
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) fill(main, h('p', { class: 'error' }, t('station.notFound')), h('a', { href: '/', 'data-link': true, class: 'back' }, t('station.back')));

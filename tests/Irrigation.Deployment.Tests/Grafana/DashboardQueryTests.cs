@@ -21,6 +21,7 @@ public sealed partial class DashboardQueryTests : IClassFixture<FilledInflux>
         ["command"] = true,
         ["alarm"] = true,
         ["energy_daily"] = true,
+        ["data_loss"] = true,
     };
 
     /// <summary>Custom variables whose dashboard default would hide the test's data: the gap threshold (300 s) is set below the 6-second drop.</summary>
@@ -90,6 +91,30 @@ public sealed partial class DashboardQueryTests : IClassFixture<FilledInflux>
         var body = JsonNode.Parse(await influxd.ExecuteAsync(query.Query, database))!;
         var count = body["results"]![0]!["series"]![0]!["values"]![0]![1]!.GetValue<long>();
         Assert.Equal(2, count);
+    }
+
+    /// <summary>
+    /// The completeness figure's two queries give what Grafana divides: messages stored and messages recorded lost per
+    /// station; stored / (stored + lost) is below 100 % by exactly the loss.
+    /// </summary>
+    [Fact]
+    public async Task Completeness_StoredAndLostPerStation_GiveTheFigure()
+    {
+        var targets = DashboardFile.AllQueries().Where(q => q.Id.StartsWith("acceptance.json / 数据完整率 Data completeness / ", StringComparison.Ordinal)).ToDictionary(q => q.Id[^1..]);
+        async Task<long> SumAsync(string refId)
+        {
+            var query = targets[refId];
+            var body = await _influx.Pipeline.QueryAsync(GrafanaMacros.Substitute(query.Query, Variables(query.Dashboard), query.MinInterval, GrafanaMacros.RangeSeconds));
+            return (long)body["results"]![0]!["series"]![0]!["values"]![0]![1]!.GetValue<double>();
+        }
+
+        var stored = await SumAsync("A");
+        var lost = await SumAsync("B");
+
+        Assert.Equal(FilledInflux.LostMessages, lost);
+        Assert.True(stored >= 10, $"stored {stored}");
+        var completeness = (double)stored / (stored + lost);
+        Assert.InRange(completeness, 0.5, 0.999);
     }
 
     /// <summary>The fixture's 6-second drop of one station's devices really happened: a comms-lost alarm raised and cleared.</summary>

@@ -29,11 +29,25 @@ public sealed class FilledInflux : IAsyncLifetime
         if (remaining > TimeSpan.Zero)
             await Task.Delay(remaining);
 
+        await RecordLossAsync(); // what the server writes when a gap cannot be repaired (proven end to end in GapRepairEndToEndTests)
         var counts = await Pipeline.CountsPerStationAsync();
         if (counts.Count != Pipeline.Stations.Count || counts.Values.Any(c => c < 10))
             throw new InvalidOperationException($"the pipeline stored too little telemetry: {string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"))}");
         if (await Pipeline.BackfillRollupsAsync() < 4)
             throw new InvalidOperationException("the server created fewer than four continuous queries");
+    }
+
+    /// <summary>Messages of <see cref="Station"/> recorded as lost: the data_loss point the server writes.</summary>
+    public const long LostMessages = 7;
+
+    private async Task RecordLossAsync()
+    {
+        var line = $"data_loss,gateway=gw-01,reason=not_in_history,station={Station} messages={LostMessages}i,from_seq=3i,to_seq=9i,epoch=\"e1\" {DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeMilliseconds()}";
+        using var http = new HttpClient { BaseAddress = Pipeline.Influxd.Url };
+        using var content = new StringContent(line);
+        using var response = await http.PostAsync(new Uri($"write?db={TelemetryPipeline.Database}&precision=ms", UriKind.Relative), content);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"data_loss not written: {await response.Content.ReadAsStringAsync()}");
     }
 
     public async Task DisposeAsync()

@@ -9,6 +9,7 @@ import { alarmCard } from './alarmCard';
 import { mainsChip, pumpState, staleBadge, statusBadge } from './badges';
 import { commandText, problemText } from './commandText';
 import { confirmCommand } from './confirm';
+import { mountCompleteness } from './completeness';
 import { mountEnergy } from './energy';
 import { commandFor, isPending, operationFor, send } from './pumpCommands';
 
@@ -16,6 +17,8 @@ export interface StationView {
   update(): void;
   /** Fetches the daily energy and water again. */
   refreshEnergy(): Promise<void>;
+  /** Fetches the telemetry completeness again. */
+  refreshCompleteness(): Promise<void>;
   dispose(): void;
 }
 
@@ -29,8 +32,10 @@ export function mountStation(root: HTMLElement, id: string): StationView {
   const values = h('section', { class: 'values' });
   const energy = h('section', { class: 'energy' });
   const charts = h('section', { class: 'charts' });
-  fill(root, head, alarms, pumps, values, energy, charts);
+  const completeness = h('section', { class: 'completeness' });
+  fill(root, head, alarms, pumps, values, energy, charts, completeness);
   const energyTable = mountEnergy(energy, id);
+  const completenessPanel = mountCompleteness(completeness, id);
   let energyLang = lang();
   let chartsFor = '';
   let disposeCharts: (() => void) | undefined;
@@ -49,6 +54,7 @@ export function mountStation(root: HTMLElement, id: string): StationView {
     if (energyLang !== lang()) {
       energyLang = lang();
       energyTable.render();
+      completenessPanel.render();
     }
     const wanted = `${id}|${chartRange}|${lang()}`;
     if (chartsFor !== wanted) {
@@ -70,6 +76,7 @@ export function mountStation(root: HTMLElement, id: string): StationView {
   return {
     update,
     refreshEnergy: () => energyTable.refresh(),
+    refreshCompleteness: () => completenessPanel.refresh(),
     dispose: () => {
       disposed = true;
       disposeCharts?.();
