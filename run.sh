@@ -23,17 +23,6 @@ for project in firmware-sim/Irrigation.FirmwareSim src/Irrigation.Gateway src/Ir
   dotnet build "$project" -c Release -nologo -v q
 done
 
-# ---- MQTT broker: the project's no-loss settings plus this run's listener and data directory --------------
-cp config/mosquitto.conf "$RUN/mosquitto/mosquitto.conf"
-cat >>"$RUN/mosquitto/mosquitto.conf" <<CONF
-listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
-persistence_location $PWD/$RUN/mosquitto/
-user $(id -un)
-CONF
-supervise mosquitto "$RUN/logs/mosquitto.log" /usr/sbin/mosquitto -c "$RUN/mosquitto/mosquitto.conf"
-wait_port "$MQTT_PORT" 20 mosquitto
-
 # ---- InfluxDB 1.x: loopback only, no usage reporting, data under .run/ ---------------------------------------------
 cat >"$RUN/influxdb/influxdb.conf" <<CONF
 reporting-disabled = true
@@ -70,15 +59,42 @@ if [[ ! -s $RUN/command-key ]]; then
   (umask 077 && /usr/bin/python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' >"$RUN/command-key")
 fi
 COMMAND_KEY=$(cat "$RUN/command-key")
-GATEWAY_ID=$(/usr/bin/python3 - "$RUN/gateway.json" "$COMMAND_KEY" <<'PY'
+
+# ---- Broker accounts: the server and the gateway log in, each may use only its own topics (docs/security.md). -------
+# Random passwords made once and kept in .run/, mode 600; the gateway's account is its id.
+for account in server gateway; do
+  if [[ ! -s $RUN/mqtt-$account-password ]]; then
+    (umask 077 && /usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$RUN/mqtt-$account-password")
+  fi
+done
+MQTT_SERVER_PASSWORD=$(cat "$RUN/mqtt-server-password")
+GATEWAY_ID=$(/usr/bin/python3 - "$RUN/gateway.json" "$COMMAND_KEY" "$(cat "$RUN/mqtt-gateway-password")" <<'PY'
 import json, sys
-path, key = sys.argv[1], sys.argv[2]
+path, key, password = sys.argv[1], sys.argv[2], sys.argv[3]
 config = json.load(open(path))
 config.setdefault("commands", {})["keys"] = [{"id": "k1", "secret": key}]
+config["mqtt"].update(username=config.get("id", "gw-01"), password=password)
 json.dump(config, open(path, "w"), indent=2)
 print(config.get("id", "gw-01"))
 PY
 )
+chmod 600 "$RUN/gateway.json" # it now holds the gateway's password and command key
+# The password file and the ACL come from the gateway configuration, as for any deployment (docs/deployment.md).
+MQTT_SERVER_PASSWORD=$MQTT_SERVER_PASSWORD scripts/mqtt-passwd.sh --output "$RUN/mosquitto/mosquitto.passwd" "$RUN/gateway.json"
+src/Irrigation.Commissioning/bin/Release/net10.0/irrigation-probe mqtt-acl --output "$RUN/mosquitto/mosquitto.acl" "$RUN/gateway.json"
+
+# ---- MQTT broker: the project's no-loss settings plus this run's listener, accounts, ACL and data directory --------
+cp config/mosquitto.conf "$RUN/mosquitto/mosquitto.conf"
+cat >>"$RUN/mosquitto/mosquitto.conf" <<CONF
+listener $MQTT_PORT 127.0.0.1
+allow_anonymous false
+password_file $PWD/$RUN/mosquitto/mosquitto.passwd
+acl_file $PWD/$RUN/mosquitto/mosquitto.acl
+persistence_location $PWD/$RUN/mosquitto/
+user $(id -un)
+CONF
+supervise mosquitto "$RUN/logs/mosquitto.log" /usr/sbin/mosquitto -c "$RUN/mosquitto/mosquitto.conf"
+wait_port "$MQTT_PORT" 20 mosquitto
 
 # ---- Gateway -------------------------------------------------------------------------------------------------
 supervise gateway "$RUN/logs/gateway.log" src/Irrigation.Gateway/bin/Release/net10.0/irrigation-gateway --config "$RUN/gateway.json"
@@ -104,7 +120,8 @@ start_bg webhook-receiver "$RUN/logs/webhooks.log" /usr/bin/python3 -u scripts/w
 
 # ---- Server: ingestion, latest state, API and web app, commands, alarms, accounting ----------------------------------
 start_bg server "$RUN/logs/server.log" env \
-  Irrigation__Mqtt__Port="$MQTT_PORT" Irrigation__Influx__Url="http://127.0.0.1:$INFLUX_PORT" \
+  Irrigation__Mqtt__Port="$MQTT_PORT" Irrigation__Mqtt__Username=irrigation-server Irrigation__Mqtt__Password="$MQTT_SERVER_PASSWORD" \
+  Irrigation__Influx__Url="http://127.0.0.1:$INFLUX_PORT" \
   Irrigation__DataDirectory="$PWD/$RUN/server-data" Irrigation__StationFiles__0="$PWD/$RUN/gateway.json" \
   "Irrigation__Commands__GatewayKeys__${GATEWAY_ID}__0__Id=k1" "Irrigation__Commands__GatewayKeys__${GATEWAY_ID}__0__Secret=$COMMAND_KEY" \
   Irrigation__Alarms__Webhooks__0__Url="http://127.0.0.1:$WEBHOOK_PORT/wecom?key=demo" Irrigation__Alarms__Webhooks__0__Format=wecom \
@@ -125,6 +142,7 @@ Irrigation stack is running on 127.0.0.1 (Ctrl-C stops it).
   Alarm robots         $RUN/logs/webhooks.log   (WeCom and DingTalk messages the server sent)
   InfluxDB             http://127.0.0.1:$INFLUX_PORT   database "irrigation" (influx -port $INFLUX_PORT -database irrigation)
   MQTT broker          mqtt://127.0.0.1:$MQTT_PORT   (mosquitto, config $RUN/mosquitto/mosquitto.conf)
+  Broker accounts      irrigation-server (password in $RUN/mqtt-server-password), $GATEWAY_ID ($RUN/mqtt-gateway-password); ACL $RUN/mosquitto/mosquitto.acl
   Gateway              polls $STATIONS stations every second, config $RUN/gateway.json, data $RUN/gateway-data/
   Simulated stations   Modbus TCP on ports $MODBUS_BASE_PORT..$last_port (meter unit 1, pump controller unit 2)
   Simulator control    http://127.0.0.1:$SIM_CONTROL_PORT/stations   (faults, mains, level, local start)
@@ -137,10 +155,10 @@ Try:
   tail -f $RUN/logs/webhooks.log                                                       # alarm notifications
   curl -s http://127.0.0.1:$SERVER_PORT/metrics | grep -v '^#'                           # ingestion counters
   influx -port $INFLUX_PORT -database irrigation -execute 'SELECT last(active_power) FROM station GROUP BY station'
-  mosquitto_sub -p $MQTT_PORT -v -t 'irrigation/#'                                    # live telemetry and status
-  mosquitto_pub -p $MQTT_PORT -q 1 -t irrigation/st001/cmd \\
+  mosquitto_sub -p $MQTT_PORT -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -v -t 'irrigation/#'   # live telemetry and status
+  mosquitto_pub -p $MQTT_PORT -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -q 1 -t irrigation/st001/cmd \\
     -m "{\\"id\\":\\"demo-\$RANDOM\\",\\"action\\":\\"start\\",\\"pump\\":1,\\"requestedBy\\":\\"demo\\",\\"expiresAt\\":\$(( \$(date +%s%3N) + 30000 ))}"
-  mosquitto_sub -p $MQTT_PORT -v -t 'irrigation/+/cmd/result'                          # command outcomes
+  mosquitto_sub -p $MQTT_PORT -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -v -t 'irrigation/+/cmd/result'   # command outcomes
   mbpoll -m tcp -p $MODBUS_BASE_PORT -0 -r 8198 -c 3 -t 4:float -B 127.0.0.1          # phase voltages, raw x0.1 V
   curl -s -XPOST -H 'Content-Type: application/json' -d '{"remote":false}' \\
        http://127.0.0.1:$SIM_CONTROL_PORT/stations/st001/physics                       # station to local mode

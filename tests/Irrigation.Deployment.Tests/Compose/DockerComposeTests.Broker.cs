@@ -32,6 +32,22 @@ public sealed partial class DockerComposeTests
     }
 
     [Fact]
+    public void RunSh_Broker_RequiresTheSameAccountsAndAGeneratedAcl()
+    {
+        var run = File.ReadAllText(Path.Combine(RepoPaths.Root, "run.sh"));
+
+        Assert.Contains("allow_anonymous false\n", run, StringComparison.Ordinal);
+        Assert.Contains("password_file $PWD/$RUN/mosquitto/mosquitto.passwd\n", run, StringComparison.Ordinal);
+        Assert.Contains("acl_file $PWD/$RUN/mosquitto/mosquitto.acl\n", run, StringComparison.Ordinal);
+        Assert.Contains("scripts/mqtt-passwd.sh --output \"$RUN/mosquitto/mosquitto.passwd\" \"$RUN/gateway.json\"", run, StringComparison.Ordinal);
+        Assert.Contains("irrigation-probe mqtt-acl --output \"$RUN/mosquitto/mosquitto.acl\" \"$RUN/gateway.json\"", run, StringComparison.Ordinal);
+        Assert.DoesNotContain("allow_anonymous true", run, StringComparison.Ordinal);
+        // The server logs in as in compose.
+        Assert.Contains($"Irrigation__Mqtt__Username={_compose.Environment("server")["Irrigation__Mqtt__Username"]} ", run, StringComparison.Ordinal);
+        Assert.Contains("Irrigation__Mqtt__Password=", run, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Mosquitto_TlsListener_RequiresACertificateFromTheMountedDirectoryAndTakesItsIdentity()
     {
         var conf = BrokerConfig();
