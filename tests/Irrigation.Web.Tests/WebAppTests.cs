@@ -166,6 +166,9 @@ public sealed class WebAppTests : BrowserTests<WebAppFixture>, IClassFixture<Web
         foreach (var button in await buttons.AllAsync())
             await Assertions.Expect(button).ToBeDisabledAsync();
         await Assertions.Expect(page.Locator(".pumps .note")).ToContainTextAsync("只能查看");
+        // Telemetry completeness from the server's tracking: nothing missing on a healthy stack.
+        await Assertions.Expect(page.Locator(".completeness h2")).ToHaveTextAsync("数据完整性");
+        await Assertions.Expect(page.Locator(".completeness-summary")).ToContainTextAsync("数据完整：序号连续至");
         await ShotAsync(page, "08-viewer-station-page");
         await page.Context.CloseAsync();
     }

@@ -27,6 +27,8 @@ public sealed class MqttLoadGenerator
     private static readonly string[] Units = ["V", "V", "V", "A", "A", "A", "W", "", "Hz", "kWh", "m", "MPa", "m3/h", "m3", "V"];
 
     private readonly MqttLoadOptions _options;
+
+    private readonly string _epoch = TelemetryEpoch.New();
     private readonly ILogger _logger;
 
     public MqttLoadGenerator(MqttLoadOptions options, ILogger logger)
@@ -120,7 +122,8 @@ public sealed class MqttLoadGenerator
             values[i] = new TelemetryValue(name, Math.Round(Level(i, index) * (0.99 + (random.NextDouble() * 0.02)), 3), i < Units.Length ? Units[i] : "");
         }
 
-        var header = new TelemetryHeader(station, "load", "load-gen", seq, ts, TelemetryKind.Snapshot, Replayed: false, TelemetryQuality.Good, DeviceLink.Good, Controller: null);
+        // An epoch as a real gateway sends, so the server's completeness tracking runs in every benchmark.
+        var header = new TelemetryHeader(station, "load", "load-gen", seq, ts, TelemetryKind.Snapshot, Replayed: false, TelemetryQuality.Good, DeviceLink.Good, Controller: null) { Epoch = _epoch };
         TelemetryPayload.Write(buffer, header, values);
     }
 
