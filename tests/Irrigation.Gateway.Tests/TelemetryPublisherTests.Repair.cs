@@ -15,7 +15,7 @@ public sealed partial class TelemetryPublisherTests
     private RepairResponder Responder() => new(_options, _stations, History, _outbox, new GatewayCounters(), TimeProvider.System, NullLogger<RepairResponder>.Instance);
 
     private static byte[] Request(string station, string epoch, params SequenceRange[] ranges) =>
-        RepairPayload.Write(new RepairRequestMessage("r-1", station, epoch, ranges, 0));
+        RepairPayload.Write(new RepairRequestMessage("r-1", station, epoch, ranges, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
 
     /// <summary>Publishes <paramref name="count"/> messages of st001 (each a change) and empties the outbox as the broker's PUBACKs would.</summary>
     private List<string> PublishAndAcknowledge(int count)
@@ -91,6 +91,18 @@ public sealed partial class TelemetryPublisherTests
         var result = Responder().Answer(Request("st001", History.Epoch, new SequenceRange(1, 10)));
 
         Assert.Equal((3L, 0), (result!.Republished, result.Missing.Count));
+    }
+
+    [Fact]
+    public void Repair_RequestOlderThanFifteenMinutes_IgnoredNothingQueued()
+    {
+        PublishAndAcknowledge(5);
+        var old = DateTimeOffset.UtcNow - RepairResponder.StaleAfter - TimeSpan.FromMinutes(1);
+
+        var result = Responder().Answer(RepairPayload.Write(new RepairRequestMessage("r-old", "st001", History.Epoch, [new SequenceRange(1, 5)], old.ToUnixTimeMilliseconds())));
+
+        Assert.Null(result);
+        Assert.Empty(Drain());
     }
 
     [Fact]

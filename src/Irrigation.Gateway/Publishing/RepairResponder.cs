@@ -22,6 +22,12 @@ public sealed class RepairResponder : BackgroundService
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Older requests are ignored: the server asks again while a gap is open, so an old request is superseded — and a
+    /// broker that held requests for an offline gateway (MQTT 3.1.1 has no expiry) must not make it send a gap many times.
+    /// </summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(15);
+
     private readonly GatewayOptions _options;
     private readonly HashSet<string> _stations;
     private readonly PublishHistory _history;
@@ -78,10 +84,17 @@ public sealed class RepairResponder : BackgroundService
             return null;
         }
 
+        var age = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(request!.RequestedAtMs);
+        if (request.RequestedAtMs > 0 && age > StaleAfter)
+        {
+            _logger.LogInformation("Repair request {Id} for {Station} is {Age:0} min old; ignored (the server asks again while the gap is open).", request.Id, request.Station, age.TotalMinutes);
+            return null;
+        }
+
         var missing = new List<SequenceRange>();
         long republished = 0;
         string? reason = null;
-        if (!_stations.Contains(request!.Station))
+        if (!_stations.Contains(request.Station))
             reason = RepairReasons.UnknownStation;
         else if (request.Epoch != _history.Epoch)
         {

@@ -22,9 +22,11 @@ public static class CompletenessRegistration
             tracker.Restore(sp.GetRequiredService<SequenceStore>().Load()); // before ingestion stores anything
             return tracker;
         });
-        services.AddSingleton<IStoredSequenceListener>(sp => sp.GetRequiredService<IOptions<CompletenessOptions>>().Value.Enabled
-            ? sp.GetRequiredService<SequenceTracker>()
-            : new NoStoredSequenceListener());
+        // Off, or off because ingestion shares the stream (no instance sees a whole sequence): nothing is tracked at all.
+        services.AddSingleton<IStoredSequenceListener>(sp =>
+            sp.GetRequiredService<IOptions<CompletenessOptions>>().Value.Enabled && sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value.SharedGroup.Length == 0
+                ? sp.GetRequiredService<SequenceTracker>()
+                : new NoStoredSequenceListener());
         services.AddSingleton(sp => new RepairMqttClient(ServerMqttClientFactory.Create(
             sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, "-repair", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.repair"))));
         services.AddHostedService<GapRepairService>();

@@ -99,7 +99,9 @@ public sealed class GapRepairService : BackgroundService
                 due.Request.Id, due.Gateway, gaps, due.Request.Station, due.Request.Epoch, due.Request.Ranges.Count, due.Request.Ranges[0].From);
             try
             {
-                await _mqtt.PublishAsync(new MqttApplicationMessage(Topics.RepairRequest(_topicRoot, due.Gateway), RepairPayload.Write(due.Request), MqttQualityOfService.AtLeastOnce), stoppingToken);
+                // Superseded by the next request: a gateway offline for a day must not find a day of requests waiting (MQTT 5 expiry).
+                var request = new MqttApplicationMessage(Topics.RepairRequest(_topicRoot, due.Gateway), RepairPayload.Write(due.Request), MqttQualityOfService.AtLeastOnce) { Expiry = _options.RetryInterval };
+                await _mqtt.PublishAsync(request, stoppingToken);
                 _requests.Add(1);
             }
             catch (MqttClientException ex)
