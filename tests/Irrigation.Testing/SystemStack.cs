@@ -201,6 +201,15 @@ public sealed class SystemStack : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Changes one server setting (an environment variable, <c>Irrigation__…</c>) for its next start; null removes it.</summary>
+    public void SetServerSetting(string key, string? value)
+    {
+        if (value is null)
+            _serverEnvironment.Remove(key);
+        else
+            _serverEnvironment[key] = value;
+    }
+
     /// <summary>Starts (or restarts) the server; returns once it is ready.</summary>
     public async Task StartServerAsync()
     {

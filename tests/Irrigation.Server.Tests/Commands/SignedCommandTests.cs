@@ -88,6 +88,70 @@ public sealed class SignedCommandTests
         Assert.Equal(("critical", "forged_command", stack.GatewayId), (alarm["severity"]!.GetValue<string>(), alarm["messageCode"]!.GetValue<string>(), alarm["messageArgs"]!["gateway"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// Key rotation without a moment in which commands fail: the gateway holds the old and the new key; the server
+    /// switches to signing with the new one; the gateway then drops the old one — after which a command signed with it
+    /// (captured before, or signed by whoever still has it) is refused and the pump stays still.
+    /// </summary>
+    [Fact]
+    public async Task KeyRotation_GatewayHoldsBothDuringTheChangeOver_ThenTheOldKeyIsRefused()
+    {
+        var newKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var options = new SystemStackOptions
+        {
+            Stations = 1,
+            ConfigureGateway = config => config["commands"]!["keys"]!.AsArray().Add(new JsonObject { ["id"] = "k2", ["secret"] = newKey }),
+        };
+        await using var stack = await SystemStack.StartAsync("key-rotation", options);
+        await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
+        await using var commands = new ReconnectingMqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = stack.Broker.Port, ClientId = "cmds-" + Guid.NewGuid().ToString("N")[..8] }, NullLogger.Instance);
+        await commands.ConnectAsync(CancellationToken.None);
+        await commands.SubscribeAsync([new MqttTopicFilter(Topics.Command("irrigation", "st001"), MqttQualityOfService.AtLeastOnce)], CancellationToken.None);
+
+        // 1. Before: the server signs with k1, which the gateway holds.
+        using (var operatorClient = await stack.SignInAsync("operator"))
+        using (var start = await CommandAsync(operatorClient, "st001", 1, "start"))
+            Assert.Equal("succeeded", (await WaitForFinalAsync(operatorClient, (await JsonAsync(start))["id"]!.GetValue<string>(), Wait))["state"]!.GetValue<string>());
+        Assert.Equal(SystemStack.CommandKeyId, await KeyIdOfNextCommandAsync(commands));
+
+        // 2. The server switches to k2 (the gateway already holds it): commands keep working.
+        stack.SetServerSetting($"Irrigation__Commands__GatewayKeys__{stack.GatewayId}__0__Id", "k2");
+        stack.SetServerSetting($"Irrigation__Commands__GatewayKeys__{stack.GatewayId}__0__Secret", newKey);
+        await stack.StopServerAsync();
+        await stack.StartServerAsync();
+        using (var operatorClient = await stack.SignInAsync("operator"))
+        using (var stop = await CommandAsync(operatorClient, "st001", 1, "stop"))
+            Assert.Equal("succeeded", (await WaitForFinalAsync(operatorClient, (await JsonAsync(stop))["id"]!.GetValue<string>(), Wait))["state"]!.GetValue<string>());
+        Assert.Equal("k2", await KeyIdOfNextCommandAsync(commands));
+
+        // 3. The gateway drops k1: a start signed with it now is refused and the pump stays still.
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(stack.GatewayConfigPath))!.AsObject();
+        config["commands"]!["keys"] = new JsonArray(new JsonObject { ["id"] = "k2", ["secret"] = newKey });
+        await File.WriteAllTextAsync(stack.GatewayConfigPath, config.ToJsonString());
+        await stack.StopGatewayAsync();
+        await stack.StartGatewayAsync();
+        await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
+        await using var results = new ReconnectingMqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = stack.Broker.Port, ClientId = "results-" + Guid.NewGuid().ToString("N")[..8] }, NullLogger.Instance);
+        await results.ConnectAsync(CancellationToken.None);
+        await results.SubscribeAsync([new MqttTopicFilter(Topics.CommandResult("irrigation", "st001"), MqttQualityOfService.AtLeastOnce)], CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        var old = CommandSignature.Sign(new CommandMessage("old-key-start", PumpAction.Start, 1, "operator", now.AddSeconds(30)) { IssuedAt = now }, "st001", SystemStack.CommandKeyId, CommandSignature.ParseKey(stack.CommandKey)!);
+        await PublishAsync(stack, Encoding.UTF8.GetString(CommandPayload.Write(old)));
+
+        var refused = (await ResultsAsync(results, "old-key-start"))["old-key-start"];
+        Assert.Equal((CommandOutcomes.Rejected, CommandReasons.BadSignature), (refused.Outcome, refused.Reason));
+        await Task.Delay(1500);
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+    }
+
+    /// <summary>The key id of the next command the server publishes.</summary>
+    private static async Task<string?> KeyIdOfNextCommandAsync(ReconnectingMqttClient client)
+    {
+        using var deadline = new CancellationTokenSource(Wait);
+        var message = await client.Messages.ReadAsync(deadline.Token);
+        return JsonNode.Parse(message.Payload.Span)!["keyId"]?.GetValue<string>();
+    }
+
     private static async Task PublishAsync(SystemStack stack, string payload)
     {
         var result = await ManagedProcess.RunAsync(RequiredTool.Find("mosquitto_pub", "mosquitto-clients"),
