@@ -157,7 +157,7 @@ Try:
   influx -port $INFLUX_PORT -database irrigation -execute 'SELECT last(active_power) FROM station GROUP BY station'
   mosquitto_sub -p $MQTT_PORT -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -v -t 'irrigation/#'   # live telemetry and status
   mosquitto_pub -p $MQTT_PORT -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -q 1 -t irrigation/st001/cmd \\
-    -m "{\\"id\\":\\"demo-\$RANDOM\\",\\"action\\":\\"start\\",\\"pump\\":1,\\"requestedBy\\":\\"demo\\",\\"expiresAt\\":\$(( \$(date +%s%3N) + 30000 ))}"
+    -m "{\\"id\\":\\"demo-\$RANDOM\\",\\"action\\":\\"start\\",\\"pump\\":1,\\"requestedBy\\":\\"demo\\",\\"expiresAt\\":\$(( \$(date +%s%3N) + 30000 ))}"   # unsigned: the gateway refuses it (bad_signature, docs/security.md); real commands come signed from the app
   mosquitto_sub -p $MQTT_PORT -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -v -t 'irrigation/+/cmd/result'   # command outcomes
   mbpoll -m tcp -p $MODBUS_BASE_PORT -0 -r 8198 -c 3 -t 4:float -B 127.0.0.1          # phase voltages, raw x0.1 V
   curl -s -XPOST -H 'Content-Type: application/json' -d '{"remote":false}' \\

@@ -50,6 +50,9 @@ public static class Topics
 
     public static string AllRepairResults(string root) => RepairResult(root, "+");
 
+    /// <summary>Every topic under the root (the server's read right in the broker ACL).</summary>
+    public static string Everything(string root) => $"{root}/#";
+
     public static string AllTelemetry(string root) => Telemetry(root, "+");
 
     /// <summary>The telemetry of every station, split between the members of a shared-subscription group.</summary>

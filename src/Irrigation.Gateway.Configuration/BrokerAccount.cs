@@ -66,7 +66,7 @@ public sealed record BrokerAccount(string Username, string Description, IReadOnl
         var grants = new List<TopicGrant> { new(TopicAccess.Read, "$SYS/#") };
         foreach (var root in roots.Distinct(StringComparer.Ordinal))
         {
-            grants.Add(new TopicGrant(TopicAccess.Read, root + "/#"));
+            grants.Add(new TopicGrant(TopicAccess.Read, Topics.Everything(root)));
             grants.Add(new TopicGrant(TopicAccess.Write, Topics.AllCommands(root)));
             grants.Add(new TopicGrant(TopicAccess.Write, Topics.RepairRequest(root, "+")));
         }
