@@ -124,19 +124,7 @@ public sealed class CommandDispatcher : BackgroundService
     {
         var sweeper = SweepAsync(stoppingToken);
         await ConnectAsync(stoppingToken);
-        var messages = _mqtt.Messages;
-        try
-        {
-            while (await messages.WaitToReadAsync(stoppingToken))
-            {
-                while (messages.TryRead(out var message))
-                    HandleResult(message.Topic, message.Payload.Span);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
+        await BrokerConnection.ReadAsync(_mqtt, message => HandleResult(message.Topic, message.Payload.Span), stoppingToken);
         await sweeper;
     }
 

@@ -73,7 +73,7 @@ public sealed class GapRepairService : BackgroundService
         }
 
         await BrokerConnection.ConnectAsync(_mqtt, [new MqttTopicFilter(Topics.AllRepairResults(_topicRoot), MqttQualityOfService.AtLeastOnce)], _mqttOptions, _logger, "Repair", stoppingToken);
-        var results = ReadResultsAsync(stoppingToken);
+        var results = BrokerConnection.ReadAsync(_mqtt, message => HandleResult(message.Topic, message.Payload.Span), stoppingToken);
         using var timer = new PeriodicTimer(_options.CheckInterval);
         try
         {
@@ -112,22 +112,6 @@ public sealed class GapRepairService : BackgroundService
             {
                 return;
             }
-        }
-    }
-
-    private async Task ReadResultsAsync(CancellationToken stoppingToken)
-    {
-        var messages = _mqtt.Messages;
-        try
-        {
-            while (await messages.WaitToReadAsync(stoppingToken))
-            {
-                while (messages.TryRead(out var message))
-                    HandleResult(message.Topic, message.Payload.Span);
-            }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 

@@ -44,4 +44,26 @@ internal static class BrokerConnection
             logger.LogWarning("{Purpose}: subscription to {Filters} not confirmed ({Reason}); going on, the client subscribes again on every reconnect.", purpose, string.Join(", ", filters.Select(f => f.Filter)), ex.Message);
         }
     }
+
+    /// <summary>
+    /// Hands every received message to <paramref name="handle"/>, in order, until the server stops. The handler must
+    /// not throw on bad input (it counts and logs it): one bad retained message must not end the loop.
+    /// </summary>
+    public static async Task ReadAsync(IMqttClient mqtt, Action<MqttReceivedMessage> handle, CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(mqtt);
+        ArgumentNullException.ThrowIfNull(handle);
+        var messages = mqtt.Messages;
+        try
+        {
+            while (await messages.WaitToReadAsync(stoppingToken))
+            {
+                while (messages.TryRead(out var message))
+                    handle(message);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
 }
