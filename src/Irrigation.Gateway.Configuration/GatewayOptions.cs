@@ -122,12 +122,35 @@ public sealed class CommandSettings
     public List<CommandKeySettings> Keys { get; set; } = new();
 }
 
-/// <summary>One command key: its id (named in each signed command) and the secret, base64 of at least 32 bytes.</summary>
+/// <summary>
+/// One command key: its id (named in each signed command) and the secret, base64 of at least 32 bytes. The gateway
+/// holds these in <c>commands.keys</c>; the server holds the same per gateway (<c>Irrigation:Commands:GatewayKeys</c>).
+/// </summary>
 public sealed class CommandKeySettings
 {
     public string Id { get; set; } = "";
 
     public string Secret { get; set; } = "";
+
+    /// <summary>
+    /// The first problem of a key list — an empty, long or repeated id (a signature names its key by id, so two keys
+    /// under one id would make one of them unusable), or a secret too short — as its index, field (<c>id</c> or
+    /// <c>secret</c>) and what is wrong; null when every key is usable. The gateway and the server check with this.
+    /// </summary>
+    public static (int Index, string Field, string Problem)? FirstProblem(IReadOnlyList<CommandKeySettings> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var id = keys[i].Id;
+            if (id.Length is 0 or > 64 || keys.Count(k => k.Id == id) != 1)
+                return (i, "id", "must be 1..64 characters and unique");
+            if (Irrigation.Contracts.CommandSignature.ParseKey(keys[i].Secret) is null)
+                return (i, "secret", $"must be base64 of at least {Irrigation.Contracts.CommandSignature.MinKeyBytes} bytes (e.g. openssl rand -base64 32)");
+        }
+
+        return null;
+    }
 }
 
 public sealed class DtuListenerSettings

@@ -51,12 +51,8 @@ public static class GatewayConfiguration
         Require(options.Commands.FeedbackTimeout > TimeSpan.Zero && options.Commands.FeedbackTimeout <= TimeSpan.FromMinutes(1), "commands.feedbackTimeout", "must be 0..60 s");
         Require(options.Commands.MinTimeBetweenStarts >= TimeSpan.Zero, "commands.minTimeBetweenStarts", "must not be negative");
         Require(options.Commands.JournalSize is >= 100 and <= 1_000_000, "commands.journalSize", "must be 100..1000000");
-        for (var i = 0; i < options.Commands.Keys.Count; i++)
-        {
-            var key = options.Commands.Keys[i];
-            Require(key.Id.Length is > 0 and <= 64 && options.Commands.Keys.Count(k => k.Id == key.Id) == 1, $"commands.keys[{i}].id", "must be 1..64 characters and unique");
-            Require(CommandSignature.ParseKey(key.Secret) is not null, $"commands.keys[{i}].secret", $"must be base64 of at least {CommandSignature.MinKeyBytes} bytes (e.g. openssl rand -base64 32)");
-        }
+        if (CommandKeySettings.FirstProblem(options.Commands.Keys) is { } key)
+            Require(false, $"commands.keys[{key.Index}].{key.Field}", key.Problem);
         if (options.DtuListener is { } dtu)
         {
             Require(dtu.Port is >= 0 and <= 65535, "dtuListener.port", $"{dtu.Port} is outside 0..65535");

@@ -1,3 +1,4 @@
+using Irrigation.Gateway.Configuration;
 using Irrigation.Server.Configuration;
 
 namespace Irrigation.Server.Commands;
@@ -17,7 +18,7 @@ public sealed class CommandOptions : IFeatureOptions
     /// gateway, which holds the same keys (<c>commands.keys</c> in its configuration). During a key change-over the
     /// gateway holds the old and the new key and the server is switched to the new one; then the old one is removed.
     /// </summary>
-    public Dictionary<string, List<CommandKeyOptions>> GatewayKeys { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, List<CommandKeySettings>> GatewayKeys { get; set; } = new(StringComparer.Ordinal);
 
     public void Validate()
     {
@@ -25,13 +26,8 @@ public sealed class CommandOptions : IFeatureOptions
         {
             if (keys.Count == 0)
                 throw new ArgumentException($"Irrigation:Commands:GatewayKeys:{gateway} lists no key.");
-            for (var i = 0; i < keys.Count; i++)
-            {
-                if (keys[i].Id.Length is 0 or > 64)
-                    throw new ArgumentException($"Irrigation:Commands:GatewayKeys:{gateway}:{i}:Id must be 1..64 characters.");
-                if (Irrigation.Contracts.CommandSignature.ParseKey(keys[i].Secret) is null)
-                    throw new ArgumentException($"Irrigation:Commands:GatewayKeys:{gateway}:{i}:Secret must be base64 of at least {Irrigation.Contracts.CommandSignature.MinKeyBytes} bytes.");
-            }
+            if (CommandKeySettings.FirstProblem(keys) is { } key)
+                throw new ArgumentException($"Irrigation:Commands:GatewayKeys:{gateway}:{key.Index}:{(key.Field == "id" ? "Id" : "Secret")} {key.Problem}.");
         }
 
         if (Lifetime < TimeSpan.FromSeconds(2) || Lifetime > TimeSpan.FromMinutes(10))
@@ -39,12 +35,4 @@ public sealed class CommandOptions : IFeatureOptions
         if (ResultGrace < TimeSpan.FromSeconds(1) || ResultGrace > TimeSpan.FromMinutes(10))
             throw new ArgumentException("Irrigation:Commands:ResultGrace must be 1 s..10 min.");
     }
-}
-
-/// <summary>A command key shared with one gateway: the id named in signed commands, and the secret (base64, ≥ 32 bytes).</summary>
-public sealed class CommandKeyOptions
-{
-    public string Id { get; set; } = "";
-
-    public string Secret { get; set; } = "";
 }

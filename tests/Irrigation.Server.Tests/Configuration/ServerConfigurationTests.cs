@@ -41,4 +41,16 @@ public sealed class ServerConfigurationTests
         Assert.Contains("irrigation-server: invalid configuration:", output, StringComparison.Ordinal);
         Assert.Contains(expected, output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task CommandKeys_TwoUnderOneId_ExitCode2_NamingTheKey()
+    {
+        var secret = Convert.ToBase64String(new byte[32]);
+        var (exitCode, output) = await RunAsync(
+            ("Irrigation__Commands__GatewayKeys__gw-01__0__Id", "k1"), ("Irrigation__Commands__GatewayKeys__gw-01__0__Secret", secret),
+            ("Irrigation__Commands__GatewayKeys__gw-01__1__Id", "k1"), ("Irrigation__Commands__GatewayKeys__gw-01__1__Secret", secret));
+
+        Assert.True(exitCode == 2, $"exit code {exitCode}; output:\n{output}");
+        Assert.Contains("Irrigation:Commands:GatewayKeys:gw-01:0:Id must be 1..64 characters and unique", output, StringComparison.Ordinal);
+    }
 }
