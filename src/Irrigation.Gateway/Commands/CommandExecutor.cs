@@ -23,9 +23,13 @@ public sealed class CommandExecutor
     private readonly TimeProvider _time;
     private readonly GatewayCounters _counters;
     private readonly ILogger<CommandExecutor> _logger;
+    private readonly RefusalBudget _refusals;
+    private long _lastSuppressedLog;
 
     public CommandExecutor(GatewayOptions options, CommandJournal journal, Outbox outbox, TimeProvider time, GatewayCounters counters, ILogger<CommandExecutor> logger)
     {
+        _refusals = new RefusalBudget(time);
+        _lastSuppressedLog = time.GetTimestamp();
         _options = options;
         _journal = journal;
         _outbox = outbox;
@@ -41,19 +45,38 @@ public sealed class CommandExecutor
     /// </summary>
     public void RejectUnparsed(string station, string id, string detail)
     {
-        if (!_journal.Knows(id))
+        if (!_journal.Knows(id) && MayAnswerRefusal())
             Publish(new CommandResultMessage(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
+    }
+
+    /// <summary>Refusals not answered because of the budget (a flood of junk or forgeries).</summary>
+    public long RefusalsNotAnswered { get; private set; }
+
+    /// <summary>The <see cref="RefusalBudget"/>: false past it, with one warning a minute saying how many went unanswered.</summary>
+    private bool MayAnswerRefusal()
+    {
+        if (_refusals.TryTake())
+            return true;
+        RefusalsNotAnswered++;
+        if (_time.GetElapsedTime(_lastSuppressedLog) >= TimeSpan.FromMinutes(1))
+        {
+            _lastSuppressedLog = _time.GetTimestamp();
+            _logger.LogWarning("Security: {Count} more invalid or forged command(s) refused without an answer (more than {PerMinute} a minute); none was acted on.", _refusals.TakeSuppressed(), RefusalBudget.PerMinute);
+        }
+
+        return false;
     }
 
     /// <summary>
     /// Rejects a command whose signature does not hold (forged, altered, signed with an unknown key): never acted on,
     /// and not journalled, so a flood of forgeries cannot push a genuine command's id out of the journal and make that
-    /// command replayable. A forgery reusing a known id is not answered: that id keeps its real result.
+    /// command replayable. A forgery reusing a known id is not answered: that id keeps its real result. Answers are
+    /// bounded by the <see cref="RefusalBudget"/>, so a flood cannot fill the outbox or the server's audit trail.
     /// </summary>
     public void RejectForged(PumpCommand command, string problem)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (!_journal.Knows(command.Id))
+        if (!_journal.Knows(command.Id) && MayAnswerRefusal())
             Publish(Result(command, CommandOutcomes.Rejected, CommandReasons.BadSignature, problem));
     }
 

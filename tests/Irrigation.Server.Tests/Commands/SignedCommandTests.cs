@@ -144,6 +144,54 @@ public sealed class SignedCommandTests
         Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
     }
 
+    /// <summary>
+    /// A flood of forgeries from someone with broker access: none is acted on, and the gateway answers only its
+    /// refusal budget's worth (30, then 30 a minute), so the flood fills neither its outbox nor the server's audit trail.
+    /// </summary>
+    [Fact]
+    public async Task ForgeryFlood_NoneActedOn_AnswersBoundedByTheBudget_AuditMatches()
+    {
+        await using var stack = await SystemStack.StartAsync("forgery-flood", new SystemStackOptions { Stations = 1 });
+        await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
+        await using var attacker = new ReconnectingMqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = stack.Broker.Port, ClientId = "flood-" + Guid.NewGuid().ToString("N")[..8] }, NullLogger.Instance);
+        await attacker.ConnectAsync(CancellationToken.None);
+        await attacker.SubscribeAsync([new MqttTopicFilter(Topics.CommandResult("irrigation", "st001"), MqttQualityOfService.AtLeastOnce)], CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        const int Flood = 200;
+        for (var i = 0; i < Flood; i++)
+        {
+            var forged = new CommandMessage($"flood-{i}", PumpAction.Start, 1, "attacker", now.AddSeconds(30)) { IssuedAt = now };
+            await attacker.PublishAsync(new MqttApplicationMessage(Topics.Command("irrigation", "st001"), CommandPayload.Write(forged), MqttQualityOfService.AtLeastOnce), CancellationToken.None);
+        }
+
+        var answered = 0;
+        using (var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(6)))
+        {
+            try
+            {
+                while (true)
+                {
+                    var message = await attacker.Messages.ReadAsync(quiet.Token);
+                    Assert.True(CommandResultPayload.TryRead(message.Payload.Span, out var result, out _));
+                    Assert.Equal(CommandReasons.BadSignature, result!.Reason);
+                    answered++;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Assert.InRange(answered, 30, 40); // the burst, and what refilled while the flood was read (30 a minute)
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+        await stack.Gateway!.WaitForLineAsync(l => l.Contains("refused without an answer", StringComparison.Ordinal) || l.Contains("Refused command flood-199", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        using var admin = await stack.SignInAsync("admin");
+        var audited = await Poll.UntilAsync(
+            async () => PrometheusText.Parse(await admin.GetStringAsync(new Uri("metrics", UriKind.Relative))).GetValueOrDefault("irrigation_commands_forged_total"),
+            n => n >= answered, Wait, TimeSpan.FromMilliseconds(500));
+        Assert.Equal(answered, audited);
+    }
+
     /// <summary>The key id of the next command the server publishes.</summary>
     private static async Task<string?> KeyIdOfNextCommandAsync(ReconnectingMqttClient client)
     {
