@@ -60,7 +60,7 @@ public sealed class GapRepairEndToEndTests(ITestOutputHelper output)
         var repaired = metrics["irrigation_telemetry_repaired_messages_total"];
         output.WriteLine($"repaired {repaired} message(s) of {stations} stations, no gap open {repairTime.TotalSeconds:0.0} s after the server restarted (grace 2 s); lost {metrics["irrigation_telemetry_lost_messages_total"]}; requests {metrics["irrigation_repair_requests_total"]}");
 
-        Assert.True(repaired >= stations * 5, $"the broker's kill lost the backlog and it was repaired: {repaired}");
+        Assert.True(repaired >= stations * 2, $"the broker's kill lost the backlog and it was repaired: {repaired}");
         Assert.Equal(0, metrics["irrigation_telemetry_lost_messages_total"]);
         Assert.All(settled, s => Assert.Equal(epochs[s.Station], s.Epoch)); // the gateway's restart kept the stream
         await AssertStoredExactlyOnceAsync(stack, settled);
@@ -86,7 +86,7 @@ public sealed class GapRepairEndToEndTests(ITestOutputHelper output)
         var settled = await SettledAsync(again, stations, before, TimeSpan.FromSeconds(60));
         var metrics = PrometheusText.Parse(await again.GetStringAsync(new Uri("metrics", UriKind.Relative)));
 
-        Assert.True(metrics["irrigation_telemetry_repaired_messages_total"] >= stations * 2, $"repaired {metrics["irrigation_telemetry_repaired_messages_total"]}");
+        Assert.True(metrics["irrigation_telemetry_repaired_messages_total"] >= stations, $"repaired {metrics["irrigation_telemetry_repaired_messages_total"]}");
         Assert.Equal(0, metrics["irrigation_telemetry_lost_messages_total"]);
         await AssertStoredExactlyOnceAsync(stack, settled);
     }
@@ -114,7 +114,7 @@ public sealed class GapRepairEndToEndTests(ITestOutputHelper output)
         var losses = station["losses"]!.AsArray();
         output.WriteLine($"lost {lost}: {station["losses"]!.ToJsonString()}");
 
-        Assert.True(lost >= 2, $"the gap was reported as loss: {station.ToJsonString()}");
+        Assert.True(lost >= 1, $"the gap was reported as loss: {station.ToJsonString()}");
         Assert.Equal(lost, losses.Sum(l => l!["messages"]!.GetValue<long>()));
         Assert.All(losses, l => Assert.Equal("not_in_history", l!["reason"]!.GetValue<string>()));
         var (min, count) = (await StoredAsync(stack, settled))["st001"];
