@@ -170,20 +170,21 @@ public sealed class GatewayService : BackgroundService
         var station = message.Topic[range];
         _counters.CommandReceived();
         var command = PumpCommandParser.Parse(station, message.Payload.Span, _time.GetUtcNow(), _commandKeys, out var id, out var error, out var forged);
+        // Refusals are logged one by one only while they are answered: a flood is summed up by the executor's budget,
+        // so it cannot fill the gateway's disk with log lines either.
         if (forged is not null)
         {
             _counters.CommandInvalid();
-            _logger.LogWarning("Refused command {Id} on {Topic} ({Action} pump {Pump}): {Problem}. Forged or altered; not acted on.", forged.Id, message.Topic, forged.Action, forged.Pump, error);
-            _executor.RejectForged(forged, error!);
+            if (_executor.RejectForged(forged, error!))
+                _logger.LogWarning("Refused command {Id} on {Topic} ({Action} pump {Pump}): {Problem}. Forged or altered; not acted on.", forged.Id, message.Topic, forged.Action, forged.Pump, error);
             return;
         }
 
         if (command is null)
         {
             _counters.CommandInvalid();
-            _logger.LogWarning("Invalid command on {Topic}: {Error}. Payload: {Sample}", message.Topic, error, Sample(message.Payload));
-            if (id is not null)
-                _executor.RejectUnparsed(station, id, error!);
+            if (id is null ? _executor.TryReportRefusal() : _executor.RejectUnparsed(station, id, error!))
+                _logger.LogWarning("Invalid command on {Topic}: {Error}. Payload: {Sample}", message.Topic, error, Sample(message.Payload));
             return;
         }
 

@@ -29,7 +29,7 @@ public sealed class CommandExecutor
     public CommandExecutor(GatewayOptions options, CommandJournal journal, Outbox outbox, TimeProvider time, GatewayCounters counters, ILogger<CommandExecutor> logger)
     {
         _refusals = new RefusalBudget(time);
-        _lastSuppressedLog = time.GetTimestamp();
+        _lastSuppressedLog = long.MinValue; // the first unanswered refusal is logged at once
         _options = options;
         _journal = journal;
         _outbox = outbox;
@@ -41,13 +41,21 @@ public sealed class CommandExecutor
     /// <summary>
     /// Publishes a rejection for a command that could not even be parsed (but had an id). Not journalled: junk must not
     /// push genuine ids out of the journal (a genuine command pushed out could be replayed), and an id the journal
-    /// knows keeps its real result.
+    /// knows keeps its real result. False when not answered (a known id, or past the <see cref="RefusalBudget"/>).
     /// </summary>
-    public void RejectUnparsed(string station, string id, string detail)
+    public bool RejectUnparsed(string station, string id, string detail)
     {
-        if (!_journal.Knows(id) && MayAnswerRefusal())
-            Publish(new CommandResultMessage(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
+        if (_journal.Knows(id) || !MayAnswerRefusal())
+            return false;
+        Publish(new CommandResultMessage(id, station, 0, "", CommandOutcomes.Rejected, CommandReasons.InvalidCommand, detail, "", _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id));
+        return true;
     }
+
+    /// <summary>
+    /// For a refusal that has nothing to answer (junk without an id): true while within the <see cref="RefusalBudget"/>,
+    /// so the caller logs it one by one only then.
+    /// </summary>
+    public bool TryReportRefusal() => MayAnswerRefusal();
 
     /// <summary>Refusals not answered because of the budget (a flood of junk or forgeries).</summary>
     public long RefusalsNotAnswered { get; private set; }
@@ -58,7 +66,7 @@ public sealed class CommandExecutor
         if (_refusals.TryTake())
             return true;
         RefusalsNotAnswered++;
-        if (_time.GetElapsedTime(_lastSuppressedLog) >= TimeSpan.FromMinutes(1))
+        if (_lastSuppressedLog == long.MinValue || _time.GetElapsedTime(_lastSuppressedLog) >= TimeSpan.FromMinutes(1))
         {
             _lastSuppressedLog = _time.GetTimestamp();
             _logger.LogWarning("Security: {Count} more invalid or forged command(s) refused without an answer (more than {PerMinute} a minute); none was acted on.", _refusals.TakeSuppressed(), RefusalBudget.PerMinute);
@@ -73,11 +81,13 @@ public sealed class CommandExecutor
     /// command replayable. A forgery reusing a known id is not answered: that id keeps its real result. Answers are
     /// bounded by the <see cref="RefusalBudget"/>, so a flood cannot fill the outbox or the server's audit trail.
     /// </summary>
-    public void RejectForged(PumpCommand command, string problem)
+    public bool RejectForged(PumpCommand command, string problem)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (!_journal.Knows(command.Id) && MayAnswerRefusal())
-            Publish(Result(command, CommandOutcomes.Rejected, CommandReasons.BadSignature, problem));
+        if (_journal.Knows(command.Id) || !MayAnswerRefusal())
+            return false;
+        Publish(Result(command, CommandOutcomes.Rejected, CommandReasons.BadSignature, problem));
+        return true;
     }
 
     /// <summary>Rejects without acting when the station's queue is full.</summary>
