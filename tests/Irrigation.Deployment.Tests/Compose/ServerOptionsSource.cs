@@ -4,7 +4,8 @@ using Irrigation.Testing;
 namespace Irrigation.Deployment.Tests.Compose;
 
 /// <summary>
-/// The server's options classes as declared in src/Irrigation.Server/**/*Options.cs: class name → property name → type
+/// The server's options classes as declared in src/Irrigation.Server/**/*Options.cs (and the gateway configuration's
+/// types it binds): class name → property name → type
 /// name, and each feature's section (<c>Section => "Irrigation:Mqtt"</c>) → its class. Read from the source rather than
 /// by reflection so this test project does not build the server (run as a process, it is built by the solution build).
 /// </summary>
@@ -58,9 +59,11 @@ public static partial class ServerOptionsSource
         return !Classes.ContainsKey(type) && !ListElement().IsMatch(type) && !DictionaryValue().IsMatch(type);
     }
 
+    /// <summary>The server's options files, and the gateway configuration's, whose types the server binds too (the command keys).</summary>
     private static IEnumerable<string> Sources() =>
         Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src", "Irrigation.Server"), "*Options.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Append(Path.Combine(RepoPaths.Root, "src", "Irrigation.Gateway.Configuration", "GatewayOptions.cs"))
             .Select(File.ReadAllText);
 
     private static Dictionary<string, string> ReadSections()
