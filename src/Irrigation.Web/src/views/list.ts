@@ -19,8 +19,11 @@ export function renderList(root: HTMLElement): void {
     bySite.set(s.site, list);
   }
   const sites = [...bySite.keys()].sort(collator.compare);
+  // Built aside and put in only when it differs: most live updates change nothing visible here (times are per minute),
+  // and replacing the rows anyway could swallow a tap that lands while they are swapped.
+  const next = document.createElement('div');
   fill(
-    root,
+    next,
     h('h1', { class: 'page-title' }, t('list.title'), h('small', null, t('list.count', { n: store.stations.size }))),
     sites.length === 0 && h('p', { class: 'empty' }, t('list.empty')),
     sites.map((site) =>
@@ -39,6 +42,7 @@ export function renderList(root: HTMLElement): void {
       ),
     ),
   );
+  if (next.innerHTML !== root.innerHTML) root.replaceChildren(...next.childNodes);
 }
 
 function stationRow(s: StationSummary): HTMLElement {
