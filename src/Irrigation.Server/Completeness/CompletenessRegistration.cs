@@ -27,7 +27,7 @@ public static class CompletenessRegistration
             sp.GetRequiredService<IOptions<CompletenessOptions>>().Value.Enabled && sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value.SharedGroup.Length == 0
                 ? sp.GetRequiredService<SequenceTracker>()
                 : new NoStoredSequenceListener());
-        services.AddSingleton(sp => new RepairMqttClient(ServerMqttClientFactory.Create(
+        services.AddSingleton(sp => new MqttSession<GapRepairService>(ServerMqttClientFactory.Create(
             sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, "-repair", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.repair"))));
         services.AddHostedService<GapRepairService>();
         return services;

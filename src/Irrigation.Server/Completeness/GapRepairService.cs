@@ -13,14 +13,6 @@ using Microsoft.Extensions.Options;
 
 namespace Irrigation.Server.Completeness;
 
-/// <summary>The repair conversation's own MQTT session (persistent: results published while the server restarts wait for it).</summary>
-public sealed class RepairMqttClient(IMqttClient client) : IAsyncDisposable
-{
-    public IMqttClient Client { get; } = client;
-
-    public ValueTask DisposeAsync() => Client.DisposeAsync();
-}
-
 /// <summary>
 /// End-to-end gap repair (docs/mqtt.md "Gap repair"): every <see cref="CompletenessOptions.CheckInterval"/> asks the
 /// gateways for the gaps the <see cref="SequenceTracker"/> found, applies their answers (what a gateway's history lacks
@@ -42,7 +34,7 @@ public sealed class GapRepairService : BackgroundService
 
     public GapRepairService(
         IOptions<CompletenessOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, SequenceTracker tracker, SequenceStore store,
-        RepairMqttClient mqtt, InfluxBatchWriter events, IMeterFactory meters, ILogger<GapRepairService> logger)
+        MqttSession<GapRepairService> mqtt, InfluxBatchWriter events, IMeterFactory meters, ILogger<GapRepairService> logger)
     {
         ArgumentNullException.ThrowIfNull(mqtt);
         _options = options.Value;

@@ -2,6 +2,8 @@ using System.Diagnostics.Metrics;
 using Irrigation.Server.Observability;
 using Irrigation.Spool;
 
+using Irrigation.Server.Messaging;
+
 namespace Irrigation.Server.Ingestion;
 
 /// <summary>
@@ -27,7 +29,7 @@ public sealed class IngestionMetrics
     private readonly Histogram<double> _latency;
     private readonly KeyValuePair<string, object?>[] _reasonTags;
 
-    public IngestionMetrics(IMeterFactory meters, DurableQueue spool, IngestionMqttClient mqtt)
+    public IngestionMetrics(IMeterFactory meters, DurableQueue spool, MqttSession<IngestionService> mqtt)
     {
         ArgumentNullException.ThrowIfNull(spool);
         ArgumentNullException.ThrowIfNull(mqtt);

@@ -23,7 +23,7 @@ public static class IngestionRegistration
         services.AddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value;
-            return new IngestionMqttClient(ServerMqttClientFactory.Create(mqtt, "", sp.GetRequiredService<ILoggerFactory>().CreateLogger<IngestionMqttClient>(), o =>
+            return new MqttSession<IngestionService>(ServerMqttClientFactory.Create(mqtt, "", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.ingestion"), o =>
             {
                 o.ManualAck = true;
                 o.InboundCapacity = mqtt.InboundCapacity;

@@ -47,7 +47,7 @@ public sealed partial class IngestionService : BackgroundService
 
     public IngestionService(
         IOptions<IngestOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, IOptions<ServerInfluxOptions> influxOptions,
-        IngestionMqttClient mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
+        MqttSession<IngestionService> mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
         ILateTelemetryListener late, IStoredSequenceListener sequences, ILogger<IngestionService> logger)
     {
         ArgumentNullException.ThrowIfNull(mqtt);
