@@ -25,7 +25,13 @@ public sealed record CommandMessage(string Id, PumpAction Action, int Pump, stri
 }
 
 /// <summary>The final outcome of a command, published by the gateway on <c>{root}/{station}/cmd/result</c> (docs/schemas/command-result.schema.json).</summary>
-public sealed record CommandResultMessage(string Id, string Station, int Pump, string Action, string Outcome, string? Reason, string? Detail, string RequestedBy, long Ts, string Gateway);
+public sealed record CommandResultMessage(string Id, string Station, int Pump, string Action, string Outcome, string? Reason, string? Detail, string RequestedBy, long Ts, string Gateway)
+{
+    /// <summary><see cref="CommandOrigins.Operator"/> (not written) or <see cref="CommandOrigins.Schedule"/>: a plan's run, with <see cref="Schedule"/>.</summary>
+    public string Origin { get; init; } = CommandOrigins.Operator;
+
+    public ScheduleInfo? Schedule { get; init; }
+}
 
 /// <summary>Final outcomes of a command.</summary>
 public static class CommandOutcomes
@@ -34,6 +40,9 @@ public static class CommandOutcomes
     public const string Rejected = "rejected";
     public const string Failed = "failed";
     public const string Expired = "expired";
+
+    /// <summary>A scheduled run that was not executed at all (clock untrusted, operator stop, gateway down); never an operator's command.</summary>
+    public const string Missed = "missed";
 }
 
 /// <summary>Machine-readable reasons that go with rejected/failed outcomes; the server and the app translate them for people.</summary>
@@ -227,6 +236,15 @@ public static class CommandResultPayload
             json.WriteString("requestedBy"u8, result.RequestedBy);
             json.WriteNumber("ts"u8, result.Ts);
             json.WriteString("gateway"u8, result.Gateway);
+            if (result.Origin != CommandOrigins.Operator)
+                json.WriteString("origin"u8, result.Origin);
+            if (result.Schedule is { } schedule)
+            {
+                json.WriteString("plan"u8, schedule.Plan);
+                json.WriteNumber("planVersion"u8, schedule.PlanVersion);
+                json.WriteString("run"u8, schedule.RunId);
+                json.WriteNumber("plannedAt"u8, schedule.PlannedAtMs);
+            }
         });
     }
 
@@ -238,11 +256,31 @@ public static class CommandResultPayload
             var outcome = ContractJson.Text(root, "outcome");
             if (string.IsNullOrEmpty(id))
                 return (null, "'id' is required");
-            if (outcome is not (CommandOutcomes.Succeeded or CommandOutcomes.Rejected or CommandOutcomes.Failed or CommandOutcomes.Expired))
-                return (null, "'outcome' must be succeeded, rejected, failed or expired");
+            var origin = ContractJson.Text(root, "origin") ?? CommandOrigins.Operator;
+            if (origin is not (CommandOrigins.Operator or CommandOrigins.Schedule))
+                return (null, "'origin' must be operator or schedule");
+            if (outcome is not (CommandOutcomes.Succeeded or CommandOutcomes.Rejected or CommandOutcomes.Failed or CommandOutcomes.Expired)
+                && !(outcome == CommandOutcomes.Missed && origin == CommandOrigins.Schedule))
+                return (null, "'outcome' must be succeeded, rejected, failed or expired (or missed, for a scheduled run)");
             ContractJson.Integer(root, "ts", out var ts);
             var pump = root.TryGetProperty("pump", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) ? n : 0;
+            ScheduleInfo? schedule = null;
+            if (origin == CommandOrigins.Schedule)
+            {
+                var plan = ContractJson.Text(root, "plan");
+                var run = ContractJson.Text(root, "run");
+                if (string.IsNullOrEmpty(plan) || string.IsNullOrEmpty(run) || run.Length > 128)
+                    return (null, "a scheduled run's result needs 'plan' and 'run'");
+                ContractJson.Integer(root, "planVersion", out var version);
+                ContractJson.Integer(root, "plannedAt", out var planned);
+                schedule = new ScheduleInfo(plan, version, run, planned);
+            }
+
             return (new CommandResultMessage(id, ContractJson.Text(root, "station") ?? "", pump, ContractJson.Text(root, "action") ?? "", outcome,
-                ContractJson.Text(root, "reason"), ContractJson.Text(root, "detail"), ContractJson.Text(root, "requestedBy") ?? "", ts, ContractJson.Text(root, "gateway") ?? ""), (string?)null);
+                ContractJson.Text(root, "reason"), ContractJson.Text(root, "detail"), ContractJson.Text(root, "requestedBy") ?? "", ts, ContractJson.Text(root, "gateway") ?? "")
+            {
+                Origin = origin,
+                Schedule = schedule,
+            }, (string?)null);
         }, out result, out error);
 }

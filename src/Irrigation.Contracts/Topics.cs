@@ -10,6 +10,8 @@ public enum TopicKind
     CommandResult,
     RepairRequest,
     RepairResult,
+    PlanSet,
+    PlanApplied,
 }
 
 /// <summary>
@@ -26,6 +28,9 @@ public static class Topics
     private const string ResultLevel = "result";
     private const string GatewaysLevel = "gateways";
     private const string RepairLevel = "repair";
+    private const string PlanLevel = "plan";
+    private const string AppliedLevel = "applied";
+    private const string TimeLevel = "time";
 
     /// <summary>{root}/{station}/telemetry — QoS 1, from the gateway's outbox.</summary>
     public static string Telemetry(string root, string station) => $"{root}/{station}/{TelemetryLevel}";
@@ -49,6 +54,17 @@ public static class Topics
     public static string RepairResult(string root, string gateway) => $"{root}/{GatewaysLevel}/{gateway}/{RepairLevel}/{ResultLevel}";
 
     public static string AllRepairResults(string root) => RepairResult(root, "+");
+
+    /// <summary>{root}/gateways/{gateway}/plan — QoS 1, retained, from the server only: the signed plan set the gateway runs.</summary>
+    public static string PlanSet(string root, string gateway) => $"{root}/{GatewaysLevel}/{gateway}/{PlanLevel}";
+
+    /// <summary>{root}/gateways/{gateway}/plan/applied — QoS 1, retained, from the gateway: the plan version it runs, or why it refused one.</summary>
+    public static string PlanApplied(string root, string gateway) => $"{root}/{GatewaysLevel}/{gateway}/{PlanLevel}/{AppliedLevel}";
+
+    public static string AllPlanApplied(string root) => PlanApplied(root, "+");
+
+    /// <summary>{root}/time — QoS 0, from the server every 30 s: its clock, so gateways can tell whether theirs is right before running plans.</summary>
+    public static string ServerTime(string root) => $"{root}/{TimeLevel}";
 
     /// <summary>Every topic under the root (the server's read right in the broker ACL).</summary>
     public static string Everything(string root) => $"{root}/#";
@@ -91,6 +107,8 @@ public static class Topics
             TopicKind? gatewayKind = after.SequenceEqual(StatusLevel) ? TopicKind.GatewayStatus
                 : after.SequenceEqual(RepairLevel) ? TopicKind.RepairRequest
                 : after.SequenceEqual($"{RepairLevel}/{ResultLevel}") ? TopicKind.RepairResult
+                : after.SequenceEqual(PlanLevel) ? TopicKind.PlanSet
+                : after.SequenceEqual($"{PlanLevel}/{AppliedLevel}") ? TopicKind.PlanApplied
                 : null;
             if (gatewayKind is { } k)
             {

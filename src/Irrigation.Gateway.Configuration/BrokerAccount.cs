@@ -15,8 +15,8 @@ public sealed record TopicGrant(TopicAccess Access, string Topic);
 /// <summary>
 /// A broker account and the topics it may use, derived from the gateway configurations (docs/security.md): a gateway
 /// sends only its own stations' telemetry, status and command results and its own gateway status and repair results,
-/// and receives only its own stations' commands and its own repair requests; the server reads everything under the
-/// root and is the only account that sends commands and repair requests.
+/// and receives only its own stations' commands, its own repair requests and plan set, and the server's time; the server
+/// reads everything under the root and is the only account that sends commands, repair requests, plans and the time.
 /// </summary>
 public sealed record BrokerAccount(string Username, string Description, IReadOnlyList<TopicGrant> Grants)
 {
@@ -42,6 +42,9 @@ public sealed record BrokerAccount(string Username, string Description, IReadOnl
             new(TopicAccess.Write, Topics.GatewayStatus(root, gateway.Id)),
             new(TopicAccess.Write, Topics.RepairResult(root, gateway.Id)),
             new(TopicAccess.Read, Topics.RepairRequest(root, gateway.Id)),
+            new(TopicAccess.Read, Topics.PlanSet(root, gateway.Id)),
+            new(TopicAccess.Write, Topics.PlanApplied(root, gateway.Id)),
+            new(TopicAccess.Read, Topics.ServerTime(root)),
         };
         for (var i = 0; i < gateway.Stations.Count; i++)
         {
@@ -69,9 +72,11 @@ public sealed record BrokerAccount(string Username, string Description, IReadOnl
             grants.Add(new TopicGrant(TopicAccess.Read, Topics.Everything(root)));
             grants.Add(new TopicGrant(TopicAccess.Write, Topics.AllCommands(root)));
             grants.Add(new TopicGrant(TopicAccess.Write, Topics.RepairRequest(root, "+")));
+            grants.Add(new TopicGrant(TopicAccess.Write, Topics.PlanSet(root, "+")));
+            grants.Add(new TopicGrant(TopicAccess.Write, Topics.ServerTime(root)));
         }
 
-        return new BrokerAccount(username, "the server: reads everything, the only account that sends commands and repair requests", grants);
+        return new BrokerAccount(username, "the server: reads everything, the only account that sends commands, repair requests, plans and the time", grants);
     }
 
     /// <summary>

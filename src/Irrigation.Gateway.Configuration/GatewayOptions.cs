@@ -25,6 +25,9 @@ public sealed class GatewayOptions
 
     public CommandSettings Commands { get; set; } = new();
 
+    /// <summary>How the gateway runs irrigation plans itself (docs/plans.md).</summary>
+    public ScheduleSettings Schedule { get; set; } = new();
+
     /// <summary>Listener where 4G DTUs connect in; null when no station uses a DTU.</summary>
     public DtuListenerSettings? DtuListener { get; set; }
 
@@ -151,6 +154,21 @@ public sealed class CommandKeySettings
 
         return null;
     }
+}
+
+public sealed class ScheduleSettings
+{
+    /// <summary>A plan does not start a pump an operator stopped within this time, unless the plan overrides it.</summary>
+    public TimeSpan OperatorStopHold { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A start this late (gateway restarted, queue busy) is still made; later, the run is reported not executed.</summary>
+    public TimeSpan LateStartGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The clock is not trusted when it differs from the server's by more than this, or went back by more.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often the scheduler looks at the plans.</summary>
+    public TimeSpan TickInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 public sealed class DtuListenerSettings

@@ -3,6 +3,7 @@ using Irrigation.Gateway.Commands;
 using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Polling;
 using Irrigation.Gateway.Publishing;
+using Irrigation.Gateway.Schedule;
 using Irrigation.Mqtt.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,8 +34,15 @@ public sealed class GatewayService : BackgroundService
     private readonly Dictionary<string, StationWorker> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _commandKeys;
 
-    public GatewayService(GatewayOptions options, IReadOnlyList<StationDefinition> stations, IMqttClient mqtt, ModbusLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, Outbox outbox, PublishHistory history, RepairResponder repairs, GatewayCounters counters, TimeProvider time, ILoggerFactory loggers)
+    private readonly StationQueues _queues;
+    private readonly PlanStore _plans;
+    private readonly ClockTrust _clock;
+
+    public GatewayService(GatewayOptions options, IReadOnlyList<StationDefinition> stations, IMqttClient mqtt, ModbusLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, Outbox outbox, PublishHistory history, RepairResponder repairs, GatewayCounters counters, TimeProvider time, ILoggerFactory loggers, StationQueues queues, PlanStore plans, ClockTrust clock)
     {
+        _queues = queues;
+        _plans = plans;
+        _clock = clock;
         ArgumentNullException.ThrowIfNull(options);
         // Validated at start-up (GatewayConfiguration): every secret parses.
         _commandKeys = options.Commands.Keys.ToDictionary(k => k.Id, k => CommandSignature.ParseKey(k.Secret)!, StringComparer.Ordinal);
@@ -69,6 +77,7 @@ public sealed class GatewayService : BackgroundService
             var worker = new StationWorker(station, _links.For(station.Settings), _telemetry, _status, _executor, _counters, _time, workerLogger);
             worker.PublishState.Sequence = Math.Max(Math.Max(sequences.GetValueOrDefault(station.Id), saved.GetValueOrDefault(station.Id)), kept.GetValueOrDefault(station.Id));
             _workers[station.Id] = worker;
+            _queues.Add(worker);
         }
 
         _logger.LogInformation("Gateway {Id}: {Count} station(s), {Pending} message(s) waiting in the outbox, telemetry epoch {Epoch}, history {Bytes} bytes.", _options.Id, _stations.Count, _outbox.Pending, _history.Epoch, _history.Bytes);
@@ -141,6 +150,8 @@ public sealed class GatewayService : BackgroundService
         // Each own station's command topic and the own repair topic, nothing wider: the broker's ACL allows no more (docs/security.md).
         var filters = _stations.Select(s => new MqttTopicFilter(Topics.Command(_options.TopicRoot, s.Id), MqttQualityOfService.AtLeastOnce))
             .Append(new MqttTopicFilter(Topics.RepairRequest(_options.TopicRoot, _options.Id), MqttQualityOfService.AtLeastOnce))
+            .Append(new MqttTopicFilter(Topics.PlanSet(_options.TopicRoot, _options.Id), MqttQualityOfService.AtLeastOnce))
+            .Append(new MqttTopicFilter(Topics.ServerTime(_options.TopicRoot), MqttQualityOfService.AtMostOnce))
             .ToList();
         await _mqtt.SubscribeAsync(filters, stoppingToken);
         try
@@ -157,11 +168,24 @@ public sealed class GatewayService : BackgroundService
     /// <summary>Routes a command to its station and a repair request to the <see cref="RepairResponder"/>; malformed commands are counted, logged and answered when they carry an id.</summary>
     private void Dispatch(MqttReceivedMessage message)
     {
+        if (message.Topic == Topics.ServerTime(_options.TopicRoot))
+        {
+            if (ServerTimePayload.TryRead(message.Payload.Span, out var serverMs))
+                _clock.ServerTime(serverMs);
+            return;
+        }
+
         if (!Topics.TryParse(_options.TopicRoot, message.Topic, out var kind, out var range))
             return;
         if (kind == TopicKind.RepairRequest && message.Topic.AsSpan()[range].SequenceEqual(_options.Id))
         {
             _repairs.TryAccept(message.Payload);
+            return;
+        }
+
+        if (kind == TopicKind.PlanSet && message.Topic.AsSpan()[range].SequenceEqual(_options.Id))
+        {
+            _plans.Offer(message.Payload.Span);
             return;
         }
 

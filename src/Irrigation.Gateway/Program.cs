@@ -4,6 +4,7 @@ using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Dtu;
 using Irrigation.Gateway.Polling;
 using Irrigation.Gateway.Publishing;
+using Irrigation.Gateway.Schedule;
 using Irrigation.Mqtt.Client;
 using Irrigation.Spool;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,6 +79,15 @@ services.AddSingleton<IMqttClient>(sp => new ReconnectingMqttClient(
 services.AddSingleton<StatusPublisher>();
 services.AddSingleton<TelemetryPublisher>();
 services.AddSingleton<CommandExecutor>();
+
+// ---- Plans, run at the edge (docs/plans.md) ------------------------------------------------------------------
+services.AddSingleton(options.Schedule);
+services.AddSingleton<ClockTrust>();
+services.AddSingleton(sp => new ScheduleLedger(Path.Combine(dataDirectory, "schedule.json"), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ScheduleLedger>()));
+services.AddSingleton<ScheduledRuns>();
+services.AddSingleton<PlanStore>();
+services.AddSingleton<StationQueues>();
+services.AddSingleton<PlanScheduler>();
 services.AddHostedService<OutboxForwarder>();
 
 // ---- Modbus links, DTUs, stations -------------------------------------------------------------------------
@@ -97,6 +107,7 @@ if (options.DtuListener is { } dtuListener)
 
 services.AddSingleton<GatewayService>();
 services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
+services.AddHostedService(sp => sp.GetRequiredService<PlanScheduler>());
 
 // RunAsync stops the hosted services, then disposes the container and with it the MQTT client, the outbox and the
 // command journal: asking the disposed container for them afterwards threw, so every SIGTERM ended in SIGABRT (134).

@@ -1,5 +1,6 @@
 using Irrigation.Contracts;
 using Irrigation.Devices;
+using Irrigation.Gateway.Schedule;
 using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Publishing;
 using Irrigation.Modbus.Client;
@@ -26,8 +27,11 @@ public sealed class CommandExecutor
     private readonly RefusalBudget _refusals;
     private long _lastSuppressedLog;
 
-    public CommandExecutor(GatewayOptions options, CommandJournal journal, Outbox outbox, TimeProvider time, GatewayCounters counters, ILogger<CommandExecutor> logger)
+    private readonly ScheduledRuns? _schedule;
+
+    public CommandExecutor(GatewayOptions options, CommandJournal journal, Outbox outbox, TimeProvider time, GatewayCounters counters, ILogger<CommandExecutor> logger, ScheduledRuns? schedule = null)
     {
+        _schedule = schedule;
         _refusals = new RefusalBudget(time);
         _lastSuppressedLog = long.MinValue; // the first unanswered refusal is logged at once
         _options = options;
@@ -109,6 +113,8 @@ public sealed class CommandExecutor
             if (earlier is not null)
             {
                 _logger.LogInformation("Command {Id} for {Station} repeated; answering with its first result ({Outcome}).", command.Id, station.Id, earlier.Outcome);
+                if (command.Schedule is not null)
+                    _schedule?.Finished(command, earlier); // queued again after a restart: the run moves on by its first result
                 Publish(earlier);
             }
 
@@ -126,6 +132,8 @@ public sealed class CommandExecutor
         }
 
         _counters.CommandExecuted();
+        if (_schedule is not null)
+            result = _schedule.Finished(command, result);
         _logger.LogInformation("Command {Id}: {Action} pump {Pump} at {Station} by {User} -> {Outcome} {Reason} {Detail}", command.Id, command.Action, command.Pump, station.Id, command.RequestedBy, result.Outcome, result.Reason ?? "-", result.Detail);
         Finish(result);
     }
@@ -249,7 +257,11 @@ public sealed class CommandExecutor
     }
 
     private CommandResultMessage Result(PumpCommand command, string outcome, string? reason, string? detail) =>
-        new(command.Id, command.Station, command.Pump, command.Action == PumpAction.Start ? "start" : "stop", outcome, reason, detail, command.RequestedBy, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id);
+        new(command.Id, command.Station, command.Pump, command.Action == PumpAction.Start ? "start" : "stop", outcome, reason, detail, command.RequestedBy, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.Id)
+        {
+            Origin = command.Schedule is null ? CommandOrigins.Operator : CommandOrigins.Schedule,
+            Schedule = command.Schedule,
+        };
 
     private void Finish(CommandResultMessage result)
     {

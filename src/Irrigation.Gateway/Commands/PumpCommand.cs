@@ -3,7 +3,11 @@ using Irrigation.Contracts;
 namespace Irrigation.Gateway.Commands;
 
 /// <summary>A start/stop command as received on {root}/{station}/cmd (<see cref="CommandMessage"/>), with where and when it arrived.</summary>
-public sealed record PumpCommand(string Id, string Station, PumpAction Action, int Pump, string RequestedBy, DateTimeOffset ExpiresAt, DateTimeOffset ReceivedAt);
+public sealed record PumpCommand(string Id, string Station, PumpAction Action, int Pump, string RequestedBy, DateTimeOffset ExpiresAt, DateTimeOffset ReceivedAt)
+{
+    /// <summary>Set for a plan's start or stop (origin <c>schedule</c>); null for an operator's command.</summary>
+    public ScheduleInfo? Schedule { get; init; }
+}
 
 /// <summary>Parses command JSON through the contract without trusting it: every problem becomes a reason, never an exception.</summary>
 public static class PumpCommandParser

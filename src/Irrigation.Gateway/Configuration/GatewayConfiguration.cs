@@ -51,6 +51,10 @@ public static class GatewayConfiguration
         Require(options.Commands.FeedbackTimeout > TimeSpan.Zero && options.Commands.FeedbackTimeout <= TimeSpan.FromMinutes(1), "commands.feedbackTimeout", "must be 0..60 s");
         Require(options.Commands.MinTimeBetweenStarts >= TimeSpan.Zero, "commands.minTimeBetweenStarts", "must not be negative");
         Require(options.Commands.JournalSize is >= 100 and <= 1_000_000, "commands.journalSize", "must be 100..1000000");
+        Require(options.Schedule.OperatorStopHold >= TimeSpan.Zero && options.Schedule.OperatorStopHold <= TimeSpan.FromDays(1), "schedule.operatorStopHold", "must be 0..24 h");
+        Require(options.Schedule.LateStartGrace >= TimeSpan.FromSeconds(5) && options.Schedule.LateStartGrace <= TimeSpan.FromHours(1), "schedule.lateStartGrace", "must be 5 s..1 h");
+        Require(options.Schedule.MaxClockSkew >= TimeSpan.FromSeconds(5) && options.Schedule.MaxClockSkew <= TimeSpan.FromHours(1), "schedule.maxClockSkew", "must be 5 s..1 h");
+        Require(options.Schedule.TickInterval >= TimeSpan.FromMilliseconds(100) && options.Schedule.TickInterval <= TimeSpan.FromSeconds(30), "schedule.tickInterval", "must be 100 ms..30 s");
         if (CommandKeySettings.FirstProblem(options.Commands.Keys) is { } key)
             Require(false, $"commands.keys[{key.Index}].{key.Field}", key.Problem);
         if (options.DtuListener is { } dtu)
