@@ -10,14 +10,15 @@ using Irrigation.Server.Data;
 using Irrigation.Server.Diagnostics;
 using Irrigation.Server.Events;
 using Irrigation.Server.Ingestion;
+using Irrigation.Server.Plans;
 using Irrigation.Server.Profiles;
 using Irrigation.Server.State;
 using Irrigation.Server.Stations;
 using Irrigation.Server.Storage;
+using Irrigation.Server.Tariffs;
 
-// The server's table of contents: each feature registers its services and options (Add…) and its endpoints (Map…) from
-// its own folder. Settings come from appsettings.json and Irrigation__* environment variables, each feature's section
-// bound and validated before anything starts (docs/server.md).
+// The server's table of contents: each feature registers its services and options (Add…) and its endpoints (Map…) from its
+// own folder. Settings (appsettings.json, Irrigation__* variables) are bound and validated before anything starts (docs/server.md).
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
 {
     Args = args,
@@ -25,7 +26,6 @@ var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
     WebRootPath = Environment.GetEnvironmentVariable("IRRIGATION_WEBROOT") ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"),
 });
 builder.AddServerLogging();
-
 builder.Services
     .AddSiteOptions()
     .AddServerDatabase()
@@ -38,6 +38,8 @@ builder.Services
     .AddCompleteness()
     .AddLiveEvents()
     .AddCommands()
+    .AddTariffs()
+    .AddPlans()
     .AddAlarms()
     .AddEnergyAccounting()
     .AddStations()
@@ -51,8 +53,7 @@ if (app.Services.ValidateConfiguration() is { } invalid)
     return 2;
 }
 
-// Administration from a shell (docs/operations.md): `create-user <name> <role>` (the first admin; password from
-// IRRIGATION_PASSWORD), `verify-audit` (the audit trail's hash chain).
+// Administration from a shell (docs/operations.md): `create-user <name> <role>` (password from IRRIGATION_PASSWORD), `verify-audit`.
 if (ServerCommands.IsCommand(args))
     return ServerCommands.Run(args, app.Services);
 
@@ -66,11 +67,12 @@ app.MapStations();
 app.MapCompleteness();
 app.MapCommandsApi();
 app.MapAlarmsApi();
+app.MapPlansApi();
+app.MapTariffsApi();
 app.MapEnergyApi();
 app.MapWebAppFallback();
 
-// RunAsync stops the hosted services, then disposes the container and with it the MQTT clients and the spool (which
-// flushes its cursor): asking the disposed container for them afterwards threw, so every SIGTERM ended in SIGABRT.
+// RunAsync stops the hosted services and disposes the container (MQTT clients, the spool); asking it for them afterwards threw (SIGABRT).
 await app.RunAsync();
 return 0;
 

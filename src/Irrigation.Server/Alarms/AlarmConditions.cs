@@ -25,7 +25,8 @@ public sealed record ConditionContext(
     Func<string, AlarmRule> Rule,
     Func<int, LastPumpCommand?> LastCommand,
     double MeterStillSeconds,
-    (double AgoSeconds, string Gateway)? LastForgedCommand = null);
+    (double AgoSeconds, string Gateway)? LastForgedCommand = null,
+    (double AgoSeconds, MissedRuns.Missed Run)? LastMissedRun = null);
 
 /// <summary>
 /// Turns a station's latest state into rule readings. Threshold rules apply hysteresis: Raise at the threshold,
@@ -44,6 +45,12 @@ public static class AlarmConditions
         var forged = context.Rule(AlarmRules.ForgedCommand);
         yield return Flag(forged, null, context.LastForgedCommand is { } lastForged && lastForged.AgoSeconds < forged.Threshold, false,
             AlarmMessage.Of("forged_command", ("gateway", context.LastForgedCommand?.Gateway ?? "")));
+
+        // A scheduled run not executed keeps this alarm active for Threshold seconds, or until a later scheduled start succeeds.
+        var missed = context.Rule(AlarmRules.PlanRunMissed);
+        var lastMissed = context.LastMissedRun;
+        yield return Flag(missed, null, lastMissed is { } m && m.AgoSeconds < missed.Threshold, false,
+            AlarmMessage.Of("plan_run_missed", ("plan", lastMissed?.Run.Plan ?? ""), ("pump", lastMissed?.Run.Pump ?? 0), ("reason", lastMissed?.Run.Reason ?? "")));
 
         var comms = context.Rule(AlarmRules.CommsLost);
         yield return Flag(comms, null, station.Status == StationStatus.CommsLost, station.Status is StationStatus.Unknown or StationStatus.Offline, AlarmMessage.Of("comms_lost"));

@@ -27,6 +27,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
 {
     private readonly AlarmOptions _options;
     private readonly ForgedCommands _forged;
+    private readonly MissedRuns _missed;
     private readonly AlarmRuleBook _rules;
     private readonly LatestValueCache _cache;
     private readonly AlarmStore _store;
@@ -43,7 +44,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly Lock _sync = new();
     private bool _loaded;
 
-    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, ForgedCommands forged, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
+    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, ForgedCommands forged, MissedRuns missed, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
     {
         ServerMeters.Create(meters).CreateObservableGauge("irrigation_alarms_open", () =>
         {
@@ -52,6 +53,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
         }, description: "Alarms not cleared, by severity.");
         _options = options.Value;
         _forged = forged;
+        _missed = missed;
         _rules = rules;
         _cache = cache;
         _store = store;
@@ -95,7 +97,8 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
                     id => _rules.For(id, station.Id),
                     pump => lastCommands.TryGetValue((station.Id, pump), out var c) ? new LastPumpCommand(c.Action, c.State) : null,
                     MeterStillSeconds(station, nowMs),
-                    _forged.Last(station.Id, nowMs));
+                    _forged.Last(station.Id, nowMs),
+                    _missed.Last(station.Id, nowMs));
                 foreach (var reading in AlarmConditions.Evaluate(station, context))
                 {
                     if (!reading.Rule.Enabled)

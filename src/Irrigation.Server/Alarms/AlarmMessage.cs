@@ -34,6 +34,29 @@ public sealed record AlarmMessage(string Code, IReadOnlyDictionary<string, strin
         ["unexpected_running"] = "{pump}号泵在远程模式下无启动命令而运行",
         ["meter_frozen"] = "水泵运行中，电能读数已 {minutes} 分钟未变化",
         ["forged_command"] = "网关 {gateway} 收到伪造或被篡改的启停命令，已拒绝执行",
+        ["plan_run_missed"] = "计划「{plan}」{pump}号泵未执行：{reason}",
+    };
+
+    /// <summary>Why a scheduled run was not executed (<c>reason</c> of plan_run_missed: a gateway's reason code), in Chinese.</summary>
+    public static IReadOnlyDictionary<string, string> ChineseRunReasons { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["clock_untrusted"] = "网关时钟不可信",
+        ["operator_stopped"] = "操作员刚停过该泵（保持期内）",
+        ["gateway_down"] = "计划时间网关未运行",
+        ["already_running"] = "泵已在手动运行，计划不接管",
+        ["busy"] = "命令队列已满",
+        ["local_mode"] = "现场为就地模式",
+        ["fault_latched"] = "泵故障锁定，需现场复位",
+        ["no_mains"] = "市电停电",
+        ["low_sump_level"] = "前池水位过低",
+        ["comms_lost"] = "与现场设备通信中断",
+        ["min_start_interval"] = "距上次启动时间太短",
+        ["no_feedback"] = "无反馈",
+        ["write_failed"] = "写入控制器失败",
+        ["no_controller"] = "现场没有泵控制器",
+        ["unknown_pump"] = "现场没有这台泵",
+        ["bad_signature"] = "命令签名无效，网关拒绝执行",
+        ["expired"] = "启动命令过期",
     };
 
     /// <summary>Trip kinds a pump controller reports (<c>kinds</c> of pump_fault_kinds, comma-separated), in Chinese.</summary>
@@ -65,7 +88,12 @@ public sealed record AlarmMessage(string Code, IReadOnlyDictionary<string, strin
                 return "";
             var text = new StringBuilder(template);
             foreach (var (name, value) in Args)
-                text.Replace("{" + name + "}", name == "kinds" ? string.Join("、", value.Split(',').Select(k => ChineseFaultKinds.GetValueOrDefault(k, k))) : value);
+                text.Replace("{" + name + "}", name switch
+                {
+                    "kinds" => string.Join("、", value.Split(',').Select(k => ChineseFaultKinds.GetValueOrDefault(k, k))),
+                    "reason" when Code == "plan_run_missed" => ChineseRunReasons.GetValueOrDefault(value, value),
+                    _ => value,
+                });
             return text.ToString();
         }
     }

@@ -32,6 +32,7 @@ public static class AlarmRules
     public const string MeterFrozen = "meter_frozen";
     public const string UnexpectedRunning = "unexpected_running";
     public const string ForgedCommand = "forged_command";
+    public const string PlanRunMissed = "plan_run_missed";
 
     private static readonly AlarmRule[] Defaults =
     [
@@ -52,6 +53,8 @@ public static class AlarmRules
         new(UnexpectedRunning, AlarmSeverity.Major, 1, 1, TimeSpan.FromSeconds(10), true, true, "非指令运行", "Unexpected running"),
         // A gateway refused a command the server never issued; active for Threshold seconds after the last one.
         new(ForgedCommand, AlarmSeverity.Critical, 600, 600, TimeSpan.Zero, true, false, "伪造命令", "Forged command"),
+        // A scheduled run was not executed (missed or refused); active for Threshold seconds, or until a later scheduled start succeeds.
+        new(PlanRunMissed, AlarmSeverity.Major, 43200, 43200, TimeSpan.Zero, true, false, "计划运行未执行", "Scheduled run not executed"),
     ];
 
     public static IReadOnlyList<string> Ids { get; } = Defaults.Select(d => d.Id).ToArray();

@@ -1,5 +1,6 @@
 using Irrigation.Server.Commands;
 using Irrigation.Server.Configuration;
+using Irrigation.Server.Plans;
 using Irrigation.Server.Stations;
 
 namespace Irrigation.Server.Alarms;
@@ -13,6 +14,8 @@ public static class AlarmsRegistration
         services.AddSingleton<AlarmStore>();
         services.AddSingleton<ForgedCommands>();
         services.AddSingleton<IForgedCommandListener>(sp => sp.GetRequiredService<ForgedCommands>());
+        services.AddSingleton<MissedRuns>();
+        services.AddSingleton<IPlanRunListener>(sp => sp.GetRequiredService<MissedRuns>());
         services.AddSingleton<AlarmNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<AlarmNotifier>());
         services.AddSingleton<AlarmRuleBook>();

@@ -29,9 +29,9 @@ public sealed class CommandDispatcher : BackgroundService
 {
     private static readonly string[] OpenStates = [CommandStates.Pending, CommandStates.Sent];
     private readonly CommandOptions _options;
-    private readonly StationRegistry _registry;
-    private readonly Dictionary<string, (string Id, byte[] Secret)> _signingKeys;
+    private readonly GatewayKeyring _keyring;
     private readonly IForgedCommandListener[] _forgedListeners;
+    private readonly IScheduledResultListener[] _scheduleListeners;
     private readonly ServerMqttOptions _mqttOptions;
     private readonly string _topicRoot;
     private readonly IMqttClient _mqtt;
@@ -44,7 +44,7 @@ public sealed class CommandDispatcher : BackgroundService
     private readonly Counter<long> _malformedResults;
     private readonly Counter<long> _forgedCommands;
 
-    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, StationRegistry registry, IEnumerable<IForgedCommandListener> forgedListeners, CommandMqttClient mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
+    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, GatewayKeyring keyring, IEnumerable<IForgedCommandListener> forgedListeners, IEnumerable<IScheduledResultListener> scheduleListeners, MqttSession<CommandDispatcher> mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
     {
         var meter = ServerMeters.Create(meters);
         meter.CreateObservableGauge("irrigation_commands_mqtt_connected", () => mqtt.Client.IsConnected ? 1 : 0, description: "1 while the command connection to the broker is up.");
@@ -54,11 +54,9 @@ public sealed class CommandDispatcher : BackgroundService
         _malformedResults.Add(0);
         ArgumentNullException.ThrowIfNull(mqtt);
         _options = options.Value;
-        _registry = registry;
+        _keyring = keyring;
         _forgedListeners = forgedListeners.ToArray();
-        // Validated at start-up (CommandOptions.Validate): every secret parses. The first key of each gateway signs.
-        _signingKeys = _options.GatewayKeys.Where(g => g.Value.Count > 0)
-            .ToDictionary(g => g.Key, g => (g.Value[0].Id, CommandSignature.ParseKey(g.Value[0].Secret)!), StringComparer.Ordinal);
+        _scheduleListeners = scheduleListeners.ToArray();
         _mqttOptions = mqttOptions.Value;
         _topicRoot = site.Value.TopicRoot;
         _mqtt = mqtt.Client;
@@ -78,17 +76,10 @@ public sealed class CommandDispatcher : BackgroundService
     /// </summary>
     private CommandMessage Signed(CommandMessage message, string station)
     {
-        var entry = _registry.Find(station);
-        var gateway = entry?.Gateway;
-        if (gateway is null && entry is not null)
-        {
-            lock (entry.State.Sync)
-                gateway = entry.State.Gateway; // the gateway its retained status names
-        }
-
-        if (gateway is not null && _signingKeys.TryGetValue(gateway, out var key))
+        var gateway = _keyring.GatewayOf(station);
+        if (_keyring.SigningKey(gateway) is { } key)
             return CommandSignature.Sign(message, station, key.Id, key.Secret);
-        if (_signingKeys.Count > 0)
+        if (_keyring.AnyKeys)
             _logger.LogWarning("Command {Id} for {Station}: no command key for gateway {Gateway}; sent unsigned.", message.Id, station, gateway ?? "(unknown)");
         return message;
     }
@@ -141,6 +132,12 @@ public sealed class CommandDispatcher : BackgroundService
         string? id = null, outcome = null, reason = null, detail = null;
         if (CommandResultPayload.TryRead(payload, out var result, out _))
             (id, outcome, reason, detail) = (result!.Id, result.Outcome, result.Reason, result.Detail);
+        if (result is { Origin: CommandOrigins.Schedule })
+        {
+            foreach (var listener in _scheduleListeners)
+                listener.ScheduledResult(result);
+            return;
+        }
 
         var state = outcome switch
         {
@@ -230,10 +227,3 @@ public sealed class CommandDispatcher : BackgroundService
     }
 }
 
-/// <summary>The MQTT connection used for commands (separate from ingestion's shared subscription and manual acks).</summary>
-public sealed class CommandMqttClient(IMqttClient client) : IAsyncDisposable
-{
-    public IMqttClient Client { get; } = client;
-
-    public ValueTask DisposeAsync() => Client.DisposeAsync();
-}

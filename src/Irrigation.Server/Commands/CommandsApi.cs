@@ -92,7 +92,7 @@ public static class CommandsApi
     }
 
     /// <summary>A station that reports no pump values yet may have any pump; one that reports pumps has only those.</summary>
-    private static bool HasPump(StationSnapshot snapshot, int pump)
+    internal static bool HasPump(StationSnapshot snapshot, int pump)
     {
         var any = false;
         foreach (var key in snapshot.Values.Keys)

@@ -12,8 +12,9 @@ public static class CommandsRegistration
         services.AddFeatureOptions<CommandOptions>();
         services.AddFeatureOptions<ServerMqttOptions>();
         services.AddSingleton<CommandStore>();
+        services.AddSingleton<GatewayKeyring>();
         // Results published while the server restarts are kept by the broker for this persistent session.
-        services.AddSingleton(sp => new CommandMqttClient(ServerMqttClientFactory.Create(
+        services.AddSingleton(sp => new MqttSession<CommandDispatcher>(ServerMqttClientFactory.Create(
             sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, "-commands", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.commands"))));
         services.AddSingleton<CommandDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());

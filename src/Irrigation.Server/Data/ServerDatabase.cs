@@ -146,6 +146,63 @@ public sealed class ServerDatabase
             recorded_ms INTEGER NOT NULL);
         CREATE INDEX data_losses_station ON data_losses(station, recorded_ms);
         """,
+        // 7: irrigation plans, every revision of them (the global sequence is the plan-set version), what each gateway was
+        // sent and runs, and each scheduled run's outcome.
+        """
+        CREATE TABLE plans (
+            id TEXT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL,
+            body TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            updated_by TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL);
+        CREATE TABLE plan_revisions (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            plan_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            change TEXT NOT NULL,
+            body TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            changed_ms INTEGER NOT NULL);
+        CREATE INDEX plan_revisions_plan ON plan_revisions(plan_id, revision);
+        CREATE TABLE plan_sets (
+            gateway TEXT NOT NULL PRIMARY KEY,
+            version INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            published_ms INTEGER NOT NULL,
+            running_version INTEGER NOT NULL DEFAULT 0,
+            status TEXT,
+            reason TEXT,
+            detail TEXT,
+            clock_trusted INTEGER NOT NULL DEFAULT 1,
+            clock_problem TEXT,
+            acked_ms INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE plan_runs (
+            run_id TEXT NOT NULL PRIMARY KEY,
+            plan_id TEXT NOT NULL,
+            plan_version INTEGER NOT NULL,
+            station TEXT NOT NULL,
+            pump INTEGER NOT NULL,
+            gateway TEXT NOT NULL,
+            planned_ms INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            start_outcome TEXT,
+            start_reason TEXT,
+            start_detail TEXT,
+            started_ms INTEGER,
+            stop_outcome TEXT,
+            stop_reason TEXT,
+            stop_detail TEXT,
+            stopped_ms INTEGER,
+            energy_start REAL,
+            energy_end REAL,
+            updated_ms INTEGER NOT NULL);
+        CREATE INDEX plan_runs_station ON plan_runs(station, planned_ms);
+        CREATE INDEX plan_runs_plan ON plan_runs(plan_id, planned_ms);
+        """,
     ];
 
     private readonly string _connectionString;

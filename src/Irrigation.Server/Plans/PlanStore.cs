@@ -1,0 +1,270 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Irrigation.Contracts;
+using Irrigation.Server.Data;
+using Microsoft.Data.Sqlite;
+
+namespace Irrigation.Server.Plans;
+
+/// <summary>A stored plan with who made and last changed it.</summary>
+public sealed record StoredPlan(IrrigationPlan Plan, string CreatedBy, long CreatedAt, string UpdatedBy, long UpdatedAt);
+
+/// <summary>One revision of a plan: what changed, by whom, and the plan as it was then.</summary>
+public sealed record PlanRevision(long Seq, string PlanId, long Revision, string Change, string ChangedBy, long ChangedAt, IrrigationPlan? Plan);
+
+/// <summary>What a gateway was sent and what it says it runs.</summary>
+public sealed record PlanSetState(string Gateway, long Version, long PublishedAt, long RunningVersion, string? Status, string? Reason, string? Detail, bool ClockTrusted, string? ClockProblem, long AckedAt)
+{
+    /// <summary>The gateway runs an older set than the one it was sent (or has not answered yet).</summary>
+    public bool Behind => RunningVersion < Version;
+}
+
+/// <summary>One scheduled run as the server saw its results.</summary>
+public sealed record PlanRunView(
+    string RunId, string PlanId, long PlanVersion, string Station, int Pump, string Gateway, long PlannedAt, string State,
+    string? StartOutcome, string? StartReason, string? StartDetail, long? StartedAt,
+    string? StopOutcome, string? StopReason, string? StopDetail, long? StoppedAt, double? EnergyStart, double? EnergyEnd, long UpdatedAt)
+{
+    public double? EnergyKwh => EnergyStart is { } a && EnergyEnd is { } b && b >= a ? Math.Round(b - a, 3) : null;
+}
+
+/// <summary>States of a scheduled run on the server.</summary>
+public static class PlanRunStates
+{
+    /// <summary>Started and confirmed by feedback; not stopped yet.</summary>
+    public const string Running = "running";
+
+    /// <summary>Ran and was stopped at its planned end.</summary>
+    public const string Completed = "completed";
+
+    /// <summary>Ended early by an operator's stop.</summary>
+    public const string EndedByOperator = "ended_by_operator";
+
+    /// <summary>Not executed: clock, operator's hold, gateway down, already running by hand, busy.</summary>
+    public const string Missed = "missed";
+
+    /// <summary>The start was refused by an interlock or failed (no feedback, write failed, expired).</summary>
+    public const string Refused = "refused";
+
+    /// <summary>The planned stop failed: the pump may still run.</summary>
+    public const string StopFailed = "stop_failed";
+
+    public static bool NotExecuted(string state) => state is Missed or Refused;
+}
+
+/// <summary>
+/// Plans in SQLite (migration 7). Every change adds a row to <c>plan_revisions</c>; its sequence number is the version
+/// of the plan sets the gateways are sent, so a version only grows.
+/// </summary>
+public sealed class PlanStore
+{
+    private readonly ServerDatabase _database;
+
+    public PlanStore(ServerDatabase database) => _database = database;
+
+    public static string Json(IrrigationPlan plan)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            PlanSetPayload.WritePlan(json, plan);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static IrrigationPlan? Parse(string body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return PlanSetPayload.ReadPlan(document.RootElement, out _);
+    }
+
+    /// <summary>The newest change's sequence number (0 before any plan): the version of every plan set sent after it.</summary>
+    public long Version()
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command("SELECT coalesce(max(seq), 0) FROM plan_revisions");
+        return (long)select.ExecuteScalar()!;
+    }
+
+    public IReadOnlyList<StoredPlan> All()
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command("SELECT body, created_by, created_ms, updated_by, updated_ms FROM plans WHERE deleted = 0 ORDER BY name, id");
+        using var reader = select.ExecuteReader();
+        var list = new List<StoredPlan>();
+        while (reader.Read())
+        {
+            if (Parse(reader.GetString(0)) is { } plan)
+                list.Add(new StoredPlan(plan, reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt64(4)));
+        }
+
+        return list;
+    }
+
+    public StoredPlan? Get(string id) => All().FirstOrDefault(p => p.Plan.Id == id);
+
+    /// <summary>Saves a new plan (revision 1) or a change (revision + 1) in one transaction with its revision row; the stored plan.</summary>
+    public IrrigationPlan Save(IrrigationPlan plan, string change, string user, long nowMs, bool created)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        long revision = 1;
+        if (!created)
+        {
+            using var read = connection.Command("SELECT revision FROM plans WHERE id = $id AND deleted = 0", ("$id", plan.Id));
+            read.Transaction = transaction;
+            revision = ((long?)read.ExecuteScalar() ?? throw new KeyNotFoundException(plan.Id)) + 1;
+        }
+
+        var saved = plan with { Revision = revision };
+        var body = Json(saved);
+        var sql = created
+            ? "INSERT INTO plans (id, name, body, revision, created_by, created_ms, updated_by, updated_ms) VALUES ($id, $name, $body, $rev, $user, $now, $user, $now)"
+            : "UPDATE plans SET name = $name, body = $body, revision = $rev, updated_by = $user, updated_ms = $now WHERE id = $id";
+        using (var write = connection.Command(sql, ("$id", plan.Id), ("$name", plan.Name), ("$body", body), ("$rev", revision), ("$user", user), ("$now", nowMs)))
+        {
+            write.Transaction = transaction;
+            write.ExecuteNonQuery();
+        }
+
+        AddRevision(connection, transaction, plan.Id, revision, change, body, user, nowMs);
+        transaction.Commit();
+        return saved;
+    }
+
+    /// <summary>Marks a plan deleted (kept for its runs and revisions); false when there is no such plan.</summary>
+    public bool Delete(string id, string user, long nowMs)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        string? body;
+        long revision;
+        using (var read = connection.Command("SELECT body, revision FROM plans WHERE id = $id AND deleted = 0", ("$id", id)))
+        {
+            read.Transaction = transaction;
+            using var reader = read.ExecuteReader();
+            if (!reader.Read())
+                return false;
+            body = reader.GetString(0);
+            revision = reader.GetInt64(1) + 1;
+        }
+
+        using (var update = connection.Command("UPDATE plans SET deleted = 1, revision = $rev, updated_by = $user, updated_ms = $now WHERE id = $id", ("$id", id), ("$rev", revision), ("$user", user), ("$now", nowMs)))
+        {
+            update.Transaction = transaction;
+            update.ExecuteNonQuery();
+        }
+
+        AddRevision(connection, transaction, id, revision, "deleted", body, user, nowMs);
+        transaction.Commit();
+        return true;
+    }
+
+    private static void AddRevision(SqliteConnection connection, SqliteTransaction transaction, string id, long revision, string change, string body, string user, long nowMs)
+    {
+        using var insert = connection.Command("INSERT INTO plan_revisions (plan_id, revision, change, body, changed_by, changed_ms) VALUES ($id, $rev, $change, $body, $user, $now)",
+            ("$id", id), ("$rev", revision), ("$change", change), ("$body", body), ("$user", user), ("$now", nowMs));
+        insert.Transaction = transaction;
+        insert.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<PlanRevision> Revisions(string id)
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command("SELECT seq, plan_id, revision, change, changed_by, changed_ms, body FROM plan_revisions WHERE plan_id = $id ORDER BY seq DESC LIMIT 200", ("$id", id));
+        using var reader = select.ExecuteReader();
+        var list = new List<PlanRevision>();
+        while (reader.Read())
+            list.Add(new PlanRevision(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5), Parse(reader.GetString(6))));
+        return list;
+    }
+
+    // ---- Plan sets ---------------------------------------------------------------------------------------------------
+
+    public IReadOnlyList<PlanSetState> Sets()
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command("SELECT gateway, version, published_ms, running_version, status, reason, detail, clock_trusted, clock_problem, acked_ms FROM plan_sets ORDER BY gateway");
+        using var reader = select.ExecuteReader();
+        var list = new List<PlanSetState>();
+        while (reader.Read())
+        {
+            list.Add(new PlanSetState(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.NullableString(4), reader.NullableString(5),
+                reader.NullableString(6), reader.GetInt64(7) != 0, reader.NullableString(8), reader.GetInt64(9)));
+        }
+
+        return list;
+    }
+
+    /// <summary>The hash of the set last sent to the gateway (null: never sent).</summary>
+    public string? SentHash(string gateway)
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command("SELECT hash FROM plan_sets WHERE gateway = $g", ("$g", gateway));
+        return select.ExecuteScalar() as string;
+    }
+
+    public void Sent(string gateway, long version, string hash, long nowMs)
+    {
+        using var connection = _database.Open();
+        using var upsert = connection.Command(
+            "INSERT INTO plan_sets (gateway, version, hash, published_ms) VALUES ($g, $v, $h, $now) ON CONFLICT(gateway) DO UPDATE SET version = $v, hash = $h, published_ms = $now",
+            ("$g", gateway), ("$v", version), ("$h", hash), ("$now", nowMs));
+        upsert.ExecuteNonQuery();
+    }
+
+    /// <summary>Records a gateway's answer (at the gateway's time); false when the gateway was never sent a set by this server.</summary>
+    public bool Acknowledged(PlanAppliedMessage applied)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        using var connection = _database.Open();
+        using var update = connection.Command(
+            "UPDATE plan_sets SET running_version = $run, status = $st, reason = $r, detail = $d, clock_trusted = $ct, clock_problem = $cp, acked_ms = $now WHERE gateway = $g",
+            ("$g", applied.Gateway), ("$run", applied.RunningVersion), ("$st", applied.Status), ("$r", applied.Reason), ("$d", applied.Detail),
+            ("$ct", applied.ClockTrusted ? 1 : 0), ("$cp", applied.ClockProblem), ("$now", applied.Ts));
+        return update.ExecuteNonQuery() == 1;
+    }
+
+    // ---- Runs --------------------------------------------------------------------------------------------------------
+
+    private const string RunColumns = "run_id, plan_id, plan_version, station, pump, gateway, planned_ms, state, start_outcome, start_reason, start_detail, started_ms, stop_outcome, stop_reason, stop_detail, stopped_ms, energy_start, energy_end, updated_ms";
+
+    public PlanRunView? Run(string runId)
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command($"SELECT {RunColumns} FROM plan_runs WHERE run_id = $id", ("$id", runId));
+        using var reader = select.ExecuteReader();
+        return reader.Read() ? ReadRun(reader) : null;
+    }
+
+    public void SaveRun(PlanRunView run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        using var connection = _database.Open();
+        using var upsert = connection.Command(
+            $"INSERT OR REPLACE INTO plan_runs ({RunColumns}) VALUES ($id, $plan, $ver, $st, $pump, $gw, $planned, $state, $so, $sr, $sd, $sa, $xo, $xr, $xd, $xa, $es, $ee, $up)",
+            ("$id", run.RunId), ("$plan", run.PlanId), ("$ver", run.PlanVersion), ("$st", run.Station), ("$pump", run.Pump), ("$gw", run.Gateway), ("$planned", run.PlannedAt),
+            ("$state", run.State), ("$so", run.StartOutcome), ("$sr", run.StartReason), ("$sd", run.StartDetail), ("$sa", run.StartedAt),
+            ("$xo", run.StopOutcome), ("$xr", run.StopReason), ("$xd", run.StopDetail), ("$xa", run.StoppedAt), ("$es", run.EnergyStart), ("$ee", run.EnergyEnd), ("$up", run.UpdatedAt));
+        upsert.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs, newest planned first, of a plan and/or a station, planned within [fromMs, toMs).</summary>
+    public IReadOnlyList<PlanRunView> Runs(string? planId, string? station, long fromMs, long toMs, int limit)
+    {
+        using var connection = _database.Open();
+        using var select = connection.Command(
+            $"SELECT {RunColumns} FROM plan_runs WHERE ($p IS NULL OR plan_id = $p) AND ($s IS NULL OR station = $s) AND planned_ms >= $from AND planned_ms < $to ORDER BY planned_ms DESC, run_id LIMIT $l",
+            ("$p", planId), ("$s", station), ("$from", fromMs), ("$to", toMs), ("$l", Math.Clamp(limit, 1, 1000)));
+        using var reader = select.ExecuteReader();
+        var list = new List<PlanRunView>();
+        while (reader.Read())
+            list.Add(ReadRun(reader));
+        return list;
+    }
+
+    private static PlanRunView ReadRun(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.GetInt64(6), r.GetString(7),
+        r.NullableString(8), r.NullableString(9), r.NullableString(10), r.NullableInt64(11), r.NullableString(12), r.NullableString(13), r.NullableString(14), r.NullableInt64(15),
+        r.IsDBNull(16) ? null : r.GetDouble(16), r.IsDBNull(17) ? null : r.GetDouble(17), r.GetInt64(18));
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Irrigation.Contracts;
+using Irrigation.Testing;
+using static Irrigation.Server.Tests.OperatorApiTests;
+
+namespace Irrigation.Server.Tests;
+
+/// <summary>
+/// Irrigation by plan against the real stack — mosquitto, influxd, firmware-sim, gateway, server — with plans of a few
+/// seconds: the server stores and signs them, the gateway runs them on its own (through its command queue, so with the
+/// interlocks and feedback confirmation of a manual command) and reports each run; the app's API shows the outcome.
+/// </summary>
+[Collection("Integration")]
+public sealed class PlanEndToEndTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(45);
+
+    /// <summary>A plan body for the API: today's plan starting <paramref name="start"/> (Beijing time), every day around it.</summary>
+    internal static object Plan(string name, DateTimeOffset start, string mode, int gapSeconds, params (string Station, int Pump, int Seconds)[] steps)
+    {
+        var beijing = start.ToOffset(PlanCalendar.BeijingOffset);
+        var day = DateOnly.FromDateTime(beijing.DateTime);
+        return new
+        {
+            name,
+            mode,
+            seasonFrom = day.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            seasonTo = day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            days = new[] { 1, 2, 3, 4, 5, 6, 7 },
+            start = beijing.ToString("HH:mm:ss", CultureInfo.InvariantCulture),
+            startGapSeconds = gapSeconds,
+            steps = steps.Select(s => new { station = s.Station, pump = s.Pump, durationSeconds = s.Seconds }).ToArray(),
+        };
+    }
+
+    /// <summary>A start a few seconds ahead, on a whole second.</summary>
+    internal static DateTimeOffset StartIn(int seconds)
+    {
+        var at = DateTimeOffset.UtcNow.AddSeconds(seconds);
+        return at.AddTicks(-(at.Ticks % TimeSpan.TicksPerSecond));
+    }
+
+    internal static async Task<JsonObject> CreateAsync(HttpClient client, object plan)
+    {
+        using var response = await client.PostAsJsonAsync(new Uri("api/plans", UriKind.Relative), plan);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return JsonNode.Parse(body)!.AsObject();
+    }
+
+    internal static async Task<JsonArray> RunsAsync(HttpClient client, string plan) =>
+        JsonNode.Parse(await client.GetStringAsync(new Uri($"api/plans/{plan}/runs", UriKind.Relative)))!.AsArray();
+
+    /// <summary>Waits until the gateway runs the newest plan set (its answer on …/plan/applied reached the server).</summary>
+    internal static async Task WaitForAppliedAsync(HttpClient client) =>
+        await Poll.UntilAsync(
+            async () => JsonNode.Parse(await client.GetStringAsync(new Uri("api/plans/sync", UriKind.Relative)))!.AsArray(),
+            sets => sets.Count > 0 && sets.All(s => s!["runningVersion"]!.GetValue<long>() == s["version"]!.GetValue<long>()), Wait, TimeSpan.FromMilliseconds(250));
+
+    [Fact]
+    public async Task Rotation_ThreeStationsRunInOrderWithTheGap_InterlockRefusalRaisesTheAlarm_OverlapRefused()
+    {
+        await using var stack = await SystemStack.StartAsync("plan-rotation", new SystemStackOptions { Stations = 3 });
+        foreach (var station in new[] { "st001", "st002", "st003" })
+            await stack.WaitForStationOnlineAsync(station, TimeSpan.FromSeconds(30));
+        using var op = await stack.SignInAsync("operator");
+        using var viewer = await stack.SignInAsync("viewer");
+
+        // st003 loses its mains before its turn: the gateway's interlock refuses the start, as it would a manual one.
+        await stack.Simulator.SetPhysicsAsync("st003", new { mains = false });
+        var start = StartIn(12);
+        var plan = await CreateAsync(op, Plan("三站轮灌", start, "rotation", 3, ("st001", 1, 5), ("st002", 1, 5), ("st003", 1, 5)));
+        var id = plan["id"]!.GetValue<string>();
+        Assert.Equal([0, 8, 16], plan["steps"]!.AsArray().Select(s => s!["offsetSeconds"]!.GetValue<int>()));
+
+        // A viewer reads but may not edit; an overlapping plan for st002's pump 1 is refused with the reason.
+        using (var denied = await viewer.PostAsJsonAsync(new Uri("api/plans", UriKind.Relative), Plan("viewer's", StartIn(3600), "together", 0, ("st001", 1, 60))))
+            Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        using (var overlap = await op.PostAsJsonAsync(new Uri("api/plans", UriKind.Relative), Plan("重叠计划", start.AddSeconds(10), "together", 0, ("st002", 1, 30))))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, overlap.StatusCode);
+            var problem = await JsonAsync(overlap);
+            Assert.Equal("plan_overlap", problem["code"]!.GetValue<string>());
+            Assert.Equal(("st002", 1, "三站轮灌"), (problem["station"]!.GetValue<string>(), problem["pump"]!.GetValue<int>(), problem["otherPlan"]!.GetValue<string>()));
+        }
+
+        await WaitForAppliedAsync(op);
+        var runs = await Poll.UntilAsync(() => RunsAsync(op, id),
+            r => r.Count == 3 && r.All(x => x!["state"]!.GetValue<string>() is "completed" or "refused" or "missed"), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
+        var byStation = runs.ToDictionary(r => r!["station"]!.GetValue<string>(), r => r!.AsObject());
+        var planned = start.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 2; i++)
+        {
+            var run = byStation[$"st00{i + 1}"];
+            Assert.Equal("completed", run["state"]!.GetValue<string>());
+            Assert.Equal(planned + i * 8_000, run["start"]!.GetValue<long>());
+            // Started at its time (after the feedback confirmed it), stopped at its end.
+            var started = run["startedAt"]!.GetValue<long>();
+            var stopped = run["stoppedAt"]!.GetValue<long>();
+            Assert.InRange(started - (planned + i * 8_000), 0, 3_500);
+            Assert.InRange(stopped - (planned + i * 8_000 + 5_000), 0, 3_500);
+            Assert.NotNull(run["kwh"]?.GetValue<double>());
+        }
+
+        Assert.True(byStation["st002"]["startedAt"]!.GetValue<long>() > byStation["st001"]["stoppedAt"]!.GetValue<long>(), "the rotation runs one station after the other");
+        var refused = byStation["st003"];
+        Assert.Equal(("refused", CommandReasons.NoMains), (refused["state"]!.GetValue<string>(), refused["startReason"]!.GetValue<string>()));
+        Assert.False(await stack.Simulator.PumpRunningAsync("st003", 1));
+
+        // The refusal raises 计划运行未执行 with the reason, for the crew to acknowledge.
+        var alarm = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/alarms?state=open&station=st003", UriKind.Relative)))!.AsArray()
+                .FirstOrDefault(a => a!["key"]!.GetValue<string>() == "plan_run_missed"),
+            a => a is not null, Wait, TimeSpan.FromMilliseconds(500));
+        Assert.Contains("三站轮灌", alarm!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("市电停电", alarm["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // Each run's result is audited as the plan's, and the plan's creation as the operator's.
+        using var admin = await stack.SignInAsync("admin");
+        var audit = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?limit=200", UriKind.Relative)))!.AsArray();
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "operator");
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["outcome"]!.GetValue<string>() == "plan_overlap");
+        Assert.Equal(5, audit.Count(e => e!["action"]!.GetValue<string>() == "plan.run" && e["actor"]!.GetValue<string>() == "plan:" + id));
+    }
+
+    [Fact]
+    public async Task BrokerDown_ThePlanRunsAtTheStationAnyway_ItsResultsArriveAfterwards()
+    {
+        await using var stack = await SystemStack.StartAsync("plan-outage", new SystemStackOptions { Stations = 1 });
+        await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
+        using var op = await stack.SignInAsync("operator");
+        var start = StartIn(10);
+        var id = (await CreateAsync(op, Plan("断网运行", start, "together", 0, ("st001", 1, 6))))["id"]!.GetValue<string>();
+        await WaitForAppliedAsync(op);
+
+        // The link to the broker goes down before the start and comes back after the end.
+        await stack.Broker.StopAsync();
+        await Poll.UntilAsync(() => stack.Simulator.PumpRunningAsync("st001", 1), running => running, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        await Poll.UntilAsync(() => stack.Simulator.PumpRunningAsync("st001", 1), running => !running, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+        Assert.Empty(await RunsAsync(op, id)); // nothing reached the server yet
+        await stack.Broker.RestartAsync();
+
+        var run = (await Poll.UntilAsync(() => RunsAsync(op, id), r => r.Count == 1 && r[0]!["state"]!.GetValue<string>() == "completed", Wait, TimeSpan.FromMilliseconds(500)))[0]!;
+        Assert.InRange(run["startedAt"]!.GetValue<long>() - start.ToUnixTimeMilliseconds(), 0, 3_500);
+        Assert.True(run["stoppedAt"]!.GetValue<long>() < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1_000, "stopped while the broker was down");
+    }
+
+    [Fact]
+    public async Task ManualStopEndsTheScheduledRun_OldPlanVersionFlagged_ForgedPlanRefusedAndAudited()
+    {
+        await using var stack = await SystemStack.StartAsync("plan-manual", new SystemStackOptions { Stations = 1 });
+        await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
+        using var op = await stack.SignInAsync("operator");
+        var id = (await CreateAsync(op, Plan("长时间灌溉", StartIn(8), "together", 0, ("st001", 1, 600))))["id"]!.GetValue<string>();
+        await WaitForAppliedAsync(op);
+        await Poll.UntilAsync(() => RunsAsync(op, id), r => r.Count == 1 && r[0]!["state"]!.GetValue<string>() == "running", Wait, TimeSpan.FromMilliseconds(500));
+
+        // The operator stops the pump: the scheduled run ends there, and both results say so.
+        using (var stop = await CommandAsync(op, "st001", 1, "stop"))
+        {
+            var command = await WaitForFinalAsync(op, (await JsonAsync(stop))["id"]!.GetValue<string>(), Wait);
+            Assert.Equal("succeeded", command["state"]!.GetValue<string>());
+            Assert.Contains("ended the scheduled run", command["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        var ended = (await Poll.UntilAsync(() => RunsAsync(op, id), r => r[0]!["state"]!.GetValue<string>() == "ended_by_operator", Wait, TimeSpan.FromMilliseconds(500)))[0]!;
+        Assert.Equal(ScheduleReasons.ManualStop, ended["stopReason"]!.GetValue<string>());
+        Assert.Contains("operator", ended["stopDetail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+
+        // Within the hold, a plan does not start the pump the operator stopped; it says why. (The first plan is deleted
+        // first: its ten minutes still count as taken, so the new plan would overlap it.)
+        using (var delete = await op.DeleteAsync(new Uri($"api/plans/{id}", UriKind.Relative)))
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        var held = (await CreateAsync(op, Plan("保持期内", StartIn(6), "together", 0, ("st001", 1, 5))))["id"]!.GetValue<string>();
+        var missed = (await Poll.UntilAsync(() => RunsAsync(op, held), r => r.Count == 1, Wait, TimeSpan.FromMilliseconds(500)))[0]!;
+        Assert.Equal(("missed", ScheduleReasons.OperatorStopped), (missed["state"]!.GetValue<string>(), missed["startReason"]!.GetValue<string>()));
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+
+        // A gateway that is down while the plans change runs an older version: flagged, until it is back and catches up.
+        await stack.StopGatewayAsync();
+        using (var pause = await op.PostAsync(new Uri($"api/plans/{held}/pause", UriKind.Relative), null))
+            Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
+        var schedule = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/stations/st001/schedule", UriKind.Relative)))!.AsObject(),
+            s => s["sync"]?["behind"]?.GetValue<bool>() == true, Wait, TimeSpan.FromMilliseconds(250));
+        Assert.True(schedule["sync"]!["runningVersion"]!.GetValue<long>() < schedule["sync"]!["version"]!.GetValue<long>());
+        await stack.StartGatewayAsync();
+        await WaitForAppliedAsync(op);
+
+        // Someone with broker access publishes a plan set of their own: refused, audited, alarmed; the gateway keeps its plans.
+        var running = JsonNode.Parse(await op.GetStringAsync(new Uri("api/plans/sync", UriKind.Relative)))!.AsArray()[0]!["runningVersion"]!.GetValue<long>();
+        var forged = PlanSetPayload.Sign(new PlanSetMessage(stack.GatewayId, running + 100, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), []), SystemStack.CommandKeyId, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var publish = await ManagedProcess.RunAsync(RequiredTool.Find("mosquitto_pub", "mosquitto-clients"),
+            ["-h", "127.0.0.1", "-p", stack.Broker.Port.ToString(CultureInfo.InvariantCulture), "-q", "1", "-t", Topics.PlanSet("irrigation", stack.GatewayId), "-m", System.Text.Encoding.UTF8.GetString(PlanSetPayload.Write(forged))], TimeSpan.FromSeconds(10));
+        await using (publish)
+            Assert.True(publish.ExitCode == 0, publish.Output);
+        using var admin = await stack.SignInAsync("admin");
+        var audit = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?action=plan.forged&limit=10", UriKind.Relative)))!.AsArray(),
+            a => a.Count >= 1, Wait, TimeSpan.FromMilliseconds(500));
+        Assert.Contains("does not match", audit[0]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var sync = JsonNode.Parse(await op.GetStringAsync(new Uri("api/plans/sync", UriKind.Relative)))!.AsArray()[0]!;
+        Assert.Equal((running, "refused", PlanRefusals.BadSignature), (sync["runningVersion"]!.GetValue<long>(), sync["status"]!.GetValue<string>(), sync["reason"]!.GetValue<string>()));
+        await Poll.UntilAsync(
+            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/alarms?state=open&station=st001", UriKind.Relative)))!.AsArray(),
+            a => a.Any(x => x!["key"]!.GetValue<string>() == "forged_command"), Wait, TimeSpan.FromMilliseconds(500));
+    }
+}
