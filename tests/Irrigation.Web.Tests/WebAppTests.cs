@@ -221,7 +221,7 @@ public sealed class WebAppTests : BrowserTests<WebAppFixture>, IClassFixture<Web
 
         // API traffic while the worker controls the page: a station, its values, history, the event stream.
         await page.Locator(".station-row[data-station=st001]").ClickAsync();
-        await Assertions.Expect(page.Locator(".value[data-key=voltage_a]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".value[data-key=active_power]")).ToBeVisibleAsync(); // a key figure, on top (voltages are folded)
         await Assertions.Expect(page.Locator(".chart[data-quantity=active_power] canvas, .chart[data-quantity=active_power] .muted:not(:has-text('正在加载'))")).ToHaveCountAsync(1);
 
         var cached = await page.EvaluateAsync<string[]>(CachedPaths);

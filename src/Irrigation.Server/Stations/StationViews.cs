@@ -7,10 +7,13 @@ namespace Irrigation.Server.Stations;
 
 public sealed record PumpView(int Number, bool? Running, bool? Fault, double? Current, CommandView? PendingCommand);
 
-/// <summary>What the station list shows: online, power, pumps, staleness.</summary>
+/// <summary>
+/// What the station list shows: online, staleness, pumps, and the figures a fleet list needs at a glance — the meter's
+/// total active power in kW, the sump level in m and how many pumps run (null where the station has not reported it).
+/// </summary>
 public sealed record StationSummary(
     string Id, string Name, string Site, StationStatus Status, bool Online, bool Stale, bool? MainsPresent, bool? RemoteMode,
-    long LastTelemetryMs, IReadOnlyList<PumpView> Pumps, int ActiveAlarms);
+    long LastTelemetryMs, IReadOnlyList<PumpView> Pumps, int ActiveAlarms, double? PowerKw, double? SumpLevel, int PumpsRunning);
 
 public sealed record ValueView(string Key, string Label, string LabelEn, string Unit, double Value, long Ts);
 
@@ -94,6 +97,17 @@ public sealed class StationViews
         bool? Flag(string key) => s.Values.TryGetValue(key, out var v) ? v.Value != 0 : null;
         var stale = _liveness.IsStale(s);
         return new StationSummary(s.Id, s.Name, s.Site, s.Status, s.Status == StationStatus.Online && !stale, stale, Flag("mains_present"), Flag("remote_mode"),
-            s.LastTelemetryMs, pumpViews, _alarms.Sum(a => a.ActiveAlarms(s.Id)));
+            s.LastTelemetryMs, pumpViews, _alarms.Sum(a => a.ActiveAlarms(s.Id)),
+            In(s, "active_power", KilowattsPer), In(s, "sump_level", MetresPer), pumpViews.Count(p => p.Running == true));
     }
+
+    // The profiles give the unit beside each quantity (meters report active_power in W); the list shows kW and m.
+    private static readonly Dictionary<string, double> KilowattsPer = new(StringComparer.Ordinal) { ["W"] = 0.001, ["kW"] = 1, ["MW"] = 1000 };
+    private static readonly Dictionary<string, double> MetresPer = new(StringComparer.Ordinal) { ["m"] = 1, ["cm"] = 0.01, ["mm"] = 0.001 };
+
+    /// <summary>A station-wide value converted by its profile unit; null when not reported or in a unit not listed.</summary>
+    private double? In(StationSnapshot s, string key, Dictionary<string, double> factors) =>
+        s.Values.TryGetValue(key, out var v) && factors.TryGetValue(_catalog.Describe(key).Unit, out var factor)
+            ? Math.Round(v.Value * factor, 6)
+            : null;
 }

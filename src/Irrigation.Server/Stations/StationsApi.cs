@@ -85,7 +85,7 @@ public static class StationsApi
         {
             ["id"] = s.Id, ["name"] = s.Name, ["site"] = s.Site, ["status"] = s.Status, ["online"] = s.Online, ["stale"] = s.Stale,
             ["mainsPresent"] = s.MainsPresent, ["remoteMode"] = s.RemoteMode, ["lastTelemetryMs"] = s.LastTelemetryMs, ["pumps"] = s.Pumps,
-            ["activeAlarms"] = s.ActiveAlarms, ["values"] = d.Values, ["pendingCommands"] = d.PendingCommands,
+            ["activeAlarms"] = s.ActiveAlarms, ["powerKw"] = s.PowerKw, ["sumpLevel"] = s.SumpLevel, ["pumpsRunning"] = s.PumpsRunning, ["values"] = d.Values, ["pendingCommands"] = d.PendingCommands,
         };
     }
 

@@ -101,7 +101,7 @@ export function putValues(station: string, values: Record<string, [number | null
       else if (m[2] === 'fault') pump.fault = value !== 0;
       else pump.current = value;
     }
-    putStation({ ...summary, pumps, lastTelemetryMs: latest });
+    putStation({ ...summary, pumps, lastTelemetryMs: latest, pumpsRunning: pumps.filter((p) => p.running === true).length });
   }
   changed();
 }
@@ -116,6 +116,29 @@ export function putCommand(command: Command): void {
 /** Stale when the server says so or when nothing has been heard for longer than the server's threshold. */
 export function isStale(s: StationSummary, now = Date.now()): boolean {
   return s.stale || (s.lastTelemetryMs !== null && now - s.lastTelemetryMs > staleAfterMs());
+}
+
+/** What the list filters by and the summary bar counts (a station can be in several: running and in alarm). */
+export type StationState = 'online' | 'running' | 'alarm' | 'stale' | 'offline';
+export const STATION_STATES: readonly StationState[] = ['online', 'running', 'alarm', 'stale', 'offline'];
+
+/**
+ * online: reported online with fresh data; running: at least one pump's run feedback on; alarm: an open alarm;
+ * stale: data older than the threshold; offline: not reported online (offline, comms lost or never heard).
+ */
+export function inState(s: StationSummary, state: StationState, now = Date.now(), alarms = openAlarmCount(s)): boolean {
+  switch (state) {
+    case 'online':
+      return s.status === 'online' && !isStale(s, now);
+    case 'running':
+      return (s.pumpsRunning ?? 0) > 0;
+    case 'alarm':
+      return alarms > 0;
+    case 'stale':
+      return isStale(s, now);
+    case 'offline':
+      return s.status !== 'online';
+  }
 }
 
 /** The newest moment of an alarm's lifecycle, to drop an older state that arrives after a newer one. */
@@ -160,6 +183,13 @@ export function byUrgency(a: Alarm, b: Alarm): number {
 /** Open (not cleared) alarms, of one station or all, most urgent first. */
 export function openAlarms(station?: string): Alarm[] {
   return [...store.alarms.values()].filter((a) => a.clearedAt === null && (!station || a.station === station)).sort(byUrgency);
+}
+
+/** Open alarm count per station (one pass over the alarms, for the list of every station). */
+export function openAlarmCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const a of store.alarms.values()) if (a.clearedAt === null) counts.set(a.station, (counts.get(a.station) ?? 0) + 1);
+  return counts;
 }
 
 /** A station's open alarm count: what we hold once the open alarms are loaded, else the summary's activeAlarms. */

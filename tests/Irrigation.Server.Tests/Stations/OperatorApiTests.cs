@@ -251,6 +251,17 @@ public sealed class OperatorApiTests : IClassFixture<OperatorStackFixture>
         Assert.False(st001["stale"]!.GetValue<bool>());
         Assert.True(st001["mainsPresent"]?.GetValue<bool>(), detail.ToJsonString());
         Assert.Equal([1, 2], st001["pumps"]!.AsArray().Select(p => p!["number"]!.GetValue<int>()));
+        // The summary's shape, as the phone's list reads it; the detail carries the same fields at its top level.
+        Assert.Equal(
+            ["id", "name", "site", "status", "online", "stale", "mainsPresent", "remoteMode", "lastTelemetryMs", "pumps", "activeAlarms", "powerKw", "sumpLevel", "pumpsRunning"],
+            st001.AsObject().Select(p => p.Key));
+        Assert.Equal(st001.AsObject().Select(p => p.Key).Concat(["values", "pendingCommands"]), detail.AsObject().Select(p => p.Key));
+        // kW from the meter's W (the profile's unit), the sump level in m, the pumps whose feedback says running.
+        double ValueOf(string key) => detail["values"]!.AsArray().Single(v => v!["key"]!.GetValue<string>() == key)!["value"]!.GetValue<double>();
+        Assert.Equal("W", detail["values"]!.AsArray().Single(v => v!["key"]!.GetValue<string>() == "active_power")!["unit"]!.GetValue<string>());
+        Assert.Equal(ValueOf("active_power") / 1000, detail["powerKw"]!.GetValue<double>(), 6);
+        Assert.Equal(ValueOf("sump_level"), detail["sumpLevel"]!.GetValue<double>(), 6);
+        Assert.Equal(detail["pumps"]!.AsArray().Count(p => p!["running"]?.GetValue<bool>() == true), detail["pumpsRunning"]!.GetValue<int>());
         var voltage = detail["values"]!.AsArray().Single(v => v!["key"]!.GetValue<string>() == "voltage_a")!;
         Assert.Equal("V", voltage["unit"]!.GetValue<string>());
         Assert.Contains("电压", voltage["label"]!.GetValue<string>(), StringComparison.Ordinal);

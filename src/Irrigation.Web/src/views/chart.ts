@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api } from '../api';
 import { h, fill } from '../dom';
+import { toKw } from '../format';
 import { t, type MessageKey } from '../i18n';
 
 const QUANTITIES = ['active_power', 'current_a', 'sump_level', 'flow_rate'] as const;
@@ -36,13 +37,15 @@ export function renderCharts(el: HTMLElement, station: string, range: '24h' | '7
   for (const box of boxes) {
     api.history(station, box.q, range).then(
       (history) => {
+        // Power in kW like everywhere else on the page (meters report W).
+        const kwPerUnit = toKw(1, history.unit);
         const xs: number[] = [];
         const ys: (number | null)[] = [];
         for (const [ts, v] of history.points ?? []) {
           xs.push(ts / 1000);
-          ys.push(v);
+          ys.push(v === null || kwPerUnit === null ? v : v * kwPerUnit);
         }
-        const unit = history.unit === 'm3/h' ? 'm³/h' : history.unit;
+        const unit = kwPerUnit !== null ? 'kW' : history.unit === 'm3/h' ? 'm³/h' : history.unit;
         box.title.append(h('small', null, ` ${unit}`));
         if (xs.length === 0) {
           fill(box.body, h('p', { class: 'muted' }, t('chart.empty')));
