@@ -19,6 +19,16 @@ public sealed class SchemaTests
         Assert.Equal("", PayloadSchemas.Violations(PayloadSchemas.GatewayStatus, StatusPayload.Write(new GatewayStatusMessage("gw-01", GatewayState.Offline, null))));
         Assert.Equal("", PayloadSchemas.Violations(PayloadSchemas.Command, CommandPayload.Write(new CommandMessage("c-1", PumpAction.Stop, 16, "ops", DateTimeOffset.UnixEpoch.AddDays(1)))));
         Assert.Equal("", PayloadSchemas.Violations(PayloadSchemas.CommandResult, CommandResultPayload.Write(new CommandResultMessage("c-1", "st001", 1, "stop", CommandOutcomes.Failed, CommandReasons.NoFeedback, "x", "ops", 1, "gw-01"))));
+        Assert.Equal("", PayloadSchemas.Violations(PayloadSchemas.CommandResult, CommandResultPayload.Write(new CommandResultMessage("p1/20260610/1/start", "st001", 1, "start", CommandOutcomes.Missed, ScheduleReasons.ClockUntrusted, "x", "plan:p1", 1, "gw-01")
+        {
+            Origin = CommandOrigins.Schedule,
+            Schedule = new ScheduleInfo("p1", 7, "p1/20260610/1", 1),
+        })));
+        var signed = PlanSetPayload.Sign(new PlanSetMessage("gw-01", 7, 1, [PlanPayloadTests.Rotation()]), "k1", new byte[32]);
+        Assert.Equal("", PayloadSchemas.Violations(PayloadSchemas.PlanSet, PlanSetPayload.Write(signed)));
+        Assert.Equal("", PayloadSchemas.Violations(PayloadSchemas.PlanApplied, PlanSetPayload.Write(new PlanAppliedMessage("gw-01", 7, PlanApplyStatus.Refused, PlanRefusals.OldVersion, "x", 8, false, "clock", 1))));
+        // An operator's command never ends "missed".
+        Assert.NotEqual("", PayloadSchemas.Violations(PayloadSchemas.CommandResult, """{"id":"c","station":"s","pump":1,"action":"start","outcome":"missed","ts":1,"gateway":"g"}"""u8));
     }
 
     [Fact]

@@ -11,10 +11,12 @@ public static class PayloadSchemas
     public const string GatewayStatus = "gateway-status";
     public const string Command = "command";
     public const string CommandResult = "command-result";
+    public const string PlanSet = "plan-set";
+    public const string PlanApplied = "plan-applied";
 
     // Each schema has its own $id, which JsonSchema.Net registers globally: built once per test process.
     private static readonly Lazy<IReadOnlyDictionary<string, JsonSchema>> Schemas = new(() =>
-        new[] { Telemetry, StationStatus, GatewayStatus, Command, CommandResult }.ToDictionary(
+        new[] { Telemetry, StationStatus, GatewayStatus, Command, CommandResult, PlanSet, PlanApplied }.ToDictionary(
             name => name,
             name => JsonSchema.FromText(File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "schemas", $"{name}.schema.json")))));
 

@@ -117,6 +117,8 @@ public sealed class PlanStore
         }
 
         _ledger.HoldingPlansSince(now);
+        foreach (var plan in set.Plans)
+            _ledger.FirstSeen(plan, now); // from the moment it arrived, not the scheduler's next tick: a start a moment later is not missed
         Acknowledge(PlanApplyStatus.Applied, set.Version, null, null, now);
     }
 

@@ -49,6 +49,12 @@ export interface StationSummary {
   lastTelemetryMs: number | null;
   pumps: Pump[];
   activeAlarms: number;
+  /** The meter's total active power in kW; null until reported. */
+  powerKw: number | null;
+  /** Sump level in m; null until reported. */
+  sumpLevel: number | null;
+  /** Pumps whose run feedback is on. */
+  pumpsRunning: number;
 }
 
 export interface StationValue {
@@ -145,6 +151,114 @@ export interface Completeness {
   losses: { from: number; to: number; messages: number; reason: string; gateway: string | null; recordedAt: number }[];
 }
 
+/** A plan as the API takes it (docs/api.md, Plans): Beijing times, durations in seconds. */
+export interface PlanInput {
+  name: string;
+  mode: 'rotation' | 'together';
+  seasonFrom: string;
+  seasonTo: string;
+  days: number[];
+  start: string;
+  startGapSeconds: number;
+  steps: { station: string; pump: number; durationSeconds: number }[];
+  skipDates: string[];
+  paused: boolean;
+  overrideOperatorStop: boolean;
+}
+
+export type TariffKind = 'sharp' | 'peak' | 'flat' | 'valley';
+
+export interface PlanStep {
+  station: string;
+  stationName: string;
+  pump: number;
+  durationSeconds: number;
+  offsetSeconds: number;
+}
+
+/** A planned or past run (GET /api/plans/{id}/runs, /api/stations/{id}/schedule). */
+export interface PlanRun {
+  runId: string;
+  planId: string;
+  planName: string;
+  station: string;
+  stationName: string;
+  pump: number;
+  start: number;
+  end: number;
+  state: 'running' | 'completed' | 'ended_by_operator' | 'missed' | 'refused' | 'stop_failed' | null;
+  startOutcome: string | null;
+  startReason: string | null;
+  startDetail: string | null;
+  stopReason: string | null;
+  stopDetail: string | null;
+  startedAt: number | null;
+  stoppedAt: number | null;
+  kwh: number | null;
+  cost: number | null;
+  estimatedKwh: number;
+  estimatedCost: number;
+  tariffHours: Record<TariffKind, number>;
+}
+
+export interface Plan extends Omit<PlanInput, 'steps'> {
+  id: string;
+  steps: PlanStep[];
+  revision: number;
+  createdBy: string;
+  createdAt: number;
+  updatedBy: string;
+  updatedAt: number;
+  estimate: { kwh: number; cost: number; hours: Record<TariffKind, number>; tariff: string } | null;
+  next: PlanRun[];
+}
+
+export interface PlanRevision {
+  seq: number;
+  revision: number;
+  change: string;
+  changedBy: string;
+  changedAt: number;
+}
+
+/** What a gateway was sent and runs (GET /api/plans/sync). */
+export interface PlanSync {
+  gateway: string;
+  version: number;
+  publishedAt: number;
+  runningVersion: number;
+  status: string | null;
+  reason: string | null;
+  detail: string | null;
+  clockTrusted: boolean;
+  clockProblem: string | null;
+  ackedAt: number;
+  behind: boolean;
+}
+
+export interface TariffBand {
+  kind: TariffKind;
+  from: string;
+  to: string;
+  price: number;
+}
+
+export interface StationSchedule {
+  station: string;
+  gateway: string | null;
+  sync: PlanSync | null;
+  today: PlanRun[];
+  next: PlanRun[];
+  tariff: TariffBand[];
+}
+
+export interface Tariffs {
+  name: string;
+  date: string;
+  prices: Record<TariffKind, number>;
+  bands: TariffBand[];
+}
+
 export const FINAL_STATES: ReadonlySet<CommandState> = new Set(['succeeded', 'rejected', 'failed', 'expired', 'timed_out']);
 
 /** An answer other than 2xx: the problem document's code (or 'network' when nothing came back). */
@@ -154,6 +268,8 @@ export class ApiError extends Error {
     readonly code: string,
     readonly detail: string | undefined,
     readonly retryAfterSeconds: number | undefined,
+    /** The problem document's other members (e.g. a plan overlap's station, pump and other plan). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(`${status} ${code}${detail ? `: ${detail}` : ''}`);
   }
@@ -203,7 +319,7 @@ async function request<T>(method: string, path: string, body?: unknown, headers:
   if (!response.ok) {
     const problem = (json ?? {}) as { code?: string; detail?: string };
     const retryAfter = Number(response.headers.get('Retry-After'));
-    const error = new ApiError(response.status, problem.code ?? 'unknown', problem.detail, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+    const error = new ApiError(response.status, problem.code ?? 'unknown', problem.detail, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, (json ?? {}) as Record<string, unknown>);
     if (response.status === 401 && !path.startsWith('/api/auth/')) onUnauthenticated();
     throw error;
   }
@@ -229,6 +345,19 @@ export const api = {
   },
   alarm: async (id: string) => (await request<Alarm>('GET', `/api/alarms/${encodeURIComponent(id)}`)).data,
   acknowledge: async (id: string, comment: string) => (await request<Alarm>('POST', `/api/alarms/${encodeURIComponent(id)}/ack`, { comment })).data,
+  plans: async () => (await request<Plan[]>('GET', '/api/plans')).data,
+  plan: async (id: string) => (await request<Plan>('GET', `/api/plans/${encodeURIComponent(id)}`)).data,
+  planRuns: async (id: string, days = 30) => (await request<PlanRun[]>('GET', `/api/plans/${encodeURIComponent(id)}/runs?days=${days}`)).data,
+  planRevisions: async (id: string) => (await request<PlanRevision[]>('GET', `/api/plans/${encodeURIComponent(id)}/revisions`)).data,
+  planSync: async () => (await request<PlanSync[]>('GET', '/api/plans/sync')).data,
+  createPlan: async (plan: PlanInput) => (await request<Plan>('POST', '/api/plans', plan)).data,
+  updatePlan: async (id: string, plan: PlanInput) => (await request<Plan>('PUT', `/api/plans/${encodeURIComponent(id)}`, plan)).data,
+  pausePlan: async (id: string, paused: boolean) => (await request<Plan>('POST', `/api/plans/${encodeURIComponent(id)}/${paused ? 'pause' : 'resume'}`)).data,
+  deletePlan: async (id: string) => {
+    await request<void>('DELETE', `/api/plans/${encodeURIComponent(id)}`);
+  },
+  stationSchedule: async (id: string) => (await request<StationSchedule>('GET', `/api/stations/${encodeURIComponent(id)}/schedule`)).data,
+  tariffs: async () => (await request<Tariffs>('GET', '/api/tariffs')).data,
   command: async (id: string) => (await request<Command>('GET', `/api/commands/${encodeURIComponent(id)}`)).data,
   sendCommand: async (station: string, pump: number, action: 'start' | 'stop', idempotencyKey: string) =>
     (await request<Command>('POST', `/api/stations/${encodeURIComponent(station)}/pumps/${pump}/commands`, { action }, { 'Idempotency-Key': idempotencyKey })).data,

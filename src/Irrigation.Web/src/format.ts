@@ -29,6 +29,23 @@ export function formatNumber(value: number): string {
   return value.toLocaleString(lang() === 'en' ? 'en-GB' : 'zh-CN', { maximumFractionDigits: digits });
 }
 
+/** A number with exactly `digits` decimals, in the reader's locale. */
+export function formatFixed(value: number, digits: number): string {
+  return value.toLocaleString(lang() === 'en' ? 'en-GB' : 'zh-CN', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Power in kW with one decimal ("12.3 kW"); — when unknown. */
+export function formatKw(kw: number | null | undefined): string {
+  return kw === null || kw === undefined || !Number.isFinite(kw) ? '— kW' : `${formatFixed(kw, 1)} kW`;
+}
+
+const KW_PER: Record<string, number> = { W: 0.001, kW: 1, MW: 1000 };
+
+/** A power value in the profile's unit (meters report W) as kW; null when the unit is not a power unit. */
+export function toKw(value: number | null, unit: string): number | null {
+  return value === null || !(unit in KW_PER) ? null : value * KW_PER[unit];
+}
+
 const BOOLEAN_KEY = /(^|\.)(mains_present|remote_mode|door_open|running|fault(_\w+)?)$/;
 
 /** A telemetry value with its unit; on/off quantities (bits) as words. */
@@ -57,6 +74,8 @@ export function alarmMessage(a: Alarm): string {
       .split(',')
       .map((k) => tryT(`faultKind.${k}`) ?? k)
       .join(lang() === 'en' ? ', ' : '、');
+  // A scheduled run's reason is a gateway's reason code: the plan's own reasons first, then the command reasons.
+  if (a.messageCode === 'plan_run_missed' && args.reason) args.reason = tryT(`plan.reason.${args.reason}`) ?? tryT(`reason.${args.reason}`) ?? args.reason;
   return (a.messageCode && tryT(`alarmMessage.${a.messageCode}`, args)) || a.message;
 }
 

@@ -1,4 +1,4 @@
-// Live updates: one EventSource on /api/events (station, values, command, alarm events), reconnected with back-off;
+// Live updates: one EventSource on /api/events (station, values, command, alarm and planRun events), reconnected with back-off;
 // while it is down, the open view is refreshed by polling every 10 s. Commands still in progress are also
 // polled now and then, so a missed event never leaves a command shown as pending.
 import { api, ApiError, FINAL_STATES, type Alarm, type Command, type StationSummary } from './api';
@@ -14,6 +14,12 @@ let pollTimer = 0;
 let commandTimer = 0;
 let refreshView: () => Promise<void> = async () => {};
 let onSignedOut: () => void = () => {};
+let planRunListener: (() => void) | undefined;
+
+/** Called on each `planRun` event (a scheduled run started, stopped or did not run), by the view that shows runs. */
+export function setPlanRunListener(listener: (() => void) | undefined): void {
+  planRunListener = listener;
+}
 
 /** What the open view fetches to catch up (after a reconnect, and while polling). */
 export function setViewRefresher(refresh: () => Promise<void>): void {
@@ -85,6 +91,7 @@ function connect(): void {
   es.addEventListener('command', (e) => putCommand(JSON.parse((e as MessageEvent<string>).data) as Command));
   // {"event":"raised|acknowledged|cleared","alarm":{…}}: the alarm carries its whole state, so the event name is not needed.
   es.addEventListener('alarm', (e) => putAlarm((JSON.parse((e as MessageEvent<string>).data) as { event: string; alarm: Alarm }).alarm));
+  es.addEventListener('planRun', () => planRunListener?.());
 }
 
 function scheduleReconnect(): void {

@@ -4,10 +4,12 @@ import './styles.css';
 import { api, ApiError, setCsrfToken, setUnauthenticatedHandler, type User } from './api';
 import { h, fill } from './dom';
 import { lang, setLang, t } from './i18n';
-import { setViewRefresher, startLive, stopLive } from './live';
+import { setPlanRunListener, setViewRefresher, startLive, stopLive } from './live';
 import { changed, putAlarms, putDetail, putStations, store, subscribe } from './store';
 import { mountAlarms } from './views/alarms';
-import { renderList } from './views/list';
+import { mountPlanForm } from './views/planForm';
+import { mountPlanDetail, mountPlanList } from './views/plans';
+import { mountList } from './views/list';
 import { renderLogin } from './views/login';
 import { renderBanners, renderHeader, renderNav } from './views/shell';
 import { mountStation, type StationView } from './views/station';
@@ -44,7 +46,7 @@ function signedIn(user: User): void {
     startLive(() => signedOut());
   }
   const next = new URLSearchParams(location.search).get('next');
-  navigate(location.pathname === '/login' ? (next && next.startsWith('/') && !next.startsWith('//') ? next : '/') : location.pathname, true);
+  navigate(location.pathname === '/login' ? (next && next.startsWith('/') && !next.startsWith('//') ? next : '/') : location.pathname + location.search, true);
 }
 
 function signedOut(): void {
@@ -58,12 +60,13 @@ function signedOut(): void {
   store.alarmsLoaded = false;
   store.stationsLoaded = false;
   const here = location.pathname;
-  navigate(here === '/' || here === '/login' ? '/login' : `/login?next=${encodeURIComponent(here)}`, true);
+  navigate(here === '/login' || (here === '/' && !location.search) ? '/login' : `/login?next=${encodeURIComponent(here + location.search)}`, true);
 }
 
 function route(): void {
   unsubscribe?.();
   unsubscribe = undefined;
+  setPlanRunListener(undefined);
   stationView?.dispose();
   stationView = undefined;
   document.title = t('app.title');
@@ -96,6 +99,7 @@ function route(): void {
           refreshOpenAlarms().catch(() => {}),
           stationView?.refreshEnergy().catch(() => {}),
           stationView?.refreshCompleteness().catch(() => {}),
+          stationView?.refreshPlan().catch(() => {}),
         ]);
         putDetail(detail);
       } catch (e) {
@@ -105,11 +109,21 @@ function route(): void {
     };
     stationView = mountStation(main, id);
     setViewRefresher(refresh);
+    setPlanRunListener(() => void stationView?.refreshPlan().catch(() => {}));
     void refresh().catch(() => {});
     unsubscribe = subscribe(() => {
       redraw();
       stationView?.update();
     });
+  } else if (/^\/plans(\/|$)/.test(location.pathname)) {
+    const p = /^\/plans\/([^/]+)(\/edit)?\/?$/.exec(location.pathname);
+    const planId = p ? decodeURIComponent(p[1]) : null;
+    const view =
+      planId === 'new' ? mountPlanForm(main, null, navigate) : planId && p![2] ? mountPlanForm(main, planId, navigate) : planId ? mountPlanDetail(main, planId, navigate) : mountPlanList(main);
+    setViewRefresher(view.refresh);
+    if (planId !== 'new' && !p?.[2]) setPlanRunListener(() => void view.refresh().catch(() => {}));
+    void view.refresh().catch(() => {});
+    unsubscribe = subscribe(() => redraw());
   } else if (/^\/alarms\/?$/.test(location.pathname)) {
     const view = mountAlarms(main);
     setViewRefresher(view.refresh);
@@ -124,13 +138,13 @@ function route(): void {
       const [stations] = await Promise.all([api.stations(), refreshOpenAlarms().catch(() => {})]);
       putStations(stations);
     };
+    const view = mountList(main);
     setViewRefresher(refresh);
     void refresh().catch(() => {});
     unsubscribe = subscribe(() => {
       redraw();
-      renderList(main);
+      view.update();
     });
-    renderList(main);
   }
   redraw();
 }
@@ -170,7 +184,7 @@ async function boot(): Promise<void> {
     if (e instanceof ApiError && e.transient) return renderNoNetwork();
     store.user = null;
     if (location.pathname !== '/login') {
-      const here = location.pathname;
+      const here = location.pathname + location.search;
       history.replaceState(null, '', here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`);
     }
     route();

@@ -35,15 +35,18 @@ export function renderHeader(el: HTMLElement, onSwitchLang: () => void, onLogout
   );
 }
 
-/** 机埠 | 报警 (n): the count is every open alarm (red while any is unacknowledged, dark once all are acknowledged). */
+/** 机埠 | 计划 | 报警 (n): the count is every open alarm (red while any is unacknowledged, dark once all are acknowledged). */
 export function renderNav(el: HTMLElement): void {
   const open = openAlarms();
   const count = store.alarmsLoaded ? open.length : [...store.stations.values()].reduce((n, s) => n + (s.activeAlarms ?? 0), 0);
   const unacknowledged = store.alarmsLoaded ? open.some((a) => a.acknowledgedAt === null) : count > 0;
   const onAlarms = location.pathname.startsWith('/alarms');
+  const onPlans = location.pathname.startsWith('/plans');
+  const onStations = !onAlarms && !onPlans;
   fill(
     el,
-    h('a', { href: '/', class: `tab${onAlarms ? '' : ' active'}`, 'data-link': true, 'data-tab': 'stations', 'aria-current': onAlarms ? undefined : 'page' }, t('nav.stations')),
+    h('a', { href: '/', class: `tab${onStations ? ' active' : ''}`, 'data-link': true, 'data-tab': 'stations', 'aria-current': onStations ? 'page' : undefined }, t('nav.stations')),
+    h('a', { href: '/plans', class: `tab${onPlans ? ' active' : ''}`, 'data-link': true, 'data-tab': 'plans', 'aria-current': onPlans ? 'page' : undefined }, t('nav.plans')),
     h(
       'a',
       { href: '/alarms', class: `tab${onAlarms ? ' active' : ''}`, 'data-link': true, 'data-tab': 'alarms', 'aria-current': onAlarms ? 'page' : undefined },

@@ -1,8 +1,8 @@
-// One station: header with status, its open alarms, pumps with feedback state and start/stop, live values, daily
-// energy and water, trend charts.
-import type { Pump, StationDetail, StationValue } from '../api';
+// One station: header with status, its open alarms, the key figures, pumps with feedback state and start/stop, a place
+// for the plan timeline, the live values grouped, daily energy and water, trend charts.
+import type { Pump, StationDetail } from '../api';
 import { h, fill } from '../dom';
-import { clockTime, formatNumber, formatValue, relativeTime } from '../format';
+import { clockTime, formatNumber, relativeTime } from '../format';
 import { lang, t } from '../i18n';
 import { openAlarmCount, openAlarms, store } from '../store';
 import { alarmCard } from './alarmCard';
@@ -11,7 +11,10 @@ import { commandText, problemText } from './commandText';
 import { confirmCommand } from './confirm';
 import { mountCompleteness } from './completeness';
 import { mountEnergy } from './energy';
+import { mountPlanTimeline } from './planTimeline';
+import { listHref } from './list';
 import { commandFor, isPending, operationFor, send } from './pumpCommands';
+import { mountValues } from './values';
 
 export interface StationView {
   update(): void;
@@ -19,6 +22,8 @@ export interface StationView {
   refreshEnergy(): Promise<void>;
   /** Fetches the telemetry completeness again. */
   refreshCompleteness(): Promise<void>;
+  /** Fetches today's plan runs and the next ones again. */
+  refreshPlan(): Promise<void>;
   dispose(): void;
 }
 
@@ -28,14 +33,19 @@ let chartRange: Range = '24h';
 export function mountStation(root: HTMLElement, id: string): StationView {
   const head = h('header', { class: 'station-head' });
   const alarms = h('section', { class: 'station-alarms' });
+  const keyFigures = h('section', { class: 'key-figures' });
   const pumps = h('section', { class: 'pumps', 'aria-labelledby': 'pumps-title' });
+  // Today's plan runs and the next ones (views/planTimeline.ts); empty until fetched.
+  const plan = h('section', { class: 'plan-slot', 'data-slot': 'plan' });
   const values = h('section', { class: 'values' });
   const energy = h('section', { class: 'energy' });
   const charts = h('section', { class: 'charts' });
   const completeness = h('section', { class: 'completeness' });
-  fill(root, head, alarms, pumps, values, energy, charts, completeness);
+  fill(root, head, alarms, keyFigures, pumps, plan, values, energy, charts, completeness);
+  const valuesPanel = mountValues(keyFigures, values);
   const energyTable = mountEnergy(energy, id);
   const completenessPanel = mountCompleteness(completeness, id);
+  const planTimeline = mountPlanTimeline(plan, id);
   let energyLang = lang();
   let chartsFor = '';
   let disposeCharts: (() => void) | undefined;
@@ -44,17 +54,18 @@ export function mountStation(root: HTMLElement, id: string): StationView {
   const update = (): void => {
     const detail = store.details.get(id);
     if (!detail) {
-      fill(head, h('a', { href: '/', class: 'back', 'data-link': true }, '‹ ', t('station.back')), h('p', { class: 'loading' }, store.stationsLoaded ? t('app.loading') : t('app.loading')));
+      fill(head, h('a', { href: listHref(), class: 'back', 'data-link': true }, '‹ ', t('station.back')), h('p', { class: 'loading' }, store.stationsLoaded ? t('app.loading') : t('app.loading')));
       return;
     }
     renderHead(head, detail);
     renderAlarms(alarms, id);
     renderPumps(pumps, detail, update);
-    renderValues(values, detail);
+    valuesPanel.render(detail);
     if (energyLang !== lang()) {
       energyLang = lang();
       energyTable.render();
       completenessPanel.render();
+      planTimeline.render();
     }
     const wanted = `${id}|${chartRange}|${lang()}`;
     if (chartsFor !== wanted) {
@@ -77,6 +88,7 @@ export function mountStation(root: HTMLElement, id: string): StationView {
     update,
     refreshEnergy: () => energyTable.refresh(),
     refreshCompleteness: () => completenessPanel.refresh(),
+    refreshPlan: () => planTimeline.refresh(),
     dispose: () => {
       disposed = true;
       disposeCharts?.();
@@ -87,7 +99,7 @@ export function mountStation(root: HTMLElement, id: string): StationView {
 function renderHead(el: HTMLElement, s: StationDetail): void {
   fill(
     el,
-    h('a', { href: '/', class: 'back', 'data-link': true }, '‹ ', t('station.back')),
+    h('a', { href: listHref(), class: 'back', 'data-link': true }, '‹ ', t('station.back')),
     h('h1', { class: 'station-title' }, s.name, h('small', null, s.site)),
     h(
       'div',
@@ -176,48 +188,6 @@ function commandStatus(station: string, p: Pump, rerender: () => void): HTMLElem
     { class: `cmd-status tone-${tone}`, 'data-state': c.state, 'data-command': c.id, role: 'status', 'aria-live': 'polite' },
     h('span', { class: 'cmd-text' }, `${t(c.action === 'start' ? 'pump.start' : 'pump.stop')}：${text}`),
     h('small', null, t('cmd.by', { user: c.requestedBy, when: clockTime(c.updatedAt) })),
-  );
-}
-
-const PUMP_KEY = /^pump(\d+)\.(.+)$/;
-
-function valueLabel(v: StationValue): string {
-  const label = lang() === 'en' ? v.labelEn || v.label || v.key : v.label || v.key;
-  const m = PUMP_KEY.exec(v.key);
-  if (m && !label.includes(m[1])) return `${t('pump.name', { n: m[1] })} ${label}`;
-  return label;
-}
-
-// What an operator looks at first: water, then power, then the electrical detail; pump values after, by pump.
-const ORDER = [
-  'sump_level', 'flow_rate', 'outlet_pressure', 'flow_total', 'active_power', 'mains_present', 'remote_mode', 'door_open',
-  'voltage_a', 'voltage_b', 'voltage_c', 'voltage_ab', 'voltage_bc', 'voltage_ca', 'current_a', 'current_b', 'current_c',
-  'power_factor', 'frequency', 'forward_energy',
-  'running', 'fault', 'motor_current', 'rated_current', 'run_hours', 'starts',
-];
-const rank = (name: string): number => {
-  const i = ORDER.indexOf(name);
-  return i < 0 ? ORDER.length : i;
-};
-
-function renderValues(el: HTMLElement, s: StationDetail): void {
-  const sorted = [...s.values].sort((a, b) => {
-    const pa = PUMP_KEY.exec(a.key);
-    const pb = PUMP_KEY.exec(b.key);
-    if (!pa !== !pb) return pa ? 1 : -1;
-    if (pa && pb && pa[1] !== pb[1]) return Number(pa[1]) - Number(pb[1]);
-    return rank(pa ? pa[2] : a.key) - rank(pb ? pb[2] : b.key) || a.key.localeCompare(b.key);
-  });
-  fill(
-    el,
-    h('h2', null, t('station.values')),
-    sorted.length === 0
-      ? h('p', { class: 'muted' }, t('station.noValues'))
-      : h(
-          'dl',
-          { class: 'value-list' },
-          sorted.map((v) => h('div', { class: 'value', 'data-key': v.key }, h('dt', null, valueLabel(v)), h('dd', null, formatValue(v.key, v.value, v.unit)))),
-        ),
   );
 }
 
