@@ -9,6 +9,7 @@ using Irrigation.Server.Commands;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Events;
 using Irrigation.Server.Http;
+using Irrigation.Server.Plans;
 using Irrigation.Server.State;
 using Irrigation.Server.Stations;
 using Microsoft.Data.Sqlite;
@@ -28,6 +29,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly AlarmOptions _options;
     private readonly ForgedCommands _forged;
     private readonly MissedRuns _missed;
+    private readonly PlanStore _plans;
     private readonly AlarmRuleBook _rules;
     private readonly LatestValueCache _cache;
     private readonly AlarmStore _store;
@@ -44,7 +46,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly Lock _sync = new();
     private bool _loaded;
 
-    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, ForgedCommands forged, MissedRuns missed, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
+    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, ForgedCommands forged, MissedRuns missed, PlanStore plans, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
     {
         ServerMeters.Create(meters).CreateObservableGauge("irrigation_alarms_open", () =>
         {
@@ -54,6 +56,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
         _options = options.Value;
         _forged = forged;
         _missed = missed;
+        _plans = plans;
         _rules = rules;
         _cache = cache;
         _store = store;
@@ -90,7 +93,14 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
         lock (_sync)
         {
             var changed = LoadOpenAlarms();
-            var lastCommands = _commands.LastFinishedPerPump();
+            // An operator's command or a plan's start or stop, whichever came last: a pump a plan started is not running unexpectedly.
+            var lastCommands = new Dictionary<(string Station, int Pump), (string Action, string State, long AtMs)>(_commands.LastFinishedPerPump());
+            foreach (var (pump, scheduled) in _plans.LastScheduledPerPump(nowMs))
+            {
+                if (!lastCommands.TryGetValue(pump, out var manual) || manual.AtMs < scheduled.AtMs)
+                    lastCommands[pump] = scheduled;
+            }
+
             foreach (var station in _cache.Snapshot())
             {
                 var context = new ConditionContext(

@@ -105,21 +105,21 @@ public sealed class CommandStore
     public IReadOnlyList<CommandView> Open(string? station = null) =>
         List($"SELECT {Columns} FROM commands WHERE state IN ('pending', 'sent') AND ($s IS NULL OR station = $s) ORDER BY created_ms", ("$s", station));
 
-    /// <summary>The newest finished command of every pump that has one: (station, pump) → (action, final state).</summary>
-    public IReadOnlyDictionary<(string Station, int Pump), (string Action, string State)> LastFinishedPerPump()
+    /// <summary>The newest finished command of every pump that has one: (station, pump) → (action, final state, when it finished).</summary>
+    public IReadOnlyDictionary<(string Station, int Pump), (string Action, string State, long AtMs)> LastFinishedPerPump()
     {
         using var connection = _database.Open();
         using var select = connection.Command(
             """
-            SELECT c.station, c.pump, c.action, c.state FROM commands c
+            SELECT c.station, c.pump, c.action, c.state, c.updated_ms FROM commands c
             JOIN (SELECT station, pump, max(created_ms) AS newest FROM commands WHERE state NOT IN ('pending', 'sent') GROUP BY station, pump) n
               ON n.station = c.station AND n.pump = c.pump AND n.newest = c.created_ms
             WHERE c.state NOT IN ('pending', 'sent')
             """);
         using var reader = select.ExecuteReader();
-        var result = new Dictionary<(string, int), (string, string)>();
+        var result = new Dictionary<(string, int), (string, string, long)>();
         while (reader.Read())
-            result[(reader.GetString(0), reader.GetInt32(1))] = (reader.GetString(2), reader.GetString(3));
+            result[(reader.GetString(0), reader.GetInt32(1))] = (reader.GetString(2), reader.GetString(3), reader.GetInt64(4));
         return result;
     }
 

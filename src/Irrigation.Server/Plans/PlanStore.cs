@@ -249,6 +249,26 @@ public sealed class PlanStore
         upsert.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// The newest scheduled start or stop of every pump with one in the last two days, as the alarm rules read an operator's
+    /// last command: (action, state as a command's: succeeded, rejected, failed, expired; a run not executed is rejected, when).
+    /// </summary>
+    public IReadOnlyDictionary<(string Station, int Pump), (string Action, string State, long AtMs)> LastScheduledPerPump(long nowMs)
+    {
+        var result = new Dictionary<(string, int), (string, string, long)>();
+        foreach (var run in Runs(null, null, nowMs - 2 * 86_400_000L, nowMs + 86_400_000L, 1000))
+        {
+            (string Action, string? Outcome, long? At) last = run.StopOutcome is not null ? ("stop", run.StopOutcome, run.StoppedAt) : ("start", run.StartOutcome, run.StartedAt);
+            if (last.Outcome is null || last.At is not { } at)
+                continue;
+            var state = last.Outcome == CommandOutcomes.Missed ? "rejected" : last.Outcome;
+            if (!result.TryGetValue((run.Station, run.Pump), out var known) || known.Item3 < at)
+                result[(run.Station, run.Pump)] = (last.Action, state, at);
+        }
+
+        return result;
+    }
+
     /// <summary>Runs, newest planned first, of a plan and/or a station, planned within [fromMs, toMs).</summary>
     public IReadOnlyList<PlanRunView> Runs(string? planId, string? station, long fromMs, long toMs, int limit)
     {

@@ -158,6 +158,12 @@ public sealed class PlanEndToEndTests
         await WaitForAppliedAsync(op);
         await Poll.UntilAsync(() => RunsAsync(op, id), r => r.Count == 1 && r[0]!["state"]!.GetValue<string>() == "running", Wait, TimeSpan.FromMilliseconds(500));
 
+        // A pump the plan started is not "running without a command" (非指令运行: 10 s on-delay, evaluated every second).
+        await Task.Delay(TimeSpan.FromSeconds(13));
+        var open = JsonNode.Parse(await op.GetStringAsync(new Uri("api/alarms?state=open&station=st001", UriKind.Relative)))!.AsArray();
+        Assert.DoesNotContain(open, a => a!["key"]!.GetValue<string>() == "pump1.unexpected_running");
+        Assert.True(await stack.Simulator.PumpRunningAsync("st001", 1));
+
         // The operator stops the pump: the scheduled run ends there, and both results say so.
         using (var stop = await CommandAsync(op, "st001", 1, "stop"))
         {
