@@ -369,6 +369,8 @@ public static class PlanRules
             return "'id' must be 1..40 letters, digits, '-' or '_'";
         if (string.IsNullOrWhiteSpace(plan.Name) || plan.Name.Length > PlanSetPayload.MaxNameLength)
             return $"'name' must be 1..{PlanSetPayload.MaxNameLength} characters";
+        if (plan.SeasonFrom.Year < 2000 || plan.SeasonTo.Year > 2100)
+            return "the season must lie within the years 2000..2100";
         if (plan.SeasonTo < plan.SeasonFrom)
             return "the season ends before it starts";
         if (plan.SeasonTo.DayNumber - plan.SeasonFrom.DayNumber >= PlanSetPayload.MaxSeasonDays)
@@ -410,6 +412,9 @@ public sealed record PlanOccurrence(string PlanId, DateOnly Day, int StepIndex, 
 public static class PlanCalendar
 {
     public static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
+
+    /// <summary>The longest one occurrence may last, first start to last end (47 h).</summary>
+    public const long MaxSpanSeconds = 47 * 3600L;
 
     public static DateOnly BeijingDate(long unixMs) => DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToOffset(BeijingOffset).DateTime);
 
@@ -477,14 +482,15 @@ public static class PlanCalendar
     public static string? ConflictWithin(IrrigationPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        if (SpanSeconds(plan) > 7 * 24 * 3600L)
-            return "one occurrence of the plan lasts more than a week";
-        // Compare a day's occurrence with itself (other steps) and with the following days'.
-        var sample = plan with { SeasonFrom = new DateOnly(2000, 1, 3), SeasonTo = new DateOnly(2000, 1, 3 + 13), Days = [1, 2, 3, 4, 5, 6, 7], SkipDates = [], Paused = false };
+        // The gateway looks two days back for steps still to come (Between): one occurrence may not last longer.
+        if (SpanSeconds(plan) > MaxSpanSeconds)
+            return $"one occurrence of the plan lasts more than {MaxSpanSeconds / 3600} hours";
+        // Compare each weekday's occurrence with itself (other steps) and with the following days', on the plan's own days.
+        var sample = plan with { SeasonFrom = new DateOnly(2000, 1, 3), SeasonTo = new DateOnly(2000, 1, 3 + 13), SkipDates = [], Paused = false };
         var windows = new List<PlanOccurrence>();
         for (var day = sample.SeasonFrom; day <= sample.SeasonTo; day = day.AddDays(1))
             windows.AddRange(On(sample, day));
-        foreach (var a in windows.Where(w => w.Day == sample.SeasonFrom))
+        foreach (var a in windows.Where(w => w.Day < sample.SeasonFrom.AddDays(7)))
         {
             foreach (var b in windows)
             {

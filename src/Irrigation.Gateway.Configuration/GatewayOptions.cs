@@ -123,6 +123,10 @@ public sealed class CommandSettings
     /// Empty: unsigned commands are accepted (broker credentials alone can then start a pump).
     /// </summary>
     public List<CommandKeySettings> Keys { get; set; } = new();
+
+    /// <summary>The keys by id as bytes, what commands and plan sets are checked against (validated at start-up: every secret parses).</summary>
+    public Dictionary<string, byte[]> KeyTable() =>
+        Keys.ToDictionary(k => k.Id, k => Irrigation.Contracts.CommandSignature.ParseKey(k.Secret)!, StringComparer.Ordinal);
 }
 
 /// <summary>

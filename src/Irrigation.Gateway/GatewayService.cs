@@ -44,8 +44,7 @@ public sealed class GatewayService : BackgroundService
         _plans = plans;
         _clock = clock;
         ArgumentNullException.ThrowIfNull(options);
-        // Validated at start-up (GatewayConfiguration): every secret parses.
-        _commandKeys = options.Commands.Keys.ToDictionary(k => k.Id, k => CommandSignature.ParseKey(k.Secret)!, StringComparer.Ordinal);
+        _commandKeys = options.Commands.KeyTable();
         _options = options;
         _stations = stations;
         _mqtt = mqtt;

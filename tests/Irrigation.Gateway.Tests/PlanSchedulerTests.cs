@@ -1,5 +1,6 @@
 using System.Text;
 using Irrigation.Contracts;
+using Irrigation.Gateway.Commands;
 using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Publishing;
 using Irrigation.Gateway.Schedule;
@@ -166,6 +167,81 @@ public sealed class PlanSchedulerTests : IDisposable
 
         gateway.Scheduler.Tick(); // once only
         Assert.Single(Results(gateway));
+
+        // Told once per kind of problem, not every second (the text carries times): an offline outbox is not flooded.
+        var untrusted = Answers(gateway).Count(a => !a.ClockTrusted);
+        for (var i = 0; i < 30; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            gateway.Scheduler.Tick();
+        }
+
+        Assert.Equal(untrusted, Answers(gateway).Count(a => !a.ClockTrusted));
+    }
+
+    private static PumpCommand Command(ScheduledRun run, PumpAction action, string? id = null) =>
+        new(id ?? $"{run.RunId}/{(action == PumpAction.Start ? "start" : "stop")}", run.Station, action, run.Pump, "plan:p1", DateTimeOffset.MaxValue, T0) { Schedule = run.Info };
+
+    private static CommandResultMessage Result(PumpCommand command, string outcome, string? reason) =>
+        new(command.Id, command.Station, command.Pump, command.Action == PumpAction.Start ? "start" : "stop", outcome, reason, null, command.RequestedBy, 1, "gw-01") { Origin = CommandOrigins.Schedule, Schedule = command.Schedule };
+
+    [Fact]
+    public void StartFailsAfterItsWrite_ThePlanKeepsThePumpAndStopsItNow_AFailedStopIsTriedAgain_UntilItWorks()
+    {
+        using var gateway = Open();
+        var run = new ScheduledRun("p1/20260610/1", "p1", 5, "st001", 1, T0.ToUnixTimeMilliseconds(), T0.AddMinutes(10).ToUnixTimeMilliseconds());
+        gateway.Ledger.TryAdd(run, ScheduledRunState.Starting);
+        var start = Command(run, PumpAction.Start);
+
+        gateway.Runs.Writing(start);
+        gateway.Runs.Finished(start, Result(start, CommandOutcomes.Failed, CommandReasons.NoFeedback));
+
+        var owned = gateway.Ledger.Find(run.RunId)!;
+        Assert.Equal((ScheduledRunState.Running, true, "p1/20260610/1/stop"), (owned.State, owned.StopDue, owned.StopCommandId));
+
+        var stop = Command(run, PumpAction.Stop);
+        gateway.Runs.Finished(stop, Result(stop, CommandOutcomes.Rejected, CommandReasons.CommsLost));
+        var retry = gateway.Ledger.Find(run.RunId)!;
+        Assert.Equal((ScheduledRunState.Running, 1, "p1/20260610/1/stop-2"), (retry.State, retry.StopAttempts, retry.StopCommandId));
+        Assert.Equal(_clock.Now.ToUnixTimeMilliseconds() + 30_000, retry.NextStopMs);
+
+        var second = Command(run, PumpAction.Stop, retry.StopCommandId);
+        gateway.Runs.Finished(second, Result(second, CommandOutcomes.Succeeded, null));
+        Assert.Equal(ScheduledRunState.Ended, gateway.Ledger.Find(run.RunId)!.State);
+    }
+
+    [Fact]
+    public void RestartAfterTheStartWasWritten_PumpFoundRunning_IsThePlans_NotAManualOne()
+    {
+        using var gateway = Open();
+        var run = new ScheduledRun("p1/20260610/1", "p1", 5, "st001", 1, T0.ToUnixTimeMilliseconds(), T0.AddMinutes(10).ToUnixTimeMilliseconds());
+        gateway.Ledger.TryAdd(run, ScheduledRunState.Starting);
+        var start = Command(run, PumpAction.Start);
+        gateway.Runs.Writing(start); // then the power went
+
+        var result = gateway.Runs.Finished(start, Result(start, CommandOutcomes.Succeeded, CommandReasons.AlreadyInState));
+
+        Assert.Equal(CommandOutcomes.Succeeded, result.Outcome);
+        Assert.Equal(ScheduledRunState.Running, gateway.Ledger.Find(run.RunId)!.State); // stopped by the plan at its end
+    }
+
+    [Fact]
+    public void OperatorStopsWhileThePlansStartWaitsInTheQueue_TheStartIsNotMade()
+    {
+        using var gateway = Open();
+        var run = new ScheduledRun("p1/20260610/1", "p1", 5, "st001", 1, T0.ToUnixTimeMilliseconds(), T0.AddMinutes(10).ToUnixTimeMilliseconds());
+        gateway.Ledger.TryAdd(run, ScheduledRunState.Starting);
+        var start = Command(run, PumpAction.Start);
+        Assert.Null(gateway.Runs.StartProblem(start));
+
+        // The operator's stop, queued before the plan's start, finishes first.
+        var stop = new PumpCommand("op-1", "st001", PumpAction.Stop, 1, "zhangsan", DateTimeOffset.MaxValue, T0);
+        var stopped = gateway.Runs.Finished(stop, new CommandResultMessage("op-1", "st001", 1, "stop", CommandOutcomes.Succeeded, CommandReasons.AlreadyInState, "pump was already stopped", "zhangsan", 1, "gw-01"));
+
+        Assert.Contains("ended the scheduled run p1/20260610/1", stopped.Detail, StringComparison.Ordinal);
+        Assert.Equal(ScheduleReasons.OperatorStopped, gateway.Runs.StartProblem(start)?.Reason);
+        var ended = Results(gateway).Single(r => r.Id == "p1/20260610/1/ended");
+        Assert.Equal(ScheduleReasons.ManualStop, ended.Reason);
     }
 
     [Fact]

@@ -128,6 +128,15 @@ public sealed class CommandExecutor
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            if (command.Schedule is not null)
+            {
+                // Not finished: the plan's ledger still has it under way and queues it again after the restart, when it is
+                // made (or answered already_in_state) — remembering it as failed would orphan a pump it may have started.
+                _journal.Abandon(command.Id);
+                _logger.LogInformation("Scheduled command {Id} interrupted by the gateway stopping; it is made again after the restart.", command.Id);
+                return;
+            }
+
             result = Result(command, CommandOutcomes.Failed, CommandReasons.CommsLost, "gateway stopping");
         }
 
@@ -142,6 +151,9 @@ public sealed class CommandExecutor
     {
         if (_time.GetUtcNow() >= command.ExpiresAt)
             return Result(command, CommandOutcomes.Expired, null, $"expired at {command.ExpiresAt:O}");
+        // A plan's start queued before an operator's stop finished must not undo it: asked again right before acting.
+        if (_schedule?.StartProblem(command) is { } notNow)
+            return Result(command, CommandOutcomes.Missed, notNow.Reason, notNow.Detail);
         if (controller is null || station.Controller is null)
             return Result(command, CommandOutcomes.Rejected, CommandReasons.NoController, "station has no pump controller");
         if (command.Pump > station.PumpCount)
@@ -194,6 +206,7 @@ public sealed class CommandExecutor
             return Result(command, CommandOutcomes.Expired, null, $"expired at {command.ExpiresAt:O} while checking interlocks");
 
         var control = profile.ControlFor(command.Pump);
+        _schedule?.Writing(command); // from here a plan's start may have reached the controller: the plan owns the pump
         try
         {
             if (control.Mode == PumpControlMode.CoilPulse)

@@ -87,6 +87,16 @@ public sealed class CommandJournal : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lets go of an id claimed by <see cref="TryBegin"/> without a result: the command was not finished (the gateway is
+    /// stopping) and will be queued again after the restart — a plan's start or stop must not be remembered as failed.
+    /// </summary>
+    public void Abandon(string id)
+    {
+        lock (_sync)
+            _inProgress.Remove(id);
+    }
+
     /// <summary>True when the id was executed or is executing: a rejection for it must not be published over its real result.</summary>
     public bool Knows(string id)
     {

@@ -48,17 +48,32 @@ public sealed class ClockTrust(ScheduleSettings settings, TimeProvider time)
     }
 
     /// <summary>Null when the clock may be trusted at <paramref name="nowMs"/>; else why not, for people.</summary>
-    public string? Problem(long nowMs, long checkpointMs, long planIssuedAtMs)
+    public string? Problem(long nowMs, long checkpointMs, long planIssuedAtMs) => Check(nowMs, checkpointMs, planIssuedAtMs)?.Text;
+
+    /// <summary>
+    /// Null when the clock may be trusted; else the kind of problem (<c>skew</c>, <c>before_signing</c>, <c>went_back</c>)
+    /// and the text. A server reading within the limit settles it: the clock is right, whatever the checkpoint says
+    /// (a checkpoint left in the future by an earlier jump forward).
+    /// </summary>
+    public ClockProblem? Check(long nowMs, long checkpointMs, long planIssuedAtMs)
     {
         var limit = (long)settings.MaxClockSkew.TotalMilliseconds;
-        if (SkewMs(nowMs) is { } skew && Math.Abs(skew) > limit)
-            return $"the gateway's clock is {Math.Abs(skew) / 1000.0:0} s {(skew > 0 ? "ahead of" : "behind")} the server's (more than {limit / 1000} s)";
+        if (SkewMs(nowMs) is { } skew)
+        {
+            return Math.Abs(skew) > limit
+                ? new ClockProblem("skew", $"the gateway's clock is {Math.Abs(skew) / 1000.0:0} s {(skew > 0 ? "ahead of" : "behind")} the server's (more than {limit / 1000} s)")
+                : null;
+        }
+
         if (planIssuedAtMs > 0 && nowMs < planIssuedAtMs - limit)
-            return $"the gateway's clock ({DateTimeOffset.FromUnixTimeMilliseconds(nowMs):u}) is before the time the running plan was signed ({DateTimeOffset.FromUnixTimeMilliseconds(planIssuedAtMs):u})";
+            return new ClockProblem("before_signing", $"the gateway's clock ({DateTimeOffset.FromUnixTimeMilliseconds(nowMs):u}) is before the time the running plan was signed ({DateTimeOffset.FromUnixTimeMilliseconds(planIssuedAtMs):u})");
         if (checkpointMs > 0 && nowMs < checkpointMs - limit)
-            return $"the gateway's clock went back from {DateTimeOffset.FromUnixTimeMilliseconds(checkpointMs):u} to {DateTimeOffset.FromUnixTimeMilliseconds(nowMs):u}";
+            return new ClockProblem("went_back", $"the gateway's clock went back from {DateTimeOffset.FromUnixTimeMilliseconds(checkpointMs):u} to {DateTimeOffset.FromUnixTimeMilliseconds(nowMs):u}");
         return null;
     }
+
+    /// <summary>True when a server reading exists and agrees with the clock within the limit.</summary>
+    public bool ConfirmedByServer(long nowMs) => SkewMs(nowMs) is { } skew && Math.Abs(skew) <= (long)settings.MaxClockSkew.TotalMilliseconds;
 
     /// <summary>For the status line: the local clock at the last server reading (0 before one).</summary>
     public long LastReadingLocalMs
@@ -70,3 +85,6 @@ public sealed class ClockTrust(ScheduleSettings settings, TimeProvider time)
         }
     }
 }
+
+/// <summary>Why the clock is not trusted: a kind that stays the same while the problem lasts, and the text for people.</summary>
+public sealed record ClockProblem(string Kind, string Text);

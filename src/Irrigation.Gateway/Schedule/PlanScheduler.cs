@@ -31,8 +31,10 @@ public sealed class PlanScheduler : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<PlanScheduler> _logger;
     private readonly HashSet<string> _stations;
-    private string? _lastClockProblem;
+    private ClockProblem? _lastClockProblem;
     private bool _clockReported;
+    private readonly long _startCheckpointMs;
+    private readonly long _startTimestamp;
 
     public PlanScheduler(GatewayOptions options, PlanStore plans, ScheduledRuns runs, ClockTrust clock, StationQueues queues, TimeProvider time, ILogger<PlanScheduler> logger)
     {
@@ -44,10 +46,19 @@ public sealed class PlanScheduler : BackgroundService
         _time = time;
         _logger = logger;
         _stations = options.Stations.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        _startCheckpointMs = runs.Ledger.CheckpointMs;
+        _startTimestamp = time.GetTimestamp();
     }
 
+    /// <summary>
+    /// The time stops are decided by: the wall clock, but never earlier than the last trusted time plus what the monotonic
+    /// clock counted since — a clock reset to 2000 after a power blip must not keep a pump running past its plan.
+    /// </summary>
+    private long StopClock(long nowMs) =>
+        Math.Max(nowMs, _startCheckpointMs + (long)_time.GetElapsedTime(_startTimestamp).TotalMilliseconds);
+
     /// <summary>Why the clock is not trusted right now; null when it is.</summary>
-    public string? ClockProblem => _lastClockProblem;
+    public string? ClockProblem => _lastClockProblem?.Text;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -79,9 +90,12 @@ public sealed class PlanScheduler : BackgroundService
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var ledger = _runs.Ledger;
         var set = _plans.Current;
-        var problem = _clock.Problem(now, ledger.CheckpointMs, set?.IssuedAtMs ?? 0);
-        ReportClock(problem, set, now);
-        if (problem is null)
+        var verdict = _clock.Check(now, ledger.CheckpointMs, set?.IssuedAtMs ?? 0);
+        var problem = verdict?.Text;
+        ReportClock(verdict, set, now);
+        if (_clock.ConfirmedByServer(now))
+            ledger.ResetCheckpoint(now);
+        if (verdict is null)
             ledger.Checkpoint(now); // a clock not trusted must not move the checkpoint
 
         StopWhatIsDue(now);
@@ -104,7 +118,7 @@ public sealed class PlanScheduler : BackgroundService
 
     private void StartOrMiss(IrrigationPlan plan, long version, PlanOccurrence occurrence, long now, string? clockProblem)
     {
-        var run = new ScheduledRun(occurrence.RunId, plan.Id, version, occurrence.Step.Station, occurrence.Step.Pump, occurrence.StartMs, occurrence.EndMs);
+        var run = new ScheduledRun(occurrence.RunId, plan.Id, version, occurrence.Step.Station, occurrence.Step.Pump, occurrence.StartMs, occurrence.EndMs) { OverrideHold = plan.OverrideOperatorStop };
         var grace = (long)_options.Schedule.LateStartGrace.TotalMilliseconds;
         if (now - occurrence.StartMs > grace)
         {
@@ -154,14 +168,16 @@ public sealed class PlanScheduler : BackgroundService
     {
         var active = _runs.Ledger.Active();
         _queued.RemoveWhere(id => !active.Any(r => id.StartsWith(r.RunId + "/", StringComparison.Ordinal)));
+        var stopClock = StopClock(now);
         foreach (var run in active)
         {
-            if (run.State == ScheduledRunState.Running && now >= run.EndMs)
+            if (run.State == ScheduledRunState.Running && (stopClock >= run.EndMs || run.StopDue) && now >= run.NextStopMs)
             {
                 if (Enqueue(StopCommand(run)))
                 {
                     _runs.Ledger.Transition(run.RunId, [ScheduledRunState.Running], ScheduledRunState.Stopping);
-                    _logger.LogInformation("Plan {Plan}: stopping pump {Pump} at {Station}, end of run {Run}.", run.PlanId, run.Pump, run.Station, run.RunId);
+                    _logger.LogInformation("Plan {Plan}: stopping pump {Pump} at {Station} ({Why}, run {Run}).", run.PlanId, run.Pump, run.Station,
+                        run.StopAttempts > 0 ? $"attempt {run.StopAttempts + 1}" : run.StopDue ? "its start failed" : "end of run", run.RunId);
                 }
             }
             else if (run.State == ScheduledRunState.Stopping)
@@ -181,18 +197,19 @@ public sealed class PlanScheduler : BackgroundService
 
     private PumpCommand StopCommand(ScheduledRun run) =>
         // A stop never expires early: the pump must not be left running because the queue was busy for a while.
-        new(run.RunId + "/stop", run.Station, PumpAction.Stop, run.Pump, ScheduledRuns.PlanUser(run.PlanId), DateTimeOffset.MaxValue, _time.GetUtcNow()) { Schedule = run.Info };
+        new(run.StopCommandId, run.Station, PumpAction.Stop, run.Pump, ScheduledRuns.PlanUser(run.PlanId), DateTimeOffset.MaxValue, _time.GetUtcNow()) { Schedule = run.Info };
 
-    private void ReportClock(string? problem, PlanSetMessage? set, long now)
+    /// <summary>Logs and tells the server when the clock's state changes — by its kind, not its text (which carries times), so once.</summary>
+    private void ReportClock(ClockProblem? problem, PlanSetMessage? set, long now)
     {
-        if (_clockReported && problem == _lastClockProblem)
+        if (_clockReported && problem?.Kind == _lastClockProblem?.Kind)
             return;
         _clockReported = true;
         _lastClockProblem = problem;
         if (problem is null)
             _logger.LogInformation("Scheduler: the clock is trusted; plans run.");
         else
-            _logger.LogError("Scheduler: {Problem}; no plan starts a pump until the clock is right.", problem);
+            _logger.LogError("Scheduler: {Problem}; no plan starts a pump until the clock is right.", problem.Text);
         if (set is not null)
             _plans.Acknowledge(PlanApplyStatus.Applied, set.Version, null, null, now); // the server shows the clock's state with the version
     }

@@ -31,8 +31,7 @@ public sealed class PlanStore
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        // Validated at start-up (GatewayConfiguration): every secret parses.
-        _keys = options.Commands.Keys.ToDictionary(k => k.Id, k => CommandSignature.ParseKey(k.Secret)!, StringComparer.Ordinal);
+        _keys = options.Commands.KeyTable();
         _outbox = outbox;
         _clock = clock;
         _ledger = ledger;
@@ -102,9 +101,18 @@ public sealed class PlanStore
                 older = running.Version;
             else if (_current?.Version != set!.Version)
             {
-                var temporary = _path + ".tmp";
-                File.WriteAllBytes(temporary, payload.ToArray());
-                File.Move(temporary, _path, overwrite: true);
+                try
+                {
+                    var temporary = _path + ".tmp";
+                    File.WriteAllBytes(temporary, payload.ToArray());
+                    File.Move(temporary, _path, overwrite: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Applied all the same (it is valid and newer), and said so; it is kept only until a restart.
+                    _logger.LogError("Plan set version {Version} could not be saved to {Path} ({Reason}); running it, but a restart before the next save falls back to the previous one.", set.Version, _path, ex.Message);
+                }
+
                 _current = set;
                 _logger.LogInformation("Plan set version {Version} applied: {Count} plan(s) ({Names}).", set.Version, set.Plans.Count, string.Join(", ", set.Plans.Select(p => p.Name)));
             }

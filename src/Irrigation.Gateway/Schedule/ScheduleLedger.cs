@@ -28,6 +28,23 @@ public sealed record ScheduledRun(string RunId, string PlanId, long PlanVersion,
 
     public string? Reason { get; set; }
 
+    /// <summary>The plan starts this pump even within an operator's hold.</summary>
+    public bool OverrideHold { get; set; }
+
+    /// <summary>The start was about to be written to the controller: from then on the plan owns the pump, whatever the start's result.</summary>
+    public bool Written { get; set; }
+
+    /// <summary>Stop now, not at the end: the start failed after its write, or the last stop failed.</summary>
+    public bool StopDue { get; set; }
+
+    /// <summary>Stops tried so far; each has its own command id (<c>{run}/stop</c>, <c>{run}/stop-2</c>, …).</summary>
+    public int StopAttempts { get; set; }
+
+    /// <summary>Not before this (Unix ms): the next stop after a failed one.</summary>
+    public long NextStopMs { get; set; }
+
+    public string StopCommandId => StopAttempts == 0 ? RunId + "/stop" : $"{RunId}/stop-{StopAttempts + 1}";
+
     public ScheduleInfo Info => new(PlanId, PlanVersion, RunId, StartMs);
 }
 
@@ -89,19 +106,36 @@ public sealed class ScheduleLedger
         }
         catch (Exception ex) when (ex is JsonException or IOException)
         {
-            // Written atomically, so this is damage from outside: start afresh, and say so (a running pump is still stopped
-            // by its feedback rules; nothing is started twice within the journal's memory of command ids).
+            // Written atomically, so this is damage from outside: start afresh, and say so. Nothing is started twice within
+            // the journal's memory of command ids; a pump a run had started is not stopped by the plan any more (the
+            // server's failed_to_stop / unexpected_running rules and the crew are then the guard).
             _logger.LogError("Schedule ledger {Path} is unreadable ({Reason}); starting with an empty one.", _path, ex.Message);
         }
     }
 
+    /// <summary>
+    /// Writes the state; a failed write (disk full, read-only) is logged and the state kept in memory, saved with the next
+    /// change — it never throws into a station worker, whose stops the plan needs.
+    /// </summary>
     private void Save()
     {
-        var state = new FileState(SinceMs, CheckpointMs, _runs.Values.ToList(), _stops.Values.ToList(), _seen.Values.ToList());
-        var temporary = _path + ".tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(state, Json));
-        File.Move(temporary, _path, overwrite: true);
+        try
+        {
+            var state = new FileState(SinceMs, CheckpointMs, _runs.Values.ToList(), _stops.Values.ToList(), _seen.Values.ToList());
+            var temporary = _path + ".tmp";
+            File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(state, Json));
+            File.Move(temporary, _path, overwrite: true);
+            SaveFailures = 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (SaveFailures++ == 0)
+                _logger.LogError("Schedule ledger {Path} could not be written ({Reason}); kept in memory, written again with the next change.", _path, ex.Message);
+        }
     }
+
+    /// <summary>Writes that failed in a row (0 when the file is current).</summary>
+    public int SaveFailures { get; private set; }
 
     /// <summary>Marks the first time a plan set is held; later calls change nothing.</summary>
     public void HoldingPlansSince(long nowMs)
@@ -111,6 +145,18 @@ public sealed class ScheduleLedger
             if (SinceMs != 0)
                 return;
             SinceMs = nowMs;
+            Save();
+        }
+    }
+
+    /// <summary>The server's clock confirmed this one: a checkpoint left in the future by a clock that had jumped forward goes.</summary>
+    public void ResetCheckpoint(long nowMs)
+    {
+        lock (_sync)
+        {
+            if (CheckpointMs <= nowMs)
+                return;
+            CheckpointMs = nowMs;
             Save();
         }
     }
@@ -205,13 +251,25 @@ public sealed class ScheduleLedger
         }
     }
 
+    /// <summary>Changes a run in place (under the lock, then saved); the run as it is after, or null when there is none.</summary>
+    public ScheduledRun? Update(string runId, Func<ScheduledRun, bool> change)
+    {
+        lock (_sync)
+        {
+            if (!_runs.TryGetValue(runId, out var run) || !change(run))
+                return null;
+            Save();
+            return run with { };
+        }
+    }
+
     /// <summary>An operator stopped the pump: remembered for the hold; returns the plan's run on that pump it ends, if any.</summary>
     public ScheduledRun? OperatorStopped(string station, int pump, long atMs, string by)
     {
         lock (_sync)
         {
             _stops[(station, pump)] = new OperatorStop(station, pump, atMs, by);
-            var run = _runs.Values.FirstOrDefault(r => r.Station == station && r.Pump == pump && r.State is ScheduledRunState.Running or ScheduledRunState.Starting);
+            var run = _runs.Values.FirstOrDefault(r => r.Station == station && r.Pump == pump && r.State is ScheduledRunState.Running or ScheduledRunState.Starting or ScheduledRunState.Stopping);
             ScheduledRun? ended = null;
             if (run is not null)
             {

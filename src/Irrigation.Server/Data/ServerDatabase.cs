@@ -203,6 +203,10 @@ public sealed class ServerDatabase
         CREATE INDEX plan_runs_station ON plan_runs(station, planned_ms);
         CREATE INDEX plan_runs_plan ON plan_runs(plan_id, planned_ms);
         """,
+        // 8: runs by time alone (the alarm rules and the cost estimates read the last days of every station).
+        """
+        CREATE INDEX plan_runs_planned ON plan_runs(planned_ms);
+        """,
     ];
 
     private readonly string _connectionString;

@@ -141,18 +141,23 @@ public sealed class PlanDelivery : BackgroundService
     {
         if (!_mqtt.IsConnected)
             return;
-        var plans = _store.All().Select(p => p.Plan).ToList();
+        // The version first: a change committed between the two reads then goes out with a higher one in the next round.
         var version = _store.Version();
+        var plans = _store.All().Select(p => p.Plan).ToList();
         var sets = _store.Sets().ToDictionary(s => s.Gateway, StringComparer.Ordinal);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var (gateway, list) in PlansByGateway(plans))
         {
             var hash = Hash(list);
             var sent = sets.GetValueOrDefault(gateway);
+            // The gateway holds a newer version than this server ever sent (the server's database was restored): go past it.
+            var tooOld = sent is { Status: PlanApplyStatus.Refused, Reason: PlanRefusals.OldVersion };
+            var same = sent is not null && !tooOld && _store.SentHash(gateway) == hash;
             var unconfirmed = sent is { Behind: true } && now - _lastSent.GetValueOrDefault(gateway, sent.PublishedAt) >= (long)_options.ResendInterval.TotalMilliseconds;
-            if (sent is not null && sent.Version > 0 && _store.SentHash(gateway) == hash && !unconfirmed)
+            if (same && !unconfirmed)
                 continue;
-            var setVersion = sent is not null && _store.SentHash(gateway) == hash ? sent.Version : version;
+            // New content always gets a version above anything the gateway was sent or runs, so it is never taken for the old.
+            var setVersion = same ? sent!.Version : Math.Max(version, Math.Max(sent?.Version ?? 0, sent?.RunningVersion ?? 0) + 1);
             var message = new PlanSetMessage(gateway, setVersion, now, list);
             if (_keyring.SigningKey(gateway) is { } key)
                 message = PlanSetPayload.Sign(message, key.Id, key.Secret);
@@ -198,6 +203,8 @@ public sealed class PlanDelivery : BackgroundService
             return; // the retained answer again (a reconnect, a restart): already recorded
         if (!_store.Acknowledged(applied))
             return; // never sent by this server (or a retained answer from another deployment)
+        if (applied is { Status: PlanApplyStatus.Refused, Reason: PlanRefusals.OldVersion })
+            Changed(); // sent again above the version the gateway runs
         if (applied.Status == PlanApplyStatus.Refused)
         {
             _refused.Add(1);

@@ -72,8 +72,12 @@ public sealed class PlanRunLog : IScheduledResultListener
             }
             else
             {
+                // A stop of a stopped pump after an operator ended the run changes nothing the operator did.
+                if (known is { State: PlanRunStates.EndedByOperator } && result.Outcome == CommandOutcomes.Succeeded)
+                    return;
                 var state = result.Outcome != CommandOutcomes.Succeeded ? PlanRunStates.StopFailed
                     : result.Reason == ScheduleReasons.ManualStop ? PlanRunStates.EndedByOperator
+                    : PlanRunStates.NotExecuted(run.State) ? run.State // the stop after a start that failed: still not executed
                     : PlanRunStates.Completed;
                 run = run with { State = state, StopOutcome = result.Outcome, StopReason = result.Reason, StopDetail = result.Detail, StoppedAt = result.Ts, EnergyEnd = run.EnergyStart is null ? null : energy, UpdatedAt = result.Ts };
             }

@@ -85,7 +85,23 @@ public sealed class PlanStore
         return (long)select.ExecuteScalar()!;
     }
 
+    /// <summary>The plans as last read, until the next change through this store (parsing checks every plan's rules: not on every call).</summary>
+    private IReadOnlyList<StoredPlan>? _cache;
+    private readonly Lock _cacheLock = new();
+
     public IReadOnlyList<StoredPlan> All()
+    {
+        lock (_cacheLock)
+            return _cache ??= ReadAll();
+    }
+
+    private void Forget()
+    {
+        lock (_cacheLock)
+            _cache = null;
+    }
+
+    private List<StoredPlan> ReadAll()
     {
         using var connection = _database.Open();
         using var select = connection.Command("SELECT body, created_by, created_ms, updated_by, updated_ms FROM plans WHERE deleted = 0 ORDER BY name, id");
@@ -129,6 +145,7 @@ public sealed class PlanStore
 
         AddRevision(connection, transaction, plan.Id, revision, change, body, user, nowMs);
         transaction.Commit();
+        Forget();
         return saved;
     }
 
@@ -157,6 +174,7 @@ public sealed class PlanStore
 
         AddRevision(connection, transaction, id, revision, "deleted", body, user, nowMs);
         transaction.Commit();
+        Forget();
         return true;
     }
 
@@ -227,6 +245,9 @@ public sealed class PlanStore
 
     // ---- Runs --------------------------------------------------------------------------------------------------------
 
+    /// <summary>The most runs one query returns (two days of 200 stations with several runs each fit).</summary>
+    public const int MaxRuns = 20_000;
+
     private const string RunColumns = "run_id, plan_id, plan_version, station, pump, gateway, planned_ms, state, start_outcome, start_reason, start_detail, started_ms, stop_outcome, stop_reason, stop_detail, stopped_ms, energy_start, energy_end, updated_ms";
 
     public PlanRunView? Run(string runId)
@@ -256,7 +277,7 @@ public sealed class PlanStore
     public IReadOnlyDictionary<(string Station, int Pump), (string Action, string State, long AtMs)> LastScheduledPerPump(long nowMs)
     {
         var result = new Dictionary<(string, int), (string, string, long)>();
-        foreach (var run in Runs(null, null, nowMs - 2 * 86_400_000L, nowMs + 86_400_000L, 1000))
+        foreach (var run in Runs(null, null, nowMs - 2 * 86_400_000L, nowMs + 86_400_000L, MaxRuns))
         {
             (string Action, string? Outcome, long? At) last = run.StopOutcome is not null ? ("stop", run.StopOutcome, run.StoppedAt) : ("start", run.StartOutcome, run.StartedAt);
             if (last.Outcome is null || last.At is not { } at)
@@ -275,7 +296,7 @@ public sealed class PlanStore
         using var connection = _database.Open();
         using var select = connection.Command(
             $"SELECT {RunColumns} FROM plan_runs WHERE ($p IS NULL OR plan_id = $p) AND ($s IS NULL OR station = $s) AND planned_ms >= $from AND planned_ms < $to ORDER BY planned_ms DESC, run_id LIMIT $l",
-            ("$p", planId), ("$s", station), ("$from", fromMs), ("$to", toMs), ("$l", Math.Clamp(limit, 1, 1000)));
+            ("$p", planId), ("$s", station), ("$from", fromMs), ("$to", toMs), ("$l", Math.Clamp(limit, 1, MaxRuns)));
         using var reader = select.ExecuteReader();
         var list = new List<PlanRunView>();
         while (reader.Read())

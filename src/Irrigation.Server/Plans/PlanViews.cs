@@ -122,7 +122,10 @@ public sealed class PlanViews
 
     private OccurrenceView Run(PlanRunView run, IrrigationPlan? plan, IReadOnlyDictionary<(string, int), double> power)
     {
-        var step = plan is null ? null : PlanCalendar.On(plan, PlanCalendar.BeijingDate(run.PlannedAt), ignorePause: true).FirstOrDefault(o => o.RunId == run.RunId);
+        // The day is the one in the run's id ({plan}/{yyyyMMdd}/{step}): a step after midnight belongs to the day before.
+        var parts = run.RunId.Split('/');
+        var day = parts.Length == 3 && DateOnly.TryParseExact(parts[1], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : PlanCalendar.BeijingDate(run.PlannedAt);
+        var step = plan is null ? null : PlanCalendar.On(plan, day, ignorePause: true).FirstOrDefault(o => o.RunId == run.RunId);
         var end = step?.EndMs ?? run.StoppedAt ?? run.PlannedAt;
         var split = _tariffs.Split(run.PlannedAt, end);
         var kwh = power.GetValueOrDefault((run.Station, run.Pump), _tariffs.DefaultPumpKw) * split.TotalHours;
@@ -137,10 +140,22 @@ public sealed class PlanViews
         run is { EnergyKwh: { } kwh, StartedAt: { } from, StoppedAt: { } to } && to > from ? (kwh, _tariffs.Cost(_tariffs.Split(from, to), kwh)) : (null, null);
 
     /// <summary>Measured power per pump from the last 30 days' completed runs (energy over hours); pumps without any take the default.</summary>
+    private (long AtMs, Dictionary<(string, int), double> Power)? _power;
+
+    /// <summary>Measured power per pump, computed at most every 10 s (a list of plans asks once per plan).</summary>
     private Dictionary<(string, int), double> PumpPower()
     {
         var now = Now;
-        return _store.Runs(null, null, now - 30 * 86_400_000L, now + 1, 1000)
+        if (_power is { } cached && now - cached.AtMs < 10_000)
+            return cached.Power;
+        var power = MeasurePumpPower(now);
+        _power = (now, power);
+        return power;
+    }
+
+    private Dictionary<(string, int), double> MeasurePumpPower(long now)
+    {
+        return _store.Runs(null, null, now - 30 * 86_400_000L, now + 1, PlanStore.MaxRuns)
             .Where(r => r is { EnergyKwh: > 0, StartedAt: not null, StoppedAt: not null } && r.StoppedAt > r.StartedAt + 60_000)
             .GroupBy(r => (r.Station, r.Pump))
             .ToDictionary(g => g.Key, g => Math.Round(g.Sum(r => r.EnergyKwh!.Value) / g.Sum(r => (r.StoppedAt!.Value - r.StartedAt!.Value) / 3_600_000.0), 1));

@@ -64,7 +64,19 @@ public static class PlansApi
             return Refuse(context, audit, action, id, Problems.Forbidden("Only operators and admins change plans."));
         if (!created && store.Get(id) is null)
             return Refuse(context, audit, action, id, Problems.NotFound("plan_not_found", $"No plan {id}."));
-        if (PlanSetPayload.ReadPlan(body, out var problem, id) is not { } plan)
+        IrrigationPlan? plan;
+        string? problem;
+        try
+        {
+            plan = PlanSetPayload.ReadPlan(body, out problem, id);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JsonElement checks a string's UTF-8 (a lone surrogate) only when it is read.
+            (plan, problem) = (null, $"invalid text in JSON: {ex.Message}");
+        }
+
+        if (plan is null)
             return Refuse(context, audit, action, id, Problems.BadRequest("invalid_plan", problem!));
         return Saved(editor.Save(plan, created, created ? "created" : "changed", context.User.Identity!.Name!), id, created, action, context, views, store, audit);
     }

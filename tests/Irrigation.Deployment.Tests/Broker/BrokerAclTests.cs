@@ -97,6 +97,31 @@ public sealed class BrokerAclTests(BrokerAclTests.Deployment deployment, ITestOu
     }
 
     [Fact]
+    public async Task Plans_OnlyTheServerSendsThem_EachGatewayReadsItsOwn_AndAnswersOnlyForItself()
+    {
+        await using var gatewayA = await SubscribeAsync(deployment.GatewayA, Topics.PlanSet(Root, "gw-a"), Topics.PlanSet(Root, "gw-b"), Topics.ServerTime(Root));
+        await using var server = await SubscribeAsync(deployment.Server, Topics.AllPlanApplied(Root), Topics.ServerTime(Root));
+
+        // A gateway's account cannot send a plan set (not even its own) or the server's time; it cannot read gw-b's plans.
+        await MosquittoPublisher.PublishAcceptedAsync(Port, deployment.GatewayA, Topics.PlanSet(Root, "gw-a"), "forged-" + _marker);
+        await MosquittoPublisher.PublishAcceptedAsync(Port, deployment.GatewayB, Topics.PlanSet(Root, "gw-a"), "forged-" + _marker);
+        await MosquittoPublisher.PublishAcceptedAsync(Port, deployment.GatewayB, Topics.ServerTime(Root), "forged-" + _marker);
+        await MosquittoPublisher.PublishAcceptedAsync(Port, deployment.Server, Topics.PlanSet(Root, "gw-b"), "foreign-" + _marker);
+        // Nor answer for another gateway.
+        await MosquittoPublisher.PublishAcceptedAsync(Port, deployment.GatewayB, Topics.PlanApplied(Root, "gw-a"), "forged-" + _marker);
+        await MosquittoPublisher.PublishAcceptedAsync(Port, deployment.Server, Topics.PlanSet(Root, "gw-a"), "control-" + _marker);
+        await MosquittoPublisher.PublishAcceptedAsync(Port, deployment.Server, Topics.ServerTime(Root), "time-" + _marker);
+        await MosquittoPublisher.PublishAcceptedAsync(Port, deployment.GatewayA, Topics.PlanApplied(Root, "gw-a"), "answer-" + _marker);
+
+        await gatewayA.WaitForAsync(Topics.PlanSet(Root, "gw-a"), "control-" + _marker, Deadline);
+        await gatewayA.WaitForAsync(Topics.ServerTime(Root), "time-" + _marker, Deadline);
+        await server.WaitForAsync(Topics.PlanApplied(Root, "gw-a"), "answer-" + _marker, Deadline);
+        Assert.False(gatewayA.HasReceived("forged-" + _marker), $"a forged plan set or time arrived: {gatewayA.Describe()}");
+        Assert.False(gatewayA.HasReceived("foreign-" + _marker), $"gw-a read gw-b's plans: {gatewayA.Describe()}");
+        Assert.False(server.HasReceived("forged-" + _marker), $"gw-b answered for gw-a or sent the time: {server.Describe()}");
+    }
+
+    [Fact]
     public async Task Accounts_WrongPasswordOrAnonymous_AreRefused()
     {
         Assert.NotEqual(0, await MosquittoPublisher.PublishAsync(Port, null, Topics.Telemetry(Root, "sa1"), _marker));
