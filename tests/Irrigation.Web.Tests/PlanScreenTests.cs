@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using Irrigation.Testing;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -78,6 +79,57 @@ public sealed class PlanScreenTests : BrowserTests<WebAppFixture>, IClassFixture
         await page.Locator("[data-action=save]").ClickAsync();
         await Assertions.Expect(page.Locator(".plan-form .error")).ToContainTextAsync("与计划「浏览器轮灌」冲突");
         await ShotAsync(page, "34-plan-overlap-refused");
+    }
+
+    [Fact]
+    public async Task Operator_EditsPausesAndResumesAPlan_AlsoInEnglish()
+    {
+        using var api = await App.Stack.SignInAsync("operator");
+        using var created = await api.PostAsJsonAsync(new Uri("api/plans", UriKind.Relative), new
+        {
+            name = "凌晨补水",
+            mode = "together",
+            seasonFrom = DateTimeOffset.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            seasonTo = DateTimeOffset.UtcNow.AddDays(300).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            days = new[] { 1 },
+            start = "03:00",
+            startGapSeconds = 0,
+            steps = new[] { new { station = "st001", pump = 2, durationSeconds = 3600 } },
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        var id = System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+
+        var page = await App.NewPhoneAsync();
+        await WebAppTests.SignInAsync(page, "operator");
+        await page.GotoAsync($"/plans/{id}");
+        await Assertions.Expect(page.Locator(".plan-title")).ToContainTextAsync("凌晨补水");
+        await Assertions.Expect(page.Locator(".plan-title .badge")).ToHaveTextAsync("执行中");
+
+        // Edit: the form comes filled in; 60 minutes become 45.
+        await page.Locator("[data-action=edit]").ClickAsync();
+        await page.WaitForURLAsync($"**/plans/{id}/edit");
+        await Assertions.Expect(page.Locator("input[name=name]")).ToHaveValueAsync("凌晨补水");
+        await Assertions.Expect(page.Locator("input[name=minutes1]")).ToHaveValueAsync("60");
+        await page.Locator("input[name=minutes1]").FillAsync("45");
+        await page.Locator("[data-action=save]").ClickAsync();
+        await page.WaitForURLAsync($"**/plans/{id}");
+        await Assertions.Expect(page.Locator(".plan-steps li")).ToContainTextAsync("45 分钟");
+        await Assertions.Expect(page.Locator(".revisions li").First).ToContainTextAsync("第2版 · 修改 · operator");
+
+        // Pause and resume.
+        await page.Locator("[data-action=pause]").ClickAsync();
+        await Assertions.Expect(page.Locator(".plan-title .badge")).ToHaveTextAsync("已暂停");
+        await Assertions.Expect(page.Locator(".revisions li").First).ToContainTextAsync("暂停");
+
+        // In English: the same page, then resumed.
+        await page.Locator("button.lang").ClickAsync();
+        await Assertions.Expect(page.Locator(".plan-title .badge")).ToHaveTextAsync("Paused", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("nav .tab[data-tab=plans]")).ToHaveTextAsync("Plans");
+        await page.Locator("[data-action=resume]").ClickAsync();
+        await Assertions.Expect(page.Locator(".plan-title .badge")).ToHaveTextAsync("Active");
+        await Assertions.Expect(page.Locator(".plan-when")).ToContainTextAsync("Together");
+        await ShotAsync(page, "35-plan-english", fullPage: true);
+        await page.Locator("button.lang").ClickAsync(); // back to Chinese for the other tests' pages (stored per browser context anyway)
     }
 
     [Fact]

@@ -76,11 +76,22 @@ public sealed class ScheduleLedger
         Load();
     }
 
+    private long _sinceMs;
+    private long _checkpointMs;
+
     /// <summary>When the gateway first held a plan set (0: never). Occurrences before this are never reported missed.</summary>
-    public long SinceMs { get; private set; }
+    public long SinceMs
+    {
+        get => Interlocked.Read(ref _sinceMs); // read without the lock: whole on 32-bit ARM gateways too
+        private set => Interlocked.Exchange(ref _sinceMs, value);
+    }
 
     /// <summary>The newest wall clock the scheduler saw.</summary>
-    public long CheckpointMs { get; private set; }
+    public long CheckpointMs
+    {
+        get => Interlocked.Read(ref _checkpointMs);
+        private set => Interlocked.Exchange(ref _checkpointMs, value);
+    }
 
     /// <summary>When the gateway first held a plan's revision: its occurrences that started before are not its business.</summary>
     public sealed record PlanSeen(string Plan, long Revision, long AtMs);

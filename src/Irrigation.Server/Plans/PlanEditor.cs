@@ -71,6 +71,10 @@ public sealed class PlanEditor
                 }
             }
 
+            // A gateway refuses a set over the contract's limits: refuse the edit here (all plans counted, as if one gateway had them all).
+            var others = _store.All().Where(p => p.Plan.Id != plan.Id).Select(p => p.Plan).ToList();
+            if (others.Count + 1 > PlanSetPayload.MaxPlans || others.Sum(p => PlanStore.Json(p).Length) + PlanStore.Json(plan).Length > PlanSetPayload.MaxBytes - 4096)
+                return (null, new PlanRefusal("too_many_plans", $"At most {PlanSetPayload.MaxPlans} plans ({PlanSetPayload.MaxBytes / 1024} KiB) can be delivered; delete old plans first.", StatusCodes.Status409Conflict));
             var saved = _store.Save(plan, change, user, _time.GetUtcNow().ToUnixTimeMilliseconds(), created);
             _delivery.Changed();
             return (saved, null);

@@ -140,7 +140,10 @@ public sealed class PlanViews
         run is { EnergyKwh: { } kwh, StartedAt: { } from, StoppedAt: { } to } && to > from ? (kwh, _tariffs.Cost(_tariffs.Split(from, to), kwh)) : (null, null);
 
     /// <summary>Measured power per pump from the last 30 days' completed runs (energy over hours); pumps without any take the default.</summary>
-    private (long AtMs, Dictionary<(string, int), double> Power)? _power;
+    private sealed record MeasuredPower(long AtMs, Dictionary<(string, int), double> Power);
+
+    /// <summary>Swapped whole (one reference), so concurrent requests never see a torn pair.</summary>
+    private MeasuredPower? _power;
 
     /// <summary>Measured power per pump, computed at most every 10 s (a list of plans asks once per plan).</summary>
     private Dictionary<(string, int), double> PumpPower()
@@ -149,7 +152,7 @@ public sealed class PlanViews
         if (_power is { } cached && now - cached.AtMs < 10_000)
             return cached.Power;
         var power = MeasurePumpPower(now);
-        _power = (now, power);
+        _power = new MeasuredPower(now, power);
         return power;
     }
 

@@ -149,6 +149,42 @@ public sealed class PlanEndToEndTests
     }
 
     [Fact]
+    public async Task GatewayClockNotTrusted_ThePlanDoesNotStartThePump_SaysWhy_AndTheAlarmIsRaised()
+    {
+        // The server tells the time once at start-up and then only every 10 minutes, so the reading this test publishes
+        // (as the server's, 10 minutes ahead of the gateway's clock) is the last word the gateway has.
+        var options = new SystemStackOptions { Stations = 1 };
+        options.ServerEnvironment["Irrigation__Plans__TimeInterval"] = "00:10:00";
+        await using var stack = await SystemStack.StartAsync("plan-clock", options);
+        await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
+        using var op = await stack.SignInAsync("operator");
+        var id = (await CreateAsync(op, Plan("时钟不可信", StartIn(10), "together", 0, ("st001", 1, 5))))["id"]!.GetValue<string>();
+        await WaitForAppliedAsync(op);
+
+        var skewed = System.Text.Encoding.UTF8.GetString(ServerTimePayload.Write(DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds()));
+        var publish = await ManagedProcess.RunAsync(RequiredTool.Find("mosquitto_pub", "mosquitto-clients"),
+            ["-h", "127.0.0.1", "-p", stack.Broker.Port.ToString(CultureInfo.InvariantCulture), "-q", "0", "-t", Topics.ServerTime("irrigation"), "-m", skewed], TimeSpan.FromSeconds(10));
+        await using (publish)
+            Assert.True(publish.ExitCode == 0, publish.Output);
+
+        // The gateway says so with the version it runs…
+        var sync = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/plans/sync", UriKind.Relative)))!.AsArray()[0]!,
+            s => s["clockTrusted"]!.GetValue<bool>() == false, Wait, TimeSpan.FromMilliseconds(250));
+        Assert.Contains("behind the server's", sync["clockProblem"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // …and the run is not executed, with the reason, raising 计划运行未执行; the pump never runs.
+        var run = (await Poll.UntilAsync(() => RunsAsync(op, id), r => r.Count == 1, Wait, TimeSpan.FromMilliseconds(500)))[0]!;
+        Assert.Equal(("missed", ScheduleReasons.ClockUntrusted), (run["state"]!.GetValue<string>(), run["startReason"]!.GetValue<string>()));
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+        var alarm = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/alarms?state=open&station=st001", UriKind.Relative)))!.AsArray()
+                .FirstOrDefault(a => a!["key"]!.GetValue<string>() == "plan_run_missed"),
+            a => a is not null, Wait, TimeSpan.FromMilliseconds(500));
+        Assert.Contains("网关时钟不可信", alarm!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ManualStopEndsTheScheduledRun_OldPlanVersionFlagged_ForgedPlanRefusedAndAudited()
     {
         await using var stack = await SystemStack.StartAsync("plan-manual", new SystemStackOptions { Stations = 1 });

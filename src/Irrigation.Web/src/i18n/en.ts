@@ -250,6 +250,7 @@ export const en: Record<MessageKey, string> = {
   'error.plan_overlap': 'Overlaps another plan',
   'error.invalid_plan': 'The plan is not valid',
   'error.plan_exists': 'The plan exists',
+  'error.too_many_plans': 'Too many plans; delete old ones first',
   'error.network': 'No network; check the phone signal',
   'error.unknown': 'Something went wrong ({status})',
 
@@ -275,7 +276,7 @@ export const en: Record<MessageKey, string> = {
   'plan.season': '{from} to {to}',
   'plan.gap': 'start gap {n} min',
   'plan.step': '{station} pump {pump}, {minutes} min',
-  'plan.stepAt': '+{offset}',
+  'plan.stepAt': '(starts at +{offset} min)',
   'plan.next': 'Next runs',
   'plan.noNext': 'No runs coming up',
   'plan.estimate': 'About {kwh} kWh, ¥{cost} per run',

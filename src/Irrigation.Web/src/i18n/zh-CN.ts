@@ -249,6 +249,7 @@ export const zhCN = {
   'error.plan_overlap': '与其他计划时间冲突',
   'error.invalid_plan': '计划内容有误',
   'error.plan_exists': '计划已存在',
+  'error.too_many_plans': '计划太多，请先删除不用的计划',
   'error.network': '网络不通，请检查手机信号',
   'error.unknown': '出错了（{status}）',
 
@@ -274,7 +275,7 @@ export const zhCN = {
   'plan.season': '{from} 至 {to}',
   'plan.gap': '启动间隔 {n} 分钟',
   'plan.step': '{station} {pump}号泵 {minutes} 分钟',
-  'plan.stepAt': '+{offset}',
+  'plan.stepAt': '（开始后第 {offset} 分钟启动）',
   'plan.next': '下次运行',
   'plan.noNext': '近期无运行安排',
   'plan.estimate': '每次约 {kwh} kWh，电费约 ¥{cost}',

@@ -129,7 +129,7 @@ export function mountPlanDetail(root: HTMLElement, id: string, navigate: (path: 
             h('a', { href: `/stations/${encodeURIComponent(s.station)}`, 'data-link': true }, s.stationName),
             ' ',
             t('plan.step', { station: '', pump: s.pump, minutes: minutesText(s.durationSeconds) }).trim(),
-            h('span', { class: 'muted' }, ' ', t('plan.stepAt', { offset: minutesText(s.offsetSeconds) + "'" })),
+            h('span', { class: 'muted' }, ' ', t('plan.stepAt', { offset: minutesText(s.offsetSeconds) })),
           ),
         ),
       ),
