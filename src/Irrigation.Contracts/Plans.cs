@@ -411,14 +411,12 @@ public sealed record PlanOccurrence(string PlanId, DateOnly Day, int StepIndex, 
 /// </summary>
 public static class PlanCalendar
 {
-    public static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
+    /// <summary>Beijing's UTC offset (<see cref="BeijingTime"/>), for showing times.</summary>
+    public static readonly TimeSpan BeijingOffset = BeijingTime.FixedOffset;
 
     /// <summary>The longest one occurrence may last, first start to last end (47 h).</summary>
     public const long MaxSpanSeconds = 47 * 3600L;
 
-    public static DateOnly BeijingDate(long unixMs) => DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToOffset(BeijingOffset).DateTime);
-
-    public static long BeijingMs(DateOnly day, TimeOnly time) => new DateTimeOffset(day.ToDateTime(time), BeijingOffset).ToUnixTimeMilliseconds();
 
     /// <summary>Seconds from the plan's start to each step's start: rotation after the one before plus the gap; together spread by the gap.</summary>
     public static IReadOnlyList<int> Offsets(IrrigationPlan plan)
@@ -447,7 +445,7 @@ public static class PlanCalendar
         ArgumentNullException.ThrowIfNull(plan);
         if (!RunsOn(plan, day, ignorePause))
             yield break;
-        var begin = BeijingMs(day, plan.Start);
+        var begin = BeijingTime.Ms(day, plan.Start);
         var offsets = Offsets(plan);
         for (var i = 0; i < plan.Steps.Count; i++)
         {
@@ -460,8 +458,8 @@ public static class PlanCalendar
     public static IEnumerable<PlanOccurrence> Between(IEnumerable<IrrigationPlan> plans, long fromMs, long toMs) =>
         plans.SelectMany(plan =>
         {
-            var first = BeijingDate(fromMs).AddDays(-2); // a long rotation that began two days before may still have steps to come
-            var last = BeijingDate(toMs);
+            var first = BeijingTime.DateOf(fromMs).AddDays(-2); // a long rotation that began two days before may still have steps to come
+            var last = BeijingTime.DateOf(toMs);
             var list = new List<PlanOccurrence>();
             for (var day = first; day <= last; day = day.AddDays(1))
                 list.AddRange(On(plan, day).Where(o => o.StartMs >= fromMs && o.StartMs < toMs));

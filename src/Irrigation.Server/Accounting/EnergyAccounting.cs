@@ -5,6 +5,7 @@ using Irrigation.Influx.LineProtocol;
 using Irrigation.Influx.Query;
 using Irrigation.Influx.Write;
 using Microsoft.Extensions.Options;
+using Irrigation.Contracts;
 
 using Irrigation.Server.State;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Irrigation.Influx.Query;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Http;
+using Irrigation.Contracts;
 
 using Irrigation.Server.State;
 using Irrigation.Server.Ingestion;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.Storage;
+using Irrigation.Contracts;
 
 namespace Irrigation.Server.Accounting;
 

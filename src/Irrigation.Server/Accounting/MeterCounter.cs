@@ -1,3 +1,4 @@
+using Irrigation.Contracts;
 namespace Irrigation.Server.Accounting;
 
 /// <summary>One reading of a counter or a signal: Unix ms and value.</summary>

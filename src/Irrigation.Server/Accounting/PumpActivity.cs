@@ -1,3 +1,4 @@
+using Irrigation.Contracts;
 namespace Irrigation.Server.Accounting;
 
 /// <summary>One pump row of the <c>pump</c> measurement: each field null when the message did not carry it.</summary>

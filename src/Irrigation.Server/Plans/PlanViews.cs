@@ -57,7 +57,7 @@ public sealed class PlanViews
         var next = Upcoming([plan], null, Now, NextCount, power);
         CostEstimate? estimate = null;
         // The next day the plan runs (paused or not: the estimate is what one occurrence costs).
-        var day = PlanCalendar.BeijingDate(Now);
+        var day = BeijingTime.DateOf(Now);
         for (var i = 0; i < 400 && !PlanCalendar.RunsOn(plan, day, ignorePause: true) && day <= plan.SeasonTo; i++)
             day = day.AddDays(1);
         var one = PlanCalendar.On(plan, day, ignorePause: true).Select(o => Occurrence(o, [plan], null, power)).ToList();
@@ -78,8 +78,8 @@ public sealed class PlanViews
     {
         var plans = _store.All().Select(p => p.Plan).Where(p => p.Steps.Any(s => s.Station == station)).ToList();
         var now = Now;
-        var today = PlanCalendar.BeijingDate(now);
-        var dayStart = PlanCalendar.BeijingMs(today, TimeOnly.MinValue);
+        var today = BeijingTime.DateOf(now);
+        var dayStart = BeijingTime.Ms(today, TimeOnly.MinValue);
         var power = PumpPower();
         var runs = _store.Runs(null, station, dayStart - 2 * 86_400_000L, dayStart + 86_400_000L, 500).ToDictionary(r => r.RunId, StringComparer.Ordinal);
         var todays = PlanCalendar.Between(plans, dayStart - 2 * 86_400_000L, dayStart + 86_400_000L)
@@ -124,7 +124,7 @@ public sealed class PlanViews
     {
         // The day is the one in the run's id ({plan}/{yyyyMMdd}/{step}): a step after midnight belongs to the day before.
         var parts = run.RunId.Split('/');
-        var day = parts.Length == 3 && DateOnly.TryParseExact(parts[1], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : PlanCalendar.BeijingDate(run.PlannedAt);
+        var day = parts.Length == 3 && DateOnly.TryParseExact(parts[1], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : BeijingTime.DateOf(run.PlannedAt);
         var step = plan is null ? null : PlanCalendar.On(plan, day, ignorePause: true).FirstOrDefault(o => o.RunId == run.RunId);
         var end = step?.EndMs ?? run.StoppedAt ?? run.PlannedAt;
         var split = _tariffs.Split(run.PlannedAt, end);

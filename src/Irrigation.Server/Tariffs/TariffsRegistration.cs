@@ -16,7 +16,7 @@ public static class TariffsRegistration
     public static void MapTariffsApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/tariffs", (TariffBook book, TimeProvider time, string? date) =>
         {
-            var day = PlanSetPayload.TryDate(date, out var d) ? d : PlanCalendar.BeijingDate(time.GetUtcNow().ToUnixTimeMilliseconds());
+            var day = PlanSetPayload.TryDate(date, out var d) ? d : BeijingTime.DateOf(time.GetUtcNow().ToUnixTimeMilliseconds());
             return TypedResults.Ok(new
             {
                 name = book.Name,

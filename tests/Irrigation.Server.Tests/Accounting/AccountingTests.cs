@@ -1,4 +1,5 @@
 using Irrigation.Server.Accounting;
+using Irrigation.Contracts;
 
 namespace Irrigation.Server.Tests;
 

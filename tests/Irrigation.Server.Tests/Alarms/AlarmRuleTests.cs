@@ -5,6 +5,7 @@ using Irrigation.Devices;
 using Irrigation.Server.Alarms;
 using Irrigation.Server.State;
 using Irrigation.Server.Stations;
+using Irrigation.Contracts;
 
 namespace Irrigation.Server.Tests;
 

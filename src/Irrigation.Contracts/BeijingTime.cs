@@ -1,7 +1,8 @@
-namespace Irrigation.Server.Accounting;
+namespace Irrigation.Contracts;
 
 /// <summary>
-/// Beijing time (Asia/Shanghai, UTC+8, no daylight saving since 1991): accounting days start at Beijing midnight.
+/// Beijing time (Asia/Shanghai, UTC+8, no daylight saving since 1991): accounting days start at Beijing midnight, and
+/// plans are written in it (the gateway runs them by it, with or without a tz database).
 /// The system's tz database is used when present; without it (a container with no tzdata) a fixed +08:00 zone,
 /// which is the same for every date the accounting can see.
 /// </summary>
@@ -38,4 +39,11 @@ public static class BeijingTime
     }
 
     public static long StartOfMs(DateOnly date) => StartOf(date).ToUnixTimeMilliseconds();
+
+    /// <summary>The instant (Unix ms) of <paramref name="time"/> on the Beijing date <paramref name="date"/>.</summary>
+    public static long Ms(DateOnly date, TimeOnly time)
+    {
+        var local = date.ToDateTime(time, DateTimeKind.Unspecified);
+        return new DateTimeOffset(local, Zone.GetUtcOffset(local)).ToUnixTimeMilliseconds();
+    }
 }
