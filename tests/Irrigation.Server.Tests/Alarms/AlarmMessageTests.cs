@@ -26,6 +26,11 @@ public sealed partial class AlarmMessageTests
             Assert.Equal(Parameters(template), Parameters(en[code]));
         }
 
+        // A scheduled run's reason is shown by the server (Chinese text) and by the app (its own dictionaries): the same words.
+        var planReasons = Dictionary("zh-CN.ts", "plan.reason.");
+        var commandReasons = Dictionary("zh-CN.ts", "reason.");
+        foreach (var (code, text) in AlarmMessage.ChineseRunReasons)
+            Assert.Equal(text, planReasons.GetValueOrDefault(code) ?? commandReasons.GetValueOrDefault(code));
         Assert.Equal(AlarmMessage.ChineseFaultKinds, Dictionary("zh-CN.ts", "faultKind."));
         Assert.Equal(AlarmMessage.ChineseFaultKinds.Keys.Order(StringComparer.Ordinal), Dictionary("en.ts", "faultKind.").Keys.Order(StringComparer.Ordinal));
     }

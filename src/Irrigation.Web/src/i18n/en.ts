@@ -329,6 +329,7 @@ export const en: Record<MessageKey, string> = {
   'plan.reason.gateway_down': 'The gateway was not running at the start time',
   'plan.reason.already_running': 'The pump was already running by hand; the plan leaves it',
   'plan.reason.busy': 'Command queue full',
+  'plan.reason.expired': 'The start expired',
   'plan.reason.manual_stop': 'Stopped by an operator',
 
   'plan.form.new': 'New irrigation plan',

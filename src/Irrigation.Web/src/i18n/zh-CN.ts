@@ -328,6 +328,7 @@ export const zhCN = {
   'plan.reason.gateway_down': '计划时间网关未运行',
   'plan.reason.already_running': '泵已在手动运行，计划不接管',
   'plan.reason.busy': '命令队列已满',
+  'plan.reason.expired': '启动命令过期',
   'plan.reason.manual_stop': '操作员手动停泵',
 
   'plan.form.new': '新建灌溉计划',
