@@ -19,7 +19,6 @@ public sealed class ClockTrust(ScheduleSettings settings, TimeProvider time)
 {
     private readonly Lock _sync = new();
     private long _serverMs;
-    private long _localAtServerMs;
     private long _receivedAt;
     private bool _measured;
 
@@ -29,7 +28,6 @@ public sealed class ClockTrust(ScheduleSettings settings, TimeProvider time)
         lock (_sync)
         {
             _serverMs = serverMs;
-            _localAtServerMs = time.GetUtcNow().ToUnixTimeMilliseconds();
             _receivedAt = time.GetTimestamp();
             _measured = true;
         }
@@ -74,16 +72,6 @@ public sealed class ClockTrust(ScheduleSettings settings, TimeProvider time)
 
     /// <summary>True when a server reading exists and agrees with the clock within the limit.</summary>
     public bool ConfirmedByServer(long nowMs) => SkewMs(nowMs) is { } skew && Math.Abs(skew) <= (long)settings.MaxClockSkew.TotalMilliseconds;
-
-    /// <summary>For the status line: the local clock at the last server reading (0 before one).</summary>
-    public long LastReadingLocalMs
-    {
-        get
-        {
-            lock (_sync)
-                return _localAtServerMs;
-        }
-    }
 }
 
 /// <summary>Why the clock is not trusted: a kind that stays the same while the problem lasts, and the text for people.</summary>

@@ -57,9 +57,6 @@ public sealed class PlanScheduler : BackgroundService
     private long StopClock(long nowMs) =>
         Math.Max(nowMs, _startCheckpointMs + (long)_time.GetElapsedTime(_startTimestamp).TotalMilliseconds);
 
-    /// <summary>Why the clock is not trusted right now; null when it is.</summary>
-    public string? ClockProblem => _lastClockProblem?.Text;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.Schedule.TickInterval, _time);

@@ -16,12 +16,6 @@ public sealed class StationQueues
             _workers[worker.Station.Id] = worker;
     }
 
-    public bool Has(string station)
-    {
-        lock (_sync)
-            return _workers.ContainsKey(station);
-    }
-
     /// <summary>False when the station is not this gateway's or its queue is full.</summary>
     public bool TryEnqueue(PumpCommand command)
     {
