@@ -182,7 +182,7 @@ public sealed partial class ReconnectingMqttClient
                         }
 
                         // MQTTnet runs synchronously up to its send lock, which is first come first served: call order is wire order.
-                        _ = CompleteAsync(pending, _client.PublishAsync(pending.Message, pending.CancellationToken));
+                        _ = CompleteAsync(pending, StartPublish(pending));
                     }
                 }
                 finally
@@ -203,6 +203,23 @@ public sealed partial class ReconnectingMqttClient
         _outbound.Writer.TryComplete();
         while (_outbound.Reader.TryRead(out var left))
             left.Completion.TrySetException(stopped);
+    }
+
+    /// <summary>
+    /// Hands one publish to MQTTnet. The connection can go between the check above and this call, and MQTTnet then
+    /// throws at once rather than in the task: that becomes a faulted task, so the publish is queued again like one
+    /// interrupted in flight instead of ending the send loop.
+    /// </summary>
+    private Task<MqttClientPublishResult> StartPublish(PendingPublish pending)
+    {
+        try
+        {
+            return _client.PublishAsync(pending.Message, pending.CancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<MqttClientPublishResult>(ex);
+        }
     }
 
     /// <summary>Sends what a cork gathered; a connection lost meanwhile is the reconnect's business, not the caller's.</summary>
