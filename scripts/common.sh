@@ -3,6 +3,7 @@
 
 # Debian packages the system and its tests use; each line: a command or probe that proves it present, then the package.
 # node/npm build the phone web app; chromium (with a CJK font for readable screenshots) runs its browser tests.
+# The server embeds a CJK TrueType font (AR PL SungtiL GB) in PDF reports; the tests read those PDFs with pdftotext.
 REQUIRED_PACKAGES=(
   "mosquitto:mosquitto"
   "mosquitto_pub:mosquitto-clients"
@@ -16,6 +17,8 @@ REQUIRED_PACKAGES=(
   "npm:npm"
   "chromium:chromium"
   "file:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei"
+  "file:/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf:fonts-arphic-gbsn00lp"
+  "pdftotext:poppler-utils"
 )
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*"; }

@@ -12,6 +12,7 @@ using Irrigation.Server.Events;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.Plans;
 using Irrigation.Server.Profiles;
+using Irrigation.Server.Reports;
 using Irrigation.Server.State;
 using Irrigation.Server.Stations;
 using Irrigation.Server.Storage;
@@ -42,6 +43,7 @@ builder.Services
     .AddPlans()
     .AddAlarms()
     .AddEnergyAccounting()
+    .AddReports()
     .AddStations()
     .AddOperations()
     .AddServerHttp();
@@ -70,6 +72,7 @@ app.MapAlarmsApi();
 app.MapPlansApi();
 app.MapTariffsApi();
 app.MapEnergyApi();
+app.MapReportsApi();
 app.MapWebAppFallback();
 
 // RunAsync stops the hosted services and disposes the container (MQTT clients, the spool); asking it for them afterwards threw (SIGABRT).

@@ -1,5 +1,6 @@
 using Irrigation.Server.Accounts;
 using Irrigation.Server.Audit;
+using Irrigation.Server.Reports;
 
 namespace Irrigation.Server;
 
@@ -7,11 +8,12 @@ namespace Irrigation.Server;
 internal static class ServerCommands
 {
     /// <summary>Whether <paramref name="args"/> name a command rather than options for the web server.</summary>
-    public static bool IsCommand(string[] args) => args is ["create-user", ..] or ["verify-audit", ..];
+    public static bool IsCommand(string[] args) => args is ["create-user", ..] or ["verify-audit", ..] or ["acceptance-pack", ..];
 
     public static int Run(string[] args, IServiceProvider services) => args[0] switch
     {
         "create-user" => CreateUser(args[1..], services),
+        "acceptance-pack" => WriteAcceptancePack(args[1..], services),
         _ => VerifyAudit(services),
     };
 
@@ -28,6 +30,40 @@ internal static class ServerCommands
         var bad = result.FirstBad!;
         Console.Error.WriteLine($"irrigation-server: audit entry {bad.Id} ({DateTimeOffset.FromUnixTimeMilliseconds(bad.Ts):yyyy-MM-dd HH:mm:ss}Z, {bad.Action} by {bad.Actor ?? "-"}) {result.Reason}; {result.Chained} entries before it are intact.");
         return 1;
+    }
+
+    /// <summary>
+    /// <c>acceptance-pack &lt;from&gt; &lt;to&gt; &lt;file.zip&gt;</c>: writes the acceptance pack for Beijing dates from..to (both
+    /// included), as <c>GET /api/reports/acceptance-pack</c> gives it; InfluxDB must be reachable.
+    /// </summary>
+    public static int WriteAcceptancePack(string[] args, IServiceProvider services)
+    {
+        if (args.Length != 3)
+        {
+            Console.Error.WriteLine("usage: irrigation-server acceptance-pack <from yyyy-MM-dd> <to yyyy-MM-dd> <file.zip>");
+            return 2;
+        }
+
+        var today = Irrigation.Contracts.BeijingTime.DateOf(services.GetRequiredService<TimeProvider>().GetUtcNow());
+        if (!ReportsApi.TryRange(args[0], args[1], today, out var range, out var problem))
+        {
+            Console.Error.WriteLine($"irrigation-server: {problem}");
+            return 2;
+        }
+
+        try
+        {
+            var zip = services.GetRequiredService<AcceptancePack>().CreateAsync(range, CancellationToken.None).GetAwaiter().GetResult();
+            File.WriteAllBytes(args[2], zip);
+            services.GetRequiredService<AuditLog>().Write("cli", "report.acceptance_pack", "succeeded", detail: $"{args[0]}..{args[1]}, {zip.Length} bytes");
+            Console.WriteLine($"acceptance pack {args[0]}..{args[1]}: {args[2]} ({zip.Length} bytes)");
+            return 0;
+        }
+        catch (Exception ex) when (ex is Irrigation.Influx.Query.InfluxQueryException or HttpRequestException or IOException or ReportFontException or TaskCanceledException)
+        {
+            Console.Error.WriteLine($"irrigation-server: acceptance pack not written: {ex.Message}");
+            return 1;
+        }
     }
 
     /// <summary><c>create-user &lt;name&gt; &lt;role&gt; [display name]</c>, the password from IRRIGATION_PASSWORD (never from the command line, which other users can see).</summary>

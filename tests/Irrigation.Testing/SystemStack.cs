@@ -85,6 +85,9 @@ public sealed class SystemStack : IAsyncDisposable
 
     public string ServerDataDirectory => Path.Combine(Directory, "server-data");
 
+    /// <summary>The server's settings (environment variables) as the next start gets them: for running its command line against the same data.</summary>
+    public IReadOnlyDictionary<string, string> ServerSettings => _serverEnvironment;
+
     public static async Task<SystemStack> StartAsync(string name, SystemStackOptions? options = null)
     {
         options ??= new SystemStackOptions();

@@ -74,6 +74,11 @@ public sealed class AlarmStore
         """,
         ("$s", station), ("$from", fromMs), ("$to", toMs), ("$st", state), ("$l", Math.Clamp(limit, 1, 1000)));
 
+    /// <summary>Every alarm of <paramref name="station"/> raised in [fromMs, toMs), oldest first, for reports and the acceptance ledger.</summary>
+    public IReadOnlyList<AlarmView> Raised(string? station, long fromMs, long toMs) => List(
+        $"SELECT {Columns} FROM alarms WHERE ($s IS NULL OR station = $s) AND raised_ms >= $from AND raised_ms < $to ORDER BY raised_ms, id",
+        ("$s", station), ("$from", fromMs), ("$to", toMs));
+
     public void RecordDelivery(string alarmId, string @event, string url, string format, int attempt, long nowMs, int? httpStatus, string outcome, string? error)
     {
         using var connection = _database.Open();

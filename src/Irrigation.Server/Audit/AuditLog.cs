@@ -100,8 +100,7 @@ public sealed class AuditLog
         string? previous = null;
         while (reader.Read())
         {
-            var entry = new AuditEntry(reader.GetInt64(0), reader.GetInt64(1), reader.NullableString(2), reader.GetString(3), reader.NullableString(4),
-                reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetString(6), reader.NullableString(7), reader.NullableString(8));
+            var entry = Entry(reader);
             var hash = reader.NullableString(9);
             if (hash is null)
             {
@@ -121,6 +120,26 @@ public sealed class AuditLog
         return new AuditVerification(chained, before, null, null);
     }
 
+    /// <summary>Entries in [fromMs, toMs) whose action starts with one of <paramref name="actionPrefixes"/>, oldest first: the acceptance pack's extract.</summary>
+    public IReadOnlyList<AuditEntry> Between(long fromMs, long toMs, params string[] actionPrefixes)
+    {
+        ArgumentNullException.ThrowIfNull(actionPrefixes);
+        using var connection = _database.Open();
+        using var select = connection.Command("SELECT id, ts_ms, actor, action, station, pump, outcome, detail, address FROM audit WHERE ts_ms >= $from AND ts_ms < $to ORDER BY id",
+            ("$from", fromMs), ("$to", toMs));
+        using var reader = select.ExecuteReader();
+        var entries = new List<AuditEntry>();
+        while (reader.Read())
+        {
+            var action = reader.GetString(3);
+            if (actionPrefixes.Length > 0 && !actionPrefixes.Any(p => action.StartsWith(p, StringComparison.Ordinal)))
+                continue;
+            entries.Add(Entry(reader));
+        }
+
+        return entries;
+    }
+
     /// <summary>Newest first, optionally filtered.</summary>
     public IReadOnlyList<AuditEntry> Query(string? station, string? actor, string? action, int limit)
     {
@@ -135,13 +154,15 @@ public sealed class AuditLog
         using var reader = select.ExecuteReader();
         var entries = new List<AuditEntry>();
         while (reader.Read())
-        {
-            entries.Add(new AuditEntry(reader.GetInt64(0), reader.GetInt64(1), reader.NullableString(2), reader.GetString(3), reader.NullableString(4),
-                reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetString(6), reader.NullableString(7), reader.NullableString(8)));
-        }
+            entries.Add(Entry(reader));
 
         return entries;
     }
+
+    /// <summary>An entry from columns id, ts_ms, actor, action, station, pump, outcome, detail, address (in that order).</summary>
+    private static AuditEntry Entry(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetInt64(1), reader.NullableString(2), reader.GetString(3), reader.NullableString(4),
+            reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetString(6), reader.NullableString(7), reader.NullableString(8));
 }
 
 public static class AuditRegistration

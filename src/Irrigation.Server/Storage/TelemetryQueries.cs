@@ -56,4 +56,29 @@ public static class TelemetryQueries
     public static string EnergyDays(long fromMs, long toMs) =>
         string.Create(CultureInfo.InvariantCulture,
             $"SELECT * FROM \"{InfluxSchema.HourPolicy}\".\"{EnergyDailyMeasurement}\" WHERE \"station\" = $station AND time >= {fromMs}ms AND time < {toMs}ms GROUP BY \"pump\"");
+
+    /// <summary>
+    /// What a report reads of one station (<c>$station</c>) in [<paramref name="fromMs"/>, <paramref name="toMs"/>), as
+    /// statements 0..5, each per Beijing day where it says so, computed as the acceptance dashboard computes them
+    /// (grafana/dashboards/acceptance.json; a test runs both on the same data):
+    /// 0 daily accounts by pump; 1 the meter counter's highest reading per 15 minutes (from 15 minutes before, for the
+    /// first increment); 2 messages stored per day; 3 messages recorded lost per day; 4 sum and count of the online
+    /// samples per day; 5 each command's duration by outcome.
+    /// </summary>
+    public static string Report(long fromMs, long toMs)
+    {
+        var window = string.Create(CultureInfo.InvariantCulture, $"\"station\" = $station AND time >= {fromMs}ms AND time < {toMs}ms");
+        var counterWindow = string.Create(CultureInfo.InvariantCulture, $"\"station\" = $station AND time >= {fromMs - 900_000}ms AND time < {toMs}ms");
+        const string ByDay = "GROUP BY time(1d) tz('Asia/Shanghai')";
+        string[] statements =
+        [
+            EnergyDays(fromMs, toMs),
+            $"SELECT max(\"last_forward_energy\") FROM \"{InfluxSchema.MinutePolicy}\".\"{StationMeasurement}\" WHERE {counterWindow} GROUP BY time(15m)",
+            $"SELECT sum(\"messages\") FROM \"{InfluxSchema.MinutePolicy}\".\"{StationMeasurement}\" WHERE {window} {ByDay}",
+            $"SELECT sum(\"messages\") FROM \"{InfluxSchema.DataLossMeasurement}\" WHERE {window} {ByDay}",
+            $"SELECT sum(\"online\"), count(\"online\") FROM \"station_status\" WHERE {window} {ByDay}",
+            $"SELECT \"duration_ms\" FROM \"command\" WHERE {window} GROUP BY \"outcome\"",
+        ];
+        return string.Join("; ", statements);
+    }
 }

@@ -138,38 +138,8 @@ public sealed class TelemetryPipeline : IAsyncDisposable
         await Simulator.ClearFaultsAsync(station);
     }
 
-    /// <summary>
-    /// Fills the roll-up retention policies now instead of at the next interval boundary (an hour for rollup_1h):
-    /// runs each continuous query's own SELECT ... INTO over the last two hours, as InfluxDB's docs describe for
-    /// backfilling a continuous query. The statements are read from SHOW CONTINUOUS QUERIES, so they are the server's.
-    /// </summary>
-    public async Task<int> BackfillRollupsAsync()
-    {
-        var body = await QueryAsync("SHOW CONTINUOUS QUERIES");
-        var statements = new List<string>();
-        foreach (var series in body["results"]?[0]?["series"]?.AsArray() ?? [])
-        {
-            if ((string?)series!["name"] != Database)
-                continue;
-            foreach (var row in series["values"]?.AsArray() ?? [])
-            {
-                var create = (string)row![1]!;
-                var begin = create.IndexOf(" BEGIN ", StringComparison.Ordinal) + " BEGIN ".Length;
-                var select = create[begin..create.LastIndexOf(" END", StringComparison.Ordinal)];
-                var groupBy = select.LastIndexOf(" GROUP BY ", StringComparison.Ordinal);
-                statements.Add($"{select[..groupBy]} WHERE time > now() - 2h{select[groupBy..]}");
-            }
-        }
-
-        foreach (var statement in statements)
-        {
-            var result = await QueryAsync(statement);
-            if (result["results"]?[0]?["error"] is { } error)
-                throw new InvalidOperationException($"backfill '{statement}' failed: {error}");
-        }
-
-        return statements.Count;
-    }
+    /// <summary>Fills the roll-up retention policies now instead of at the next interval boundary (see <see cref="InfluxdServer.BackfillRollupsAsync"/>).</summary>
+    public Task<int> BackfillRollupsAsync() => Influxd.BackfillRollupsAsync(Database);
 
     public async ValueTask DisposeAsync()
     {
