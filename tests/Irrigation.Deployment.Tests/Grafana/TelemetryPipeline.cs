@@ -106,12 +106,7 @@ public sealed class TelemetryPipeline : IAsyncDisposable
     /// <summary>Starts pump 1 of the station through the server's API, as an operator would, then stops it (two command outcomes).</summary>
     public async Task StartAndStopPumpAsync(string station)
     {
-        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = _server, Timeout = TimeSpan.FromSeconds(30) };
-        using (var login = await http.PostAsync(new Uri("api/auth/login", UriKind.Relative), Json(new JsonObject { ["username"] = "operator", ["password"] = OperatorPassword })))
-        {
-            var body = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
-            http.DefaultRequestHeaders.Add("X-CSRF-Token", (string)body["csrfToken"]!);
-        }
+        using var http = await SignInAsync();
 
         foreach (var action in new[] { "start", "stop" })
         {
@@ -123,6 +118,19 @@ public sealed class TelemetryPipeline : IAsyncDisposable
             while ((string?)JsonNode.Parse(await http.GetStringAsync(new Uri($"api/commands/{id}", UriKind.Relative)))!["state"] is "pending" or "sent" && DateTime.UtcNow < deadline)
                 await Task.Delay(200);
         }
+    }
+
+    /// <summary>A client of the server's API signed in as an operator (session cookie and CSRF header).</summary>
+    public async Task<HttpClient> SignInAsync()
+    {
+        var http = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = _server, Timeout = TimeSpan.FromSeconds(30) };
+        using (var login = await http.PostAsync(new Uri("api/auth/login", UriKind.Relative), Json(new JsonObject { ["username"] = "operator", ["password"] = OperatorPassword })))
+        {
+            var body = JsonNode.Parse(await login.Content.ReadAsStringAsync())!;
+            http.DefaultRequestHeaders.Add("X-CSRF-Token", (string)body["csrfToken"]!);
+        }
+
+        return http;
     }
 
     /// <summary>Cuts the station's mains power in the simulator: a mains-lost alarm that stays active.</summary>
