@@ -90,6 +90,23 @@ public sealed class AccountingIntegrationTests
         Assert.Equal("integer", types["starts"]);
         Assert.Equal("float", types["kwh"]);
 
+        // The reports state the same figures as the energy API for the replayed days (a meter replacement and a reset on
+        // day 2), both in the day's 日报 and in the month's 月报 rows; the day's kWh is split over tariff periods without loss.
+        foreach (var (date, energy) in new[] { (day1, d1), (day2, d2) })
+        {
+            var dayReport = await ReportAsync(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            var monthReport = await ReportAsync(date.ToString("yyyy-MM", CultureInfo.InvariantCulture));
+            foreach (var row in new[] { dayReport["total"]!, monthReport["rows"]!.AsArray().Single(r => r!["key"]!.GetValue<string>() == energy["date"]!.GetValue<string>())! })
+            {
+                Assert.Equal(energy["kwh"]!.GetValue<double>(), row["kwh"]!.GetValue<double>());
+                Assert.Equal(energy["waterM3"]!.GetValue<double>(), row["waterM3"]!.GetValue<double>());
+                Assert.Equal(energy["runningHours"]!.GetValue<double>(), row["runHours"]!.GetValue<double>());
+                Assert.Equal(energy["starts"]!.GetValue<long>(), row["starts"]!.GetValue<long>());
+                Assert.Equal((10.0, "calibrated"), (row["waterPerKwh"]!.GetValue<double>(), row["coefficientSource"]!.GetValue<string>()));
+                Assert.Equal(energy["kwh"]!.GetValue<double>(), row["kwhByTariff"]!.AsObject().Sum(k => k.Value!.GetValue<double>()), 3);
+            }
+        }
+
         // The API's errors are problem documents.
         using var unknown = await stack.Http.GetAsync(new Uri("api/stations/nosuch/energy", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
@@ -97,6 +114,14 @@ public sealed class AccountingIntegrationTests
         using var bad = await stack.Http.GetAsync(new Uri($"api/stations/{Station}/energy?days=0", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("invalid_days", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        async Task<JsonObject> ReportAsync(string period)
+        {
+            using var response = await stack.Http.GetAsync(new Uri($"api/reports/stations/{Station}?period={period}", UriKind.Relative));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {text}");
+            return JsonNode.Parse(text)!.AsObject();
+        }
 
         async Task<JsonObject> EnergyAsync()
         {
