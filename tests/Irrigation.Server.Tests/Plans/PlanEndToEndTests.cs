@@ -124,6 +124,14 @@ public sealed class PlanEndToEndTests
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "operator");
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["outcome"]!.GetValue<string>() == "plan_overlap");
         Assert.Equal(5, audit.Count(e => e!["action"]!.GetValue<string>() == "plan.run" && e["actor"]!.GetValue<string>() == "plan:" + id));
+
+        // The day's reports count the runs: executed at st001 and st002, not executed (refused) at st003.
+        var day = Irrigation.Contracts.BeijingTime.DateOf(planned).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (station, executed, missed) in new[] { ("st001", 1, 0), ("st002", 1, 0), ("st003", 0, 1) })
+        {
+            var total = JsonNode.Parse(await op.GetStringAsync(new Uri($"api/reports/stations/{station}?period={day}", UriKind.Relative)))!["total"]!;
+            Assert.Equal((executed, missed), (total["runsExecuted"]!.GetValue<int>(), total["runsMissed"]!.GetValue<int>()));
+        }
     }
 
     [Fact]
