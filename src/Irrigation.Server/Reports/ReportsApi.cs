@@ -39,16 +39,26 @@ public static class ReportsApi
         var reports = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization();
         reports.MapGet("/subjects", (ReportBuilder builder) => TypedResults.Ok(SubjectsOf(builder)));
         reports.MapGet("/stations/{id}", (string id, string? period, string? format, ReportBuilder builder, IOptions<ReportOptions> options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken) =>
-            ReportAsync(period, format, p => builder.StationAsync(id, p, cancellationToken), $"No station {id}.", "station_not_found", options.Value, time, loggers));
+            ReportAsync(period, format, p => builder.StationAsync(id, p, cancellationToken), $"No station {id}.", "station_not_found", options.Value, time, loggers))
+            .WithReportMetadata();
         reports.MapGet("/towns/{town}", (string town, string? period, string? format, ReportBuilder builder, IOptions<ReportOptions> options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken) =>
-            ReportAsync(period, format, p => builder.TownAsync(town, p, cancellationToken), $"No station belongs to the town {town}.", "town_not_found", options.Value, time, loggers));
+            ReportAsync(period, format, p => builder.TownAsync(town, p, cancellationToken), $"No station belongs to the town {town}.", "town_not_found", options.Value, time, loggers))
+            .WithReportMetadata();
         reports.MapGet("/archive", (ReportArchive archive) => TypedResults.Ok(archive.List()));
         reports.MapGet("/archive/{period}/{file}", Results<PhysicalFileHttpResult, ProblemHttpResult> (string period, string file, ReportArchive archive) =>
             archive.PathOf(period, file) is { } path
                 ? TypedResults.PhysicalFile(path, file.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : Xlsx, file)
                 : Problems.NotFound("report_not_found", $"No kept report {period}/{file}."));
-        reports.MapGet("/acceptance-pack", AcceptancePackAsync).RequireAuthorization(Roles.CanAdminister);
+        reports.MapGet("/acceptance-pack", AcceptancePackAsync).RequireAuthorization(Roles.CanAdminister)
+            .Produces<Stream>(StatusCodes.Status200OK, "application/zip").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
+
+    /// <summary>OpenAPI: a report as JSON, or the same report as an XLSX or PDF file (<c>format</c>), and the problems it can answer.</summary>
+    private static RouteHandlerBuilder WithReportMetadata(this RouteHandlerBuilder builder) => builder
+        .Produces<Report>(StatusCodes.Status200OK, "application/json", Xlsx, "application/pdf")
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     public static IReadOnlyList<ReportSubject> SubjectsOf(ReportBuilder builder)
     {

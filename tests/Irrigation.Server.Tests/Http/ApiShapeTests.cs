@@ -128,5 +128,11 @@ public sealed class ApiShapeTests : IClassFixture<InProcessServer>
         Assert.NotNull(alarm["content"]!["application/json"]);
         var accepted = document["paths"]!["/api/stations/{id}/pumps/{pump}/commands"]!["post"]!["responses"]!;
         Assert.NotNull(accepted["202"]);
+        var report = document["paths"]!["/api/reports/towns/{town}"]!["get"]!["responses"]!;
+        Assert.NotNull(report["200"]!["content"]!["application/json"]!["schema"]);
+        Assert.NotNull(report["200"]!["content"]!["application/pdf"]);
+        Assert.NotNull(report["200"]!["content"]!["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]);
+        Assert.NotNull(report["404"]);
+        Assert.NotNull(document["paths"]!["/api/reports/acceptance-pack"]!["get"]!["responses"]!["200"]!["content"]!["application/zip"]);
     }
 }
