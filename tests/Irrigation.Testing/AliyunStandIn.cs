@@ -56,6 +56,9 @@ public sealed class AliyunStandIn : IAsyncDisposable
 
     public ConcurrentQueue<RefusedRequest> Refused { get; } = new();
 
+    /// <summary>How long to wait before answering a request it has already accepted and recorded (a slow provider; a sender that dies meanwhile).</summary>
+    public TimeSpan AnswerDelay { get; set; }
+
     /// <summary>The next <paramref name="count"/> requests with a good signature get HTTP 200 with this business Code (isv.BUSINESS_LIMIT_CONTROL …).</summary>
     public void FailNext(int count, string code)
     {
@@ -163,6 +166,8 @@ public sealed class AliyunStandIn : IAsyncDisposable
         var requestId = Guid.NewGuid().ToString().ToUpperInvariant();
         var action = parameters.GetValueOrDefault("Action", "");
         var (status, body) = Check(context.Request.HttpMethod, parameters, action, requestId);
+        if (AnswerDelay > TimeSpan.Zero)
+            await Task.Delay(AnswerDelay);
         var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body));
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json;charset=utf-8";

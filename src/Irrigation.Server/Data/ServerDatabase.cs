@@ -228,6 +228,7 @@ public sealed class ServerDatabase
             updated_ms INTEGER NOT NULL,
             UNIQUE (alarm_id, channel, event, step));
         CREATE INDEX notification_jobs_due ON notification_jobs(due_ms) WHERE state = 'pending';
+        CREATE INDEX notification_jobs_sending ON notification_jobs(claimed_ms) WHERE state = 'sending';
         CREATE TABLE notification_attempts (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             job_id INTEGER NOT NULL,

@@ -60,23 +60,19 @@ public sealed class NotificationDispatcher : BackgroundService
         }, description: "Notifications waiting in the durable queue (pending or being sent), by channel.");
     }
 
+    /// <summary>A send claimed longer ago than this was abandoned by a crashed sender: every request ends within its timeout.</summary>
+    private TimeSpan AbandonedAfter => (2 * Max(_options.Aliyun.Timeout, TimeSpan.FromSeconds(10))) + TimeSpan.FromSeconds(5);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            foreach (var job in _queue.RecoverInterrupted(_time.GetUtcNow().ToUnixTimeMilliseconds()))
-                _logger.LogWarning("{Channel} step {Step} of alarm {Id} to {Name} {Phone} was being sent when the server stopped; not sent again.", job.Channel, job.Step, job.AlarmId, job.Recipient, PhoneNumbers.Mask(job.Phone));
-        }
-        catch (SqliteException ex)
-        {
-            _logger.LogError(ex, "Notification queue: recovering interrupted sends failed.");
-        }
-
         using var timer = new PeriodicTimer(_options.PollInterval);
         do
         {
             try
             {
+                RecoverAbandoned();
                 await SendDueAsync();
             }
             catch (SqliteException ex)
@@ -85,6 +81,16 @@ public sealed class NotificationDispatcher : BackgroundService
             }
         }
         while (await Ticks.NextAsync(timer, stoppingToken));
+    }
+
+    private void RecoverAbandoned()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var job in _queue.RecoverAbandoned((now - AbandonedAfter).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds()))
+        {
+            _logger.LogWarning("{Channel} step {Step} of alarm {Id} to {Name} {Phone} was being sent when its sender stopped; not sent again.",
+                job.Channel, job.Step, job.AlarmId, job.Recipient, PhoneNumbers.Mask(job.Phone));
+        }
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ public static class JobStates
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
 
-    /// <summary>A send cut off by a server stop or crash: the provider may have taken it, so an SMS or call is not sent again.</summary>
+    /// <summary>A send cut off by a crash: the provider may have taken it, so an SMS or call is not sent again.</summary>
     public const string Interrupted = "interrupted";
 }
 
@@ -106,18 +106,22 @@ public sealed class NotificationQueue
     }
 
     /// <summary>
-    /// At start-up, jobs a stopped or crashed server left sending: webhooks go again (a robot message twice is harmless),
-    /// an SMS or a call is marked interrupted and not sent again (the provider may have taken it; the next step still comes).
-    /// Returns the interrupted SMS and calls.
+    /// Jobs claimed before <paramref name="claimedBeforeMs"/> and still sending were abandoned by a crashed sender (a
+    /// live one finishes within its request timeout): webhooks go again (a robot message twice is harmless), an SMS or
+    /// a call is marked interrupted and not sent again (the provider may have taken it; the next step still comes).
+    /// Judged by age rather than "everything at start-up", so a second server on the same database never takes over a
+    /// send the first is still making. Returns the interrupted SMS and calls.
     /// </summary>
-    public IReadOnlyList<NotificationJob> RecoverInterrupted(long nowMs)
+    public IReadOnlyList<NotificationJob> RecoverAbandoned(long claimedBeforeMs, long nowMs)
     {
         using var connection = _database.Open();
-        using (var webhooks = connection.Command("UPDATE notification_jobs SET state = 'pending', updated_ms = $now WHERE state = 'sending' AND channel = 'webhook'", ("$now", nowMs)))
+        using (var webhooks = connection.Command(
+                   "UPDATE notification_jobs SET state = 'pending', updated_ms = $now WHERE state = 'sending' AND claimed_ms < $before AND channel = 'webhook'",
+                   ("$now", nowMs), ("$before", claimedBeforeMs)))
             webhooks.ExecuteNonQuery();
         using var others = connection.Command(
-            $"UPDATE notification_jobs SET state = 'interrupted', last_error = 'the server stopped during the send; not sent again', updated_ms = $now WHERE state = 'sending' RETURNING {JobColumns}",
-            ("$now", nowMs));
+            $"UPDATE notification_jobs SET state = 'interrupted', last_error = 'the sender stopped during the send; not sent again', updated_ms = $now WHERE state = 'sending' AND claimed_ms < $before RETURNING {JobColumns}",
+            ("$now", nowMs), ("$before", claimedBeforeMs));
         using var reader = others.ExecuteReader();
         var list = new List<NotificationJob>();
         while (reader.Read())

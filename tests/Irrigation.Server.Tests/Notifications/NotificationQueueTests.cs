@@ -65,16 +65,20 @@ public sealed class NotificationQueueTests : IDisposable
     }
 
     [Fact]
-    public void RecoverInterrupted_SmsNotSentAgain_WebhookSentAgain()
+    public void RecoverAbandoned_SmsNotSentAgain_WebhookSentAgain_ASendStillInTimeIsLeftAlone()
     {
         var queue = Open();
-        queue.Enqueue([Job("a1", 0, 0), Job("a1", 0, 0, "webhook")], nowMs: 0);
+        queue.Enqueue([Job("a1", 0, 0), Job("a1", 0, 0, "webhook"), Job("a2", 0, 50)], nowMs: 0);
         Assert.NotNull(queue.ClaimDue(0));
         Assert.NotNull(queue.ClaimDue(0)); // both sending when the server "crashed"
+        var recent = queue.ClaimDue(50); // claimed later: another sender may still be on it
 
-        var interrupted = Open().RecoverInterrupted(100);
+        var interrupted = Open().RecoverAbandoned(claimedBeforeMs: 40, nowMs: 100);
 
-        Assert.Equal(["sms"], interrupted.Select(j => j.Channel));
+        Assert.Equal([("sms", "a1")], interrupted.Select(j => (j.Channel, j.AlarmId)));
+        Assert.Equal("sending", queue.Steps("a2").Single().State);
+        Assert.Equal(recent!.Id, queue.Steps("a2").Single().Id);
+        Assert.Equal("interrupted", queue.Steps("a1").Single().State);
         var again = Open().ClaimDue(100);
         Assert.Equal("webhook", again?.Channel);
         Assert.Equal(2, again!.Attempts);
