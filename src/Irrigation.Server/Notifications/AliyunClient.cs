@@ -5,6 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace Irrigation.Server.Notifications;
 
+/// <summary>Sends one SMS through a provider; the template parameters are the JSON object of <see cref="AlarmEscalation.MessageParameters"/>.</summary>
+public interface ISmsProvider
+{
+    Task<SendResult> SendSmsAsync(string phone, string templateParamJson, string outId, CancellationToken cancellationToken);
+}
+
 /// <summary>Why a send failed, as the metrics count it.</summary>
 public enum SendFailure
 {
@@ -28,7 +34,7 @@ public sealed record SendResult(SendFailure Failure, string? RequestId, string? 
 /// URL would land in proxy logs), signed by <see cref="AliyunSignature"/>. A fresh SignatureNonce and the current UTC
 /// Timestamp on every request: the provider refuses a nonce it has seen and a timestamp 15 minutes off.
 /// </summary>
-public sealed class AliyunClient : IDisposable
+public sealed class AliyunClient : ISmsProvider, IDisposable
 {
     private readonly AliyunOptions _options;
     private readonly TimeProvider _time;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Irrigation.Server.Notifications;
 
 /// <summary>
-/// Sends what the durable queue holds once it is due: SMS and voice calls through Alibaba Cloud, webhook deliveries.
+/// Sends what the durable queue holds once it is due: SMS (Alibaba or Tencent Cloud), voice calls (Alibaba Cloud), webhook deliveries.
 /// Each job is claimed atomically (one sender per job); a failure (HTTP error, a provider Code other than OK, a
 /// timeout) is counted, logged with the number masked, and retried with back-off up to a bound; nothing a provider
 /// answers ends this loop. A step of an alarm acknowledged or cleared in the meantime is cancelled, not sent.
@@ -23,6 +23,7 @@ public sealed class NotificationDispatcher : BackgroundService
     private readonly NotificationQueue _queue;
     private readonly AlarmStore _alarms;
     private readonly AliyunClient _aliyun;
+    private readonly ISmsProvider _sms;
     private readonly AlarmNotifier _webhooks;
     private readonly TimeProvider _time;
     private readonly ILogger<NotificationDispatcher> _logger;
@@ -30,7 +31,7 @@ public sealed class NotificationDispatcher : BackgroundService
     private readonly Counter<long> _failures;
     private readonly Counter<long> _dropped;
 
-    public NotificationDispatcher(IOptions<NotificationOptions> options, IOptions<AlarmOptions> alarmOptions, NotificationQueue queue, AlarmStore alarms, AliyunClient aliyun,
+    public NotificationDispatcher(IOptions<NotificationOptions> options, IOptions<AlarmOptions> alarmOptions, NotificationQueue queue, AlarmStore alarms, AliyunClient aliyun, ISmsProvider sms,
         AlarmNotifier webhooks, IMeterFactory meters, TimeProvider time, ILogger<NotificationDispatcher> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,6 +41,7 @@ public sealed class NotificationDispatcher : BackgroundService
         _queue = queue;
         _alarms = alarms;
         _aliyun = aliyun;
+        _sms = sms;
         _webhooks = webhooks;
         _time = time;
         _logger = logger;
@@ -140,7 +142,7 @@ public sealed class NotificationDispatcher : BackgroundService
         var phone = job.Phone ?? "";
         var result = job.Channel == Channels.Voice
             ? await _aliyun.CallByTtsAsync(phone, job.Body, job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None)
-            : await _aliyun.SendSmsAsync(phone, job.Body, job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None);
+            : await _sms.SendSmsAsync(phone, job.Body, job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None);
         now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         _queue.RecordAttempt(job, now, result.RequestId, result.ProviderId, result.Ok ? JobStates.Sent : JobStates.Failed, result.Error);
         if (result.Ok)

@@ -72,12 +72,42 @@ public sealed class AliyunOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
+/// <summary>Tencent Cloud SMS (SendSms 2021-01-11, TC3-HMAC-SHA256), used when <see cref="NotificationOptions.SmsProvider"/> is <c>tencent</c>.</summary>
+public sealed class TencentOptions
+{
+    public const string DefaultEndpoint = "https://sms.tencentcloudapi.com/";
+
+    public string SecretId { get; set; } = "";
+
+    /// <summary>Never logged, never shown by the API.</summary>
+    public string SecretKey { get; set; } = "";
+
+    public string Region { get; set; } = "ap-guangzhou";
+
+    public string Endpoint { get; set; } = DefaultEndpoint;
+
+    /// <summary>The SMS application's SdkAppId (1400…).</summary>
+    public string SmsSdkAppId { get; set; } = "";
+
+    public string SignName { get; set; } = "";
+
+    /// <summary>The approved template's id, with parameters {1} station, {2} alarm, {3} level, {4} time.</summary>
+    public string TemplateId { get; set; } = "";
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
 /// <summary>Alarm notifications that reach someone: duty rosters, escalation by SMS and voice, the durable queue (docs/notifications.md).</summary>
 public sealed partial class NotificationOptions : IFeatureOptions
 {
     public static string Section => "Irrigation:Notifications";
 
     public AliyunOptions Aliyun { get; set; } = new();
+
+    /// <summary>Who sends the SMS: <c>aliyun</c> (Alibaba Cloud) or <c>tencent</c> (Tencent Cloud). Voice calls always go through Alibaba Cloud.</summary>
+    public string SmsProvider { get; set; } = "aliyun";
+
+    public TencentOptions Tencent { get; set; } = new();
 
     public List<TownRosterOptions> Rosters { get; set; } = [];
 
@@ -150,23 +180,40 @@ public sealed partial class NotificationOptions : IFeatureOptions
             }
         }
 
+        if (SmsProvider is not ("aliyun" or "tencent"))
+            throw new ArgumentException($"{s}:SmsProvider '{SmsProvider}' must be aliyun or tencent.");
         if (!SmsEnabled)
             return;
         var a = $"{s}:Aliyun";
-        if (string.IsNullOrWhiteSpace(Aliyun.AccessKeyId) || string.IsNullOrWhiteSpace(Aliyun.AccessKeySecret))
-            throw new ArgumentException($"{a}:AccessKeyId and {a}:AccessKeySecret are required when rosters are configured.");
-        if (string.IsNullOrWhiteSpace(Aliyun.SignName) || string.IsNullOrWhiteSpace(Aliyun.SmsTemplateCode))
+        var aliyunNeeded = SmsProvider == "aliyun" || VoiceCalls > 0;
+        if (aliyunNeeded && (string.IsNullOrWhiteSpace(Aliyun.AccessKeyId) || string.IsNullOrWhiteSpace(Aliyun.AccessKeySecret)))
+            throw new ArgumentException($"{a}:AccessKeyId and {a}:AccessKeySecret are required when rosters are configured (SMS through aliyun, or voice calls).");
+        if (SmsProvider == "aliyun" && (string.IsNullOrWhiteSpace(Aliyun.SignName) || string.IsNullOrWhiteSpace(Aliyun.SmsTemplateCode)))
             throw new ArgumentException($"{a}:SignName and {a}:SmsTemplateCode are required when rosters are configured.");
         if (VoiceCalls > 0 && (string.IsNullOrWhiteSpace(Aliyun.VoiceTtsCode) || string.IsNullOrWhiteSpace(Aliyun.CalledShowNumber)))
             throw new ArgumentException($"{a}:VoiceTtsCode and {a}:CalledShowNumber are required when VoiceCalls > 0 (or set VoiceCalls to 0).");
-        foreach (var (name, url) in new[] { ("SmsEndpoint", Aliyun.SmsEndpoint), ("VoiceEndpoint", Aliyun.VoiceEndpoint) })
+        if (SmsProvider == "tencent")
         {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                throw new ArgumentException($"{a}:{name} '{url}' is not an http(s) URL.");
+            var t = $"{s}:Tencent";
+            if (string.IsNullOrWhiteSpace(Tencent.SecretId) || string.IsNullOrWhiteSpace(Tencent.SecretKey))
+                throw new ArgumentException($"{t}:SecretId and {t}:SecretKey are required with SmsProvider tencent.");
+            if (string.IsNullOrWhiteSpace(Tencent.SmsSdkAppId) || string.IsNullOrWhiteSpace(Tencent.SignName) || string.IsNullOrWhiteSpace(Tencent.TemplateId))
+                throw new ArgumentException($"{t}:SmsSdkAppId, {t}:SignName and {t}:TemplateId are required with SmsProvider tencent.");
+            Url(Tencent.Endpoint, $"{t}:Endpoint");
+            if (Tencent.Timeout < TimeSpan.FromSeconds(1) || Tencent.Timeout > TimeSpan.FromMinutes(1))
+                throw new ArgumentException($"{t}:Timeout must be 1 s..1 min.");
         }
 
+        Url(Aliyun.SmsEndpoint, $"{a}:SmsEndpoint");
+        Url(Aliyun.VoiceEndpoint, $"{a}:VoiceEndpoint");
         if (Aliyun.Timeout < TimeSpan.FromSeconds(1) || Aliyun.Timeout > TimeSpan.FromMinutes(1))
             throw new ArgumentException($"{a}:Timeout must be 1 s..1 min.");
+    }
+
+    private static void Url(string url, string key)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"{key} '{url}' is not an http(s) URL.");
     }
 
     /// <summary>A time of day written <c>HH:mm</c> (24:00 is not one: a window to midnight ends at 00:00).</summary>

@@ -13,6 +13,10 @@ public static class NotificationsRegistration
         services.AddSingleton<NotificationQueue>();
         services.AddSingleton(sp => new DutyRoster(sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Rosters));
         services.AddSingleton<AliyunClient>();
+        services.AddSingleton<TencentSmsClient>();
+        services.AddSingleton<ISmsProvider>(sp => sp.GetRequiredService<IOptions<NotificationOptions>>().Value.SmsProvider == "tencent"
+            ? sp.GetRequiredService<TencentSmsClient>()
+            : sp.GetRequiredService<AliyunClient>());
         services.AddSingleton<IAlarmEventListener, WebhookQueueing>();
         services.AddSingleton<IAlarmEventListener, AlarmEscalation>();
         services.AddHostedService<NotificationDispatcher>();

@@ -212,4 +212,31 @@ public sealed class NotificationEndToEndTests
         Assert.Single(standIn.Sms, s => s.PhoneNumbers == NightSecond);
         Assert.True(second.At > DateTimeOffset.FromUnixTimeMilliseconds(alarm["raisedAt"]!.GetValue<long>()) + interval);
     }
+
+    [Fact]
+    public async Task SmsThroughTencentCloud_VoiceThroughAlibabaCloud_SameEscalation()
+    {
+        await using var aliyun = new AliyunStandIn();
+        await using var tencent = new TencentSmsStandIn();
+        var options = new SystemStackOptions { Stations = 1 };
+        var interval = TimeSpan.FromSeconds(3);
+        Configure(options, aliyun, interval, voiceCalls: 1);
+        foreach (var (key, value) in tencent.ServerSettings())
+            options.ServerEnvironment[key] = value;
+        await using var stack = await SystemStack.StartAsync("notify-tencent", options);
+        await stack.WaitForStationOnlineAsync("st001", Wait);
+
+        await stack.StopGatewayAsync();
+        var sms = await Poll.UntilAsync(() => Task.FromResult(tencent.Sms.ToList()), l => l.Count >= 2, Wait);
+        Assert.Equal(["+86" + NightFirst, "+86" + NightSecond], sms.Select(s => s.PhoneNumber));
+        Assert.Equal("网关离线", sms[0].TemplateParams[1]);
+        var call = Assert.Single(await CallsToAsync(aliyun, NightFirst, 1, Wait));
+        Assert.Empty(aliyun.Sms);
+        Assert.Empty(tencent.Refused);
+
+        using var maintenance = await stack.SignInAsync("maintenance");
+        var alarm = await AlarmAsync(maintenance, "st001", "gateway_offline");
+        var attempts = (await NotificationsAsync(maintenance, alarm["id"]!.GetValue<string>()))["attempts"]!.AsArray();
+        Assert.Equal([sms[0].SerialNo, sms[1].SerialNo, call.CallId], attempts.Select(a => a!["providerId"]!.GetValue<string>()));
+    }
 }

@@ -64,4 +64,19 @@ public sealed class NotificationOptionsTests
         empty.Rosters[0].Windows[0].People.Clear();
         Assert.Contains("no one on duty", Assert.Throws<ArgumentException>(empty.Validate).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_Tencent_NeedsItsKeysAndTemplate_AliyunOnlyForVoice()
+    {
+        var options = Valid();
+        options.SmsProvider = "tencent";
+        Assert.Contains("Irrigation:Notifications:Tencent:SecretId", Assert.Throws<ArgumentException>(options.Validate).Message, StringComparison.Ordinal);
+        options.Tencent = new TencentOptions { SecretId = "AKID", SecretKey = "k", SmsSdkAppId = "1400000001", SignName = "灌区", TemplateId = "1" };
+        options.Validate();
+        options.VoiceCalls = 0;
+        options.Aliyun = new AliyunOptions(); // SMS through Tencent and no calls: no Alibaba keys needed
+        options.Validate();
+        options.SmsProvider = "huawei";
+        Assert.Contains("SmsProvider 'huawei'", Assert.Throws<ArgumentException>(options.Validate).Message, StringComparison.Ordinal);
+    }
 }
