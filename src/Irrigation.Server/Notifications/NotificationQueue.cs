@@ -34,6 +34,9 @@ public static class JobStates
 public sealed class NotificationQueue
 {
     private const string JobColumns = "id, alarm_id, channel, event, step, recipient, phone, body, due_ms, state, attempts";
+
+    /// <summary>Once a job is done its number is no longer needed: it is kept masked (138****0001), as the API shows it.</summary>
+    private const string MaskPhone = "phone = CASE WHEN length(phone) >= 8 THEN substr(phone, 1, 3) || '****' || substr(phone, -4) ELSE phone END";
     private readonly ServerDatabase _database;
 
     public NotificationQueue(ServerDatabase database) => _database = database;
@@ -80,7 +83,7 @@ public sealed class NotificationQueue
     public void Finish(long id, string state, string? error, long nowMs)
     {
         using var connection = _database.Open();
-        using var update = connection.Command("UPDATE notification_jobs SET state = $st, last_error = $err, updated_ms = $now WHERE id = $id AND state = 'sending'",
+        using var update = connection.Command($"UPDATE notification_jobs SET state = $st, last_error = $err, updated_ms = $now, {MaskPhone} WHERE id = $id AND state = 'sending'",
             ("$id", id), ("$st", state), ("$err", Cut(error)), ("$now", nowMs));
         update.ExecuteNonQuery();
     }
@@ -100,7 +103,7 @@ public sealed class NotificationQueue
         ArgumentNullException.ThrowIfNull(channels);
         using var connection = _database.Open();
         using var update = connection.Command(
-            "UPDATE notification_jobs SET state = 'cancelled', last_error = $why, updated_ms = $now WHERE alarm_id = $a AND state = 'pending' AND channel IN (SELECT value FROM json_each($c))",
+            $"UPDATE notification_jobs SET state = 'cancelled', last_error = $why, updated_ms = $now, {MaskPhone} WHERE alarm_id = $a AND state = 'pending' AND channel IN (SELECT value FROM json_each($c))",
             ("$a", alarmId), ("$why", reason), ("$now", nowMs), ("$c", System.Text.Json.JsonSerializer.Serialize(channels)));
         return update.ExecuteNonQuery();
     }
@@ -120,7 +123,7 @@ public sealed class NotificationQueue
                    ("$now", nowMs), ("$before", claimedBeforeMs)))
             webhooks.ExecuteNonQuery();
         using var others = connection.Command(
-            $"UPDATE notification_jobs SET state = 'interrupted', last_error = 'the sender stopped during the send; not sent again', updated_ms = $now WHERE state = 'sending' AND claimed_ms < $before RETURNING {JobColumns}",
+            $"UPDATE notification_jobs SET state = 'interrupted', last_error = 'the sender stopped during the send; not sent again', updated_ms = $now, {MaskPhone} WHERE state = 'sending' AND claimed_ms < $before RETURNING {JobColumns}",
             ("$now", nowMs), ("$before", claimedBeforeMs));
         using var reader = others.ExecuteReader();
         var list = new List<NotificationJob>();

@@ -85,6 +85,23 @@ public sealed class NotificationQueueTests : IDisposable
         Assert.Null(Open().ClaimDue(100));
     }
 
+    [Fact]
+    public void Finish_AndCancel_KeepOnlyTheMaskedNumber()
+    {
+        var queue = Open();
+        queue.Enqueue([Job("a1", 0, 0), Job("a1", 1, 10)], nowMs: 0);
+        var job = queue.ClaimDue(0)!;
+        Assert.Equal("13800000001", job.Phone); // the sender gets the whole number …
+        queue.Finish(job.Id, JobStates.Sent, null, 1);
+        queue.CancelPending("a1", [Channels.Sms], "alarm acknowledged", 2);
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "irrigation.db")}");
+        connection.Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT group_concat(phone, ',') FROM notification_jobs";
+        Assert.Equal("138****0001,138****0001", select.ExecuteScalar()); // … the database keeps it only while the job waits
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
