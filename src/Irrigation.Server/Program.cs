@@ -10,6 +10,7 @@ using Irrigation.Server.Data;
 using Irrigation.Server.Diagnostics;
 using Irrigation.Server.Events;
 using Irrigation.Server.Ingestion;
+using Irrigation.Server.Notifications;
 using Irrigation.Server.Plans;
 using Irrigation.Server.Profiles;
 using Irrigation.Server.Reports;
@@ -42,6 +43,7 @@ builder.Services
     .AddTariffs()
     .AddPlans()
     .AddAlarms()
+    .AddNotifications()
     .AddEnergyAccounting()
     .AddReports()
     .AddStations()
@@ -69,6 +71,7 @@ app.MapStations();
 app.MapCompleteness();
 app.MapCommandsApi();
 app.MapAlarmsApi();
+app.MapNotificationsApi();
 app.MapPlansApi();
 app.MapTariffsApi();
 app.MapEnergyApi();

@@ -233,6 +233,16 @@ public sealed class SystemStack : IAsyncDisposable
         }
     }
 
+    /// <summary>kill -9: the server stops without finishing anything it was doing (a crash, a power cut).</summary>
+    public async Task KillServerAsync()
+    {
+        if (Server is { HasExited: false } server)
+        {
+            server.KillHard();
+            await server.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
     /// <summary>A new HTTP client (with its own cookie jar) for the server, not signed in.</summary>
     public HttpClient CreateClient() =>
         new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true }) { BaseAddress = ServerUrl, Timeout = TimeSpan.FromSeconds(15) };

@@ -22,7 +22,7 @@ namespace Irrigation.Server.Alarms;
 /// Evaluates every rule for every station once per <see cref="AlarmOptions.EvaluationInterval"/> from the latest
 /// state (values, communication status, pump commands), raises and clears alarms through <see cref="AlarmTracker"/>
 /// (on-delay, hysteresis), and carries each lifecycle event everywhere it must go: SQLite history, the live stream,
-/// InfluxDB (measurement <c>alarm</c>, for Grafana annotations) and the webhooks.
+/// InfluxDB (measurement <c>alarm</c>, for Grafana annotations) and every <see cref="IAlarmEventListener"/> (webhooks, SMS escalation).
 /// </summary>
 public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
 {
@@ -34,7 +34,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly LatestValueCache _cache;
     private readonly AlarmStore _store;
     private readonly CommandStore _commands;
-    private readonly AlarmNotifier _notifier;
+    private readonly IAlarmEventListener[] _listeners;
     private readonly EventHub _hub;
     private readonly InfluxBatchWriter _events;
     private readonly AuditLog _audit;
@@ -46,7 +46,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly Lock _sync = new();
     private bool _loaded;
 
-    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, AlarmNotifier notifier, ForgedCommands forged, MissedRuns missed, PlanStore plans, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
+    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, IEnumerable<IAlarmEventListener> listeners, ForgedCommands forged, MissedRuns missed, PlanStore plans, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
     {
         ServerMeters.Create(meters).CreateObservableGauge("irrigation_alarms_open", () =>
         {
@@ -61,7 +61,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
         _cache = cache;
         _store = store;
         _commands = commands;
-        _notifier = notifier;
+        _listeners = listeners.ToArray();
         _hub = hub;
         _events = events;
         _audit = audit;
@@ -169,7 +169,18 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private void Publish(string @event, AlarmView alarm, long atMs)
     {
         _hub.Publish("alarm", new { @event, alarm });
-        _notifier.Enqueue(@event, alarm);
+        foreach (var listener in _listeners)
+        {
+            try
+            {
+                listener.OnAlarmEvent(@event, alarm);
+            }
+            catch (SqliteException ex) // a listener's failure must not stop the alarm itself (stored, streamed, in InfluxDB)
+            {
+                _logger.LogError(ex, "Alarm {Id}: {Listener} could not queue the {Event} notification.", alarm.Id, listener.GetType().Name, @event);
+            }
+        }
+
         var point = PointData.Create("alarm")
             .Tag("station", alarm.Station).Tag("rule", alarm.Key).Tag("severity", alarm.Severity.Text()).Tag("event", @event)
             .Field("id", alarm.Id).Field("message", alarm.Message).Field("value", alarm.Value)

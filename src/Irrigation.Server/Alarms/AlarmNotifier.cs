@@ -1,15 +1,8 @@
-using Irrigation.Server.Observability;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Options;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
-using Irrigation.Server.Configuration;
-
-using Irrigation.Server.Storage;
 
 namespace Irrigation.Server.Alarms;
 
@@ -17,108 +10,44 @@ namespace Irrigation.Server.Alarms;
 public sealed record AlarmNotification(string Event, AlarmView Alarm);
 
 /// <summary>
-/// Sends alarm notifications to webhooks: a generic JSON body, or the group-robot formats of WeCom (企业微信) and
-/// DingTalk (钉钉, optionally signed). Each delivery is retried with exponential back-off and every attempt is recorded.
-/// A bounded queue keeps a dead webhook from holding memory (the oldest notifications go first, counted and logged).
+/// Formats and sends alarm notifications to one webhook: a generic JSON body, or the group-robot formats of WeCom
+/// (企业微信) and DingTalk (钉钉, optionally signed). One call is one attempt; the durable notification queue
+/// (<c>Notifications</c>) holds what is still to be sent, retries with back-off and records every attempt.
 /// </summary>
-public sealed class AlarmNotifier : BackgroundService
+public sealed class AlarmNotifier : IDisposable
 {
-    private static readonly TimeZoneInfo Beijing = TimeZoneInfo.CreateCustomTimeZone("Asia/Shanghai", TimeSpan.FromHours(8), "北京时间", "北京时间");
-    private readonly AlarmOptions _options;
-    private readonly AlarmStore _store;
     private readonly TimeProvider _time;
-    private readonly ILogger<AlarmNotifier> _logger;
     private readonly HttpClient _http;
-    private readonly Channel<AlarmNotification> _queue;
-    private readonly SemaphoreSlim _parallel = new(4);
-    private readonly Counter<long> _dropped;
 
-    public AlarmNotifier(IOptions<AlarmOptions> options, AlarmStore store, IMeterFactory meters, TimeProvider time, ILogger<AlarmNotifier> logger)
+    public AlarmNotifier(TimeProvider time)
     {
-        _dropped = ServerMeters.Create(meters).CreateCounter<long>("irrigation_alarm_notifications_dropped", description: "Alarm notifications dropped because the webhook queue was full.");
-        _dropped.Add(0);
-        ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
-        _store = store;
         _time = time;
-        _logger = logger;
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        _queue = Channel.CreateBounded<AlarmNotification>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            dropped =>
-            {
-                _dropped.Add(1);
-                _logger.LogWarning("Alarm notification queue full: dropped the {Event} of alarm {Id}.", dropped.Event, dropped.Alarm.Id);
-            });
     }
 
-
-    public void Enqueue(string @event, AlarmView alarm)
+    /// <summary>The webhook's address as it may be shown and stored: cut before the query, where robot keys live.</summary>
+    public static string ShownUrl(AlarmWebhookOptions hook)
     {
-        if (_options.Webhooks.Count > 0)
-            _queue.Writer.TryWrite(new AlarmNotification(@event, alarm));
+        ArgumentNullException.ThrowIfNull(hook);
+        return new Uri(hook.Url).GetLeftPart(UriPartial.Path);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>One delivery attempt of a body made by <see cref="BodyJson"/>; the error is null when the webhook took it.</summary>
+    public async Task<(int? HttpStatus, string? Error)> SendAsync(AlarmWebhookOptions hook, string bodyJson, CancellationToken cancellationToken)
     {
-        var running = new List<Task>();
+        ArgumentNullException.ThrowIfNull(hook);
         try
         {
-            await foreach (var notification in _queue.Reader.ReadAllAsync(stoppingToken))
-            {
-                foreach (var hook in _options.Webhooks.Where(h => h.Events.Contains(notification.Event)))
-                {
-                    await _parallel.WaitAsync(stoppingToken);
-                    running.RemoveAll(t => t.IsCompleted);
-                    running.Add(DeliverAsync(hook, notification, stoppingToken));
-                }
-            }
+            // A buffered body with Content-Length: robots and simple receivers do not all take a chunked request.
+            using var content = new StringContent(bodyJson, Encoding.UTF8, "application/json");
+            using var response = await _http.PostAsync(Address(hook), content, cancellationToken);
+            var status = (int)response.StatusCode;
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            return (status, response.IsSuccessStatusCode ? RobotError(hook.Format, text) : $"HTTP {status}: {Truncate(text)}");
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-        }
-
-        await Task.WhenAll(running);
-    }
-
-    private async Task DeliverAsync(AlarmWebhookOptions hook, AlarmNotification notification, CancellationToken stoppingToken)
-    {
-        try
-        {
-            var shownUrl = new Uri(hook.Url).GetLeftPart(UriPartial.Path); // robot keys live in the query: never log them
-            var delay = TimeSpan.FromSeconds(1);
-            for (var attempt = 1; attempt <= _options.WebhookAttempts && !stoppingToken.IsCancellationRequested; attempt++)
-            {
-                int? status = null;
-                string? error = null;
-                try
-                {
-                    // A buffered body with Content-Length: robots and simple receivers do not all take a chunked request.
-                    using var content = new StringContent(BodyJson(hook.Format, notification), Encoding.UTF8, "application/json");
-                    using var response = await _http.PostAsync(Address(hook), content, stoppingToken);
-                    status = (int)response.StatusCode;
-                    var text = await response.Content.ReadAsStringAsync(stoppingToken);
-                    error = response.IsSuccessStatusCode ? RobotError(hook.Format, text) : $"HTTP {status}: {Truncate(text)}";
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
-                {
-                    error = ex.Message;
-                }
-
-                var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-                _store.RecordDelivery(notification.Alarm.Id, notification.Event, shownUrl, hook.Format, attempt, now, status, error is null ? "delivered" : "failed", error);
-                if (error is null)
-                    return;
-                _logger.LogWarning("Alarm webhook {Url} ({Format}) attempt {Attempt}: {Error}", shownUrl, hook.Format, attempt, error);
-                if (attempt < _options.WebhookAttempts)
-                {
-                    await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    delay = TimeSpan.FromSeconds(Math.Min(60, delay.TotalSeconds * 2));
-                }
-            }
-        }
-        finally
-        {
-            _parallel.Release();
+            return (null, ex.Message);
         }
     }
 
@@ -182,7 +111,7 @@ public sealed class AlarmNotifier : BackgroundService
         ArgumentNullException.ThrowIfNull(notification);
         var a = notification.Alarm;
         var at = notification.Event switch { "cleared" => a.ClearedAt, "acknowledged" => a.AcknowledgedAt, _ => null } ?? a.RaisedAt;
-        var time = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(at), Beijing).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var time = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(at), Irrigation.Contracts.BeijingTime.Zone).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"### 【{EventText(notification.Event)}】{a.Title}\n")
             .Append(CultureInfo.InvariantCulture, $"> 机埠：{a.StationName}（{a.Station}）\n")
@@ -194,10 +123,5 @@ public sealed class AlarmNotifier : BackgroundService
         return text.ToString();
     }
 
-    public override void Dispose()
-    {
-        _http.Dispose();
-        _parallel.Dispose();
-        base.Dispose();
-    }
+    public void Dispose() => _http.Dispose();
 }

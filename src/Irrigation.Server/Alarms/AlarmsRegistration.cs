@@ -5,7 +5,7 @@ using Irrigation.Server.Stations;
 
 namespace Irrigation.Server.Alarms;
 
-/// <summary>Alarm rules, their evaluation over the latest values, the alarm store and webhook notifications.</summary>
+/// <summary>Alarm rules, their evaluation over the latest values, the alarm store and the webhook formats (their queue is in Notifications).</summary>
 public static class AlarmsRegistration
 {
     public static IServiceCollection AddAlarms(this IServiceCollection services)
@@ -17,7 +17,6 @@ public static class AlarmsRegistration
         services.AddSingleton<MissedRuns>();
         services.AddSingleton<IPlanRunListener>(sp => sp.GetRequiredService<MissedRuns>());
         services.AddSingleton<AlarmNotifier>();
-        services.AddHostedService(sp => sp.GetRequiredService<AlarmNotifier>());
         services.AddSingleton<AlarmRuleBook>();
         services.AddSingleton<AlarmEngine>();
         services.AddSingleton<IActiveAlarmCounter>(sp => sp.GetRequiredService<AlarmEngine>());

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Irrigation.Server.Data;
 
 /// <summary>
-/// The server's own SQLite database (users, API tokens, audit trail, pump commands) in the data directory.
+/// The server's own SQLite database (users, API tokens, audit trail, pump commands, alarms, plans, the notification queue) in the data directory.
 /// WAL mode, a busy timeout so concurrent writers wait instead of failing, and numbered migrations applied at
 /// start-up. Each operation opens a pooled connection.
 /// </summary>
@@ -206,6 +206,44 @@ public sealed class ServerDatabase
         // 8: runs by time alone (the alarm rules and the cost estimates read the last days of every station).
         """
         CREATE INDEX plan_runs_planned ON plan_runs(planned_ms);
+        """,
+        // 9: the durable notification queue (SMS, voice calls, webhooks: what is still to be sent survives a restart) and
+        // every attempt at an SMS or call. A job is claimed by one atomic UPDATE, so no two senders ever take the same one.
+        """
+        CREATE TABLE notification_jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            alarm_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            event TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            recipient TEXT NOT NULL,
+            phone TEXT,
+            body TEXT NOT NULL,
+            due_ms INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_ms INTEGER,
+            last_error TEXT,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            UNIQUE (alarm_id, channel, event, step));
+        CREATE INDEX notification_jobs_due ON notification_jobs(due_ms) WHERE state = 'pending';
+        CREATE INDEX notification_jobs_sending ON notification_jobs(claimed_ms) WHERE state = 'sending';
+        CREATE TABLE notification_attempts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id INTEGER NOT NULL,
+            alarm_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            recipient TEXT NOT NULL,
+            phone_masked TEXT,
+            attempt INTEGER NOT NULL,
+            ts_ms INTEGER NOT NULL,
+            request_id TEXT,
+            provider_id TEXT,
+            outcome TEXT NOT NULL,
+            error TEXT);
+        CREATE INDEX notification_attempts_alarm ON notification_attempts(alarm_id);
         """,
     ];
 

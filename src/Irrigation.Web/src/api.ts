@@ -108,6 +108,45 @@ export interface Alarm {
   clearedAt: number | null;
 }
 
+export type NotificationChannel = 'sms' | 'voice';
+export type NotificationState = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'interrupted';
+
+/** One planned SMS or call of an alarm's escalation (docs/notifications.md); the phone is masked by the server. */
+export interface NotificationStep {
+  id: number;
+  channel: NotificationChannel;
+  step: number;
+  recipient: string;
+  phone: string | null;
+  dueAt: number;
+  state: NotificationState;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** One attempt at an SMS or call, with the provider's request id. */
+export interface NotificationAttempt {
+  id: number;
+  jobId: number;
+  channel: NotificationChannel;
+  step: number;
+  recipient: string;
+  phone: string | null;
+  attempt: number;
+  at: number;
+  requestId: string | null;
+  providerId: string | null;
+  outcome: 'sent' | 'failed';
+  error: string | null;
+}
+
+/** GET /api/alarms/{id}/notifications (maintenance, admin). */
+export interface AlarmNotifications {
+  alarmId: string;
+  steps: NotificationStep[];
+  attempts: NotificationAttempt[];
+}
+
 export interface AlarmQuery {
   station?: string;
   state?: 'open' | AlarmState;
@@ -344,6 +383,7 @@ export const api = {
     return (await request<Alarm[]>('GET', `/api/alarms?${q.toString()}`)).data;
   },
   alarm: async (id: string) => (await request<Alarm>('GET', `/api/alarms/${encodeURIComponent(id)}`)).data,
+  alarmNotifications: async (id: string) => (await request<AlarmNotifications>('GET', `/api/alarms/${encodeURIComponent(id)}/notifications`)).data,
   acknowledge: async (id: string, comment: string) => (await request<Alarm>('POST', `/api/alarms/${encodeURIComponent(id)}/ack`, { comment })).data,
   plans: async () => (await request<Plan[]>('GET', '/api/plans')).data,
   plan: async (id: string) => (await request<Plan>('GET', `/api/plans/${encodeURIComponent(id)}`)).data,
