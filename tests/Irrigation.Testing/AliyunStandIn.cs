@@ -24,10 +24,8 @@ public sealed record RefusedRequest(string Action, string Code, int HttpStatus);
 /// RequestId, HostId, Code, Message), and records every SMS and call it accepted. It can be told to refuse the next
 /// requests with a business Code or an HTTP status, as the real provider does under rate limits or outages.
 /// </summary>
-public sealed class AliyunStandIn : IAsyncDisposable
+public sealed class AliyunStandIn : LoopbackHttpStandIn
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
     private readonly ConcurrentDictionary<string, bool> _nonces = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string? Code, int Status)> _failures = new();
 
@@ -35,20 +33,11 @@ public sealed class AliyunStandIn : IAsyncDisposable
     {
         AccessKeyId = accessKeyId;
         AccessKeySecret = accessKeySecret;
-        Port = FreePort.Next();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
     }
 
     public string AccessKeyId { get; }
 
     public string AccessKeySecret { get; }
-
-    public int Port { get; }
-
-    /// <summary>Where the server's SmsEndpoint / VoiceEndpoint point (one listener answers both actions).</summary>
-    public string Endpoint => $"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/";
 
     public ConcurrentQueue<AcceptedSms> Sms { get; } = new();
 
@@ -128,32 +117,8 @@ public sealed class AliyunStandIn : IAsyncDisposable
         return parameters;
     }
 
-    private async Task LoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                await AnswerAsync(context);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException)
-            {
-                // the client went away
-            }
-        }
-    }
-
-    private async Task AnswerAsync(HttpListenerContext context)
+    /// <summary>Where the server's SmsEndpoint / VoiceEndpoint point: one listener answers both actions.</summary>
+    protected override async Task AnswerAsync(HttpListenerContext context)
     {
         var parameters = Parse(context.Request.Url!.Query);
         if (context.Request.HttpMethod == "POST")
@@ -172,7 +137,6 @@ public sealed class AliyunStandIn : IAsyncDisposable
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json;charset=utf-8";
         await context.Response.OutputStream.WriteAsync(bytes);
-        context.Response.Close();
     }
 
     private (int Status, Dictionary<string, string> Body) Check(string method, Dictionary<string, string> p, string action, string requestId)
@@ -241,12 +205,5 @@ public sealed class AliyunStandIn : IAsyncDisposable
             default:
                 return Error(404, "InvalidAction.NotFound", $"Specified api is not found, please check your url and method. ({action})");
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _loop;
     }
 }

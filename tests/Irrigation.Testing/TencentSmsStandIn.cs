@@ -19,28 +19,17 @@ public sealed record TencentSms(string PhoneNumber, string SmsSdkAppId, string S
 /// than 5 minutes off (AuthFailure.SignatureExpire) and an unknown SecretId (AuthFailure.SecretIdNotFound) with
 /// Tencent's error JSON (HTTP 200, Response.Error), and records every SMS it accepted.
 /// </summary>
-public sealed partial class TencentSmsStandIn : IAsyncDisposable
+public sealed partial class TencentSmsStandIn : LoopbackHttpStandIn
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
-
     public TencentSmsStandIn(string secretId = "AKID-test", string secretKey = "tencent-stand-in-key")
     {
         SecretId = secretId;
         SecretKey = secretKey;
-        Port = FreePort.Next();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
     }
 
     public string SecretId { get; }
 
     public string SecretKey { get; }
-
-    public int Port { get; }
-
-    public string Endpoint => $"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/";
 
     public ConcurrentQueue<TencentSms> Sms { get; } = new();
 
@@ -79,34 +68,14 @@ public sealed partial class TencentSmsStandIn : IAsyncDisposable
     [GeneratedRegex("^TC3-HMAC-SHA256 Credential=(?<id>[^/]+)/(?<date>[0-9-]+)/(?<service>[a-z]+)/tc3_request, SignedHeaders=(?<signed>[^,]+), Signature=(?<sig>[0-9a-f]{64})$")]
     private static partial Regex AuthorizationHeader();
 
-    private async Task LoopAsync()
+    protected override async Task AnswerAsync(HttpListenerContext context)
     {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                var body = await reader.ReadToEndAsync();
-                var answer = Answer(context.Request, body, Guid.NewGuid().ToString());
-                var bytes = Encoding.UTF8.GetBytes(answer.ToJsonString());
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException)
-            {
-            }
-        }
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var answer = Answer(context.Request, body, Guid.NewGuid().ToString());
+        var bytes = Encoding.UTF8.GetBytes(answer.ToJsonString());
+        context.Response.ContentType = "application/json";
+        await context.Response.OutputStream.WriteAsync(bytes);
     }
 
     private JsonObject Answer(HttpListenerRequest request, string body, string requestId)
@@ -147,12 +116,5 @@ public sealed partial class TencentSmsStandIn : IAsyncDisposable
             ["Code"] = code, ["Message"] = code == "Ok" ? "send success" : "the number reached its daily limit", ["IsoCode"] = "CN",
         };
         return new JsonObject { ["Response"] = new JsonObject { ["SendStatusSet"] = new JsonArray(status), ["RequestId"] = requestId } };
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _loop;
     }
 }
