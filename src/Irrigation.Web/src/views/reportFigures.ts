@@ -28,6 +28,11 @@ function figure(name: string, label: MessageKey, value: number | null, shown: st
   );
 }
 
+/** Under an hour in minutes, so a short test run does not read "0.0 小时" beside "启动 1 次". */
+function runTime(hours: number): string {
+  return hours > 0 && hours < 1 ? t('report.minutes', { v: fixed(hours * 60, 1) }) : t('report.hours', { v: fixed(hours, 1) });
+}
+
 function totals(r: ReportRow): HTMLElement {
   const percent = (v: number | null): string => withUnit(v, 1, (s) => `${s} %`);
   return h(
@@ -42,7 +47,7 @@ function totals(r: ReportRow): HTMLElement {
       r.waterPerKwh !== null && [t('report.coefficient', { k: fixed(r.waterPerKwh, 2) }), lang() === 'en' ? ', ' : '，', t(`report.coefficient.${r.coefficientSource}` as MessageKey)],
     ),
     figure('cost', 'report.cost', r.cost, withUnit(r.cost, 2, (s) => t('report.yuan', { v: s }))),
-    figure('runHours', 'report.runHours', r.runHours, t('report.hours', { v: fixed(r.runHours, 1) }), t('report.starts', { n: r.starts })),
+    figure('runHours', 'report.runHours', r.runHours, runTime(r.runHours), t('report.starts', { n: r.starts })),
     figure('completeness', 'report.completeness', r.completenessPercent, percent(r.completenessPercent), r.messagesLost > 0 ? t('report.lost', { n: r.messagesLost }) : r.messagesExpected > 0 ? t('report.noLoss') : null),
     figure('online', 'report.online', r.onlinePercent, percent(r.onlinePercent)),
     figure('alarms', 'report.alarms', r.alarms, String(r.alarms), r.alarms === 0 ? t('report.noAlarms') : r.ackMedianMinutes !== null ? t('report.ackMedian', { n: fixed(r.ackMedianMinutes, 1) }) : null),
@@ -56,12 +61,13 @@ function totals(r: ReportRow): HTMLElement {
   );
 }
 
-function byTariff(r: ReportRow, prices: Record<TariffKind, number>): HTMLElement | null {
+function byTariff(r: ReportRow, prices: Record<TariffKind, number>, tariffName: string): HTMLElement | null {
   if (r.kwh === null) return null;
   return h(
     'div',
     { class: 'report-tariff' },
     h('h3', null, t('report.byTariff')),
+    h('p', { class: 'muted small' }, t('report.tariff', { name: tariffName })),
     h(
       'div',
       { class: 'tariff-bands' },
@@ -87,8 +93,8 @@ function rowsTable(report: Report): HTMLElement {
       'tr',
       { class: total ? 'total-row' : undefined, 'data-row': r.key },
       h('th', { scope: 'row' }, total ? t('report.totals') : byDay ? r.label.slice(5) : r.label),
-      cell(r.kwh, 1),
-      cell(r.waterM3, 0),
+      cell(r.kwh, 2),
+      cell(r.waterM3, 1),
       cell(r.cost, 2),
       cell(r.runHours, 1),
       cell(r.completenessPercent, 1),
@@ -133,13 +139,13 @@ export function reportFigures(report: Report): Child[] {
     h(
       'p',
       { class: 'muted report-meta' },
-      t('report.meta', { from: report.from, to: report.to, tariff: report.tariffName }),
+      t('report.meta', { from: report.from, to: report.to }),
       ' · ',
       t('report.generated', { time: clockTime(report.generatedAt) }),
     ),
     totals(total),
     (total.runsExecuted > 0 || total.runsMissed > 0) && h('p', { class: 'report-runs' }, t('report.plannedRuns', { done: total.runsExecuted, missed: total.runsMissed })),
-    byTariff(total, report.prices),
+    byTariff(total, report.prices, report.tariffName),
     h('h3', null, t(report.scope === 'station' ? 'report.rows.day' : 'report.rows.station')),
     rowsTable(report),
     report.alarmsByKind.length > 0 && [

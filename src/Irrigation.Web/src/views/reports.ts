@@ -6,18 +6,18 @@
 // Made for patchy 4G: every fetch shows that it is under way; a lost connection or a 5xx is tried again twice by
 // itself, then offered as 重试; a report already fetched stays on screen while it is fetched again. Files are
 // fetched (not plain links) so a refusal shows its code's words instead of a broken download.
-import { api, ApiError, archivedReportUrl, type ArchivedReport, type DownloadedFile, type Report, type ReportSubject } from '../api';
+import { api, ApiError, type Report, type ReportSubject } from '../api';
 import { h, fill } from '../dom';
 import { beijingDate, beijingMonth, lastDayOf } from '../format';
-import { lang, t } from '../i18n';
+import { t } from '../i18n';
 import { store } from '../store';
 import { problemText } from './commandText';
 import { reportFigures } from './reportFigures';
+import { mountAcceptancePack, mountArchive, saveFile, statusLine, transient, withRetry, type Status } from './reportFiles';
 
 type Scope = 'town' | 'station';
 type Kind = 'month' | 'day';
 type Format = 'xlsx' | 'pdf';
-type Status = { tone: 'wait' | 'ok' | 'bad'; text: string } | null;
 
 interface Choice {
   scope: Scope;
@@ -27,12 +27,8 @@ interface Choice {
   day: string;
 }
 
-/** Waits before the automatic second and third tries of a request that got no answer or a 5xx. */
-const RETRY_DELAYS_MS = [2_000, 5_000];
-
 // Kept across visits (a language switch mounts the screen again): what was fetched shows at once, then is refreshed.
 let subjects: ReportSubject[] | undefined;
-let archive: ArchivedReport[] | undefined;
 let lastReport: { key: string; report: Report } | undefined;
 
 export function mayDownloadAcceptancePack(): boolean {
@@ -65,36 +61,8 @@ function writeUrl(c: Choice): void {
   history.replaceState(null, '', `/reports?${q.toString()}`);
 }
 
-/** A transient failure (no answer, 5xx) is tried again after a pause; a refusal, or a PDF without its font, is not. */
-async function withRetry<T>(work: () => Promise<T>, onRetry: (n: number) => void): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (e) {
-      if (!(e instanceof ApiError) || !e.transient || e.code === 'report_font_missing' || attempt >= RETRY_DELAYS_MS.length) throw e;
-      onRetry(attempt + 1);
-      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
-    }
-  }
-}
-
-/** Hands a fetched file to the browser's downloads, under the name the server gave it. */
-function save(file: DownloadedFile): void {
-  const url = URL.createObjectURL(file.blob);
-  const a = h('a', { href: url, download: file.fileName, hidden: true });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 const townLabel = (town: string): string => town || t('report.noTown');
-const monthLabel = (month: string): string => (lang() === 'en' ? month : `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`);
-const kb = (bytes: number): string => `${Math.max(1, Math.round(bytes / 1024))} KB`;
 
-function statusLine(status: Status, cls: string): HTMLElement | null {
-  return status && h('p', { class: `${cls} status tone-${status.tone}`, role: status.tone === 'bad' ? 'alert' : 'status' }, status.text);
-}
 
 export interface ReportsView {
   /** Fetches everything the screen shows. */
@@ -113,14 +81,11 @@ export function mountReports(root: HTMLElement): ReportsView {
   fill(root, h('h1', { class: 'page-title' }, t('report.title')), picker, downloads, result, kept, pack);
 
   let subjectsError: unknown;
-  let archiveError: unknown;
   let reportState: 'idle' | 'loading' | 'loaded' | 'error' = 'idle';
   let reportError: unknown;
   let retrying = 0;
   let sequence = 0;
   const fileStatus: Record<Format, Status> = { xlsx: null, pdf: null };
-  const packRange = { from: `${beijingMonth(1)}-01`, to: lastDayOf(beijingMonth(1)) };
-  let packStatus: Status = null;
 
   const towns = (): string[] => (subjects ?? []).map((s) => s.town).filter((town) => town !== '');
   const stations = (): { id: string; name: string; town: string }[] => (subjects ?? []).flatMap((s) => s.stations.map((st) => ({ ...st, town: s.town })));
@@ -190,17 +155,21 @@ export function mountReports(root: HTMLElement): ReportsView {
       picker,
       h(
         'div',
-        { class: 'segmented tabs-seg', role: 'group' },
-        seg(choice.scope === 'town', { 'data-scope': 'town' }, t('report.scope.town'), () => scopeTo('town')),
-        seg(choice.scope === 'station', { 'data-scope': 'station' }, t('report.scope.station'), () => scopeTo('station')),
+        { class: 'report-toggles' },
+        h(
+          'div',
+          { class: 'segmented tabs-seg', role: 'group', 'aria-label': t('report.scopeLabel') },
+          seg(choice.scope === 'town', { 'data-scope': 'town' }, t('report.scope.town'), () => scopeTo('town')),
+          seg(choice.scope === 'station', { 'data-scope': 'station' }, t('report.scope.station'), () => scopeTo('station')),
+        ),
+        h(
+          'div',
+          { class: 'segmented tabs-seg', role: 'group', 'aria-label': t('report.kindLabel') },
+          seg(choice.kind === 'month', { 'data-kind': 'month' }, t('report.kind.month'), () => kindTo('month')),
+          seg(choice.kind === 'day', { 'data-kind': 'day' }, t('report.kind.day'), () => kindTo('day')),
+        ),
       ),
       h('label', { class: 'filter-station', for: 'report-subject' }, h('span', null, t(choice.scope === 'town' ? 'report.town' : 'report.station')), subjectSelect),
-      h(
-        'div',
-        { class: 'segmented tabs-seg', role: 'group' },
-        seg(choice.kind === 'month', { 'data-kind': 'month' }, t('report.kind.month'), () => kindTo('month')),
-        seg(choice.kind === 'day', { 'data-kind': 'day' }, t('report.kind.day'), () => kindTo('day')),
-      ),
       h('label', { class: 'filter-station', for: 'report-period' }, h('span', null, t(choice.kind === 'month' ? 'report.month' : 'report.day')), periodInput),
     );
   }
@@ -234,7 +203,7 @@ export function mountReports(root: HTMLElement): ReportsView {
           renderDownloads();
         },
       );
-      save(file);
+      saveFile(file);
       fileStatus[format] = { tone: 'ok', text: t('report.downloaded', { file: file.fileName }) };
     } catch (e) {
       fileStatus[format] = { tone: 'bad', text: t('report.downloadFailed', { format: name, reason: problemText(e) }) };
@@ -251,7 +220,12 @@ export function mountReports(root: HTMLElement): ReportsView {
       reportState === 'loading'
         ? h('p', { class: 'loading report-loading', role: 'status' }, retrying > 0 ? t('report.retrying', { n: retrying }) : t(shown ? 'report.updating' : 'report.loading'))
         : reportState === 'error'
-          ? h('div', { class: 'report-error' }, h('p', { class: 'error', role: 'alert', 'data-code': reportError instanceof ApiError ? reportError.code : 'unknown' }, problemText(reportError)), retryButton())
+          ? h(
+              'div',
+              { class: 'report-error' },
+              h('p', { class: 'error', role: 'alert', 'data-code': reportError instanceof ApiError ? reportError.code : 'unknown' }, problemText(reportError)),
+              transient(reportError) && retryButton(),
+            )
           : null;
     fill(result, progress, shown && reportFigures(shown));
   }
@@ -288,7 +262,7 @@ export function mountReports(root: HTMLElement): ReportsView {
 
   async function loadSubjects(): Promise<void> {
     try {
-      subjects = await withRetry(() => api.reportSubjects(), () => {});
+      subjects = await withRetry(() => api.reportSubjects());
       subjectsError = undefined;
     } catch (e) {
       subjectsError = e;
@@ -299,112 +273,11 @@ export function mountReports(root: HTMLElement): ReportsView {
     renderDownloads();
   }
 
-  function renderArchive(): void {
-    const head = [h('h2', null, t('report.archive')), h('p', { class: 'muted small' }, t('report.archiveNote'))];
-    if (!archive) {
-      fill(kept, head, archiveError ? [h('p', { class: 'error' }, t('report.archiveError', { reason: problemText(archiveError) })), retryButton()] : h('p', { class: 'loading' }, t('app.loading')));
-      return;
-    }
-    if (archive.length === 0) return fill(kept, head, h('p', { class: 'empty' }, t('report.archiveEmpty')));
-    // Newest month first; in a month the towns' reports, then the stations', each with its XLSX and PDF.
-    const months = new Map<string, Map<string, ArchivedReport[]>>();
-    for (const r of archive) {
-      const bySubject = months.get(r.period) ?? new Map<string, ArchivedReport[]>();
-      months.set(r.period, bySubject);
-      const subjectKey = `${r.scope === 'town' ? 0 : 1}|${r.subject}`;
-      bySubject.set(subjectKey, [...(bySubject.get(subjectKey) ?? []), r]);
-    }
-    const periods = [...months.keys()].sort().reverse();
-    fill(
-      kept,
-      head,
-      periods.map((period, i) => {
-        const entries = [...months.get(period)!.entries()].sort(([a], [b]) => a.localeCompare(b));
-        return h(
-          'details',
-          { class: 'value-group archive-month', open: i === 0, 'data-period': period },
-          h('summary', null, monthLabel(period), h('small', null, t('report.archiveCount', { n: entries.reduce((n, [, files]) => n + files.length, 0) }))),
-          h(
-            'ul',
-            { class: 'archive-list' },
-            entries.map(([, files]) =>
-              h(
-                'li',
-                { 'data-subject': files[0].subject },
-                h('span', { class: 'archive-name' }, files[0].name),
-                h(
-                  'span',
-                  { class: 'archive-files' },
-                  [...files]
-                    .sort((a, b) => b.file.localeCompare(a.file))
-                    .map((f) =>
-                      h('a', { class: 'button small secondary', href: archivedReportUrl(f), download: f.file, 'data-file': f.file }, f.file.endsWith('.pdf') ? 'PDF' : 'XLSX', h('small', null, ` ${kb(f.bytes)}`)),
-                    ),
-                ),
-              ),
-            ),
-          ),
-        );
-      }),
-    );
-  }
-
-  async function loadArchive(): Promise<void> {
-    try {
-      archive = await withRetry(() => api.reportArchive(), () => {});
-      archiveError = undefined;
-    } catch (e) {
-      archiveError = e;
-    }
-    renderArchive();
-  }
-
-  function renderPack(): void {
-    if (!pack) return;
-    const busy = packStatus?.tone === 'wait';
-    const date = (name: 'from' | 'to', label: string): HTMLElement =>
-      h(
-        'label',
-        { class: 'field' },
-        h('span', null, label),
-        h('input', { type: 'date', name: `pack-${name}`, value: packRange[name], max: beijingDate(0), required: true, onchange: (e: Event) => (packRange[name] = (e.target as HTMLInputElement).value) }),
-      );
-    fill(
-      pack,
-      h('h2', null, t('report.pack')),
-      h('p', { class: 'muted small' }, t('report.packNote')),
-      h('div', { class: 'pack-range' }, date('from', t('report.packFrom')), date('to', t('report.packTo'))),
-      h('button', { type: 'button', class: 'button primary wide', 'data-action': 'acceptance-pack', disabled: busy, onclick: () => void downloadPack() }, '⬇ ', t('report.packDownload')),
-      statusLine(packStatus, 'pack-status'),
-    );
-  }
-
-  async function downloadPack(): Promise<void> {
-    const { from, to } = packRange;
-    if (!from || !to || from > to) {
-      packStatus = { tone: 'bad', text: t('report.packBadRange') };
-      return renderPack();
-    }
-    packStatus = { tone: 'wait', text: t('report.packBusy') };
-    renderPack();
-    try {
-      const file = await withRetry(
-        () => api.acceptancePack(from, to),
-        (n) => {
-          packStatus = { tone: 'wait', text: t('report.retrying', { n }) };
-          renderPack();
-        },
-      );
-      save(file);
-      packStatus = { tone: 'ok', text: t('report.downloaded', { file: file.fileName }) };
-    } catch (e) {
-      packStatus = { tone: 'bad', text: t('report.packFailed', { reason: problemText(e) }) };
-    }
-    renderPack();
-  }
+  const archive = mountArchive(kept, retryButton);
+  if (pack) mountAcceptancePack(pack);
 
   async function refresh(): Promise<void> {
-    const archiveLoaded = loadArchive();
+    const archiveLoaded = archive.load();
     // A subject named in the address is fetched at once; otherwise the list says which one to show first.
     if (choice.subject) await Promise.all([loadSubjects(), loadReport(), archiveLoaded]);
     else {
@@ -414,16 +287,21 @@ export function mountReports(root: HTMLElement): ReportsView {
   }
 
   async function retryFailed(): Promise<void> {
-    const archiveLoaded = archive ? null : loadArchive();
+    const archiveLoaded = archive.failed() ? archive.load() : null;
     if (!subjects) await loadSubjects();
-    await Promise.all([archiveLoaded, reportState === 'error' || (reportState === 'idle' && !lastReport) ? loadReport() : null]);
+    await Promise.all([archiveLoaded, (reportState === 'error' && transient(reportError)) || (reportState === 'idle' && !lastReport) ? loadReport() : null]);
   }
+
+  // Back in signal: fetch what failed without waiting for a tap (the event stream's reconnect may come later).
+  const onOnline = (): void => {
+    if (!root.contains(result)) return window.removeEventListener('online', onOnline);
+    void retryFailed();
+  };
+  window.addEventListener('online', onOnline);
 
   renderPicker();
   renderDownloads();
   renderResult();
-  renderArchive();
-  renderPack();
   return { refresh, retryFailed };
 }
 
