@@ -157,6 +157,9 @@ public sealed class ReportScreenTests : BrowserTests<ReportScreenFixture>, IClas
         await Assertions.Expect(page.Locator("[data-download=xlsx]")).ToContainTextAsync("Download Excel");
         await Assertions.Expect(page.Locator(".report-picker [data-scope=town]")).ToHaveTextAsync("Town");
         await Assertions.Expect(page.Locator(".acceptance-pack h2")).ToHaveTextAsync("Acceptance pack");
+        await Assertions.Expect(page.Locator(".report-heading")).ToContainTextAsync("monthly report");
+        // Four tabs in English still fit the phone's width.
+        Assert.True(await page.EvaluateAsync<bool>("[...document.querySelectorAll('nav .tab')].every(t => t.scrollWidth <= t.clientWidth)"), "a tab's label overflows");
         await page.EvaluateAsync("window.scrollTo(0, 0)");
         await ShotAsync(page, "43-reports-english");
         await page.Locator("button.lang").ClickAsync();

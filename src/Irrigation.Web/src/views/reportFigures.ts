@@ -128,7 +128,11 @@ function rowsTable(report: Report): HTMLElement {
 
 /** The report's heading in the reader's language (the server's title is Chinese, as printed on the XLSX and PDF). */
 export function reportHeading(report: Report): string {
-  const period = lang() === 'en' ? report.period : report.periodLabel;
+  const [year, month, day] = report.period.split('-').map(Number);
+  const period =
+    lang() === 'en'
+      ? new Date(Date.UTC(year, month - 1, day || 1)).toLocaleDateString('en-GB', { timeZone: 'UTC', year: 'numeric', month: 'long', day: day ? 'numeric' : undefined })
+      : report.periodLabel;
   return t(report.periodKind === 'day' ? 'report.heading.day' : 'report.heading.month', { name: report.subjectName, period });
 }
 

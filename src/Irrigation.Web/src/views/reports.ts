@@ -63,7 +63,6 @@ function writeUrl(c: Choice): void {
 
 const townLabel = (town: string): string => town || t('report.noTown');
 
-
 export interface ReportsView {
   /** Fetches everything the screen shows. */
   refresh(): Promise<void>;
