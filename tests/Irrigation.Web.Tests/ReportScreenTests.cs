@@ -214,3 +214,47 @@ public sealed class ReportScreenTests : BrowserTests<ReportScreenFixture>, IClas
         await Assertions.Expect(page.Locator(".report-error")).ToHaveCountAsync(0);
     }
 }
+
+/// <summary>Its own system whose PDF font is missing (a server installed without fonts-arphic-gbsn00lp).</summary>
+public sealed class ReportFontMissingFixture : WebAppFixture
+{
+    protected override void Configure(SystemStackOptions options)
+    {
+        options.ServerEnvironment["Irrigation__Reports__FontFile"] = "/nonexistent/gbsn00lp.ttf";
+        options.ServerEnvironment["Irrigation__Reports__Archive"] = "false";
+    }
+}
+
+/// <summary>A server without the PDF font: the PDF button says why in plain Chinese, once (not retried), and Excel still comes.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ReportFontMissingTests : BrowserTests<ReportFontMissingFixture>, IClassFixture<ReportFontMissingFixture>
+{
+    public ReportFontMissingTests(ReportFontMissingFixture app, ITestOutputHelper output)
+        : base(app, output)
+    {
+    }
+
+    [Fact]
+    public async Task PdfWithoutFont_ShowsWhyWithoutRetrying_ExcelStillDownloads()
+    {
+        var page = await App.NewPhoneAsync();
+        await WebAppTests.SignInAsync(page, "viewer");
+        var pdfRequests = 0;
+        page.Request += (_, request) => pdfRequests += request.Url.Contains("format=pdf", StringComparison.Ordinal) ? 1 : 0;
+        var downloads = 0;
+        page.Download += (_, _) => downloads++;
+        await page.GotoAsync("/reports?station=st001&period=" + DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM", CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator(".report-heading")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        await page.Locator("[data-download=pdf]").ClickAsync();
+        await Assertions.Expect(page.Locator(".file-status.pdf")).ToHaveTextAsync("PDF 下载失败：服务器缺少中文字体，暂时不能生成 PDF，请先下载 Excel");
+        await Assertions.Expect(page.Locator("[data-download=pdf]")).ToBeEnabledAsync();
+        await ShotAsync(page, "47-reports-pdf-font-missing");
+        Assert.Equal(1, pdfRequests);
+        Assert.Equal(0, downloads);
+
+        var xlsx = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-download=xlsx]").ClickAsync());
+        var bytes = await File.ReadAllBytesAsync((await xlsx.PathAsync())!);
+        Assert.True(bytes.Length > 2 && bytes[0] == 'P' && bytes[1] == 'K', "the XLSX does not start with PK");
+    }
+}
