@@ -298,6 +298,80 @@ export interface Tariffs {
   bands: TariffBand[];
 }
 
+/** A town and its stations, for the report picker (GET /api/reports/subjects); town "" holds stations without one. */
+export interface ReportSubject {
+  town: string;
+  stations: { id: string; name: string }[];
+}
+
+/** One row of a report (a day of a station, or a station of a town) or its totals; null where there is no data. */
+export interface ReportRow {
+  key: string;
+  label: string;
+  runHours: number;
+  starts: number;
+  kwh: number | null;
+  waterM3: number | null;
+  waterPerKwh: number | null;
+  coefficientSource: 'calibrated' | 'default' | 'mixed';
+  kwhByTariff: Record<TariffKind, number>;
+  cost: number | null;
+  messagesExpected: number;
+  messagesStored: number;
+  messagesLost: number;
+  completenessPercent: number | null;
+  onlinePercent: number | null;
+  alarms: number;
+  ackMedianMinutes: number | null;
+  ackWorstMinutes: number | null;
+  clearMedianMinutes: number | null;
+  clearWorstMinutes: number | null;
+  commands: number;
+  commandsSucceeded: number;
+  commandSuccessPercent: number | null;
+  commandMedianSeconds: number | null;
+  commandP95Seconds: number | null;
+  runsExecuted: number;
+  runsMissed: number;
+}
+
+/** A daily or monthly report of a station or a town (GET /api/reports/stations/{id} or /towns/{town}). */
+export interface Report {
+  scope: 'station' | 'town';
+  subject: string;
+  subjectName: string;
+  town: string;
+  period: string;
+  periodKind: 'month' | 'day';
+  periodLabel: string;
+  from: string;
+  to: string;
+  title: string;
+  organisation: string;
+  generatedAt: number;
+  tariffName: string;
+  prices: Record<TariffKind, number>;
+  rows: ReportRow[];
+  total: ReportRow;
+  alarmsByKind: { rule: string; title: string; count: number }[];
+}
+
+/** A monthly report the server keeps (GET /api/reports/archive). */
+export interface ArchivedReport {
+  period: string;
+  scope: 'station' | 'town';
+  subject: string;
+  name: string;
+  file: string;
+  bytes: number;
+}
+
+/** A downloaded file: its bytes and the name the server gave it (Content-Disposition). */
+export interface DownloadedFile {
+  blob: Blob;
+  fileName: string;
+}
+
 export const FINAL_STATES: ReadonlySet<CommandState> = new Set(['succeeded', 'rejected', 'failed', 'expired', 'timed_out']);
 
 /** An answer other than 2xx: the problem document's code (or 'network' when nothing came back). */
@@ -365,6 +439,43 @@ async function request<T>(method: string, path: string, body?: unknown, headers:
   return { data: json as T, status: response.status };
 }
 
+/** The file name of a Content-Disposition header: filename* (RFC 6266, UTF-8) first, else filename. */
+export function fileNameOf(disposition: string | null, fallback: string): string {
+  if (!disposition) return fallback;
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(disposition);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // a malformed escape: try the plain name
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(disposition);
+  return plain ? plain[1].trim() : fallback;
+}
+
+/** GETs a file (XLSX, PDF, zip); a refusal is an ApiError with the problem's code, like every other request. */
+async function download(path: string, fallbackName: string): Promise<DownloadedFile> {
+  let response: Response;
+  try {
+    response = await fetch(path, { credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'network', undefined, undefined);
+  }
+  if (!response.ok) {
+    const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
+    if (response.status === 401) onUnauthenticated();
+    throw new ApiError(response.status, problem.code ?? (response.status === 403 ? 'forbidden' : 'unknown'), problem.detail, undefined, problem as Record<string, unknown>);
+  }
+  let blob: Blob;
+  try {
+    blob = await response.blob();
+  } catch {
+    throw new ApiError(0, 'network', undefined, undefined); // the connection broke while the file came
+  }
+  return { blob, fileName: fileNameOf(response.headers.get('Content-Disposition'), fallbackName) };
+}
+
 export const api = {
   me: async () => (await request<User>('GET', '/api/auth/me')).data,
   login: async (username: string, password: string) => (await request<User>('POST', '/api/auth/login', { username, password })).data,
@@ -398,10 +509,26 @@ export const api = {
   },
   stationSchedule: async (id: string) => (await request<StationSchedule>('GET', `/api/stations/${encodeURIComponent(id)}/schedule`)).data,
   tariffs: async () => (await request<Tariffs>('GET', '/api/tariffs')).data,
+  reportSubjects: async () => (await request<ReportSubject[]>('GET', '/api/reports/subjects')).data,
+  report: async (scope: 'station' | 'town', subject: string, period: string) => (await request<Report>('GET', reportPath(scope, subject, period, 'json'))).data,
+  reportFile: async (scope: 'station' | 'town', subject: string, period: string, format: 'xlsx' | 'pdf') =>
+    download(reportPath(scope, subject, period, format), `${subject}-${period}.${format}`),
+  reportArchive: async () => (await request<ArchivedReport[]>('GET', '/api/reports/archive')).data,
+  acceptancePack: async (from: string, to: string) =>
+    download(`/api/reports/acceptance-pack?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, `acceptance-${from}_${to}.zip`),
   command: async (id: string) => (await request<Command>('GET', `/api/commands/${encodeURIComponent(id)}`)).data,
   sendCommand: async (station: string, pump: number, action: 'start' | 'stop', idempotencyKey: string) =>
     (await request<Command>('POST', `/api/stations/${encodeURIComponent(station)}/pumps/${pump}/commands`, { action }, { 'Idempotency-Key': idempotencyKey })).data,
 };
+
+/** The address of a kept monthly report's file (a plain download: the session cookie is enough). */
+export function archivedReportUrl(r: ArchivedReport): string {
+  return `/api/reports/archive/${encodeURIComponent(r.period)}/${encodeURIComponent(r.file)}`;
+}
+
+function reportPath(scope: 'station' | 'town', subject: string, period: string, format: 'json' | 'xlsx' | 'pdf'): string {
+  return `/api/reports/${scope === 'station' ? 'stations' : 'towns'}/${encodeURIComponent(subject)}?period=${encodeURIComponent(period)}&format=${format}`;
+}
 
 /** A fresh idempotency key: crypto.randomUUID where the page is a secure context, else a v4 UUID from getRandomValues. */
 export function newIdempotencyKey(): string {

@@ -86,3 +86,21 @@ const BEIJING_OFFSET_MS = 8 * 3_600_000; // China has one zone, UTC+8, and no da
 export function beijingDayStart(daysBack = 0, now = Date.now()): number {
   return Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS - daysBack * DAY_MS;
 }
+
+/** The Beijing calendar date (yyyy-MM-dd) `daysBack` days before today's. */
+export function beijingDate(daysBack = 0, now = Date.now()): string {
+  return new Date(beijingDayStart(daysBack, now) + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The Beijing month (yyyy-MM) `monthsBack` months before this one. */
+export function beijingMonth(monthsBack = 0, now = Date.now()): string {
+  const [year, month] = beijingDate(0, now).split('-').map(Number);
+  const index = year * 12 + (month - 1) - monthsBack;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** The last day (yyyy-MM-dd) of a month given as yyyy-MM. */
+export function lastDayOf(month: string): string {
+  const [year, m] = month.split('-').map(Number);
+  return `${month}-${String(new Date(Date.UTC(year, m, 0)).getUTCDate()).padStart(2, '0')}`;
+}

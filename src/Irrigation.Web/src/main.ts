@@ -1,4 +1,4 @@
-// Boot and routing: /login, / (station list), /stations/{id}, /alarms. The server answers every page path with
+// Boot and routing: /login, / (station list), /stations/{id}, /plans, /alarms, /reports. The server answers every page path with
 // index.html, so these are real URLs that survive a reload and can be shared.
 import './styles.css';
 import { api, ApiError, setCsrfToken, setUnauthenticatedHandler, type User } from './api';
@@ -10,6 +10,7 @@ import { mountAlarms } from './views/alarms';
 import { mountPlanForm } from './views/planForm';
 import { mountPlanDetail, mountPlanList } from './views/plans';
 import { mountList } from './views/list';
+import { mountReports } from './views/reports';
 import { renderLogin } from './views/login';
 import { renderBanners, renderHeader, renderNav } from './views/shell';
 import { mountStation, type StationView } from './views/station';
@@ -122,6 +123,12 @@ function route(): void {
       planId === 'new' ? mountPlanForm(main, null, navigate) : planId && p![2] ? mountPlanForm(main, planId, navigate) : planId ? mountPlanDetail(main, planId, navigate) : mountPlanList(main);
     setViewRefresher(view.refresh);
     if (planId !== 'new' && !p?.[2]) setPlanRunListener(() => void view.refresh().catch(() => {}));
+    void view.refresh().catch(() => {});
+    unsubscribe = subscribe(() => redraw());
+  } else if (/^\/reports\/?$/.test(location.pathname)) {
+    // Reports are not live: a reconnect or the polling while the stream is down fetches only what failed.
+    const view = mountReports(main);
+    setViewRefresher(view.retryFailed);
     void view.refresh().catch(() => {});
     unsubscribe = subscribe(() => redraw());
   } else if (/^\/alarms\/?$/.test(location.pathname)) {

@@ -1,4 +1,4 @@
-// The frame around every signed-in page: title, user and role, language switch, sign-out, the station/alarm tabs,
+// The frame around every signed-in page: title, user and role, language switch, sign-out, the station/plan/alarm/report tabs,
 // connection banners.
 import { h, fill } from '../dom';
 import { lang, setLang, t, type MessageKey } from '../i18n';
@@ -35,14 +35,15 @@ export function renderHeader(el: HTMLElement, onSwitchLang: () => void, onLogout
   );
 }
 
-/** 机埠 | 计划 | 报警 (n): the count is every open alarm (red while any is unacknowledged, dark once all are acknowledged). */
+/** 机埠 | 计划 | 报警 (n) | 报表: the count is every open alarm (red while any is unacknowledged, dark once all are acknowledged). */
 export function renderNav(el: HTMLElement): void {
   const open = openAlarms();
   const count = store.alarmsLoaded ? open.length : [...store.stations.values()].reduce((n, s) => n + (s.activeAlarms ?? 0), 0);
   const unacknowledged = store.alarmsLoaded ? open.some((a) => a.acknowledgedAt === null) : count > 0;
   const onAlarms = location.pathname.startsWith('/alarms');
   const onPlans = location.pathname.startsWith('/plans');
-  const onStations = !onAlarms && !onPlans;
+  const onReports = location.pathname.startsWith('/reports');
+  const onStations = !onAlarms && !onPlans && !onReports;
   fill(
     el,
     h('a', { href: '/', class: `tab${onStations ? ' active' : ''}`, 'data-link': true, 'data-tab': 'stations', 'aria-current': onStations ? 'page' : undefined }, t('nav.stations')),
@@ -54,6 +55,7 @@ export function renderNav(el: HTMLElement): void {
       count > 0 &&
         h('span', { class: `count${unacknowledged ? ' unacked' : ''}`, 'data-count': count, 'aria-label': t('nav.alarmCount', { n: count }) }, count),
     ),
+    h('a', { href: '/reports', class: `tab${onReports ? ' active' : ''}`, 'data-link': true, 'data-tab': 'reports', 'aria-current': onReports ? 'page' : undefined }, t('nav.reports')),
   );
 }
 
