@@ -124,10 +124,15 @@ public static class ReportsApi
             audit.Write(context, "report.acceptance_pack", "succeeded", detail: $"{range.First:yyyy-MM-dd}..{range.Last:yyyy-MM-dd}, {zip.Length} bytes");
             return TypedResults.File(zip, "application/zip", AcceptancePack.FileName(range));
         }
-        catch (Exception ex) when (ex is InfluxQueryException or HttpRequestException or JsonException or ReportFontException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (ReportFontException ex)
+        {
+            loggers.CreateLogger("reports").LogError("Acceptance pack: {Reason}", ex.Message);
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "report_font_missing", "PDF unavailable", ex.Message);
+        }
+        catch (Exception ex) when (ex is InfluxQueryException or HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             loggers.CreateLogger("reports").LogWarning("Acceptance pack {From}..{To}: {Reason}", from, to, ex.Message);
-            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "report_unavailable", "Acceptance pack unavailable", ex.Message);
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "report_unavailable", "Acceptance pack unavailable", "InfluxDB did not answer; try again shortly.");
         }
     }
 
