@@ -140,6 +140,31 @@ public sealed class Dlt645InteropTests
     }
 
     [Fact]
+    public async Task Server_GarbageBadChecksumAndCutOffFrames_AreCountedAndTheNextCommandStillAnswered()
+    {
+        await using var meter = MeterOnLoopback.Start();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, meter.Server.LocalEndPoint.Port);
+        var stream = tcp.GetStream();
+
+        // Garbage, a read with a wrong CS (6C instead of 6B), a frame without its second 68H, then a good read.
+        await stream.WriteAsync(Hex.Parse(
+            "00 11 22 " +
+            "68 12 90 78 56 34 12 68 11 04 33 34 34 35 6C 16 " +
+            "68 12 90 78 56 34 12 00 11 04 33 34 34 35 6B 16 " +
+            "FE FE FE FE 68 12 90 78 56 34 12 68 11 04 33 34 34 35 6B 16"));
+        var expected = Hex.Parse("FE FE FE FE 68 12 90 78 56 34 12 68 91 06 33 34 34 35 34 56 77 16");
+        var reply = new byte[expected.Length];
+        await stream.ReadExactlyAsync(reply);
+
+        Assert.Equal(Hex.Format(expected), Hex.Format(reply));
+        Assert.Equal(1, meter.Server.Counters[Dlt645ErrorKind.ChecksumMismatch]);
+        Assert.True(meter.Server.Counters[Dlt645ErrorKind.Garbage] >= 1);
+        Assert.True(meter.Server.Counters[Dlt645ErrorKind.MalformedFrame] >= 1);
+        Assert.Equal(1, meter.Server.Counters.Replies);
+    }
+
+    [Fact]
     public async Task ReadAsync_ValueLongerThanOneFrame_ComesInFollowUpFrames()
     {
         await using var server = new Dlt645MeterServer(new IPEndPoint(IPAddress.Loopback, 0), SmallFrameMeter());
