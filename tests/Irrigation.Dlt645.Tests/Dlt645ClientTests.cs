@@ -54,6 +54,17 @@ public sealed class Dlt645ClientTests
     }
 
     [Fact]
+    public async Task ReadValueAsync_FrameCutOffThenQuiet_DropsTheStalePartAndReadsTheNextFrame()
+    {
+        await using var peer = new ScriptedMeterPeer(new() { [ReadVoltageA] = "FE FE FE FE 68 12 90 78 56 34 12 68 91 06 33 | " + VoltageA230Point1 });
+        await using var client = Dlt645Client.CreateTcp("127.0.0.1", peer.Port, new() { RequestTimeout = TimeSpan.FromSeconds(5), Retries = 0 });
+
+        Assert.Equal(230.1m, await client.ReadValueAsync(Meter, Dlt645Quantities.VoltageA));
+        Assert.Equal(1, client.Counters[Dlt645ErrorKind.StalePartialFrame]);
+        Assert.Equal(0, client.Counters[Dlt645ErrorKind.MalformedFrame]);
+    }
+
+    [Fact]
     public async Task ReadAsync_AbnormalReply_ThrowsWithTheErrorByteAndIsNotRetried()
     {
         const string readUnknown = "FE FE FE FE 68 12 90 78 56 34 12 68 11 04 34 37 33 37 70 16";

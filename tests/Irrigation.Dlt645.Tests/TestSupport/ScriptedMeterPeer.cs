@@ -6,19 +6,22 @@ namespace Irrigation.Dlt645.Tests.TestSupport;
 /// <summary>
 /// A raw TCP listener on loopback playing a meter that answers from a script: whenever the bytes received so far
 /// contain a scripted request (hex, preamble included), the peer drops them through that request and writes the
-/// scripted reply bytes as they are — garbage, bad checksums and all. Requests not in the script get no answer.
+/// scripted reply bytes as they are — garbage, bad checksums and all. A "|" in a reply is a pause of
+/// <see cref="Pause"/> (a line gone quiet mid-frame). Requests not in the script get no answer.
 /// </summary>
 internal sealed class ScriptedMeterPeer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Dictionary<string, byte[]> _script;
+    public static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(1300);
+
+    private readonly Dictionary<string, byte[][]> _script;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private readonly List<string> _received = [];
 
     public ScriptedMeterPeer(Dictionary<string, string> script)
     {
-        _script = script.ToDictionary(p => p.Key, p => Hex.Parse(p.Value));
+        _script = script.ToDictionary(p => p.Key, p => p.Value.Split('|').Select(part => Hex.Parse(part.Trim())).ToArray());
         _listener.Start();
         _acceptLoop = AcceptLoopAsync();
     }
@@ -73,7 +76,12 @@ internal sealed class ScriptedMeterPeer : IAsyncDisposable
                     pending = pending[(at + request.Length)..].Trim();
                     lock (_received)
                         _received.Add(request);
-                    await stream.WriteAsync(reply, _stop.Token);
+                    for (var i = 0; i < reply.Length; i++)
+                    {
+                        if (i > 0)
+                            await Task.Delay(Pause, _stop.Token);
+                        await stream.WriteAsync(reply[i], _stop.Token);
+                    }
                 }
             }
         }
