@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Irrigation.Commissioning.Broker;
 using Irrigation.Devices.Commissioning;
+using Irrigation.Links;
 using Irrigation.Modbus.Client;
 using Irrigation.Modbus.Framing;
 using Irrigation.Modbus.Values;
@@ -49,7 +50,7 @@ wordOrder.SetAction(async (parse, cancellationToken) =>
     }
 
     var options = new ModbusClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(parse.GetValue(timeout)), Retries = 1 };
-    await using var client = new ModbusClient(framer, new TcpModbusConnector(ep.Address.ToString(), ep.Port), options);
+    await using var client = new ModbusClient(framer, new TcpStreamConnector(ep.Address.ToString(), ep.Port), options);
     ushort[] registers;
     try
     {

@@ -6,6 +6,7 @@ using Irrigation.Dlt645.Framing;
 using Irrigation.Dlt645.Server;
 using Irrigation.Dlt645.Tests.TestSupport;
 using Irrigation.Dlt645.Values;
+using Irrigation.Links;
 
 namespace Irrigation.Dlt645.Tests;
 
@@ -42,7 +43,7 @@ public sealed class Dlt645InteropTests
             return new MeterOnLoopback(server);
         }
 
-        public Dlt645Client NewClient() => new(new DelegateDlt645Connector("recorded loopback", async token =>
+        public Dlt645Client NewClient() => new(new DelegateStreamConnector("recorded loopback", async token =>
         {
             var tcp = new TcpClient { NoDelay = true };
             await tcp.ConnectAsync(IPAddress.Loopback, Server.LocalEndPoint.Port, token);

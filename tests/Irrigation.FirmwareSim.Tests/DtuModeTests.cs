@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Irrigation.FirmwareSim.Hosting;
 using Irrigation.FirmwareSim.Stations;
+using Irrigation.Links;
 using Irrigation.Modbus.Client;
 using Irrigation.Modbus.Framing;
 using Xunit;
@@ -166,7 +167,7 @@ public sealed class DtuModeTests
     private static ModbusClient OverSocket(NetworkStream stream, string stationId)
     {
         var handedOut = 0;
-        var connector = new DelegateModbusConnector($"dtu {stationId}", _ => Interlocked.Exchange(ref handedOut, 1) == 0
+        var connector = new DelegateStreamConnector($"dtu {stationId}", _ => Interlocked.Exchange(ref handedOut, 1) == 0
             ? ValueTask.FromResult<Stream>(stream)
             : ValueTask.FromException<Stream>(new IOException($"DTU {stationId} link is gone.")));
         return new ModbusClient(ModbusRtuFramer.Instance, connector, Patient());

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Irrigation.Links;
 using Irrigation.Modbus.Client;
 using Irrigation.Modbus.Diagnostics;
 using Irrigation.Modbus.Framing;
@@ -50,7 +51,7 @@ public sealed partial class ModbusClientTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        await using var client = new ModbusClient(LoopbackModbusServer.FramerNamed(framing), new TcpModbusConnector("127.0.0.1", port), Options(retries: 1));
+        await using var client = new ModbusClient(LoopbackModbusServer.FramerNamed(framing), new TcpStreamConnector("127.0.0.1", port), Options(retries: 1));
 
         var ex = await Assert.ThrowsAsync<ModbusConnectionException>(() => client.ReadHoldingRegistersAsync(Unit, 0, 1));
 
@@ -68,12 +69,12 @@ public sealed partial class ModbusClientTests
         var time = new ManualTimeProvider();
         var failing = true;
         var attempts = 0;
-        var connector = new DelegateModbusConnector("flaky", cancellationToken =>
+        var connector = new DelegateStreamConnector("flaky", cancellationToken =>
         {
             attempts++;
             return failing
                 ? ValueTask.FromException<Stream>(new SocketException((int)SocketError.ConnectionRefused))
-                : new TcpModbusConnector("127.0.0.1", server.Port).ConnectAsync(cancellationToken);
+                : new TcpStreamConnector("127.0.0.1", server.Port).ConnectAsync(cancellationToken);
         });
         var options = new ModbusClientOptions
         {
@@ -113,7 +114,7 @@ public sealed partial class ModbusClientTests
     public async Task ReconnectDelay_GrowingFailures_DoublesWithJitterUpToTheCap()
     {
         var options = new ModbusClientOptions { ReconnectDelay = TimeSpan.FromMilliseconds(100), MaxReconnectDelay = TimeSpan.FromSeconds(1) };
-        await using var client = new ModbusClient(ModbusTcpFramer.Instance, new TcpModbusConnector("127.0.0.1", 502), options);
+        await using var client = new ModbusClient(ModbusTcpFramer.Instance, new TcpStreamConnector("127.0.0.1", 502), options);
 
         for (var sample = 0; sample < 50; sample++)
         {
@@ -200,7 +201,7 @@ public sealed partial class ModbusClientTests
             ConnectTimeout = TimeSpan.FromMilliseconds(connectMilliseconds),
             Retries = retries,
         };
-        Assert.Throws<ArgumentException>(() => new ModbusClient(ModbusTcpFramer.Instance, new TcpModbusConnector("127.0.0.1", 502), options));
+        Assert.Throws<ArgumentException>(() => new ModbusClient(ModbusTcpFramer.Instance, new TcpStreamConnector("127.0.0.1", 502), options));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using Irrigation.Links;
 using Irrigation.Modbus.Client;
 using Irrigation.Modbus.Diagnostics;
 using Irrigation.Modbus.Framing;
@@ -17,7 +18,7 @@ public sealed partial class ModbusClientTests
     private const ushort GoodValue = 0x0042;
 
     private static ModbusClient ClientFor(ScriptedModbusPeer peer, IModbusFramer framer, ModbusClientOptions options) =>
-        new(framer, new TcpModbusConnector("127.0.0.1", peer.Port), options);
+        new(framer, new TcpStreamConnector("127.0.0.1", peer.Port), options);
 
     private static ushort StartAddress(RawFrame request) => BinaryPrimitives.ReadUInt16BigEndian(request.Pdu.AsSpan(1));
 

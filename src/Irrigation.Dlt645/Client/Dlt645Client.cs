@@ -4,6 +4,7 @@ using Irrigation.Dlt645.Diagnostics;
 using Irrigation.Dlt645.Framing;
 using Irrigation.Dlt645.Messages;
 using Irrigation.Dlt645.Values;
+using Irrigation.Links;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,7 +21,7 @@ public sealed record Dlt645ReadResult(Dlt645Address Address, Dlt645DataIdentifie
 /// </summary>
 public sealed class Dlt645Client : IAsyncDisposable
 {
-    private readonly IDlt645Connector _connector;
+    private readonly IStreamConnector _connector;
     private readonly Dlt645ClientOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -30,7 +31,7 @@ public sealed class Dlt645Client : IAsyncDisposable
     private Dlt645Link? _link;
     private bool _disposed;
 
-    public Dlt645Client(IDlt645Connector connector, Dlt645ClientOptions? options = null, ILogger? logger = null, Dlt645Counters? counters = null)
+    public Dlt645Client(IStreamConnector connector, Dlt645ClientOptions? options = null, ILogger? logger = null, Dlt645Counters? counters = null)
     {
         _connector = connector ?? throw new ArgumentNullException(nameof(connector));
         _options = options ?? new Dlt645ClientOptions();
@@ -40,7 +41,7 @@ public sealed class Dlt645Client : IAsyncDisposable
     }
 
     public static Dlt645Client CreateTcp(string host, int port, Dlt645ClientOptions? options = null, ILogger? logger = null) =>
-        new(new TcpDlt645Connector(host, port), options, logger);
+        new(new TcpStreamConnector(host, port), options, logger);
 
     public Dlt645Counters Counters { get; }
 

@@ -1,5 +1,6 @@
 using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Dtu;
+using Irrigation.Links;
 using Irrigation.Modbus.Client;
 using Irrigation.Modbus.Diagnostics;
 using Irrigation.Modbus.Framing;
@@ -59,8 +60,8 @@ public sealed class ModbusLinks : IAsyncDisposable
             };
             var logger = _loggers.CreateLogger<ModbusClient>();
             var client = e.Type == "dtu"
-                ? new ModbusClient(new DtuRtuFramer(_heartbeat), new DelegateModbusConnector($"dtu {e.DtuId}", ct => _dtus.TakeAsync(e.DtuId!, ct)), options, logger, Counters)
-                : new ModbusClient(e.Framing == "rtu" ? ModbusRtuFramer.Instance : ModbusTcpFramer.Instance, new TcpModbusConnector(e.Host, e.Port), options, logger, Counters);
+                ? new ModbusClient(new DtuRtuFramer(_heartbeat), new DelegateStreamConnector($"dtu {e.DtuId}", ct => _dtus.TakeAsync(e.DtuId!, ct)), options, logger, Counters)
+                : new ModbusClient(e.Framing == "rtu" ? ModbusRtuFramer.Instance : ModbusTcpFramer.Instance, new TcpStreamConnector(e.Host, e.Port), options, logger, Counters);
             _clients[key] = client;
             return client;
         }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Irrigation.Links;
 using Irrigation.Modbus.Diagnostics;
 using Irrigation.Modbus.Framing;
 using Irrigation.Modbus.Pdu;
@@ -19,7 +20,7 @@ namespace Irrigation.Modbus.Client;
 public sealed class ModbusClient : IModbusMaster
 {
     private readonly IModbusFramer _framer;
-    private readonly IModbusConnector _connector;
+    private readonly IStreamConnector _connector;
     private readonly ModbusClientOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -34,7 +35,7 @@ public sealed class ModbusClient : IModbusMaster
     private DateTimeOffset _nextConnectAttempt = DateTimeOffset.MinValue;
     private bool _disposed;
 
-    public ModbusClient(IModbusFramer framer, IModbusConnector connector, ModbusClientOptions? options = null, ILogger? logger = null, ModbusCounters? counters = null, TimeProvider? timeProvider = null)
+    public ModbusClient(IModbusFramer framer, IStreamConnector connector, ModbusClientOptions? options = null, ILogger? logger = null, ModbusCounters? counters = null, TimeProvider? timeProvider = null)
     {
         _framer = framer ?? throw new ArgumentNullException(nameof(framer));
         _connector = connector ?? throw new ArgumentNullException(nameof(connector));
@@ -47,11 +48,11 @@ public sealed class ModbusClient : IModbusMaster
 
     /// <summary>A Modbus TCP client (MBAP framing).</summary>
     public static ModbusClient CreateTcp(string host, int port, ModbusClientOptions? options = null, ILogger? logger = null) =>
-        new(ModbusTcpFramer.Instance, new TcpModbusConnector(host, port), options, logger);
+        new(ModbusTcpFramer.Instance, new TcpStreamConnector(host, port), options, logger);
 
     /// <summary>A client sending RTU frames (with CRC) over a TCP connection, as to a serial server or DTU.</summary>
     public static ModbusClient CreateRtuOverTcp(string host, int port, ModbusClientOptions? options = null, ILogger? logger = null) =>
-        new(ModbusRtuFramer.Instance, new TcpModbusConnector(host, port), options, logger);
+        new(ModbusRtuFramer.Instance, new TcpStreamConnector(host, port), options, logger);
 
     public ModbusCounters Counters { get; }
 

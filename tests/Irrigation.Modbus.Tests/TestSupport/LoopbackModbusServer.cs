@@ -1,4 +1,5 @@
 using System.Net;
+using Irrigation.Links;
 using Irrigation.Modbus.Client;
 using Irrigation.Modbus.Framing;
 using Irrigation.Modbus.Server;
@@ -71,7 +72,7 @@ internal sealed class LoopbackModbusServer : IAsyncDisposable
 
     /// <summary>A client for this server; tests that expect success get a generous timeout for a busy machine.</summary>
     public ModbusClient CreateClient(ModbusClientOptions? options = null) =>
-        new(Framer, new TcpModbusConnector("127.0.0.1", Port), options ?? new ModbusClientOptions { RequestTimeout = TimeSpan.FromSeconds(3) });
+        new(Framer, new TcpStreamConnector("127.0.0.1", Port), options ?? new ModbusClientOptions { RequestTimeout = TimeSpan.FromSeconds(3) });
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }

@@ -1,9 +1,9 @@
 using System.Net.Sockets;
 
-namespace Irrigation.Modbus.Client;
+namespace Irrigation.Links;
 
-/// <summary>Opens the byte stream a <see cref="ModbusClient"/> talks over: a TCP socket, or a DTU's inbound connection.</summary>
-public interface IModbusConnector
+/// <summary>Opens the byte stream a protocol client talks over: a TCP socket, or a DTU's inbound connection.</summary>
+public interface IStreamConnector
 {
     /// <summary>Where the link goes, for logs ("127.0.0.1:502", "dtu station-7").</summary>
     string Description { get; }
@@ -11,13 +11,13 @@ public interface IModbusConnector
     ValueTask<Stream> ConnectAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>Connects out to a Modbus TCP server (or a serial server speaking RTU over TCP).</summary>
-public sealed class TcpModbusConnector : IModbusConnector
+/// <summary>Connects out over TCP: a Modbus TCP server, or a serial server passing RTU or DL/T 645 frames through.</summary>
+public sealed class TcpStreamConnector : IStreamConnector
 {
     private readonly string _host;
     private readonly int _port;
 
-    public TcpModbusConnector(string host, int port)
+    public TcpStreamConnector(string host, int port)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(port);
@@ -44,14 +44,14 @@ public sealed class TcpModbusConnector : IModbusConnector
 }
 
 /// <summary>A connector over a caller-supplied function, e.g. one that hands out the socket a DTU opened to us.</summary>
-public sealed class DelegateModbusConnector : IModbusConnector
+public sealed class DelegateStreamConnector : IStreamConnector
 {
     private readonly Func<CancellationToken, ValueTask<Stream>> _connect;
 
-    public DelegateModbusConnector(string description, Func<CancellationToken, ValueTask<Stream>> connect)
+    public DelegateStreamConnector(string description, Func<CancellationToken, ValueTask<Stream>> connect)
     {
         Description = description;
-        _connect = connect;
+        _connect = connect ?? throw new ArgumentNullException(nameof(connect));
     }
 
     public string Description { get; }
