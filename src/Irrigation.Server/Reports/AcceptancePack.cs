@@ -64,17 +64,12 @@ public sealed class AcceptancePack
 
             foreach (var month in range.Months())
             {
-                foreach (var town in _builder.Towns())
+                foreach (var report in await _builder.AllAsync(month, cancellationToken))
                 {
-                    var report = (await _builder.TownAsync(town, month, cancellationToken))!;
-                    Add($"月报/{month.Key}/{ReportArchive.FileStem(report)}.xlsx", ReportWorkbook.Create(report));
-                    Add($"月报/{month.Key}/{ReportArchive.FileStem(report)}.pdf", ReportDocument.Create(report, _options.FontFile));
-                }
-
-                foreach (var station in _builder.Stations())
-                {
-                    var report = (await _builder.StationAsync(station.Id, month, cancellationToken))!;
-                    Add($"月报/{month.Key}/{ReportArchive.FileStem(report)}.xlsx", ReportWorkbook.Create(report));
+                    var stem = $"月报/{month.Key}/{ReportArchive.FileStem(report)}";
+                    Add(stem + ".xlsx", ReportWorkbook.Create(report));
+                    if (report.Scope == Report.TownScope)
+                        Add(stem + ".pdf", ReportDocument.Create(report, _options.FontFile));
                 }
             }
 

@@ -103,12 +103,7 @@ public sealed class ReportArchive : BackgroundService
             var index = new List<ArchivedReport>();
             try
             {
-                var reports = new List<Report>();
-                foreach (var town in _builder.Towns())
-                    reports.Add((await _builder.TownAsync(town, month, cancellationToken))!);
-                foreach (var station in _builder.Stations())
-                    reports.Add((await _builder.StationAsync(station.Id, month, cancellationToken))!);
-                foreach (var report in reports)
+                foreach (var report in await _builder.AllAsync(month, cancellationToken))
                 {
                     var stem = FileStem(report);
                     foreach (var (extension, bytes) in new[] { ("xlsx", ReportWorkbook.Create(report)), ("pdf", ReportDocument.Create(report, _options.FontFile)) })

@@ -58,11 +58,7 @@ public sealed class ReportBuilder
     public async Task<Report?> StationAsync(string id, ReportPeriod period, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(period);
-        if (_registry.Find(id) is not { } station)
-            return null;
-        var cells = await CellsAsync(station, period, cancellationToken);
-        var rows = cells.Select(c => ReportRow.Of(c.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), DayLabel(c.Date), [c], _tariffs)).ToList();
-        return Assemble(Report.StationScope, station.Id, station.Name, station.Site, Title(station.Name, period), period, rows, cells);
+        return _registry.Find(id) is { } station ? StationReport(station, period, await CellsAsync(station, period, cancellationToken)) : null;
     }
 
     /// <summary>A town's report: one row per station. Null for a town no station belongs to.</summary>
@@ -72,16 +68,38 @@ public sealed class ReportBuilder
         var stations = StationsOf(town);
         if (stations.Count == 0)
             return null;
-        var all = new List<ReportCell>();
-        var rows = new List<ReportRow>();
+        var cells = new List<(StationEntry, List<ReportCell>)>();
         foreach (var station in stations)
-        {
-            var cells = await CellsAsync(station, period, cancellationToken);
-            all.AddRange(cells);
-            rows.Add(ReportRow.Of(station.Id, station.Name, cells, _tariffs));
-        }
+            cells.Add((station, await CellsAsync(station, period, cancellationToken)));
+        return TownReport(town, period, cells);
+    }
 
-        return Assemble(Report.TownScope, town, town, town, Title(town, period), period, rows, all);
+    /// <summary>
+    /// Every town's report, then every station's (<see cref="Stations"/> order), for the kept monthly reports and the
+    /// acceptance pack: each station's figures are read once and serve both its own report and its town's.
+    /// </summary>
+    public async Task<IReadOnlyList<Report>> AllAsync(ReportPeriod period, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(period);
+        var cells = new Dictionary<string, List<ReportCell>>(StringComparer.Ordinal);
+        var stations = Stations();
+        foreach (var station in stations)
+            cells[station.Id] = await CellsAsync(station, period, cancellationToken);
+        var reports = Towns().Select(t => TownReport(t, period, StationsOf(t).Select(s => (s, cells[s.Id])).ToList())).ToList();
+        reports.AddRange(stations.Select(s => StationReport(s, period, cells[s.Id])));
+        return reports;
+    }
+
+    private Report StationReport(StationEntry station, ReportPeriod period, List<ReportCell> cells)
+    {
+        var rows = cells.Select(c => ReportRow.Of(c.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), DayLabel(c.Date), [c], _tariffs)).ToList();
+        return Assemble(Report.StationScope, station.Id, station.Name, station.Site, Title(station.Name, period), period, rows, cells);
+    }
+
+    private Report TownReport(string town, ReportPeriod period, IReadOnlyList<(StationEntry Station, List<ReportCell> Cells)> stations)
+    {
+        var rows = stations.Select(s => ReportRow.Of(s.Station.Id, s.Station.Name, s.Cells, _tariffs)).ToList();
+        return Assemble(Report.TownScope, town, town, town, Title(town, period), period, rows, stations.SelectMany(s => s.Cells).ToList());
     }
 
     private Report Assemble(string scope, string subject, string name, string town, string title, ReportPeriod period, List<ReportRow> rows, List<ReportCell> cells)
