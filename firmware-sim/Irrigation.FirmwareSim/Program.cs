@@ -14,7 +14,7 @@ var host = new Option<string>("--host") { Description = "Address to listen on.",
 var basePort = new Option<int>("--base-port") { Description = "First Modbus port (station i on base+i), or the shared port.", DefaultValueFactory = _ => 5020 };
 var portMode = new Option<PortMode>("--port-mode") { Description = "PerStation: a port per station. Shared: one port, station k as units 2k+1 (meter) and 2k+2 (controller).", DefaultValueFactory = _ => PortMode.PerStation };
 var framing = new Option<string>("--framing") { Description = "tcp (MBAP) or rtu (RTU frames over TCP).", DefaultValueFactory = _ => "tcp" };
-var meterProfile = new Option<string>("--meter-profile") { Description = "Meter device profile id.", DefaultValueFactory = _ => "chint-dtsu666" };
+var meterProfile = new Option<string>("--meter-profile") { Description = "Meter device profile id; a DL/T 645 profile (dlt645-2007-three-phase) gives each station a DL/T 645 meter on a port (or DTU) of its own.", DefaultValueFactory = _ => "chint-dtsu666" };
 var meterOption = new Option<string[]>("--meter-option") { Description = "Meter profile option choice, NAME=CHOICE (repeatable), e.g. energyRegister=0x101E." };
 var profiles = new Option<string?>("--profiles") { Description = "Directory of device profiles (default: profiles/ beside the program)." };
 var tick = new Option<int>("--tick-ms") { Description = "Physics step in milliseconds.", DefaultValueFactory = _ => 200 };
@@ -144,9 +144,13 @@ internal static class SimulatorApp
 
     private static void PrintEndpoints(SimulatorOptions options, SimulatorHost sim, WebApplication app)
     {
-        var shown = sim.Endpoints.Take(5).Select(e => e.Endpoint is null
-            ? $"  {e.StationId}: DTU -> {options.DtuEndpoint}, meter unit {e.MeterUnitId}, controller unit {e.ControllerUnitId}"
-            : $"  {e.StationId}: {options.Framing}://{e.Endpoint} meter unit {e.MeterUnitId}, controller unit {e.ControllerUnitId}");
+        var shown = sim.Endpoints.Take(5).Select(e => (e.Endpoint, e.MeterAddress) switch
+        {
+            (null, null) => $"  {e.StationId}: DTU -> {options.DtuEndpoint}, meter unit {e.MeterUnitId}, controller unit {e.ControllerUnitId}",
+            (null, _) => $"  {e.StationId}: DTU -> {options.DtuEndpoint}, controller unit {e.ControllerUnitId}; DL/T 645 meter {e.MeterAddress} on DTU {e.MeterDtuId}",
+            (_, null) => $"  {e.StationId}: {options.Framing}://{e.Endpoint} meter unit {e.MeterUnitId}, controller unit {e.ControllerUnitId}",
+            _ => $"  {e.StationId}: {options.Framing}://{e.Endpoint} controller unit {e.ControllerUnitId}; DL/T 645 meter {e.MeterAddress} at dlt645://{e.MeterEndpoint}",
+        });
         Console.WriteLine($"firmware-sim: {sim.Stations.Count} station(s) ready");
         foreach (var line in shown)
             Console.WriteLine(line);

@@ -12,6 +12,16 @@ public enum DeviceKind
     PumpController,
 }
 
+/// <summary>The protocol a device speaks, and so how its quantities are addressed.</summary>
+public enum DeviceProtocol
+{
+    /// <summary>Modbus (TCP, RTU over TCP, RTU through a DTU): quantities by table, address and register type.</summary>
+    Modbus,
+
+    /// <summary>DL/T 645-2007 revenue meters: quantities by data identifier and BCD format (docs/dlt645.md).</summary>
+    Dlt645,
+}
+
 /// <summary>The Modbus table a quantity lives in, and so the function code that reads it.</summary>
 public enum RegisterFunction
 {
@@ -31,6 +41,8 @@ public enum RegisterFunction
 /// <summary>
 /// One named quantity in a register map: where it is, how its registers become a number, and in what unit.
 /// Engineering value = raw × <see cref="Scale"/> × (product of <see cref="ScaleBy"/> quantities) + <see cref="Offset"/>.
+/// A Modbus quantity is placed by <see cref="Function"/>, <see cref="Address"/> and <see cref="Type"/>; a DL/T 645 one
+/// by <see cref="DataIdentifier"/>, <see cref="Format"/> and <see cref="Index"/>.
 /// </summary>
 public sealed record QuantityDefinition
 {
@@ -41,7 +53,8 @@ public sealed record QuantityDefinition
 
     public RegisterFunction Function { get; init; } = RegisterFunction.Holding;
 
-    public required ushort Address { get; init; }
+    /// <summary>Modbus: 0-based PDU address (required in Modbus profiles; the loader checks it is present).</summary>
+    public ushort Address { get; init; }
 
     public RegisterType Type { get; init; } = RegisterType.UInt16;
 
@@ -61,6 +74,18 @@ public sealed record QuantityDefinition
 
     /// <summary>Change that counts as a change for report-on-change publishing, in <see cref="Unit"/>; 0 = any change.</summary>
     public double Deadband { get; init; }
+
+    /// <summary>DL/T 645: the data identifier DI3 DI2 DI1 DI0 as eight hex digits, e.g. "02010100" (phase A voltage).</summary>
+    public string? DataIdentifier { get; init; }
+
+    /// <summary>DL/T 645: the value format as the standard prints it, e.g. "XXX.X" (packed BCD, lowest byte first).</summary>
+    public string? Format { get; init; }
+
+    /// <summary>DL/T 645: the top bit of the highest byte is the sign (power, current, power factor).</summary>
+    public bool Signed { get; init; }
+
+    /// <summary>DL/T 645 block identifiers (e.g. 0201FF00, the three phase voltages): this quantity's element, 0-based.</summary>
+    public int Index { get; init; }
 
     /// <summary>Registers (or bits) this quantity spans.</summary>
     public int Width => Function is RegisterFunction.Coil or RegisterFunction.Discrete ? 1 : Type.RegisterCount();
@@ -181,6 +206,10 @@ public sealed record QuantityOverride
     public double? Scale { get; init; }
 
     public IReadOnlyList<string>? ScaleBy { get; init; }
+
+    public string? DataIdentifier { get; init; }
+
+    public int? Index { get; init; }
 }
 
 /// <summary>
@@ -220,6 +249,8 @@ public sealed record DeviceProfile
     public required string Model { get; init; }
 
     public DeviceKind Kind { get; init; }
+
+    public DeviceProtocol Protocol { get; init; } = DeviceProtocol.Modbus;
 
     public string? Description { get; init; }
 
@@ -289,6 +320,8 @@ public sealed record DeviceProfile
                 WordOrder = o.WordOrder ?? quantity.WordOrder,
                 Scale = o.Scale ?? quantity.Scale,
                 ScaleBy = o.ScaleBy ?? quantity.ScaleBy,
+                DataIdentifier = o.DataIdentifier ?? quantity.DataIdentifier,
+                Index = o.Index ?? quantity.Index,
             };
         }
 
@@ -302,6 +335,8 @@ public sealed record ResolvedProfile(DeviceProfile Profile, IReadOnlyList<Quanti
     public string Id => Profile.Id;
 
     public DeviceKind Kind => Profile.Kind;
+
+    public DeviceProtocol Protocol => Profile.Protocol;
 
     /// <summary>Every quantity with absolute addresses: station-wide ones, then pumps 1..<paramref name="pumpCount"/>.</summary>
     public IReadOnlyList<QuantityInstance> Expand(int pumpCount)

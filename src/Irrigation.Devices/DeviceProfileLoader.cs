@@ -63,8 +63,37 @@ public static class DeviceProfileLoader
         if (profile is null)
             throw new DeviceProfileException(source, "(document)", "the file is empty or null");
         profile = profile with { Source = source };
+        if (profile.Protocol == DeviceProtocol.Modbus)
+            RequireAddresses(json, source);
         DeviceProfileValidator.Validate(profile);
         return profile;
+    }
+
+    /// <summary>
+    /// A Modbus quantity without an address would silently read register 0; the address is optional in the type only
+    /// because DL/T 645 quantities have none, so its presence is checked in the document itself.
+    /// </summary>
+    private static void RequireAddresses(string json, string source)
+    {
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var root = document.RootElement;
+        void Check(JsonElement list, string path)
+        {
+            if (list.ValueKind != JsonValueKind.Array)
+                return;
+            var i = 0;
+            foreach (var quantity in list.EnumerateArray())
+            {
+                if (quantity.ValueKind == JsonValueKind.Object && !quantity.TryGetProperty("address", out _))
+                    throw new DeviceProfileException(source, $"{path}[{i}].address", "is required in a Modbus profile");
+                i++;
+            }
+        }
+
+        if (root.TryGetProperty("quantities", out var quantities))
+            Check(quantities, "quantities");
+        if (root.TryGetProperty("pumps", out var pumps) && pumps.ValueKind == JsonValueKind.Object && pumps.TryGetProperty("quantities", out var pumpQuantities))
+            Check(pumpQuantities, "pumps.quantities");
     }
 
     private static string FirstSentence(string message)
@@ -120,6 +149,14 @@ internal static class DeviceProfileValidator
         var file = profile.Source;
         RequireNoNulls(profile);
         Require(file, "id", IsIdentifier(profile.Id, allowDash: true), $"'{profile.Id}' must be lower-case letters, digits, '-' or '_'");
+        if (profile.Protocol == DeviceProtocol.Dlt645)
+        {
+            Dlt645.Dlt645ProfileValidator.Validate(profile);
+            return;
+        }
+
+        for (var i = 0; i < profile.Quantities.Count; i++)
+            Require(file, $"quantities[{i}].dataIdentifier", profile.Quantities[i].DataIdentifier is null && profile.Quantities[i].Format is null, "dataIdentifier and format belong to DL/T 645 profiles (\"protocol\": \"Dlt645\")");
         Require(file, "defaultUnitId", profile.DefaultUnitId is >= 1 and <= 247, $"{profile.DefaultUnitId} is outside 1..247");
         var plan = profile.ReadPlan;
         Require(file, "readPlan.maxRegisters", plan.MaxRegisters is >= 1 and <= ModbusLimits.MaxReadRegisters, $"{plan.MaxRegisters} is outside 1..{ModbusLimits.MaxReadRegisters}");
@@ -243,7 +280,7 @@ internal static class DeviceProfileValidator
         }
     }
 
-    private static void ValidateAlarms(DeviceProfile profile)
+    internal static void ValidateAlarms(DeviceProfile profile)
     {
         var file = profile.Source;
         var names = profile.Quantities.Concat(profile.Pumps?.Quantities ?? []).Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
@@ -287,10 +324,10 @@ internal static class DeviceProfileValidator
         return list.Count == 0 ? 0 : list.Max(q => q.Address + q.Width) - list.Min(q => q.Address);
     }
 
-    private static bool IsIdentifier(string? value, bool allowDash) =>
+    internal static bool IsIdentifier(string? value, bool allowDash) =>
         !string.IsNullOrEmpty(value) && value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' || (allowDash && c == '-'));
 
-    private static void Require(string file, string field, bool condition, string reason)
+    internal static void Require(string file, string field, bool condition, string reason)
     {
         if (!condition)
             throw new DeviceProfileException(file, field, reason);

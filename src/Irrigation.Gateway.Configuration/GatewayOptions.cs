@@ -219,7 +219,10 @@ public sealed class EndpointSettings
 
     public int Port { get; set; } = 502;
 
-    /// <summary>"tcp" (MBAP) or "rtu" (RTU frames over TCP). DTU links are always RTU.</summary>
+    /// <summary>
+    /// Modbus links: "tcp" (MBAP) or "rtu" (RTU frames over TCP); DTU links are always RTU. A DL/T 645 meter's link
+    /// carries DL/T 645 frames whatever this says.
+    /// </summary>
     public string Framing { get; set; } = "tcp";
 
     public string? DtuId { get; set; }
@@ -237,4 +240,16 @@ public sealed class DeviceSettings
 
     /// <summary>Profile option choices, e.g. { "energyRegister": "0x101E" }.</summary>
     public Dictionary<string, string> Options { get; set; } = new();
+
+    /// <summary>
+    /// DL/T 645 meters: the meter's address as printed on its nameplate, 12 digits (e.g. "000012345678"); a single
+    /// meter on its link may be named "AAAAAAAAAAAA" (any meter answers). Find it with <c>irrigation-probe meter-address</c>.
+    /// </summary>
+    public string? Address { get; set; }
+
+    /// <summary>
+    /// This device's own link, when it is not the station's: a DL/T 645 meter (2400 baud, even parity) cannot share
+    /// an RS-485 line with a Modbus controller, so it sits on a second serial-server port or DTU.
+    /// </summary>
+    public EndpointSettings? Endpoint { get; set; }
 }

@@ -20,7 +20,7 @@ public sealed class GatewayService : BackgroundService
     private readonly GatewayOptions _options;
     private readonly IReadOnlyList<StationDefinition> _stations;
     private readonly IMqttClient _mqtt;
-    private readonly ModbusLinks _links;
+    private readonly FieldLinks _links;
     private readonly TelemetryPublisher _telemetry;
     private readonly StatusPublisher _status;
     private readonly CommandExecutor _executor;
@@ -38,7 +38,7 @@ public sealed class GatewayService : BackgroundService
     private readonly PlanStore _plans;
     private readonly ClockTrust _clock;
 
-    public GatewayService(GatewayOptions options, IReadOnlyList<StationDefinition> stations, IMqttClient mqtt, ModbusLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, Outbox outbox, PublishHistory history, RepairResponder repairs, GatewayCounters counters, TimeProvider time, ILoggerFactory loggers, StationQueues queues, PlanStore plans, ClockTrust clock)
+    public GatewayService(GatewayOptions options, IReadOnlyList<StationDefinition> stations, IMqttClient mqtt, FieldLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, Outbox outbox, PublishHistory history, RepairResponder repairs, GatewayCounters counters, TimeProvider time, ILoggerFactory loggers, StationQueues queues, PlanStore plans, ClockTrust clock)
     {
         _queues = queues;
         _plans = plans;
@@ -73,7 +73,7 @@ public sealed class GatewayService : BackgroundService
         var workerLogger = _loggers.CreateLogger<StationWorker>();
         foreach (var station in _stations)
         {
-            var worker = new StationWorker(station, _links.For(station.Settings), _telemetry, _status, _executor, _counters, _time, workerLogger);
+            var worker = new StationWorker(station, _links, _telemetry, _status, _executor, _counters, _time, workerLogger);
             worker.PublishState.Sequence = Math.Max(Math.Max(sequences.GetValueOrDefault(station.Id), saved.GetValueOrDefault(station.Id)), kept.GetValueOrDefault(station.Id));
             _workers[station.Id] = worker;
             _queues.Add(worker);
@@ -227,8 +227,8 @@ public sealed class GatewayService : BackgroundService
             {
                 SequenceFile.Write(_options, _workers.Values);
                 _logger.LogInformation(
-                    "Gateway {Id}: polls {Polls} (failed {Failed}), telemetry {Telemetry}, published {Published}, outbox {Pending} pending / {Dropped} dropped, broker {State}, modbus [{Modbus}]",
-                    _options.Id, _counters.Polls, _counters.PollFailures, _counters.TelemetryMessages, _counters.Published, _outbox.Pending, _outbox.Dropped, _mqtt.IsConnected ? "connected" : "disconnected", _links.Counters);
+                    "Gateway {Id}: polls {Polls} (failed {Failed}), telemetry {Telemetry}, published {Published}, outbox {Pending} pending / {Dropped} dropped, broker {State}, modbus [{Modbus}], dl/t 645 [{Dlt645}]",
+                    _options.Id, _counters.Polls, _counters.PollFailures, _counters.TelemetryMessages, _counters.Published, _outbox.Pending, _outbox.Dropped, _mqtt.IsConnected ? "connected" : "disconnected", _links.Counters, _links.Dlt645Counters);
             }
         }
         catch (OperationCanceledException)

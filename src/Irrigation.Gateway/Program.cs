@@ -90,15 +90,15 @@ services.AddSingleton<StationQueues>();
 services.AddSingleton<PlanScheduler>();
 services.AddHostedService<OutboxForwarder>();
 
-// ---- Modbus links, DTUs, stations -------------------------------------------------------------------------
+// ---- Field links (Modbus, DL/T 645), DTUs, stations -------------------------------------------------------------------------
 services.AddSingleton(_ =>
 {
     var registry = new DtuRegistry();
-    foreach (var s in stations.Where(s => s.Settings.Endpoint.Type == "dtu"))
-        registry.Known.Add(s.Settings.Endpoint.DtuId!);
+    foreach (var id in stations.SelectMany(s => s.DtuIds()))
+        registry.Known.Add(id);
     return registry;
 });
-services.AddSingleton<ModbusLinks>();
+services.AddSingleton<FieldLinks>();
 if (options.DtuListener is { } dtuListener)
 {
     services.AddSingleton(dtuListener);

@@ -31,7 +31,7 @@ public sealed partial class DeviceProfileLoaderTests
     {
         var ex = Fails(ProfileBuilder.Meter().SetJson("quantities", """[ { "name": "voltage_a", "type": "UInt16" } ]"""));
 
-        AssertNames(ex, "quantities[0]", "missing required properties including: 'address'");
+        AssertNames(ex, "quantities[0].address", "is required in a Modbus profile");
     }
 
     [Fact]

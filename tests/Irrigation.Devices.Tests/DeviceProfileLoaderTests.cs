@@ -14,12 +14,12 @@ public sealed partial class DeviceProfileLoaderTests
     // ---- shipped profiles -------------------------------------------------------------------------------
 
     [Fact]
-    public void LoadDirectory_ShippedProfiles_LoadsAllFourById()
+    public void LoadDirectory_ShippedProfiles_LoadsAllFiveById()
     {
         var profiles = DeviceProfileLoader.LoadDirectory(ShippedProfiles.Directory);
 
         Assert.Equal(
-            [ShippedProfiles.Adl400, ShippedProfiles.Dtsu666, ShippedProfiles.Sdm630, ShippedProfiles.PumpController],
+            [ShippedProfiles.Adl400, ShippedProfiles.Dtsu666, ShippedProfiles.Dlt645Meter, ShippedProfiles.Sdm630, ShippedProfiles.PumpController],
             profiles.Keys.Order(StringComparer.Ordinal));
         foreach (var (id, profile) in profiles)
         {
@@ -79,7 +79,7 @@ public sealed partial class DeviceProfileLoaderTests
     [Fact]
     public void Resolve_EveryChoiceOfEveryShippedOption_GivesAReadableMap()
     {
-        foreach (var profile in DeviceProfileLoader.LoadDirectory(ShippedProfiles.Directory).Values)
+        foreach (var profile in DeviceProfileLoader.LoadDirectory(ShippedProfiles.Directory).Values.Where(p => p.Protocol == DeviceProtocol.Modbus))
         {
             foreach (var (optionName, option) in profile.Options)
             {

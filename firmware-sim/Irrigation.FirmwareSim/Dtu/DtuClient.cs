@@ -11,29 +11,33 @@ namespace Irrigation.FirmwareSim.Dtu;
 
 /// <summary>
 /// A simulated 4G DTU: connects out to the platform as a TCP client, sends a registration packet with its
-/// station id, then answers Modbus RTU frames on that connection and sends heartbeats — reconnecting with
-/// back-off whenever the link drops, as field DTUs do.
+/// DTU id, then serves the device line behind it on that connection (Modbus RTU frames, or a DL/T 645 meter) and
+/// sends heartbeats — reconnecting with back-off whenever the link drops, as field DTUs do.
 /// </summary>
 internal sealed class DtuClient
 {
     private readonly string _stationId;
     private readonly IPEndPoint _endpoint;
-    private readonly IModbusRequestHandler _bus;
+    private readonly Func<Stream, string, CancellationToken, Task> _serve;
     private readonly DtuSettings _settings;
-    private readonly ModbusCounters _counters;
     private readonly ILogger _logger;
     private readonly Func<bool> _dropped;
 
-    public DtuClient(string stationId, IPEndPoint endpoint, IModbusRequestHandler bus, DtuSettings settings, ModbusCounters counters, ILogger logger, Func<bool> dropped)
+    /// <param name="stationId">The DTU id sent in the registration packet (the station's id, or "{id}-meter").</param>
+    /// <param name="serve">Answers the line's frames on the stream until it closes: the session of its protocol.</param>
+    public DtuClient(string stationId, IPEndPoint endpoint, Func<Stream, string, CancellationToken, Task> serve, DtuSettings settings, ILogger logger, Func<bool> dropped)
     {
         _stationId = stationId;
         _endpoint = endpoint;
-        _bus = bus;
+        _serve = serve;
         _settings = settings;
-        _counters = counters;
         _logger = logger;
         _dropped = dropped;
     }
+
+    /// <summary>A DTU in front of a Modbus RTU line.</summary>
+    public static Func<Stream, string, CancellationToken, Task> Modbus(IModbusRequestHandler bus, ModbusCounters counters, ILogger logger) =>
+        (stream, peer, cancellationToken) => ModbusServerSession.RunAsync(stream, ModbusRtuFramer.Instance, bus, counters, logger, peer, cancellationToken);
 
     /// <summary>True while connected (for the control endpoint and tests).</summary>
     public bool Connected { get; private set; }
@@ -61,7 +65,7 @@ internal sealed class DtuClient
                 using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var heartbeat = HeartbeatAsync(stream, session.Token);
                 var watchdog = WatchDropAsync(socket, session.Token);
-                await ModbusServerSession.RunAsync(stream, ModbusRtuFramer.Instance, _bus, _counters, _logger, $"dtu {_stationId}", session.Token);
+                await _serve(stream, $"dtu {_stationId}", session.Token);
                 await session.CancelAsync();
                 await Task.WhenAll(heartbeat, watchdog);
                 _logger.LogInformation("DTU {Station}: link to {Endpoint} closed.", _stationId, _endpoint);

@@ -11,6 +11,22 @@ public static class GatewayConfigWriter
 {
     private static readonly string[] Towns = ["城东镇", "城西镇", "新塘镇", "长乐镇", "石门镇", "临浦镇"];
 
+    /// <summary>A Modbus meter shares the station's link at its unit id; a DL/T 645 meter has its own link and its address.</summary>
+    private static JsonObject Meter(SimulatorOptions options, Stations.SimulatedStation station, StationEndpoint endpoint, JsonObject meterOptions)
+    {
+        if (endpoint.MeterAddress is not { } address)
+            return new JsonObject { ["profile"] = options.MeterProfile, ["unitId"] = station.MeterUnitId, ["options"] = meterOptions };
+        return new JsonObject
+        {
+            ["profile"] = options.MeterProfile,
+            ["address"] = address,
+            ["options"] = meterOptions,
+            ["endpoint"] = endpoint.MeterDtuId is { } dtuId
+                ? new JsonObject { ["type"] = "dtu", ["dtuId"] = dtuId }
+                : new JsonObject { ["type"] = "tcp", ["host"] = endpoint.MeterEndpoint!.Address.ToString(), ["port"] = endpoint.MeterEndpoint.Port },
+        };
+    }
+
     public static void Write(string path, SimulatorOptions options, SimulatorHost host, string mqttEndpoint, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -33,7 +49,7 @@ public static class GatewayConfigWriter
                     ? new JsonObject { ["type"] = "tcp", ["host"] = endpoint.Endpoint!.Address.ToString(), ["port"] = endpoint.Endpoint.Port, ["framing"] = options.Framing }
                     : new JsonObject { ["type"] = "dtu", ["dtuId"] = station.Id },
                 ["pollInterval"] = "00:00:01",
-                ["meter"] = new JsonObject { ["profile"] = options.MeterProfile, ["unitId"] = station.MeterUnitId, ["options"] = meterOptions },
+                ["meter"] = Meter(options, station, endpoint, meterOptions),
                 ["controller"] = new JsonObject { ["profile"] = options.ControllerProfile, ["unitId"] = station.ControllerUnitId, ["pumps"] = station.Model.Pumps.Count },
             });
         }

@@ -1,5 +1,9 @@
 using System.Net;
 using Irrigation.Devices;
+using Irrigation.Dlt645.Diagnostics;
+using Irrigation.Dlt645.Framing;
+using Irrigation.Dlt645.Server;
+using Irrigation.FirmwareSim.Dlt645;
 using Irrigation.FirmwareSim.Dtu;
 using Irrigation.FirmwareSim.Physics;
 using Irrigation.FirmwareSim.Stations;
@@ -11,7 +15,17 @@ using Microsoft.Extensions.Logging;
 namespace Irrigation.FirmwareSim.Hosting;
 
 /// <summary>Where a simulated station can be reached.</summary>
-public sealed record StationEndpoint(string StationId, IPEndPoint? Endpoint, byte MeterUnitId, byte ControllerUnitId);
+public sealed record StationEndpoint(string StationId, IPEndPoint? Endpoint, byte MeterUnitId, byte ControllerUnitId)
+{
+    /// <summary>A DL/T 645 meter's own listener (per-station mode); null for Modbus meters and in DTU mode.</summary>
+    public IPEndPoint? MeterEndpoint { get; init; }
+
+    /// <summary>A DL/T 645 meter's address; null for Modbus meters.</summary>
+    public string? MeterAddress { get; init; }
+
+    /// <summary>In DTU mode, the id a DL/T 645 meter's own DTU registers with.</summary>
+    public string? MeterDtuId { get; init; }
+}
 
 /// <summary>
 /// Runs N simulated stations: builds their physics and register images from the device profiles, serves them on
@@ -24,6 +38,7 @@ public sealed class SimulatorHost : IAsyncDisposable
     private readonly List<SimulatedStation> _stations = new();
     private readonly Dictionary<string, SimulatedStation> _byId = new(StringComparer.Ordinal);
     private readonly List<ModbusTcpServer> _servers = new();
+    private readonly List<Dlt645MeterServer> _meterServers = new();
     private readonly Dictionary<string, ModbusTcpServer> _serverOf = new(StringComparer.Ordinal);
     private readonly List<StationEndpoint> _endpoints = new();
     private readonly List<DtuClient> _dtus = new();
@@ -40,6 +55,8 @@ public sealed class SimulatorHost : IAsyncDisposable
     public ILoggerFactory LoggerFactory { get; }
 
     public ModbusCounters Counters { get; } = new();
+
+    public Dlt645Counters Dlt645Counters { get; } = new();
 
     public IReadOnlyList<SimulatedStation> Stations => _stations;
 
@@ -76,6 +93,10 @@ public sealed class SimulatorHost : IAsyncDisposable
         if (!profiles.TryGetValue(_options.ControllerProfile, out var controllerProfile) || controllerProfile.Pumps is null)
             throw new ArgumentException($"Pump controller profile '{_options.ControllerProfile}' not found in {_options.ProfilesDirectory}.");
         var meter = meterProfile.Resolve(_options.MeterOptions);
+        if (meter.Protocol == DeviceProtocol.Dlt645 && _options.PortMode == PortMode.Shared && _options.DtuEndpoint is null)
+            throw new ArgumentException($"--meter-profile '{meter.Id}' speaks DL/T 645, which has no Modbus unit on a shared port: use --port-mode per-station or --dtu.");
+        if (meter.Protocol == DeviceProtocol.Dlt645 && _options.BasePort > 0 && _options.BasePort + (2 * _options.Stations) - 1 > 65535)
+            throw new ArgumentException($"--base-port {_options.BasePort} with {_options.Stations} stations and their DL/T 645 meters (ports base+{_options.Stations}..) runs past port 65535.");
         var controller = controllerProfile.Resolve();
         var shapes = new Random(_options.Seed);
         double[] motorSizesKw = [7.5, 11, 15, 18.5, 22, 30];
@@ -116,14 +137,26 @@ public sealed class SimulatorHost : IAsyncDisposable
         if (_options.DtuEndpoint is { } dtu)
         {
             var endpoint = IPEndPoint.Parse(dtu);
+            var dtuLogger = LoggerFactory.CreateLogger<DtuClient>();
             foreach (var station in _stations)
             {
                 var bus = new StationBus(busLogger);
                 bus.Attach(station);
-                var client = new DtuClient(station.Id, endpoint, bus, _options.Dtu, Counters, LoggerFactory.CreateLogger<DtuClient>(), () => station.Faults.Drop);
+                var client = new DtuClient(station.Id, endpoint, DtuClient.Modbus(bus, Counters, dtuLogger), _options.Dtu, dtuLogger, () => station.Faults.Drop);
                 _dtus.Add(client);
                 _loops.Add(client.RunAsync(_stop.Token));
-                _endpoints.Add(new StationEndpoint(station.Id, null, station.MeterUnitId, station.ControllerUnitId));
+                string? meterDtu = null;
+                if (station.Dlt645Meter is { } meter)
+                {
+                    // The meter's line (2400 baud, even parity) has a DTU of its own, registering as "{id}-meter".
+                    meterDtu = $"{station.Id}-meter";
+                    var handler = new StationDlt645Meter(station);
+                    var meterClient = new DtuClient(meterDtu, endpoint, (stream, peer, ct) => Dlt645ServerSession.RunAsync(stream, handler, Dlt645Counters, dtuLogger, peer, Dlt645FrameFormatter.DefaultPreambleLength, ct), _options.Dtu, dtuLogger, () => station.Faults.Drop);
+                    _dtus.Add(meterClient);
+                    _loops.Add(meterClient.RunAsync(_stop.Token));
+                }
+
+                _endpoints.Add(new StationEndpoint(station.Id, null, station.MeterUnitId, station.ControllerUnitId) { MeterAddress = station.Dlt645Meter?.Address.ToString(), MeterDtuId = meterDtu });
             }
         }
         else if (_options.PortMode == PortMode.Shared)
@@ -150,7 +183,19 @@ public sealed class SimulatorHost : IAsyncDisposable
                 server.RefuseConnections = station.Faults.Drop;
                 _serverOf[station.Id] = server;
                 station.DropRequested += s => server.DropConnections();
-                _endpoints.Add(new StationEndpoint(station.Id, server.LocalEndPoint, station.MeterUnitId, station.ControllerUnitId));
+                IPEndPoint? meterEndpoint = null;
+                if (station.Dlt645Meter is { } meter)
+                {
+                    // A serial server's second port in transparent mode: DL/T 645 frames straight through.
+                    var meterPort = _options.BasePort == 0 ? 0 : _options.BasePort + _stations.Count + i;
+                    var meterServer = new Dlt645MeterServer(new IPEndPoint(address, meterPort), new StationDlt645Meter(station), LoggerFactory.CreateLogger<Dlt645MeterServer>(), Dlt645Counters);
+                    meterServer.Start();
+                    _meterServers.Add(meterServer);
+                    station.DropRequested += s => meterServer.DropConnections();
+                    meterEndpoint = meterServer.LocalEndPoint;
+                }
+
+                _endpoints.Add(new StationEndpoint(station.Id, server.LocalEndPoint, station.MeterUnitId, station.ControllerUnitId) { MeterEndpoint = meterEndpoint, MeterAddress = station.Dlt645Meter?.Address.ToString() });
             }
         }
 
@@ -205,6 +250,8 @@ public sealed class SimulatorHost : IAsyncDisposable
     {
         await _stop.CancelAsync();
         foreach (var server in _servers)
+            await server.DisposeAsync();
+        foreach (var server in _meterServers)
             await server.DisposeAsync();
         try
         {

@@ -1,16 +1,20 @@
 using Irrigation.Devices;
+using Irrigation.Dlt645.Framing;
+using Irrigation.Dlt645.Server;
+using Irrigation.FirmwareSim.Dlt645;
 using Irrigation.FirmwareSim.Physics;
 
 namespace Irrigation.FirmwareSim.Stations;
 
 /// <summary>
 /// One simulated pump station: the physics model, its energy meter and pump controller as Modbus devices laid
-/// out by their profiles, and the faults injected into it. Thread-safe: the tick loop and Modbus sessions share it.
+/// out by their profiles — or the meter as a DL/T 645 meter when its profile speaks DL/T 645 — and the faults
+/// injected into it. Thread-safe: the tick loop and the protocol sessions share it.
 /// </summary>
 public sealed class SimulatedStation
 {
     private readonly Lock _sync = new();
-    private readonly RegisterImage _meter;
+    private readonly RegisterImage? _meter;
     private readonly RegisterImage _controller;
     private StationFaults _faults = StationFaults.None;
 
@@ -21,7 +25,10 @@ public sealed class SimulatedStation
         MeterUnitId = meterUnitId;
         ControllerUnitId = controllerUnitId;
         CtRatio = ctRatio;
-        _meter = new RegisterImage(meterProfile, 0, mirrorRegistersToInput: true);
+        if (meterProfile.Protocol == DeviceProtocol.Dlt645)
+            Dlt645Meter = new Dlt645MeterDataStore(MeterAddressOf(id));
+        else
+            _meter = new RegisterImage(meterProfile, 0, mirrorRegistersToInput: true);
         _controller = new RegisterImage(controllerProfile, model.Pumps.Count, mirrorRegistersToInput: false);
         ControllerProfile = controllerProfile;
         var pumps = controllerProfile.Pumps!;
@@ -46,7 +53,23 @@ public sealed class SimulatedStation
 
     public ResolvedProfile ControllerProfile { get; }
 
-    public Modbus.Server.ModbusDataStore MeterStore => _meter.Store;
+    /// <summary>The Modbus meter's registers; null when the meter speaks DL/T 645.</summary>
+    public Modbus.Server.ModbusDataStore? MeterStore => _meter?.Store;
+
+    /// <summary>The DL/T 645 meter's identifiers; null when the meter speaks Modbus.</summary>
+    public Dlt645MeterDataStore? Dlt645Meter { get; }
+
+    /// <summary>
+    /// The DL/T 645 address of a station's meter: its id's digits, right-aligned in 12 ("st007" → 000000000007),
+    /// as a nameplate number would be. Ids without digits get 000000000001.
+    /// </summary>
+    public static Dlt645Address MeterAddressOf(string stationId)
+    {
+        ArgumentNullException.ThrowIfNull(stationId);
+        var digits = new string(stationId.Where(char.IsAsciiDigit).ToArray());
+        digits = digits.Length == 0 ? "1" : digits[Math.Max(0, digits.Length - 12)..];
+        return Dlt645Address.Parse(digits.PadLeft(12, '0'));
+    }
 
     public Modbus.Server.ModbusDataStore ControllerStore => _controller.Store;
 
@@ -81,7 +104,9 @@ public sealed class SimulatedStation
     {
         var meter = Model.Meter;
         var swap = Faults.FlipWordOrder;
-        _meter.Refresh(q => MeterValue(meter, q.Definition.Name), q => ScaleFactor(q), swap);
+        _meter?.Refresh(q => MeterValue(meter, q.Definition.Name), q => ScaleFactor(q), swap);
+        if (Dlt645Meter is not null)
+            Dlt645MeterImage.Publish(meter, Dlt645Meter);
         _controller.Refresh(ControllerValue, _ => 1, swapWords: false);
     }
 

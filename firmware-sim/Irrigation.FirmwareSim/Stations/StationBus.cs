@@ -30,7 +30,9 @@ public sealed class StationBus : IModbusRequestHandler
     public void Attach(SimulatedStation station)
     {
         ArgumentNullException.ThrowIfNull(station);
-        if (!_units.TryAdd(station.MeterUnitId, (station, StationDevice.Meter)) || !_units.TryAdd(station.ControllerUnitId, (station, StationDevice.PumpController)))
+        // A DL/T 645 meter is not on the Modbus line: it has its own (SimulatorHost serves it).
+        var meterOnBus = station.MeterStore is not null;
+        if ((meterOnBus && !_units.TryAdd(station.MeterUnitId, (station, StationDevice.Meter))) || !_units.TryAdd(station.ControllerUnitId, (station, StationDevice.PumpController)))
             throw new ArgumentException($"Unit id {station.MeterUnitId} or {station.ControllerUnitId} of station {station.Id} is already used on this link.", nameof(station));
     }
 
@@ -54,7 +56,7 @@ public sealed class StationBus : IModbusRequestHandler
 
     private static ModbusResponse HandleMeter(SimulatedStation station, ModbusRequest request) => request switch
     {
-        ReadRequest => station.MeterStore.Handle(request),
+        ReadRequest => station.MeterStore!.Handle(request),
         _ => new ExceptionResponse((byte)request.Function, ModbusExceptionCode.IllegalDataAddress), // metering registers are read-only
     };
 

@@ -242,7 +242,7 @@ public sealed class Dlt645Client : IAsyncDisposable
         try
         {
             var stream = await _connector.ConnectAsync(timeout.Token);
-            _link = new Dlt645Link(stream, Counters, _logger, _connector.Description);
+            _link = new Dlt645Link(stream, Counters, _logger, _connector.Description, _options.Heartbeat);
             return _link;
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)

@@ -24,6 +24,12 @@ public sealed class Dlt645ClientOptions
     /// <summary>Most 12H follow-up frames fetched for one read; a meter that never stops is an error.</summary>
     public int MaxFollowUpFrames { get; set; } = DefaultMaxFollowUpFrames;
 
+    /// <summary>
+    /// A 4G DTU's heartbeat (e.g. "HB\r\n"), sent on the tunnel between the meter's frames: skipped when it arrives
+    /// where a frame may begin, instead of being counted as garbage. Null on a plain serial server.
+    /// </summary>
+    public byte[]? Heartbeat { get; set; }
+
     /// <summary>Throws with the name of the first invalid setting.</summary>
     public void Validate()
     {
@@ -37,5 +43,7 @@ public sealed class Dlt645ClientOptions
             throw new ArgumentException($"{nameof(PreambleLength)} must be 0..8, was {PreambleLength}.");
         if (MaxFollowUpFrames is < 0 or > 255)
             throw new ArgumentException($"{nameof(MaxFollowUpFrames)} must be 0..255, was {MaxFollowUpFrames}.");
+        if (Heartbeat is { Length: 0 } || Heartbeat?.Contains(Dlt645.Framing.Dlt645FrameFormatter.StartByte) == true)
+            throw new ArgumentException($"{nameof(Heartbeat)} must be non-empty and must not contain 68H, which would begin a frame.");
     }
 }

@@ -104,7 +104,7 @@ public sealed class CommandExecutor
             Publish(earlier);
     }
 
-    public async Task ExecuteAsync(StationDefinition station, IModbusMaster link, DeviceReader? controller, PumpCommand command, CancellationToken cancellationToken)
+    public async Task ExecuteAsync(StationDefinition station, IModbusMaster? link, DeviceReader? controller, PumpCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(station);
         ArgumentNullException.ThrowIfNull(command);
@@ -147,14 +147,14 @@ public sealed class CommandExecutor
         Finish(result);
     }
 
-    private async Task<CommandResultMessage> DecideAndActAsync(StationDefinition station, IModbusMaster link, DeviceReader? controller, PumpCommand command, CancellationToken cancellationToken)
+    private async Task<CommandResultMessage> DecideAndActAsync(StationDefinition station, IModbusMaster? link, DeviceReader? controller, PumpCommand command, CancellationToken cancellationToken)
     {
         if (_time.GetUtcNow() >= command.ExpiresAt)
             return Result(command, CommandOutcomes.Expired, null, $"expired at {command.ExpiresAt:O}");
         // A plan's start queued before an operator's stop finished must not undo it: asked again right before acting.
         if (_schedule?.StartProblem(command) is { } notNow)
             return Result(command, CommandOutcomes.Missed, notNow.Reason, notNow.Detail);
-        if (controller is null || station.Controller is null)
+        if (controller is null || station.Controller is null || link is null)
             return Result(command, CommandOutcomes.Rejected, CommandReasons.NoController, "station has no pump controller");
         if (command.Pump > station.PumpCount)
             return Result(command, CommandOutcomes.Rejected, CommandReasons.UnknownPump, $"station has pumps 1..{station.PumpCount}");

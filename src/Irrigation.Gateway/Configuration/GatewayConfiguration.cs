@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Irrigation.Contracts;
 using Irrigation.Devices;
+using Irrigation.Dlt645.Framing;
 
 namespace Irrigation.Gateway.Configuration;
 
@@ -9,6 +10,29 @@ namespace Irrigation.Gateway.Configuration;
 public sealed record StationDefinition(StationSettings Settings, ResolvedProfile? Meter, byte MeterUnitId, ResolvedProfile? Controller, byte ControllerUnitId, int PumpCount)
 {
     public string Id => Settings.Id;
+
+    /// <summary>The meter's link: its own endpoint, or the station's.</summary>
+    public EndpointSettings MeterEndpoint => Settings.Meter?.Endpoint ?? Settings.Endpoint;
+
+    /// <summary>The controller's link: its own endpoint, or the station's.</summary>
+    public EndpointSettings ControllerEndpoint => Settings.Controller?.Endpoint ?? Settings.Endpoint;
+
+    /// <summary>A DL/T 645 meter's address (validated at load); default for Modbus meters.</summary>
+    public Dlt645Address MeterAddress { get; init; }
+
+    /// <summary>"dtu:{id}" or "{framing}://host:port": devices naming the same key share one client and one line.</summary>
+    public static string LinkKey(EndpointSettings endpoint, DeviceProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return endpoint.Type == "dtu" ? $"dtu:{endpoint.DtuId}"
+            : protocol == DeviceProtocol.Dlt645 ? $"dlt645://{endpoint.Host}:{endpoint.Port}"
+            : $"{endpoint.Framing}://{endpoint.Host}:{endpoint.Port}";
+    }
+
+    /// <summary>Every DTU a device of this station is reached through.</summary>
+    public IEnumerable<string> DtuIds() =>
+        new[] { Meter is null ? null : MeterEndpoint, Controller is null ? null : ControllerEndpoint }
+            .Where(e => e?.Type == "dtu").Select(e => e!.DtuId!).Distinct(StringComparer.Ordinal);
 }
 
 /// <summary>Loads gateway.json, binds it strictly (unknown keys are errors) and validates every field.</summary>
@@ -80,6 +104,7 @@ public static class GatewayConfiguration
 
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var stations = new List<StationDefinition>();
+        var linkProtocols = new Dictionary<string, (DeviceProtocol Protocol, string User)>(StringComparer.Ordinal);
         for (var i = 0; i < options.Stations.Count; i++)
         {
             var s = options.Stations[i];
@@ -89,19 +114,27 @@ public static class GatewayConfiguration
             Require(s.Id != "gateways", at + ".id", "'gateways' is reserved for gateway status topics");
             Require(s.PollInterval >= TimeSpan.FromMilliseconds(100) && s.PollInterval <= TimeSpan.FromHours(1), at + ".pollInterval", "must be 100 ms..1 h");
             Require(s.RequestTimeout >= TimeSpan.FromMilliseconds(50) && s.RequestTimeout <= TimeSpan.FromSeconds(30), at + ".requestTimeout", "must be 50 ms..30 s");
-            var e = s.Endpoint;
-            Require(e.Type is "tcp" or "dtu", at + ".endpoint.type", $"'{e.Type}' must be tcp or dtu");
-            if (e.Type == "tcp")
+            void RequireEndpoint(EndpointSettings e, string path)
             {
-                Require(!string.IsNullOrWhiteSpace(e.Host), at + ".endpoint.host", "is required");
-                Require(e.Port is >= 1 and <= 65535, at + ".endpoint.port", $"{e.Port} is outside 1..65535");
-                Require(e.Framing is "tcp" or "rtu", at + ".endpoint.framing", $"'{e.Framing}' must be tcp or rtu");
+                Require(e.Type is "tcp" or "dtu", path + ".type", $"'{e.Type}' must be tcp or dtu");
+                if (e.Type == "tcp")
+                {
+                    Require(!string.IsNullOrWhiteSpace(e.Host), path + ".host", "is required");
+                    Require(e.Port is >= 1 and <= 65535, path + ".port", $"{e.Port} is outside 1..65535");
+                    Require(e.Framing is "tcp" or "rtu", path + ".framing", $"'{e.Framing}' must be tcp or rtu");
+                }
+                else
+                {
+                    Require(options.DtuListener is not null, path + ".type", "a dtu endpoint needs the top-level dtuListener section");
+                    Require(!string.IsNullOrWhiteSpace(e.DtuId), path + ".dtuId", "is required for a dtu endpoint");
+                }
             }
-            else
-            {
-                Require(options.DtuListener is not null, at + ".endpoint.type", "a dtu endpoint needs the top-level dtuListener section");
-                Require(!string.IsNullOrWhiteSpace(e.DtuId), at + ".endpoint.dtuId", "is required for a dtu endpoint");
-            }
+
+            RequireEndpoint(s.Endpoint, at + ".endpoint");
+            if (s.Meter?.Endpoint is { } meterEndpoint)
+                RequireEndpoint(meterEndpoint, at + ".meter.endpoint");
+            if (s.Controller?.Endpoint is { } controllerEndpoint)
+                RequireEndpoint(controllerEndpoint, at + ".controller.endpoint");
 
             Require(s.Meter is not null || s.Controller is not null, at, "needs a meter, a controller, or both");
             var (meter, meterUnit) = Resolve(s.Meter, DeviceKind.Meter, at + ".meter", profiles, file);
@@ -109,13 +142,39 @@ public static class GatewayConfiguration
             var pumps = s.Controller?.Pumps ?? 0;
             if (controller is not null)
                 Require(pumps >= 1 && pumps <= controller.Pumps!.MaxPumps, at + ".controller.pumps", $"{pumps} is outside 1..{controller.Pumps!.MaxPumps} for profile '{controller.Id}'");
-            if (meter is not null && controller is not null)
+            var meterAddress = default(Dlt645Address);
+            if (meter?.Protocol == DeviceProtocol.Dlt645)
+            {
+                Require(Dlt645Address.TryParse(s.Meter!.Address, out meterAddress) && !meterAddress.IsBroadcast, at + ".meter.address",
+                    $"'{s.Meter.Address}' must be the meter's 12-digit address (nameplate, or irrigation-probe meter-address); AAAAAAAAAAAA reads whichever single meter is on the link");
+                Require(s.Meter.UnitId is null, at + ".meter.unitId", "a DL/T 645 meter is addressed by meter.address, not a Modbus unit id");
+            }
+            else if (s.Meter?.Address is not null)
+            {
+                Require(false, at + ".meter.address", "is for DL/T 645 meters; a Modbus meter is addressed by meter.unitId");
+            }
+
+            var definition = new StationDefinition(s, meter, meterUnit, controller, controllerUnit, pumps) { MeterAddress = meterAddress };
+            if (meter is not null && controller is not null && meter.Protocol == controller.Protocol && LinkKey(definition, true) == LinkKey(definition, false))
                 Require(meterUnit != controllerUnit, at + ".controller.unitId", $"meter and controller both use unit {meterUnit} on one link");
-            stations.Add(new StationDefinition(s, meter, meterUnit, controller, controllerUnit, pumps));
+            foreach (var (device, isMeter, protocol) in new[] { (meter, true, meter?.Protocol), (controller, false, controller?.Protocol) })
+            {
+                if (device is null)
+                    continue;
+                var link = LinkKey(definition, isMeter);
+                if (linkProtocols.TryGetValue(link, out var other) && other.Protocol != protocol)
+                    Require(false, $"{at}.{(isMeter ? "meter" : "controller")}", $"its link {link} already carries {other.Protocol} for {other.User}: one line speaks one protocol, so give this device its own endpoint");
+                linkProtocols.TryAdd(link, (protocol!.Value, $"{s.Id} {(isMeter ? "meter" : "controller")}"));
+            }
+
+            stations.Add(definition);
         }
 
         return stations;
     }
+
+    private static string LinkKey(StationDefinition station, bool meter) =>
+        StationDefinition.LinkKey(meter ? station.MeterEndpoint : station.ControllerEndpoint, (meter ? station.Meter : station.Controller)!.Protocol);
 
     private static (ResolvedProfile? Profile, byte UnitId) Resolve(DeviceSettings? device, DeviceKind kind, string at, IReadOnlyDictionary<string, DeviceProfile> profiles, string file)
     {

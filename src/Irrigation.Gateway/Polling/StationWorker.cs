@@ -3,7 +3,6 @@ using Irrigation.Devices;
 using Irrigation.Gateway.Commands;
 using Irrigation.Gateway.Configuration;
 using Irrigation.Gateway.Publishing;
-using Irrigation.Modbus.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Irrigation.Gateway.Polling;
@@ -19,9 +18,8 @@ public sealed class StationWorker
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
     private readonly StationDefinition _station;
-    private readonly IModbusMaster _link;
-    private readonly DeviceReader? _meter;
-    private readonly DeviceReader? _controller;
+    private readonly PolledDevice? _meter;
+    private readonly PolledDevice.ModbusDevice? _controller;
     private readonly TelemetryPublisher _telemetry;
     private readonly StatusPublisher _status;
     private readonly CommandExecutor _executor;
@@ -32,18 +30,20 @@ public sealed class StationWorker
     private DateTimeOffset _onlineSince;
     private int _failures;
 
-    public StationWorker(StationDefinition station, IModbusMaster link, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, GatewayCounters counters, TimeProvider time, ILogger logger)
+    public StationWorker(StationDefinition station, FieldLinks links, TelemetryPublisher telemetry, StatusPublisher status, CommandExecutor executor, GatewayCounters counters, TimeProvider time, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(station);
+        ArgumentNullException.ThrowIfNull(links);
         _station = station;
-        _link = link;
         _telemetry = telemetry;
         _status = status;
         _executor = executor;
         _counters = counters;
         _time = time;
         _logger = logger;
-        _meter = station.Meter is null ? null : new DeviceReader(station.Meter, 0);
-        _controller = station.Controller is null ? null : new DeviceReader(station.Controller, station.PumpCount);
+        _meter = station.Meter is null ? null : PolledDevice.Meter(station, links);
+        _controller = station.Controller is null ? null
+            : new PolledDevice.ModbusDevice(new DeviceReader(station.Controller, station.PumpCount), links.Modbus(station.ControllerEndpoint, station.Settings.RequestTimeout), station.ControllerUnitId);
     }
 
     public StationDefinition Station => _station;
@@ -63,7 +63,7 @@ public sealed class StationWorker
             if (wait > TimeSpan.Zero)
                 await WaitForCommandOrTimeAsync(wait, cancellationToken);
             while (_commands.Reader.TryRead(out var command))
-                await _executor.ExecuteAsync(_station, _link, _controller, command, cancellationToken);
+                await _executor.ExecuteAsync(_station, _controller?.Link, _controller?.Reader, command, cancellationToken);
             if (_time.GetUtcNow() < nextPoll)
                 continue;
 
@@ -109,25 +109,25 @@ public sealed class StationWorker
         DeviceQuality? meterQuality = null, controllerQuality = null;
         string? error = null;
         if (_meter is not null)
-            (meterQuality, error) = await ReadAsync(_meter, _station.MeterUnitId, values, error, cancellationToken);
+            (meterQuality, error) = await ReadAsync(_meter, values, error, cancellationToken);
         if (_controller is not null)
-            (controllerQuality, error) = await ReadAsync(_controller, _station.ControllerUnitId, values, error, cancellationToken);
+            (controllerQuality, error) = await ReadAsync(_controller, values, error, cancellationToken);
         var reading = new StationReading(timestamp, values, meterQuality, controllerQuality, error);
         _counters.Poll(reading.AnyGood);
         return reading;
     }
 
-    private async Task<(DeviceQuality, string?)> ReadAsync(DeviceReader reader, byte unitId, List<QuantityValue> values, string? error, CancellationToken cancellationToken)
+    private async Task<(DeviceQuality, string?)> ReadAsync(PolledDevice device, List<QuantityValue> values, string? error, CancellationToken cancellationToken)
     {
         try
         {
-            values.AddRange(await reader.ReadAsync(_link, unitId, cancellationToken));
+            values.AddRange(await device.ReadAsync(cancellationToken));
             return (DeviceQuality.Good, error);
         }
-        catch (ModbusException ex)
+        catch (Exception ex) when (PolledDevice.IsNoAnswer(ex))
         {
             if (_failures == 0)
-                _logger.LogWarning("Station {Station}: {Profile} (unit {Unit}) did not answer: {Reason}", _station.Id, reader.Profile.Id, unitId, ex.Message);
+                _logger.LogWarning("Station {Station}: {Profile} ({Address}) did not answer: {Reason}", _station.Id, device.Profile.Id, device.Address, ex.Message);
             return (DeviceQuality.CommsLost, error ?? ex.Message);
         }
     }

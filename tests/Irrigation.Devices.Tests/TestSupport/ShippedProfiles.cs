@@ -7,6 +7,7 @@ internal static class ShippedProfiles
     public const string Sdm630 = "eastron-sdm630";
     public const string Adl400 = "acrel-adl400";
     public const string PumpController = "irrigation-pump-controller";
+    public const string Dlt645Meter = "dlt645-2007-three-phase";
 
     private static readonly Lazy<IReadOnlyDictionary<string, DeviceProfile>> All = new(() => DeviceProfileLoader.LoadDirectory(Directory));
 
