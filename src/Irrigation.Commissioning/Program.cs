@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Irrigation.Commissioning.Broker;
+using Irrigation.Commissioning.Dlt645;
 using Irrigation.Devices.Commissioning;
 using Irrigation.Links;
 using Irrigation.Modbus.Client;
@@ -10,6 +11,7 @@ using Irrigation.Modbus.Values;
 
 // irrigation-probe: commissioning helpers for field engineers.
 //   irrigation-probe word-order --endpoint 10.0.0.5:502 --address 8198 --scale 0.1 --min 180 --max 260
+//   irrigation-probe meter-address --endpoint 10.0.0.5:8899
 //   irrigation-probe mqtt-acl --output config/mosquitto.acl config/gateway.compose.json
 
 var endpoint = new Option<string>("--endpoint") { Description = "Modbus server HOST:PORT.", Required = true };
@@ -87,5 +89,5 @@ wordOrder.SetAction(async (parse, cancellationToken) =>
     return 1;
 });
 
-var root = new RootCommand("Commissioning tools for irrigation pump stations: Modbus devices and broker accounts.") { wordOrder, MqttAclCommand.Create() };
+var root = new RootCommand("Commissioning tools for irrigation pump stations: Modbus devices, DL/T 645 meters and broker accounts.") { wordOrder, MeterAddressCommand.Create(), MqttAclCommand.Create() };
 return await root.Parse(args).InvokeAsync();

@@ -43,6 +43,40 @@ public sealed class Dlt645ClientTests
     }
 
     [Fact]
+    public async Task ReadValueAsync_DtuHeartbeatsAroundAndBeforeTheReply_SkippedNotCountedAsGarbage()
+    {
+        // "HB\r\n" = 48 42 0D 0A, twice before the reply and once after it (read with the next request's window).
+        await using var peer = new ScriptedMeterPeer(new() { [ReadVoltageA] = "48 42 0D 0A 48 42 0D 0A " + VoltageA230Point1 + " 48 42 0D 0A" });
+        var options = Fast;
+        options.Heartbeat = "HB\r\n"u8.ToArray();
+        await using var client = Dlt645Client.CreateTcp("127.0.0.1", peer.Port, options);
+
+        Assert.Equal(230.1m, await client.ReadValueAsync(Meter, Dlt645Quantities.VoltageA));
+        Assert.Equal(230.1m, await client.ReadValueAsync(Meter, Dlt645Quantities.VoltageA));
+        Assert.Equal(0L, client.Counters.TotalErrors);
+    }
+
+    [Fact]
+    public async Task ReadValueAsync_HeartbeatWithoutTheOption_IsGarbageCountedButTheReplyIsRead()
+    {
+        await using var peer = new ScriptedMeterPeer(new() { [ReadVoltageA] = "48 42 0D 0A " + VoltageA230Point1 });
+        await using var client = Dlt645Client.CreateTcp("127.0.0.1", peer.Port, Fast);
+
+        Assert.Equal(230.1m, await client.ReadValueAsync(Meter, Dlt645Quantities.VoltageA));
+        Assert.Equal(1, client.Counters[Dlt645ErrorKind.Garbage]);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("68")]
+    public void Options_HeartbeatEmptyOrHolding68H_Refused(string hex)
+    {
+        var options = new Dlt645ClientOptions { Heartbeat = Convert.FromHexString(hex) };
+
+        Assert.Throws<ArgumentException>(options.Validate);
+    }
+
+    [Fact]
     public async Task ReadValueAsync_EchoAndAnotherMetersReply_AreNotTakenForTheReply()
     {
         const string otherMeter = "FE FE FE FE 68 13 90 78 56 34 12 68 91 06 33 34 34 35 3C 56 80 16";

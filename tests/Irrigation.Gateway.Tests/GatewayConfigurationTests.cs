@@ -8,7 +8,7 @@ namespace Irrigation.Gateway.Tests;
 /// gateway.json files on disk through <see cref="GatewayConfiguration.Load"/>: every error names the file and the
 /// field (docs/gateway.md), and the real program stops with exit code 2 on one.
 /// </summary>
-public sealed class GatewayConfigurationTests : IDisposable
+public sealed partial class GatewayConfigurationTests : IDisposable
 {
     private readonly ScratchDirectory _directory = new("gateway-config");
 

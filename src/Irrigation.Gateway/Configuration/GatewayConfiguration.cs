@@ -146,7 +146,7 @@ public static class GatewayConfiguration
             if (meter?.Protocol == DeviceProtocol.Dlt645)
             {
                 Require(Dlt645Address.TryParse(s.Meter!.Address, out meterAddress) && !meterAddress.IsBroadcast, at + ".meter.address",
-                    $"'{s.Meter.Address}' must be the meter's 12-digit address (nameplate, or irrigation-probe meter-address); AAAAAAAAAAAA reads whichever single meter is on the link");
+                    $"'{s.Meter.Address}' must be the meter's address, up to 12 digits, shorter ones padded with leading zeros (nameplate, or irrigation-probe meter-address); AAAAAAAAAAAA reads whichever single meter is on the link");
                 Require(s.Meter.UnitId is null, at + ".meter.unitId", "a DL/T 645 meter is addressed by meter.address, not a Modbus unit id");
             }
             else if (s.Meter?.Address is not null)
@@ -161,7 +161,7 @@ public static class GatewayConfiguration
             {
                 if (device is null)
                     continue;
-                var link = LinkKey(definition, isMeter);
+                var link = Line(definition, isMeter);
                 if (linkProtocols.TryGetValue(link, out var other) && other.Protocol != protocol)
                     Require(false, $"{at}.{(isMeter ? "meter" : "controller")}", $"its link {link} already carries {other.Protocol} for {other.User}: one line speaks one protocol, so give this device its own endpoint");
                 linkProtocols.TryAdd(link, (protocol!.Value, $"{s.Id} {(isMeter ? "meter" : "controller")}"));
@@ -175,6 +175,13 @@ public static class GatewayConfiguration
 
     private static string LinkKey(StationDefinition station, bool meter) =>
         StationDefinition.LinkKey(meter ? station.MeterEndpoint : station.ControllerEndpoint, (meter ? station.Meter : station.Controller)!.Protocol);
+
+    /// <summary>The physical line whatever is spoken on it: a serial-server port or a DTU.</summary>
+    private static string Line(StationDefinition station, bool meter)
+    {
+        var e = meter ? station.MeterEndpoint : station.ControllerEndpoint;
+        return e.Type == "dtu" ? $"dtu {e.DtuId}" : $"{e.Host}:{e.Port}";
+    }
 
     private static (ResolvedProfile? Profile, byte UnitId) Resolve(DeviceSettings? device, DeviceKind kind, string at, IReadOnlyDictionary<string, DeviceProfile> profiles, string file)
     {
