@@ -11,7 +11,7 @@ namespace Irrigation.Server.Tests;
 /// Beijing midnight three days ago, ingested by the real server into influxd, accounted by its background service into
 /// energy_daily (rollup_1h), and read back through the API.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class AccountingIntegrationTests
 {
     private const string Station = "acc01";

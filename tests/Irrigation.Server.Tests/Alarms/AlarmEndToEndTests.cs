@@ -12,7 +12,7 @@ namespace Irrigation.Server.Tests;
 /// the server raises the alarm, robots receive WeCom and DingTalk messages, a maintenance user acknowledges it and
 /// it clears once the fault is reset; comms lost from a dropped simulator; failed-to-start from a frozen one.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class AlarmEndToEndTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);

@@ -16,7 +16,7 @@ namespace Irrigation.Server.Tests;
 /// command replayed after the operator stopped the pump. Each is refused (bad_signature) or answered with its first
 /// result, the pump never runs, and the server audits and counts what it never issued.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class SignedCommandTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);

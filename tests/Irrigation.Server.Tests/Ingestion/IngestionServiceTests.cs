@@ -4,9 +4,20 @@ using Xunit.Abstractions;
 
 namespace Irrigation.Server.Tests;
 
-/// <summary>The integration tests share real processes and ports: one at a time, never in parallel with each other.</summary>
-[CollectionDefinition("Integration", DisableParallelization = true)]
+/// <summary>
+/// Ingestion under load, through outages, kills and restarts: one at a time. Every stack takes its own free ports and
+/// directories, so this collection runs beside <see cref="SystemFlowsCollection"/> (xUnit's two threads on two cores):
+/// the suite's wall time is the longer of the two, not their sum.
+/// </summary>
+[CollectionDefinition("Integration")]
 public sealed class IntegrationCollection;
+
+/// <summary>
+/// What operators and crews see end to end (plans, alarms, notifications, reports, signed commands, accounting,
+/// the operator API): one at a time, beside <see cref="IntegrationCollection"/>.
+/// </summary>
+[CollectionDefinition("SystemFlows")]
+public sealed class SystemFlowsCollection;
 
 /// <summary>
 /// End to end, with real processes only: mosquitto, influxd, the irrigation-server program and the firmware-sim load

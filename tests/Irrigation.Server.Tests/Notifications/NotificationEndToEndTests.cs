@@ -11,7 +11,7 @@ namespace Irrigation.Server.Tests.Notifications;
 /// Alibaba Cloud stand-in checking every signature. The roster and quiet hours are set around the current Beijing
 /// time so that it is "night": the night shift is on duty and quiet hours hold back non-critical SMS.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class NotificationEndToEndTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);

@@ -13,7 +13,7 @@ namespace Irrigation.Server.Tests;
 /// seconds: the server stores and signs them, the gateway runs them on its own (through its command queue, so with the
 /// interlocks and feedback confirmation of a manual command) and reports each run; the app's API shows the outcome.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class PlanEndToEndTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(45);

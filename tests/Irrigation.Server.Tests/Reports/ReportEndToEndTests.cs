@@ -16,7 +16,7 @@ namespace Irrigation.Server.Tests.Reports;
 /// compared with the JSON after reading it with MiniExcel) and PDF (read with pdftotext); last month's reports are
 /// kept by the server on its own; the acceptance pack holds what a reviewer reads; bad requests get clear errors.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class ReportEndToEndTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);

@@ -29,7 +29,7 @@ public sealed class OperatorStackFixture : IAsyncLifetime
 /// The operators' API against the running system: sign-in and roles, CSRF, lock-out, tokens, closed-loop pump
 /// commands with idempotency keys, the audit trail, history, live events and the OpenAPI document.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class OperatorApiTests : IClassFixture<OperatorStackFixture>
 {
     private static readonly TimeSpan CommandWait = TimeSpan.FromSeconds(30);
