@@ -87,6 +87,18 @@ public sealed class PlanEndToEndTests
             Assert.Equal(("st002", 1, "三站轮灌"), (problem["station"]!.GetValue<string>(), problem["pump"]!.GetValue<int>(), problem["otherPlan"]!.GetValue<string>()));
         }
 
+        // So is an edit: a plan for st002's pump 1 an hour later is fine, moved onto the rotation's time it is refused and stays as it was.
+        var later = (await CreateAsync(op, Plan("一小时后", start.AddHours(1), "together", 0, ("st002", 1, 30))))["id"]!.GetValue<string>();
+        using (var moved = await op.PutAsJsonAsync(new Uri($"api/plans/{later}", UriKind.Relative), Plan("一小时后", start.AddSeconds(10), "together", 0, ("st002", 1, 30))))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, moved.StatusCode);
+            var problem = await JsonAsync(moved);
+            Assert.Equal(("plan_overlap", "三站轮灌"), (problem["code"]!.GetValue<string>(), problem["otherPlan"]!.GetValue<string>()));
+        }
+
+        var kept = JsonNode.Parse(await op.GetStringAsync(new Uri($"api/plans/{later}", UriKind.Relative)))!;
+        Assert.Equal((1L, start.AddHours(1).ToOffset(PlanCalendar.BeijingOffset).ToString("HH:mm:ss", CultureInfo.InvariantCulture)), (kept["revision"]!.GetValue<long>(), kept["start"]!.GetValue<string>()));
+
         await WaitForAppliedAsync(op);
         var runs = await Poll.UntilAsync(() => RunsAsync(op, id),
             r => r.Count == 3 && r.All(x => x!["state"]!.GetValue<string>() is "completed" or "refused" or "missed"), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
@@ -103,6 +115,10 @@ public sealed class PlanEndToEndTests
             Assert.InRange(started - (planned + i * 8_000), 0, 3_500);
             Assert.InRange(stopped - (planned + i * 8_000 + 5_000), 0, 3_500);
             Assert.NotNull(run["kwh"]?.GetValue<double>());
+            // Each run shows its estimated cost (pump power × its hours in each tariff period) and, stopped, its actual one (metered kWh).
+            Assert.NotNull(run["cost"]?.GetValue<double>());
+            Assert.True(run["estimatedKwh"]!.GetValue<double>() > 0, run.ToJsonString());
+            Assert.InRange(run["tariffHours"]!.AsObject().Sum(h => h.Value!.GetValue<double>()), 0.001, 0.003); // 5 s ≈ 0.0014 h, each period rounded to 0.001 h
         }
 
         Assert.True(byStation["st002"]["startedAt"]!.GetValue<long>() > byStation["st001"]["stoppedAt"]!.GetValue<long>(), "the rotation runs one station after the other");
@@ -121,8 +137,11 @@ public sealed class PlanEndToEndTests
         // Each run's result is audited as the plan's, and the plan's creation as the operator's.
         using var admin = await stack.SignInAsync("admin");
         var audit = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?limit=200", UriKind.Relative)))!.AsArray();
-        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "operator");
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "operator"
+            && e["detail"]!.GetValue<string>().Contains($"{id} rev 1 '三站轮灌': rotation", StringComparison.Ordinal)
+            && e["detail"]!.GetValue<string>().Contains("gap 3 s, st001 pump 1 5 s; st002 pump 1 5 s; st003 pump 1 5 s", StringComparison.Ordinal));
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["outcome"]!.GetValue<string>() == "plan_overlap");
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.update" && e["outcome"]!.GetValue<string>() == "plan_overlap");
         Assert.Equal(5, audit.Count(e => e!["action"]!.GetValue<string>() == "plan.run" && e["actor"]!.GetValue<string>() == "plan:" + id));
 
         // The day's reports count the runs: executed at st001 and st002, not executed (refused) at st003.
@@ -143,6 +162,18 @@ public sealed class PlanEndToEndTests
         var start = StartIn(10);
         var id = (await CreateAsync(op, Plan("断网运行", start, "together", 0, ("st001", 1, 6))))["id"]!.GetValue<string>();
         await WaitForAppliedAsync(op);
+
+        // The plan set is retained on the broker: a client subscribing only now (as a gateway that was away) gets the signed set at once.
+        var retained = await ManagedProcess.RunAsync(RequiredTool.Find("mosquitto_sub", "mosquitto-clients"),
+            ["-h", "127.0.0.1", "-p", stack.Broker.Port.ToString(CultureInfo.InvariantCulture), "-t", Topics.PlanSet("irrigation", stack.GatewayId), "--retained-only", "-C", "1", "-W", "10"], TimeSpan.FromSeconds(20));
+        await using (retained)
+        {
+            Assert.True(retained.ExitCode == 0, retained.Output);
+            Assert.True(PlanSetPayload.TryRead(System.Text.Encoding.UTF8.GetBytes(retained.StandardOutput.Trim()), out PlanSetMessage? set, out var error), error);
+            Assert.Equal((stack.GatewayId, SystemStack.CommandKeyId), (set!.Gateway, set.KeyId));
+            Assert.NotNull(set.Signature);
+            Assert.Contains(set.Plans, p => p.Id == id);
+        }
 
         // The link to the broker goes down before the start and comes back after the end.
         await stack.Broker.StopAsync();
@@ -251,6 +282,11 @@ public sealed class PlanEndToEndTests
         await using (publish)
             Assert.True(publish.ExitCode == 0, publish.Output);
         using var admin = await stack.SignInAsync("admin");
+        // Who paused and deleted which plan is in the audit trail, with what the plan was.
+        var changes = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?limit=200", UriKind.Relative)))!.AsArray();
+        Assert.Contains(changes, e => e!["action"]!.GetValue<string>() == "plan.delete" && e["actor"]!.GetValue<string>() == "operator" && e["detail"]!.GetValue<string>() == id);
+        Assert.Contains(changes, e => e!["action"]!.GetValue<string>() == "plan.pause" && e["actor"]!.GetValue<string>() == "operator"
+            && e["detail"]!.GetValue<string>().StartsWith($"{held} rev 2 '保持期内'", StringComparison.Ordinal) && e["detail"]!.GetValue<string>().EndsWith(", paused", StringComparison.Ordinal));
         var audit = await Poll.UntilAsync(
             async () => JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?action=plan.forged&limit=10", UriKind.Relative)))!.AsArray(),
             a => a.Count >= 1, Wait, TimeSpan.FromMilliseconds(500));
