@@ -147,7 +147,12 @@ public sealed class PlanEndToEndTests
 
         // Each run's result is audited as the plan's, and the plan's creation as the operator's.
         using var admin = await stack.SignInAsync("admin");
+        // An admin creates and deletes plans as an operator does.
+        var adminPlan = (await CreateAsync(admin, Plan("管理员计划", start.AddHours(2), "together", 0, ("st001", 2, 60))))["id"]!.GetValue<string>();
+        using (var deleted = await admin.DeleteAsync(new Uri($"api/plans/{adminPlan}", UriKind.Relative)))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         var audit = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?limit=200", UriKind.Relative)))!.AsArray();
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "admin" && e["outcome"]!.GetValue<string>() == "succeeded");
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "operator"
             && e["detail"]!.GetValue<string>().Contains($"{id} rev 1 '东片轮灌': rotation", StringComparison.Ordinal)
             && e["detail"]!.GetValue<string>().Contains("gap 3 s, st001 pump 1 5 s; st002 pump 1 5 s; st003 pump 1 5 s; st004 pump 1 5 s; st005 pump 1 5 s", StringComparison.Ordinal));
