@@ -226,6 +226,31 @@ public sealed class PlanSchedulerTests : IDisposable
     }
 
     [Fact]
+    public void ManualStart_IsNotAScheduledRun_APlanFindingThePumpStartedByHandNeitherTakesItOverNorStopsIt()
+    {
+        using var gateway = Open();
+
+        // An operator's start: passed through unchanged, no run in the ledger, nothing published as the plan's.
+        var manual = new PumpCommand("op-1", "st001", PumpAction.Start, 1, "zhangsan", DateTimeOffset.MaxValue, T0);
+        var manualResult = new CommandResultMessage("op-1", "st001", 1, "start", CommandOutcomes.Succeeded, null, "started", "zhangsan", 1, "gw-01");
+        Assert.Same(manualResult, gateway.Runs.Finished(manual, manualResult));
+        Assert.Empty(gateway.Ledger.Active());
+        Assert.Empty(Results(gateway));
+
+        // Then the plan's start finds the pump already running without having written it: not executed (already_running).
+        var run = new ScheduledRun("p1/20260610/1", "p1", 5, "st001", 1, T0.ToUnixTimeMilliseconds(), T0.AddMinutes(10).ToUnixTimeMilliseconds());
+        gateway.Ledger.TryAdd(run, ScheduledRunState.Starting);
+        var start = Command(run, PumpAction.Start);
+        var result = gateway.Runs.Finished(start, Result(start, CommandOutcomes.Succeeded, CommandReasons.AlreadyInState));
+
+        Assert.Equal((CommandOutcomes.Missed, ScheduleReasons.AlreadyRunning, CommandOrigins.Schedule), (result.Outcome, result.Reason, result.Origin));
+        Assert.Contains("started by hand", result.Detail, StringComparison.Ordinal);
+        var ended = gateway.Ledger.Find(run.RunId)!;
+        Assert.Equal((ScheduledRunState.Ended, false), (ended.State, ended.StopDue));
+        Assert.DoesNotContain(gateway.Ledger.Active(), r => r.RunId == run.RunId); // so the scheduler never queues its stop
+    }
+
+    [Fact]
     public void OperatorStopsWhileThePlansStartWaitsInTheQueue_TheStartIsNotMade()
     {
         using var gateway = Open();

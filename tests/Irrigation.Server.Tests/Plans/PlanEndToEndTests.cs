@@ -63,18 +63,20 @@ public sealed class PlanEndToEndTests
     [Fact]
     public async Task Rotation_ThreeStationsRunInOrderWithTheGap_InterlockRefusalRaisesTheAlarm_OverlapRefused()
     {
-        await using var stack = await SystemStack.StartAsync("plan-rotation", new SystemStackOptions { Stations = 3 });
-        foreach (var station in new[] { "st001", "st002", "st003" })
+        await using var stack = await SystemStack.StartAsync("plan-rotation", new SystemStackOptions { Stations = 5 });
+        foreach (var station in new[] { "st001", "st002", "st003", "st004", "st005" })
             await stack.WaitForStationOnlineAsync(station, TimeSpan.FromSeconds(30));
         using var op = await stack.SignInAsync("operator");
         using var viewer = await stack.SignInAsync("viewer");
 
-        // st003 loses its mains before its turn: the gateway's interlock refuses the start, as it would a manual one.
-        await stack.Simulator.SetPhysicsAsync("st003", new { mains = false });
+        // Three stations run one after the other; st004 loses its mains before its turn: the gateway's interlock refuses the
+        // start, as it would a manual one; st005's selector at the cabinet is on local: refused too (local_mode).
+        await stack.Simulator.SetPhysicsAsync("st004", new { mains = false });
+        await stack.Simulator.SetPhysicsAsync("st005", new { remote = false });
         var start = StartIn(12);
-        var plan = await CreateAsync(op, Plan("三站轮灌", start, "rotation", 3, ("st001", 1, 5), ("st002", 1, 5), ("st003", 1, 5)));
+        var plan = await CreateAsync(op, Plan("东片轮灌", start, "rotation", 3, ("st001", 1, 5), ("st002", 1, 5), ("st003", 1, 5), ("st004", 1, 5), ("st005", 1, 5)));
         var id = plan["id"]!.GetValue<string>();
-        Assert.Equal([0, 8, 16], plan["steps"]!.AsArray().Select(s => s!["offsetSeconds"]!.GetValue<int>()));
+        Assert.Equal([0, 8, 16, 24, 32], plan["steps"]!.AsArray().Select(s => s!["offsetSeconds"]!.GetValue<int>()));
 
         // A viewer reads but may not edit; an overlapping plan for st002's pump 1 is refused with the reason.
         using (var denied = await viewer.PostAsJsonAsync(new Uri("api/plans", UriKind.Relative), Plan("viewer's", StartIn(3600), "together", 0, ("st001", 1, 60))))
@@ -84,15 +86,27 @@ public sealed class PlanEndToEndTests
             Assert.Equal(HttpStatusCode.Conflict, overlap.StatusCode);
             var problem = await JsonAsync(overlap);
             Assert.Equal("plan_overlap", problem["code"]!.GetValue<string>());
-            Assert.Equal(("st002", 1, "三站轮灌"), (problem["station"]!.GetValue<string>(), problem["pump"]!.GetValue<int>(), problem["otherPlan"]!.GetValue<string>()));
+            Assert.Equal(("st002", 1, "东片轮灌"), (problem["station"]!.GetValue<string>(), problem["pump"]!.GetValue<int>(), problem["otherPlan"]!.GetValue<string>()));
         }
+
+        // So is an edit: a plan for st002's pump 1 an hour later is fine, moved onto the rotation's time it is refused and stays as it was.
+        var later = (await CreateAsync(op, Plan("一小时后", start.AddHours(1), "together", 0, ("st002", 1, 30))))["id"]!.GetValue<string>();
+        using (var moved = await op.PutAsJsonAsync(new Uri($"api/plans/{later}", UriKind.Relative), Plan("一小时后", start.AddSeconds(10), "together", 0, ("st002", 1, 30))))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, moved.StatusCode);
+            var problem = await JsonAsync(moved);
+            Assert.Equal(("plan_overlap", "东片轮灌"), (problem["code"]!.GetValue<string>(), problem["otherPlan"]!.GetValue<string>()));
+        }
+
+        var kept = JsonNode.Parse(await op.GetStringAsync(new Uri($"api/plans/{later}", UriKind.Relative)))!;
+        Assert.Equal((1L, start.AddHours(1).ToOffset(PlanCalendar.BeijingOffset).ToString("HH:mm:ss", CultureInfo.InvariantCulture)), (kept["revision"]!.GetValue<long>(), kept["start"]!.GetValue<string>()));
 
         await WaitForAppliedAsync(op);
         var runs = await Poll.UntilAsync(() => RunsAsync(op, id),
-            r => r.Count == 3 && r.All(x => x!["state"]!.GetValue<string>() is "completed" or "refused" or "missed"), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
+            r => r.Count == 5 && r.All(x => x!["state"]!.GetValue<string>() is "completed" or "refused" or "missed"), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
         var byStation = runs.ToDictionary(r => r!["station"]!.GetValue<string>(), r => r!.AsObject());
         var planned = start.ToUnixTimeMilliseconds();
-        for (var i = 0; i < 2; i++)
+        for (var i = 0; i < 3; i++)
         {
             var run = byStation[$"st00{i + 1}"];
             Assert.Equal("completed", run["state"]!.GetValue<string>());
@@ -103,31 +117,52 @@ public sealed class PlanEndToEndTests
             Assert.InRange(started - (planned + i * 8_000), 0, 3_500);
             Assert.InRange(stopped - (planned + i * 8_000 + 5_000), 0, 3_500);
             Assert.NotNull(run["kwh"]?.GetValue<double>());
+            // Each run shows its estimated cost (pump power × its hours in each tariff period) and, stopped, its actual one (metered kWh).
+            Assert.NotNull(run["cost"]?.GetValue<double>());
+            Assert.True(run["estimatedKwh"]!.GetValue<double>() > 0, run.ToJsonString());
+            Assert.InRange(run["tariffHours"]!.AsObject().Sum(h => h.Value!.GetValue<double>()), 0.001, 0.003); // 5 s ≈ 0.0014 h, each period rounded to 0.001 h
         }
 
         Assert.True(byStation["st002"]["startedAt"]!.GetValue<long>() > byStation["st001"]["stoppedAt"]!.GetValue<long>(), "the rotation runs one station after the other");
-        var refused = byStation["st003"];
+        Assert.True(byStation["st003"]["startedAt"]!.GetValue<long>() > byStation["st002"]["stoppedAt"]!.GetValue<long>(), "the rotation runs one station after the other");
+        var refused = byStation["st004"];
         Assert.Equal(("refused", CommandReasons.NoMains), (refused["state"]!.GetValue<string>(), refused["startReason"]!.GetValue<string>()));
-        Assert.False(await stack.Simulator.PumpRunningAsync("st003", 1));
+        Assert.False(await stack.Simulator.PumpRunningAsync("st004", 1));
+        var local = byStation["st005"];
+        Assert.Equal(("refused", CommandReasons.LocalMode), (local["state"]!.GetValue<string>(), local["startReason"]!.GetValue<string>()));
+        Assert.False(await stack.Simulator.PumpRunningAsync("st005", 1));
 
         // The refusal raises 计划运行未执行 with the reason, for the crew to acknowledge.
         var alarm = await Poll.UntilAsync(
-            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/alarms?state=open&station=st003", UriKind.Relative)))!.AsArray()
+            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/alarms?state=open&station=st004", UriKind.Relative)))!.AsArray()
                 .FirstOrDefault(a => a!["key"]!.GetValue<string>() == "plan_run_missed"),
             a => a is not null, Wait, TimeSpan.FromMilliseconds(500));
-        Assert.Contains("三站轮灌", alarm!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("东片轮灌", alarm!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("市电停电", alarm["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var localAlarm = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/alarms?state=open&station=st005", UriKind.Relative)))!.AsArray()
+                .FirstOrDefault(a => a!["key"]!.GetValue<string>() == "plan_run_missed"),
+            a => a is not null, Wait, TimeSpan.FromMilliseconds(500));
+        Assert.Contains("现场为就地模式", localAlarm!["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Each run's result is audited as the plan's, and the plan's creation as the operator's.
         using var admin = await stack.SignInAsync("admin");
+        // An admin creates and deletes plans as an operator does.
+        var adminPlan = (await CreateAsync(admin, Plan("管理员计划", start.AddHours(2), "together", 0, ("st001", 2, 60))))["id"]!.GetValue<string>();
+        using (var deleted = await admin.DeleteAsync(new Uri($"api/plans/{adminPlan}", UriKind.Relative)))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         var audit = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?limit=200", UriKind.Relative)))!.AsArray();
-        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "operator");
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "admin" && e["outcome"]!.GetValue<string>() == "succeeded");
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "operator"
+            && e["detail"]!.GetValue<string>().Contains($"{id} rev 1 '东片轮灌': rotation", StringComparison.Ordinal)
+            && e["detail"]!.GetValue<string>().Contains("gap 3 s, st001 pump 1 5 s; st002 pump 1 5 s; st003 pump 1 5 s; st004 pump 1 5 s; st005 pump 1 5 s", StringComparison.Ordinal));
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["outcome"]!.GetValue<string>() == "plan_overlap");
-        Assert.Equal(5, audit.Count(e => e!["action"]!.GetValue<string>() == "plan.run" && e["actor"]!.GetValue<string>() == "plan:" + id));
+        Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.update" && e["outcome"]!.GetValue<string>() == "plan_overlap");
+        Assert.Equal(8, audit.Count(e => e!["action"]!.GetValue<string>() == "plan.run" && e["actor"]!.GetValue<string>() == "plan:" + id));
 
-        // The day's reports count the runs: executed at st001 and st002, not executed (refused) at st003.
+        // The day's reports count the runs: executed at st001, st002 and st003, not executed (refused) at st004 and st005.
         var day = Irrigation.Contracts.BeijingTime.DateOf(planned).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var (station, executed, missed) in new[] { ("st001", 1, 0), ("st002", 1, 0), ("st003", 0, 1) })
+        foreach (var (station, executed, missed) in new[] { ("st001", 1, 0), ("st002", 1, 0), ("st003", 1, 0), ("st004", 0, 1), ("st005", 0, 1) })
         {
             var total = JsonNode.Parse(await op.GetStringAsync(new Uri($"api/reports/stations/{station}?period={day}", UriKind.Relative)))!["total"]!;
             Assert.Equal((executed, missed), (total["runsExecuted"]!.GetValue<int>(), total["runsMissed"]!.GetValue<int>()));
@@ -143,6 +178,18 @@ public sealed class PlanEndToEndTests
         var start = StartIn(10);
         var id = (await CreateAsync(op, Plan("断网运行", start, "together", 0, ("st001", 1, 6))))["id"]!.GetValue<string>();
         await WaitForAppliedAsync(op);
+
+        // The plan set is retained on the broker: a client subscribing only now (as a gateway that was away) gets the signed set at once.
+        var retained = await ManagedProcess.RunAsync(RequiredTool.Find("mosquitto_sub", "mosquitto-clients"),
+            ["-h", "127.0.0.1", "-p", stack.Broker.Port.ToString(CultureInfo.InvariantCulture), "-t", Topics.PlanSet("irrigation", stack.GatewayId), "--retained-only", "-C", "1", "-W", "10"], TimeSpan.FromSeconds(20));
+        await using (retained)
+        {
+            Assert.True(retained.ExitCode == 0, retained.Output);
+            Assert.True(PlanSetPayload.TryRead(System.Text.Encoding.UTF8.GetBytes(retained.StandardOutput.Trim()), out PlanSetMessage? set, out var error), error);
+            Assert.Equal((stack.GatewayId, SystemStack.CommandKeyId), (set!.Gateway, set.KeyId));
+            Assert.NotNull(set.Signature);
+            Assert.Contains(set.Plans, p => p.Id == id);
+        }
 
         // The link to the broker goes down before the start and comes back after the end.
         await stack.Broker.StopAsync();
@@ -251,6 +298,11 @@ public sealed class PlanEndToEndTests
         await using (publish)
             Assert.True(publish.ExitCode == 0, publish.Output);
         using var admin = await stack.SignInAsync("admin");
+        // Who paused and deleted which plan is in the audit trail, with what the plan was.
+        var changes = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?limit=200", UriKind.Relative)))!.AsArray();
+        Assert.Contains(changes, e => e!["action"]!.GetValue<string>() == "plan.delete" && e["actor"]!.GetValue<string>() == "operator" && e["detail"]!.GetValue<string>() == id);
+        Assert.Contains(changes, e => e!["action"]!.GetValue<string>() == "plan.pause" && e["actor"]!.GetValue<string>() == "operator"
+            && e["detail"]!.GetValue<string>().StartsWith($"{held} rev 2 '保持期内'", StringComparison.Ordinal) && e["detail"]!.GetValue<string>().EndsWith(", paused", StringComparison.Ordinal));
         var audit = await Poll.UntilAsync(
             async () => JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?action=plan.forged&limit=10", UriKind.Relative)))!.AsArray(),
             a => a.Count >= 1, Wait, TimeSpan.FromMilliseconds(500));
