@@ -114,6 +114,13 @@ public sealed class CommandSettings
     /// <summary>A start is confirmed only when the motor current is at least this (A), where the profile has a current.</summary>
     public double MinRunningCurrent { get; set; } = 1.0;
 
+    /// <summary>
+    /// Starts on stations sharing a <see cref="StationSettings.SupplyLine"/> are kept at least this far apart, whoever
+    /// asks (an operator, a plan, another plan): motors starting together on one feeder add their inrush currents. A
+    /// start waits for its turn (its result says how long); one whose turn would come after it expires is not made.
+    /// </summary>
+    public TimeSpan SupplyLineStartGap { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Command results kept for answering repeated ids.</summary>
     public int JournalSize { get; set; } = 10_000;
 
@@ -198,6 +205,12 @@ public sealed class StationSettings
 
     /// <summary>Town or site, for grouping (e.g. 城东镇).</summary>
     public string Site { get; set; } = "";
+
+    /// <summary>
+    /// The electrical supply line (feeder, transformer) the station hangs on, e.g. "城东10kV 3号变". Stations naming the
+    /// same line have their pump starts spaced by <c>commands.supplyLineStartGap</c>; none = not spaced by line.
+    /// </summary>
+    public string? SupplyLine { get; set; }
 
     public EndpointSettings Endpoint { get; set; } = new();
 

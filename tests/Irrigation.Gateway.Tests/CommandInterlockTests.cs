@@ -2,13 +2,22 @@ using System.Text.Json.Nodes;
 
 namespace Irrigation.Gateway.Tests;
 
-/// <summary>A stack whose gateway keeps the production rule of a minimum time between starts (10 minutes here).</summary>
+/// <summary>
+/// A stack whose gateway keeps the production rules of a minimum time between starts (10 minutes here) and of starts
+/// spaced on a shared supply line (both stations on 城东3号变, 4 s apart here).
+/// </summary>
 public sealed class InterlockStackFixture : IAsyncLifetime
 {
+    public const string SupplyLine = "城东3号变";
+
     public GatewayStack Stack { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Stack = await GatewayStack.StartAsync("interlock", stations: 2,
-        config => config["commands"] = new JsonObject { ["feedbackTimeout"] = "00:00:03", ["minTimeBetweenStarts"] = "00:10:00" });
+    public async Task InitializeAsync() => Stack = await GatewayStack.StartAsync("interlock", stations: 2, config =>
+    {
+        config["commands"] = new JsonObject { ["feedbackTimeout"] = "00:00:03", ["minTimeBetweenStarts"] = "00:10:00", ["supplyLineStartGap"] = "00:00:04" };
+        foreach (var station in config["stations"]!.AsArray())
+            station!["supplyLine"] = SupplyLine;
+    });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 }
@@ -34,6 +43,25 @@ public sealed class CommandInterlockTests : IClassFixture<InterlockStackFixture>
         Assert.Contains("minimum is 600 s", (string?)again["detail"] ?? "", StringComparison.Ordinal);
         await Task.Delay(1000);
         Assert.False(await _stack.Simulator.PumpRunningAsync("st001", 1));
+    }
+
+    [Fact]
+    public async Task StartsOnOneSupplyLine_TwoStationsAskedAtOnce_TheSecondWaitsItsTurnAndSaysSo()
+    {
+        var results = await Task.WhenAll(_stack.CommandAsync("st001", "start", 2), _stack.CommandAsync("st002", "start", 2));
+        try
+        {
+            Assert.All(results, r => Assert.Equal("succeeded", (string?)r["outcome"]));
+            // Both were confirmed within about a second of their write: the writes were at least the gap (4 s) apart, and the
+            // later one says it waited (the first may have waited too, behind a start another test made just before).
+            var (first, later) = results[0]["ts"]!.GetValue<long>() <= results[1]["ts"]!.GetValue<long>() ? (results[0], results[1]) : (results[1], results[0]);
+            Assert.True(later["ts"]!.GetValue<long>() - first["ts"]!.GetValue<long>() >= 3000, $"{first.ToJsonString()} then {later.ToJsonString()}");
+            Assert.Contains($"for its turn on supply line {InterlockStackFixture.SupplyLine}", (string?)later["detail"] ?? "", StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Task.WhenAll(_stack.CommandAsync("st001", "stop", 2), _stack.CommandAsync("st002", "stop", 2));
+        }
     }
 
     /// <summary>kill -9 of the gateway: the broker publishes its retained Last Will, so consumers see it offline; it comes back online.</summary>

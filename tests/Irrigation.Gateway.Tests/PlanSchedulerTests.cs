@@ -22,29 +22,6 @@ public sealed class PlanSchedulerTests : IDisposable
     private readonly ScratchDirectory _directory = new("plans");
     private readonly ManualClock _clock = new(T0);
 
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        private long _ticks = 1_000_000;
-
-        public DateTimeOffset Now { get; private set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        /// <summary>Wall clock and monotonic clock move together.</summary>
-        public void Advance(TimeSpan by)
-        {
-            Now += by;
-            _ticks += by.Ticks;
-        }
-
-        /// <summary>Only the wall clock moves (someone set it, or a real-time clock was reset).</summary>
-        public void Set(DateTimeOffset now) => Now = now;
-    }
-
     private GatewayOptions Options() => new()
     {
         Id = "gw-01",

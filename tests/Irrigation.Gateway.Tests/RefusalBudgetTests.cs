@@ -1,21 +1,11 @@
 using Irrigation.Gateway.Commands;
+using Irrigation.Testing;
 
 namespace Irrigation.Gateway.Tests;
 
 /// <summary>The budget of answers to refused junk and forgeries: a burst, then a steady trickle, the rest counted.</summary>
 public sealed class RefusalBudgetTests
 {
-    private sealed class ManualClock : TimeProvider
-    {
-        public long Ticks { get; set; } = 1_000_000;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Ticks;
-
-        public void Advance(TimeSpan by) => Ticks += by.Ticks;
-    }
-
     [Fact]
     public void Flood_BurstAnswered_ThenNone_Counted()
     {

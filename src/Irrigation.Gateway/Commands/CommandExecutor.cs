@@ -28,10 +28,12 @@ public sealed class CommandExecutor
     private long _lastSuppressedLog;
 
     private readonly ScheduledRuns? _schedule;
+    private readonly SupplyLineStarts _lines;
 
     public CommandExecutor(GatewayOptions options, CommandJournal journal, Outbox outbox, TimeProvider time, GatewayCounters counters, ILogger<CommandExecutor> logger, ScheduledRuns? schedule = null)
     {
         _schedule = schedule;
+        _lines = new SupplyLineStarts(time);
         _refusals = new RefusalBudget(time);
         _lastSuppressedLog = long.MinValue; // the first unanswered refusal is logged at once
         _options = options;
@@ -159,7 +161,34 @@ public sealed class CommandExecutor
         if (command.Pump > station.PumpCount)
             return Result(command, CommandOutcomes.Rejected, CommandReasons.UnknownPump, $"station has pumps 1..{station.PumpCount}");
 
-        var profile = station.Controller;
+        // Inrush: a start on a shared supply line waits for its turn before the interlocks are read, so they are fresh.
+        var lineWait = TimeSpan.Zero;
+        if (command.Action == PumpAction.Start && station.Settings.SupplyLine is { } line && _options.Commands.SupplyLineStartGap > TimeSpan.Zero)
+        {
+            lineWait = _lines.Take(line, _options.Commands.SupplyLineStartGap);
+            if (lineWait > TimeSpan.Zero)
+            {
+                if (_time.GetUtcNow() + lineWait >= command.ExpiresAt)
+                    return Result(command, CommandOutcomes.Expired, null, $"supply line {line} is busy with other starts for {lineWait.TotalSeconds:0} s, past the command's expiry");
+                _logger.LogInformation("Command {Id}: start of pump {Pump} at {Station} waits {Seconds:0.0} s for its turn on supply line {Line}.", command.Id, command.Pump, station.Id, lineWait.TotalSeconds, line);
+                await Task.Delay(lineWait, _time, cancellationToken);
+                if (_time.GetUtcNow() >= command.ExpiresAt)
+                    return Result(command, CommandOutcomes.Expired, null, $"expired at {command.ExpiresAt:O} while waiting for its turn on supply line {line}");
+                if (_schedule?.StartProblem(command) is { } meanwhile)
+                    return Result(command, CommandOutcomes.Missed, meanwhile.Reason, meanwhile.Detail);
+            }
+        }
+
+        var decided = await CheckInterlocksAndActAsync(station, link, controller, command, cancellationToken);
+        if (lineWait <= TimeSpan.Zero)
+            return decided;
+        var waited = $"waited {lineWait.TotalSeconds:0} s for its turn on supply line {station.Settings.SupplyLine}";
+        return decided with { Detail = decided.Detail is null ? waited : $"{decided.Detail}; {waited}" };
+    }
+
+    private async Task<CommandResultMessage> CheckInterlocksAndActAsync(StationDefinition station, IModbusMaster link, DeviceReader controller, PumpCommand command, CancellationToken cancellationToken)
+    {
+        var profile = station.Controller!;
         var feedback = profile.Pumps!.Feedback;
         var signals = profile.Profile.Station;
         string Key(string name) => PumpKeys.For(command.Pump, name);

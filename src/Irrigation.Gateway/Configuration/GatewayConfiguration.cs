@@ -74,6 +74,7 @@ public static class GatewayConfiguration
         Require(options.Publishing.SnapshotInterval >= TimeSpan.FromSeconds(1), "publishing.snapshotInterval", "must be at least 1 s");
         Require(options.Commands.FeedbackTimeout > TimeSpan.Zero && options.Commands.FeedbackTimeout <= TimeSpan.FromMinutes(1), "commands.feedbackTimeout", "must be 0..60 s");
         Require(options.Commands.MinTimeBetweenStarts >= TimeSpan.Zero, "commands.minTimeBetweenStarts", "must not be negative");
+        Require(options.Commands.SupplyLineStartGap >= TimeSpan.Zero && options.Commands.SupplyLineStartGap <= TimeSpan.FromMinutes(5), "commands.supplyLineStartGap", "must be 0..5 min");
         Require(options.Commands.JournalSize is >= 100 and <= 1_000_000, "commands.journalSize", "must be 100..1000000");
         Require(options.Schedule.OperatorStopHold >= TimeSpan.Zero && options.Schedule.OperatorStopHold <= TimeSpan.FromDays(1), "schedule.operatorStopHold", "must be 0..24 h");
         Require(options.Schedule.LateStartGrace >= TimeSpan.FromSeconds(5) && options.Schedule.LateStartGrace <= TimeSpan.FromHours(1), "schedule.lateStartGrace", "must be 5 s..1 h");
@@ -114,6 +115,7 @@ public static class GatewayConfiguration
             Require(s.Id != "gateways", at + ".id", "'gateways' is reserved for gateway status topics");
             Require(s.PollInterval >= TimeSpan.FromMilliseconds(100) && s.PollInterval <= TimeSpan.FromHours(1), at + ".pollInterval", "must be 100 ms..1 h");
             Require(s.RequestTimeout >= TimeSpan.FromMilliseconds(50) && s.RequestTimeout <= TimeSpan.FromSeconds(30), at + ".requestTimeout", "must be 50 ms..30 s");
+            Require(s.SupplyLine is null || s.SupplyLine.Trim().Length is > 0 and <= 64, at + ".supplyLine", "must be 1..64 characters when given");
             void RequireEndpoint(EndpointSettings e, string path)
             {
                 Require(e.Type is "tcp" or "dtu", path + ".type", $"'{e.Type}' must be tcp or dtu");

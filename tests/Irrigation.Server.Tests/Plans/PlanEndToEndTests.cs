@@ -63,8 +63,8 @@ public sealed class PlanEndToEndTests
     [Fact]
     public async Task Rotation_ThreeStationsRunInOrderWithTheGap_InterlockRefusalRaisesTheAlarm_OverlapRefused()
     {
-        await using var stack = await SystemStack.StartAsync("plan-rotation", new SystemStackOptions { Stations = 5 });
-        foreach (var station in new[] { "st001", "st002", "st003", "st004", "st005" })
+        await using var stack = await SystemStack.StartAsync("plan-rotation", new SystemStackOptions { Stations = 6 });
+        foreach (var station in new[] { "st001", "st002", "st003", "st004", "st005", "st006" })
             await stack.WaitForStationOnlineAsync(station, TimeSpan.FromSeconds(30));
         using var op = await stack.SignInAsync("operator");
         using var viewer = await stack.SignInAsync("viewer");
@@ -73,10 +73,12 @@ public sealed class PlanEndToEndTests
         // start, as it would a manual one; st005's selector at the cabinet is on local: refused too (local_mode).
         await stack.Simulator.SetPhysicsAsync("st004", new { mains = false });
         await stack.Simulator.SetPhysicsAsync("st005", new { remote = false });
+        // st006's devices stop answering (its line is cut): the start cannot be made either (comms_lost).
+        await stack.Simulator.SetFaultsAsync("st006", new { drop = true });
         var start = StartIn(12);
-        var plan = await CreateAsync(op, Plan("东片轮灌", start, "rotation", 3, ("st001", 1, 5), ("st002", 1, 5), ("st003", 1, 5), ("st004", 1, 5), ("st005", 1, 5)));
+        var plan = await CreateAsync(op, Plan("东片轮灌", start, "rotation", 3, ("st001", 1, 5), ("st002", 1, 5), ("st003", 1, 5), ("st004", 1, 5), ("st005", 1, 5), ("st006", 1, 5)));
         var id = plan["id"]!.GetValue<string>();
-        Assert.Equal([0, 8, 16, 24, 32], plan["steps"]!.AsArray().Select(s => s!["offsetSeconds"]!.GetValue<int>()));
+        Assert.Equal([0, 8, 16, 24, 32, 40], plan["steps"]!.AsArray().Select(s => s!["offsetSeconds"]!.GetValue<int>()));
 
         // A viewer reads but may not edit; an overlapping plan for st002's pump 1 is refused with the reason.
         using (var denied = await viewer.PostAsJsonAsync(new Uri("api/plans", UriKind.Relative), Plan("viewer's", StartIn(3600), "together", 0, ("st001", 1, 60))))
@@ -103,7 +105,7 @@ public sealed class PlanEndToEndTests
 
         await WaitForAppliedAsync(op);
         var runs = await Poll.UntilAsync(() => RunsAsync(op, id),
-            r => r.Count == 5 && r.All(x => x!["state"]!.GetValue<string>() is "completed" or "refused" or "missed"), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
+            r => r.Count == 6 && r.All(x => x!["state"]!.GetValue<string>() is "completed" or "refused" or "missed"), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
         var byStation = runs.ToDictionary(r => r!["station"]!.GetValue<string>(), r => r!.AsObject());
         var planned = start.ToUnixTimeMilliseconds();
         for (var i = 0; i < 3; i++)
@@ -131,6 +133,9 @@ public sealed class PlanEndToEndTests
         var local = byStation["st005"];
         Assert.Equal(("refused", CommandReasons.LocalMode), (local["state"]!.GetValue<string>(), local["startReason"]!.GetValue<string>()));
         Assert.False(await stack.Simulator.PumpRunningAsync("st005", 1));
+        var offline = byStation["st006"];
+        Assert.Equal(("refused", CommandReasons.CommsLost), (offline["state"]!.GetValue<string>(), offline["startReason"]!.GetValue<string>()));
+        Assert.False(await stack.Simulator.PumpRunningAsync("st006", 1));
 
         // The refusal raises 计划运行未执行 with the reason, for the crew to acknowledge.
         var alarm = await Poll.UntilAsync(
@@ -144,6 +149,11 @@ public sealed class PlanEndToEndTests
                 .FirstOrDefault(a => a!["key"]!.GetValue<string>() == "plan_run_missed"),
             a => a is not null, Wait, TimeSpan.FromMilliseconds(500));
         Assert.Contains("现场为就地模式", localAlarm!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var offlineAlarm = await Poll.UntilAsync(
+            async () => JsonNode.Parse(await op.GetStringAsync(new Uri("api/alarms?state=open&station=st006", UriKind.Relative)))!.AsArray()
+                .FirstOrDefault(a => a!["key"]!.GetValue<string>() == "plan_run_missed"),
+            a => a is not null, Wait, TimeSpan.FromMilliseconds(500));
+        Assert.Contains("与现场设备通信中断", offlineAlarm!["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Each run's result is audited as the plan's, and the plan's creation as the operator's.
         using var admin = await stack.SignInAsync("admin");
@@ -155,14 +165,14 @@ public sealed class PlanEndToEndTests
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "admin" && e["outcome"]!.GetValue<string>() == "succeeded");
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["actor"]!.GetValue<string>() == "operator"
             && e["detail"]!.GetValue<string>().Contains($"{id} rev 1 '东片轮灌': rotation", StringComparison.Ordinal)
-            && e["detail"]!.GetValue<string>().Contains("gap 3 s, st001 pump 1 5 s; st002 pump 1 5 s; st003 pump 1 5 s; st004 pump 1 5 s; st005 pump 1 5 s", StringComparison.Ordinal));
+            && e["detail"]!.GetValue<string>().Contains("gap 3 s, st001 pump 1 5 s; st002 pump 1 5 s; st003 pump 1 5 s; st004 pump 1 5 s; st005 pump 1 5 s; st006 pump 1 5 s", StringComparison.Ordinal));
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.create" && e["outcome"]!.GetValue<string>() == "plan_overlap");
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "plan.update" && e["outcome"]!.GetValue<string>() == "plan_overlap");
-        Assert.Equal(8, audit.Count(e => e!["action"]!.GetValue<string>() == "plan.run" && e["actor"]!.GetValue<string>() == "plan:" + id));
+        Assert.Equal(9, audit.Count(e => e!["action"]!.GetValue<string>() == "plan.run" && e["actor"]!.GetValue<string>() == "plan:" + id));
 
-        // The day's reports count the runs: executed at st001, st002 and st003, not executed (refused) at st004 and st005.
+        // The day's reports count the runs: executed at st001, st002 and st003, not executed (refused) at st004, st005 and st006.
         var day = Irrigation.Contracts.BeijingTime.DateOf(planned).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var (station, executed, missed) in new[] { ("st001", 1, 0), ("st002", 1, 0), ("st003", 1, 0), ("st004", 0, 1), ("st005", 0, 1) })
+        foreach (var (station, executed, missed) in new[] { ("st001", 1, 0), ("st002", 1, 0), ("st003", 1, 0), ("st004", 0, 1), ("st005", 0, 1), ("st006", 0, 1) })
         {
             var total = JsonNode.Parse(await op.GetStringAsync(new Uri($"api/reports/stations/{station}?period={day}", UriKind.Relative)))!["total"]!;
             Assert.Equal((executed, missed), (total["runsExecuted"]!.GetValue<int>(), total["runsMissed"]!.GetValue<int>()));

@@ -4,7 +4,7 @@ using Irrigation.Gateway.Configuration;
 
 namespace Irrigation.Gateway.Tests;
 
-/// <summary>DL/T 645 meters in gateway.json: their own link, their address, and one protocol per line.</summary>
+/// <summary>Lines in gateway.json: DL/T 645 meters on their own link at their address, one protocol per line, supply lines.</summary>
 public sealed partial class GatewayConfigurationTests
 {
     private static JsonObject Dlt645Meter(string address = "000012345678", JsonObject? endpoint = null) => new()
@@ -92,5 +92,12 @@ public sealed partial class GatewayConfigurationTests
         var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayConfiguration.Load(path));
 
         Assert.Contains("stations[1].controller: its link", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SupplyLineBlankOrGapTooLong_NamesTheField()
+    {
+        AssertRejected(c => Station(c, 0)["supplyLine"] = " ", "stations[0].supplyLine");
+        AssertRejected(c => c["commands"]!["supplyLineStartGap"] = "00:06:00", "commands.supplyLineStartGap");
     }
 }
