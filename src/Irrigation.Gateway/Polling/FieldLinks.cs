@@ -61,11 +61,8 @@ public sealed class FieldLinks : IAsyncDisposable
     public IModbusMaster Modbus(EndpointSettings endpoint, TimeSpan requestTimeout)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var key = StationDefinition.LinkKey(endpoint, DeviceProtocol.Modbus);
-        lock (_modbus)
+        return Shared(_modbus, StationDefinition.LinkKey(endpoint, DeviceProtocol.Modbus), () =>
         {
-            if (_modbus.TryGetValue(key, out var existing))
-                return existing;
             var options = new ModbusClientOptions
             {
                 RequestTimeout = requestTimeout,
@@ -74,33 +71,36 @@ public sealed class FieldLinks : IAsyncDisposable
                 MaxReconnectDelay = TimeSpan.FromSeconds(30),
             };
             var logger = _loggers.CreateLogger<ModbusClient>();
-            var client = endpoint.Type == "dtu"
+            return endpoint.Type == "dtu"
                 ? new ModbusClient(new DtuRtuFramer(_heartbeat), Dtu(endpoint), options, logger, Counters)
                 : new ModbusClient(endpoint.Framing == "rtu" ? ModbusRtuFramer.Instance : ModbusTcpFramer.Instance, new TcpStreamConnector(endpoint.Host, endpoint.Port), options, logger, Counters);
-            _modbus[key] = client;
-            return client;
-        }
+        });
     }
 
     /// <summary>The DL/T 645 client of <paramref name="endpoint"/>; on a DTU link the DTU's heartbeats are skipped between frames.</summary>
     public Dlt645Client Dlt645(EndpointSettings endpoint, TimeSpan requestTimeout)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var key = StationDefinition.LinkKey(endpoint, DeviceProtocol.Dlt645);
-        lock (_modbus)
+        return Shared(_dlt645, StationDefinition.LinkKey(endpoint, DeviceProtocol.Dlt645), () =>
         {
-            if (_dlt645.TryGetValue(key, out var existing))
-                return existing;
             var options = new Dlt645ClientOptions
             {
                 RequestTimeout = requestTimeout,
                 Retries = 1,
                 Heartbeat = endpoint.Type == "dtu" ? _heartbeat : null,
             };
-            var logger = _loggers.CreateLogger<Dlt645Client>();
             IStreamConnector connector = endpoint.Type == "dtu" ? Dtu(endpoint) : new TcpStreamConnector(endpoint.Host, endpoint.Port);
-            var client = new Dlt645Client(connector, options, logger, Dlt645Counters);
-            _dlt645[key] = client;
+            return new Dlt645Client(connector, options, _loggers.CreateLogger<Dlt645Client>(), Dlt645Counters);
+        });
+    }
+
+    /// <summary>The client already made for <paramref name="key"/>, or a new one: one per line.</summary>
+    private T Shared<T>(Dictionary<string, T> clients, string key, Func<T> create)
+    {
+        lock (_modbus)
+        {
+            if (!clients.TryGetValue(key, out var client))
+                clients[key] = client = create();
             return client;
         }
     }
