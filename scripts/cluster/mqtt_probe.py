@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Bounded MQTT 3.1.1 QoS 1 probe for the broker measurements in docs/scale-out.md (paho-mqtt 1.6, Debian).
 
-  pub  publishes messages 1..COUNT (QoS 1) over one connection, at most WINDOW awaiting PUBACK, optionally at a
+  pub  publishes messages FIRST..FIRST+COUNT-1 (QoS 1) over one connection, at most WINDOW awaiting PUBACK, optionally at a
        fixed RATE; when the connection is lost it connects to the next broker of --brokers and sends again every
        message not yet acknowledged (at least once, like the gateway's outbox). Writes a JSON summary: which numbers
        were acknowledged, when each connection came up and went down, and the first PUBACK on each connection.
+  forget   ends persistent sessions left by earlier runs (they would keep receiving, and slow later runs).
+  compare  reads a pub and a sub summary: acknowledged numbers that never arrived.
   sub  a persistent-session subscriber (clean session off, fixed client id, QoS 1): counts every number it receives,
        moves to the next broker when its connection is lost, and stops when it has every number up to --until, when
        nothing arrived for --idle-exit seconds, or at --time-limit. With --acked it reports which acknowledged
@@ -48,7 +50,10 @@ class Connection:
     def __init__(self, client_id, clean, events, broker, keepalive):
         self.events = events
         self.broker = broker
-        self.client = mqtt.Client(client_id=client_id, clean_session=clean, protocol=mqtt.MQTTv311)
+        # paho must not reconnect by itself: the probe moves to the next broker, and a paho thread that reconnected
+        # with QoS 1 messages still in flight would never stop.
+        self.client = mqtt.Client(client_id=client_id, clean_session=clean, protocol=mqtt.MQTTv311,
+                                  reconnect_on_failure=False)
         self.client.max_inflight_messages_set(65535)
         self.client.max_queued_messages_set(0)
         self.client.on_connect = lambda c, u, flags, rc: events.put(("connack", self, rc, flags.get("session present", 0)))
@@ -60,7 +65,7 @@ class Connection:
 
     def start(self):
         host, port = self.broker
-        self.client.connect_async(host, port, keepalive=self.keepalive)
+        self.client.connect(host, port, keepalive=self.keepalive)  # raises at once when the port refuses
         self.client.loop_start()
 
     def stop(self, graceful):
@@ -98,6 +103,8 @@ def connect(brokers, index, client_id, clean, events, keepalive, deadline, log):
             if kind in ("connack", "down"):
                 log("refused" if kind == "connack" else "connect_lost", broker=f"{broker[0]}:{broker[1]}", rc=rest[0])
                 break
+        else:
+            log("no_connack", broker=f"{broker[0]}:{broker[1]}", waited_s=3)
         conn.stop(False)
         index += 1
         time.sleep(0.05)
@@ -125,6 +132,7 @@ def run_pub(args):
     events = queue.Queue()
     started = time.time()
     first_ack = last_ack = None
+    gap = (0.0, None, None)  # the longest time without a new PUBACK: (seconds, from, to)
     while acked_count < args.count and time.time() < deadline:
         conn, index = connect(brokers, index, args.client_id, True, events, args.keepalive, deadline, log)
         unacked = {}
@@ -135,11 +143,12 @@ def run_pub(args):
             while pending and len(unacked) < args.window:
                 if args.rate and time.time() < next_send:
                     break
-                n = pending.popleft()
+                i = pending.popleft()
+                n = args.first + i - 1
                 station = f"{args.prefix_station}{(n - 1) % args.stations + 1:05d}"
                 payload = f'{{"n":{n},"station":"{station}","seq":{(n - 1) // args.stations + 1},"pad":"{pad}"}}'
                 info = conn.client.publish(f"{args.topic_prefix}/{station}/telemetry", payload, qos=1)
-                unacked[info.mid] = n
+                unacked[info.mid] = i
                 if args.rate:
                     next_send += 1.0 / args.rate
             try:
@@ -149,15 +158,18 @@ def run_pub(args):
             if source is not conn:
                 continue
             if kind == "ack":
-                n = unacked.pop(rest[0], None)
-                if n is not None and not acked[n]:
-                    acked[n] = 1
+                i = unacked.pop(rest[0], None)
+                if i is not None and not acked[i]:
+                    acked[i] = 1
                     acked_count += 1
-                    last_ack = time.time()
+                    now = time.time()
+                    if last_ack and now - last_ack > gap[0]:
+                        gap = (now - last_ack, last_ack, now)
+                    last_ack = now
                     first_ack = first_ack or last_ack
                     if first_on_connection:
                         first_on_connection = False
-                        log("first_ack", broker=f"{conn.broker[0]}:{conn.broker[1]}", n=n)
+                        log("first_ack", broker=f"{conn.broker[0]}:{conn.broker[1]}", n=args.first + i - 1)
             elif kind == "down":
                 log("disconnected", broker=f"{conn.broker[0]}:{conn.broker[1]}", rc=rest[0], unacked=len(unacked))
                 up = False
@@ -170,9 +182,11 @@ def run_pub(args):
             index += 1
     elapsed = (last_ack - first_ack) if first_ack and last_ack and last_ack > first_ack else 0
     summary = {
-        "role": "pub", "count": args.count, "acked": acked_count, "not_acked": ranges([n for n in range(1, args.count + 1) if not acked[n]]),
-        "acked_ranges": ranges([n for n in range(1, args.count + 1) if acked[n]]),
+        "role": "pub", "first": args.first, "count": args.count, "acked": acked_count,
+        "not_acked": ranges([args.first + i - 1 for i in range(1, args.count + 1) if not acked[i]]),
+        "acked_ranges": ranges([args.first + i - 1 for i in range(1, args.count + 1) if acked[i]]),
         "seconds_first_to_last_ack": round(elapsed, 3), "acked_per_s": round(acked_count / elapsed, 1) if elapsed else None,
+        "max_ack_gap_s": round(gap[0], 3), "max_ack_gap_from": gap[1] and round(gap[1], 4), "max_ack_gap_to": gap[2] and round(gap[2], 4),
         "wall_s": round(time.time() - started, 3), "events": events_out,
     }
     write_summary(args.out, summary)
@@ -188,6 +202,7 @@ def run_sub(args):
     index = 0
     total = dups_flagged = 0
     first_msg = last_msg = None
+    gap = (0.0, None, None)  # the longest time without a message: (seconds, from, to)
     started = time.time()
     done = False
     while not done and time.time() < deadline:
@@ -219,7 +234,10 @@ def run_sub(args):
                 counts[n] += 1
                 total += 1
                 dups_flagged += dup
-                last_msg = time.time()
+                now = time.time()
+                if last_msg and now - last_msg > gap[0]:
+                    gap = (now - last_msg, last_msg, now)
+                last_msg = now
                 first_msg = first_msg or last_msg
                 if args.until and len(counts) >= args.until and all(counts[i] for i in range(1, args.until + 1)):
                     log("complete", distinct=len(counts))
@@ -238,7 +256,8 @@ def run_sub(args):
         "missing_below_highest": ranges([n for n in range(1, highest + 1) if n not in counts]),
         "seconds_first_to_last": round((last_msg - first_msg), 3) if first_msg else None,
         "distinct_per_s": round(len(counts) / (last_msg - first_msg), 1) if first_msg and last_msg > first_msg else None,
-        "wall_s": round(time.time() - started, 3), "events": events_out,
+        "max_msg_gap_s": round(gap[0], 3), "max_msg_gap_from": gap[1] and round(gap[1], 4), "max_msg_gap_to": gap[2] and round(gap[2], 4),
+        "wall_s": round(time.time() - started, 3), "events": events_out, "received_ranges": ranges(sorted(counts)),
     }
     if args.acked:
         with open(args.acked) as f:
@@ -249,8 +268,30 @@ def run_sub(args):
     write_summary(args.out, summary)
 
 
+def run_compare(args):
+    with open(args.pub) as f:
+        pub = json.load(f)
+    with open(args.sub) as f:
+        sub = json.load(f)
+    received = {n for first, last in sub["received_ranges"] for n in range(first, last + 1)}
+    acked = [n for first, last in pub["acked_ranges"] for n in range(first, last + 1)]
+    write_summary(None, {"acked_by_publisher": len(acked), "received_distinct": len(received),
+                         "acked_but_missing": ranges([n for n in acked if n not in received]),
+                         "received_not_acked": len(received.difference(acked))})
+
+
+def run_forget(args):
+    """Ends persistent sessions: a clean-session CONNECT with the same client id discards the stored session."""
+    brokers = parse_brokers(args.brokers)
+    events = queue.Queue()
+    log = make_logger([])
+    for client_id in args.client_ids:
+        conn, _ = connect(brokers, 0, client_id, True, events, args.keepalive, time.time() + args.time_limit, log)
+        conn.stop(True)
+
+
 def write_summary(path, summary):
-    brief = {k: v for k, v in summary.items() if k not in ("events", "acked_ranges")}
+    brief = {k: v for k, v in summary.items() if k not in ("events", "acked_ranges", "received_ranges")}
     print(json.dumps(brief))
     if path:
         with open(path, "w") as f:
@@ -269,6 +310,7 @@ def main():
         p.add_argument("--out", help="JSON summary file")
     pub = sub.choices["pub"]
     pub.add_argument("--count", type=int, required=True)
+    pub.add_argument("--first", type=int, default=1, help="the first number (several publishers use disjoint ranges)")
     pub.add_argument("--window", type=int, default=100, help="publishes awaiting PUBACK at most")
     pub.add_argument("--rate", type=float, default=0, help="messages/s, 0 = as fast as acknowledged")
     pub.add_argument("--stations", type=int, default=100)
@@ -281,8 +323,16 @@ def main():
     s.add_argument("--idle-exit", type=float, default=10)
     s.add_argument("--acked", help="the publisher's summary: report acknowledged numbers that never arrived")
     s.add_argument("--subscribe-only", action="store_true")
+    c = sub.add_parser("compare", help="acknowledged numbers (pub summary) that never arrived (sub summary)")
+    c.add_argument("--pub", required=True)
+    c.add_argument("--sub", required=True)
+    f = sub.add_parser("forget", help="end persistent sessions (clean-session connect and disconnect)")
+    f.add_argument("--brokers", required=True)
+    f.add_argument("--time-limit", type=float, default=20)
+    f.add_argument("--keepalive", type=int, default=5)
+    f.add_argument("client_ids", nargs="+")
     args = parser.parse_args()
-    (run_pub if args.role == "pub" else run_sub)(args)
+    {"pub": run_pub, "sub": run_sub, "compare": run_compare, "forget": run_forget}[args.role](args)
 
 
 if __name__ == "__main__":
