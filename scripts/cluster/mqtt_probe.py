@@ -5,12 +5,12 @@
        fixed RATE; when the connection is lost it connects to the next broker of --brokers and sends again every
        message not yet acknowledged (at least once, like the gateway's outbox). Writes a JSON summary: which numbers
        were acknowledged, when each connection came up and went down, and the first PUBACK on each connection.
-  forget   ends persistent sessions left by earlier runs (they would keep receiving, and slow later runs).
-  compare  reads a pub and a sub summary: acknowledged numbers that never arrived.
   sub  a persistent-session subscriber (clean session off, fixed client id, QoS 1): counts every number it receives,
        moves to the next broker when its connection is lost, and stops when it has every number up to --until, when
        nothing arrived for --idle-exit seconds, or at --time-limit. With --acked it reports which acknowledged
        numbers never arrived. --subscribe-only creates the session and its subscription, then leaves.
+  compare  reads a pub and a sub summary: acknowledged numbers that never arrived.
+  forget   ends persistent sessions left by earlier runs (they would keep receiving, and slow later runs).
 
 Every loop is bounded by a count and a time limit. Payload: {"n":<number>,"station":"<id>","seq":<n>,"pad":"..."}
 on topic {prefix}/{station}/telemetry, stations taking turns. Measurement aid only; not used by the product.

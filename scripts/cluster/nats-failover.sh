@@ -22,10 +22,13 @@ run=$dir/failover-$(date -u +%H%M%S)
 mkdir -p "$run"
 sub_id=failover-sub-$(date -u +%H%M%S)
 probe=$here/mqtt_probe.py
-limit=$((count / (rate > 0 ? rate : 1000) + 45))
+# The subscriber stops after SUB_IDLE s without a message (default 20; raise it to see redeliveries after ack_wait,
+# 30 s); every probe stops at the latest LIMIT_EXTRA s (default 45) after the publisher's planned duration.
+sub_idle=${SUB_IDLE:-20}
+limit=$((count / (rate > 0 ? rate : 1000) + ${LIMIT_EXTRA:-45}))
 
 "$probe" sub --brokers "$(brokers_from "$sub_node")" --client-id "$sub_id" --subscribe-only --time-limit 20 >/dev/null 2>&1
-"$probe" sub --brokers "$(brokers_from "$sub_node")" --client-id "$sub_id" --until "$count" --idle-exit 20 \
+"$probe" sub --brokers "$(brokers_from "$sub_node")" --client-id "$sub_id" --until "$count" --idle-exit "$sub_idle" \
   --time-limit "$limit" --out "$run/sub.json" 2>"$run/sub.events" >/dev/null &
 sub_pid=$!
 "$probe" pub --brokers "$(brokers_from "$pub_node")" --client-id "failover-pub" --count "$count" --rate "$rate" \
@@ -41,7 +44,7 @@ wait "$sub_pid" || true
 trap - EXIT
 # End the subscriber's session, or its queue would keep every later message of the next runs.
 "$probe" forget --brokers "$(brokers_from "$sub_node")" "$sub_id" >/dev/null 2>&1 || echo "could not end session $sub_id" >&2
-echo "--- publisher ($run/pub.json)"; grep -v '"acked_ranges"' "$run/pub.events" | grep -E 'connected|disconnected|first_ack' || true
+echo "--- publisher ($run/pub.json)"; grep -v '"acked_ranges"' "$run/pub.events" | grep -E 'connected|disconnected|first_ack|no_connack|connect_error|refused' || true
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k) for k in ("events","acked_ranges")]; print(json.dumps(d))' "$run/pub.json"
 echo "--- subscriber ($run/sub.json)"; grep -E 'connected|disconnected' "$run/sub.events" || true
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k) for k in ("events","received_ranges")]; print(json.dumps(d))' "$run/sub.json"
