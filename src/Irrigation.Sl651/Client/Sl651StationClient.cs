@@ -115,6 +115,7 @@ public sealed class Sl651StationClient : IAsyncDisposable
     {
         var bytes = Sl651FrameFormatter.ToArray(Sl651MessageFormatter.ToFrame(message, _options.Header));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+        await _sendGate.WaitAsync(linked.Token);
         try
         {
             var connection = await ConnectAsync(linked.Token);
@@ -125,6 +126,10 @@ public sealed class Sl651StationClient : IAsyncDisposable
             Counters.Error(Sl651ErrorKind.ConnectionFailure);
             await DropAsync();
             throw new Sl651DeliveryException($"SL 651 {_connector.Description}: cannot send keep-alive: {ex.Message}", ex);
+        }
+        finally
+        {
+            _sendGate.Release();
         }
     }
 

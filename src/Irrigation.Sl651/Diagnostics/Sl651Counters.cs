@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace Irrigation.Sl651.Diagnostics;
 
 /// <summary>What went wrong on an SL 651 link, counted so operators see a bad line or a silent platform.</summary>
@@ -30,15 +28,9 @@ public enum Sl651ErrorKind
     CommandRefused,
 }
 
-/// <summary>Thread-safe counters for one link or a whole process, also published through System.Diagnostics.Metrics.</summary>
+/// <summary>Thread-safe counters for one link or a whole process; a host publishes them on its own meter (observable counters).</summary>
 public sealed class Sl651Counters
 {
-    public const string MeterName = "Irrigation.Sl651";
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly Counter<long> ErrorsInstrument = Meter.CreateCounter<long>("sl651_errors", description: "SL 651 link errors by kind");
-    private static readonly Counter<long> SentInstrument = Meter.CreateCounter<long>("sl651_frames_sent", description: "SL 651 frames sent");
-    private static readonly Counter<long> AckedInstrument = Meter.CreateCounter<long>("sl651_frames_acknowledged", description: "SL 651 up frames acknowledged");
-
     private readonly long[] _errors = new long[Enum.GetValues<Sl651ErrorKind>().Length];
     private long _sent;
     private long _acknowledged;
@@ -54,25 +46,13 @@ public sealed class Sl651Counters
 
     public long TotalErrors => Enum.GetValues<Sl651ErrorKind>().Sum(kind => this[kind]);
 
-    public void FrameSent()
-    {
-        Interlocked.Increment(ref _sent);
-        SentInstrument.Add(1);
-    }
+    public void FrameSent() => Interlocked.Increment(ref _sent);
 
-    public void FrameAcknowledged()
-    {
-        Interlocked.Increment(ref _acknowledged);
-        AckedInstrument.Add(1);
-    }
+    public void FrameAcknowledged() => Interlocked.Increment(ref _acknowledged);
 
     public void FrameReceived() => Interlocked.Increment(ref _received);
 
-    public void Error(Sl651ErrorKind kind)
-    {
-        Interlocked.Increment(ref _errors[(int)kind]);
-        ErrorsInstrument.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));
-    }
+    public void Error(Sl651ErrorKind kind) => Interlocked.Increment(ref _errors[(int)kind]);
 
     public static Sl651ErrorKind KindOf(Framing.Sl651FrameErrorKind error) => error switch
     {
