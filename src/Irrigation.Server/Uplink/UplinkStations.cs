@@ -26,7 +26,9 @@ public sealed class UplinkStation : IDisposable
         System.IO.Directory.CreateDirectory(directory);
         _serialFile = Path.Combine(directory, "serial");
         _serial = File.Exists(_serialFile) && ushort.TryParse(File.ReadAllText(_serialFile), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : (ushort)0;
-        Queue = DurableQueue.Open(new DurableQueueOptions { Directory = Path.Combine(directory, "queue"), MaxBytes = maxBytes, DropOldestWhenFull = false, FsyncEveryAppend = true }, logger);
+        // Segments of at most a quarter of the budget: the queue needs two, and a small budget still rolls segments.
+        var segment = (int)Math.Min(DurableQueueOptions.DefaultSegmentBytes, maxBytes / 4);
+        Queue = DurableQueue.Open(new DurableQueueOptions { Directory = Path.Combine(directory, "queue"), MaxBytes = maxBytes, SegmentBytes = segment, DropOldestWhenFull = false, FsyncEveryAppend = true }, logger);
     }
 
     public UplinkStationOptions Options { get; }
