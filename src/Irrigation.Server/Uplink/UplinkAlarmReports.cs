@@ -36,9 +36,10 @@ public sealed class UplinkAlarmReports : IAlarmEventListener
             return;
         var sent = StationClock.Now(_time, _options.UtcOffset);
         var observed = StationClock.At(alarm.RaisedAt, _options.UtcOffset);
-        var report = UplinkReports.Observation(Sl651FunctionCode.Additional, station.NextSerial(), sent, observed, station.Header.Station, _cache.Snapshot(entry), station.Options,
-            skipped => _logger.LogWarning("SL 651 uplink {Station}: left out {Skipped}.", station.Id, skipped));
-        if (station.Enqueue(report))
+        var snapshot = _cache.Snapshot(entry);
+        var report = station.Enqueue(serial => UplinkReports.Observation(Sl651FunctionCode.Additional, serial, sent, observed, station.Header.Station, snapshot, station.Options,
+            skipped => _logger.LogWarning("SL 651 uplink {Station}: left out {Skipped}.", station.Id, skipped)));
+        if (report is not null)
             _logger.LogInformation("SL 651 uplink {Station}: additional report {Serial} queued for alarm {Alarm} ({Rule}).", station.Id, report.Serial, alarm.Id, alarm.Rule);
         else
             _logger.LogError("SL 651 uplink {Station}: queue full; additional report for alarm {Alarm} refused.", station.Id, alarm.Id);

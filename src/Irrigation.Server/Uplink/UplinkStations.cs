@@ -54,25 +54,29 @@ public sealed class UplinkStation : IDisposable
         }
     }
 
-    /// <summary>Up serials cycle 1..65535 (§6.6.2.4).</summary>
-    public ushort NextSerial()
+    /// <summary>
+    /// Gives the next serial (up serials cycle 1..65535, §6.6.2.4) to the message <paramref name="build"/> makes, frames it and
+    /// appends it to the queue, all under one lock: serials reach the queue, and so the platform, in the order they are
+    /// given. Returns the message, or null (counted, the serial not used) when the queue is full.
+    /// </summary>
+    public Sl651Message? Enqueue(Func<ushort, Sl651Message> build)
     {
+        ArgumentNullException.ThrowIfNull(build);
         lock (_sync)
         {
-            _serial = _serial == ushort.MaxValue ? (ushort)1 : (ushort)(_serial + 1);
-            File.WriteAllText(_serialFile, _serial.ToString(CultureInfo.InvariantCulture));
-            return _serial;
-        }
-    }
+            var serial = _serial == ushort.MaxValue ? (ushort)1 : (ushort)(_serial + 1);
+            var message = build(serial);
+            var bytes = Sl651FrameFormatter.ToArray(Sl651MessageFormatter.ToFrame(message, Header));
+            if (!Queue.TryAppend(bytes))
+            {
+                Interlocked.Increment(ref _refused);
+                return null;
+            }
 
-    /// <summary>Frames <paramref name="message"/> and appends it to the queue; false (counted) when the queue is full.</summary>
-    public bool Enqueue(Sl651Message message)
-    {
-        var bytes = Sl651FrameFormatter.ToArray(Sl651MessageFormatter.ToFrame(message, Header));
-        if (Queue.TryAppend(bytes))
-            return true;
-        Interlocked.Increment(ref _refused);
-        return false;
+            _serial = serial;
+            File.WriteAllText(_serialFile, _serial.ToString(CultureInfo.InvariantCulture));
+            return message;
+        }
     }
 
     public void Dispose() => Queue.Dispose();

@@ -144,8 +144,8 @@ public sealed class UplinkWorker : BackgroundService
                 continue;
             var now = Now;
             void Skipped(string what) => logger.LogWarning("SL 651 uplink {Station}: left out {Skipped}.", station.Id, what);
-            Enqueue(station, logger, UplinkReports.Observation(Sl651FunctionCode.Timed, station.NextSerial(), now, now, station.Header.Station, snapshot, station.Options, Skipped));
-            Enqueue(station, logger, UplinkReports.PumpRealTime(station.NextSerial(), now, station.Header.Station, snapshot, station.Options, Skipped));
+            Enqueue(station, logger, serial => UplinkReports.Observation(Sl651FunctionCode.Timed, serial, now, now, station.Header.Station, snapshot, station.Options, Skipped));
+            Enqueue(station, logger, serial => UplinkReports.PumpRealTime(serial, now, station.Header.Station, snapshot, station.Options, Skipped));
         }
     }
 
@@ -162,16 +162,16 @@ public sealed class UplinkWorker : BackgroundService
             if (states.ToString() == last)
                 continue;
             last = states.ToString();
-            Enqueue(station, logger, new Sl651PumpStateReport(station.NextSerial(), Now, station.Header.Station, states));
+            Enqueue(station, logger, serial => new Sl651PumpStateReport(serial, Now, station.Header.Station, states));
         }
     }
 
-    private static void Enqueue(UplinkStation station, ILogger logger, Sl651Message message)
+    private static void Enqueue(UplinkStation station, ILogger logger, Func<ushort, Sl651Message> build)
     {
-        if (station.Enqueue(message))
+        if (station.Enqueue(build) is { } message)
             logger.LogDebug("SL 651 uplink {Station}: queued {Function:X2}H serial {Serial}.", station.Id, (byte)message.Function, message.Serial);
         else
-            logger.LogError("SL 651 uplink {Station}: queue full ({Pending} frames); {Function:X2}H serial {Serial} refused.", station.Id, station.Queue.Count, (byte)message.Function, message.Serial);
+            logger.LogError("SL 651 uplink {Station}: queue full ({Pending} frames); a report was refused.", station.Id, station.Queue.Count);
     }
 
     private async Task Delay(TimeSpan delay, CancellationToken stoppingToken)

@@ -9,8 +9,8 @@ namespace Irrigation.Server.Tests.Uplink;
 /// <summary>
 /// The real server reporting two stations of the real stack to the SL 651 reference platform (which decodes with its
 /// own reader): timed reports, pump/motor data and pump states arrive and are acknowledged; through a platform outage
-/// (connections refused) the reports produced meanwhile — an alarm's additional report among them — wait on disk and
-/// arrive after it, in order, none lost; a pump switch command from the platform is refused for the station not
+/// (connections refused, and the server killed and restarted in the middle of it) the reports produced meanwhile — an
+/// alarm's additional report among them — wait on disk and arrive after it, in order, none lost; a pump switch command from the platform is refused for the station not
 /// configured for it and carried out, confirmed by the gateway, for the one that is. One stack, several checks.
 /// </summary>
 [Collection("Integration")]
@@ -69,8 +69,14 @@ public sealed class UplinkEndToEndTests
         platform.BeginOutage();
         var outageFrom = DateTime.UtcNow.AddHours(8);
         await stack.Simulator.SetPhysicsAsync("st002", new { mains = false });
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        // The server is killed (kill -9) with the backlog on disk and started again, still during the outage.
+        var queuedBeforeKill = platform.Reports.Count;
+        await stack.KillServerAsync();
+        await stack.StartServerAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
         var outageTo = DateTime.UtcNow.AddHours(8);
+        Assert.Equal(queuedBeforeKill, platform.Reports.Count);
         var beforeRecovery = platform.Reports.Count;
         platform.EndOutage();
 

@@ -97,13 +97,14 @@ public sealed class UplinkReportsTests
         var header = new Sl651Header(1, Address, 0x1234);
         using (var first = new UplinkStation(station, header, scratch.Path, 1 << 20, NullLogger.Instance))
         {
-            first.Enqueue(new Sl651KeepAlive(first.NextSerial(), At));
-            first.Enqueue(new Sl651KeepAlive(first.NextSerial(), At));
+            first.Enqueue(serial => new Sl651KeepAlive(serial, At));
+            first.Enqueue(serial => new Sl651KeepAlive(serial, At));
         }
 
         using var again = new UplinkStation(station, header, scratch.Path, 1 << 20, NullLogger.Instance);
         var frames = again.Queue.ReadBatch(10);
         Assert.Equal([1, 2], frames.Select(f => (f.Payload[14] << 8) | f.Payload[15]));
-        Assert.Equal(3, again.NextSerial());
+        Assert.Equal(2, again.LastSerial);
+        Assert.Equal(3, again.Enqueue(serial => new Sl651KeepAlive(serial, At))!.Serial);
     }
 }
