@@ -130,6 +130,39 @@ public sealed class Sl651StationClientTests
         await peer.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task SendAsync_CentreAnswersNak_ResendsAndTakesTheLaterAcknowledgement()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var received = 0;
+        var peer = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            var buffer = new byte[512];
+            for (var attempt = 0; attempt < 2; attempt++)
+            {
+                var n = await socket.ReceiveAsync(buffer);
+                Assert.Equal(PlatformDecoder.Outcome.Frame, PlatformDecoder.Read(buffer.AsSpan(0, n), out var frame, out _, out _));
+                received++;
+                var end = attempt == 0 ? (byte)0x15 : (byte)0x04; // NAK first, then EOT
+                await socket.SendAsync(PlatformDecoder.Down(frame!.Station, 1, 0x1234, 0x32, PlatformDecoder.SerialAndTime(frame.Serial!.Value, DateTime.Now), end));
+            }
+
+            await socket.ReceiveAsync(buffer);
+        });
+        await using (var client = new Sl651StationClient(new TcpStreamConnector("127.0.0.1", port), new Sl651StationClientOptions { Header = Header, AckTimeout = TimeSpan.FromMilliseconds(500) }))
+        {
+            var ack = await client.SendAsync(Report(11, 1m), CancellationToken.None);
+            Assert.Equal(11, ack.Serial);
+            Assert.Equal(2, received);
+            Assert.Equal(1, client.Counters[Sl651ErrorKind.AckTimeout]);
+        }
+
+        await peer.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
     private sealed class SwitchingStation : ISl651CommandHandler
     {
         public Sl651Message? Received { get; private set; }

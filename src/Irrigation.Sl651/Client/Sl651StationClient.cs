@@ -208,7 +208,13 @@ public sealed class Sl651StationClient : IAsyncDisposable
                 }
 
                 if (message is Sl651Acknowledgement ack)
-                    connection.Acks.Writer.TryWrite(ack);
+                {
+                    // NAK asks for the frame again (§6.2.2): not an acknowledgement; the sender resends after its timeout.
+                    if (Sl651ControlChar.IsAcknowledgement(frame.End))
+                        connection.Acks.Writer.TryWrite(ack);
+                    else
+                        _logger.LogWarning("SL 651 {Link}: the centre answered {Function:X2}H serial {Serial} with {End}.", _connector.Description, (byte)ack.Acknowledged, ack.Serial, Sl651ControlChar.Name(frame.End));
+                }
                 else if (_handler is not null)
                     _ = AnswerAsync(connection, message!, token);
             }
