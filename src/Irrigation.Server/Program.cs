@@ -18,6 +18,7 @@ using Irrigation.Server.State;
 using Irrigation.Server.Stations;
 using Irrigation.Server.Storage;
 using Irrigation.Server.Tariffs;
+using Irrigation.Server.Uplink;
 
 // The server's table of contents: each feature registers its services and options (Add…) and its endpoints (Map…) from its
 // own folder. Settings (appsettings.json, Irrigation__* variables) are bound and validated before anything starts (docs/server.md).
@@ -47,6 +48,7 @@ builder.Services
     .AddEnergyAccounting()
     .AddReports()
     .AddStations()
+    .AddUplink()
     .AddOperations()
     .AddServerHttp();
 

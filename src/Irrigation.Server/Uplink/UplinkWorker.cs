@@ -1,0 +1,188 @@
+using Irrigation.Links;
+using Irrigation.Server.Http;
+using Irrigation.Server.State;
+using Irrigation.Sl651.Client;
+using Irrigation.Sl651.Framing;
+using Irrigation.Sl651.Messages;
+using Microsoft.Extensions.Options;
+
+namespace Irrigation.Server.Uplink;
+
+/// <summary>
+/// Reports every configured station to the platform (docs/sl651.md): a 2FH keep-alive while idle, a 32H timed report
+/// and 44H pump/motor data every <see cref="UplinkOptions.ReportInterval"/>, a 4CH pump state when a pump starts or
+/// stops, and (from <see cref="UplinkAlarmReports"/>) a 33H additional report when an alarm is raised. Every report is
+/// queued on disk first; one sender per station sends the queue in order and removes a frame only when the platform
+/// acknowledged it, so an outage or a restart loses nothing and the backlog replays in order.
+/// </summary>
+public sealed class UplinkWorker : BackgroundService
+{
+    private readonly UplinkOptions _options;
+    private readonly UplinkStations _stations;
+    private readonly StationRegistry _registry;
+    private readonly LatestValueCache _cache;
+    private readonly TimeProvider _time;
+    private readonly IServiceProvider _services;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<UplinkWorker> _logger;
+
+    public UplinkWorker(IOptions<UplinkOptions> options, UplinkStations stations, StationRegistry registry, LatestValueCache cache, TimeProvider time, IServiceProvider services, ILoggerFactory loggers, ILogger<UplinkWorker> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _stations = stations;
+        _registry = registry;
+        _cache = cache;
+        _time = time;
+        _services = services;
+        _loggers = loggers;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+            return;
+        _logger.LogInformation("SL 651 uplink to {Host}:{Port} (centre {Centre}) for {Count} station(s).", _options.Host, _options.Port, _options.CentreAddress, _stations.All.Count);
+        var runs = new List<Task>();
+        foreach (var station in _stations.All)
+        {
+            if (_registry.Find(station.Id) is null)
+                _logger.LogWarning("SL 651 uplink: station {Station} is not in the registry; its reports will carry no values until it reports.", station.Id);
+            var logger = _loggers.CreateLogger("Irrigation.Server.Uplink." + station.Id);
+            var client = new Sl651StationClient(
+                new TcpStreamConnector(_options.Host, _options.Port),
+                new Sl651StationClientOptions { Header = station.Header, AckTimeout = _options.AckTimeout },
+                new PlatformPumpControl(station, _options, _stations, _services, logger),
+                logger,
+                _stations.Counters);
+            runs.Add(RunStationAsync(station, client, logger, stoppingToken));
+        }
+
+        await Task.WhenAll(runs);
+    }
+
+    private async Task RunStationAsync(UplinkStation station, Sl651StationClient client, ILogger logger, CancellationToken stoppingToken)
+    {
+        await using (client)
+        {
+            await Task.WhenAll(
+                SendQueueAsync(station, client, logger, stoppingToken),
+                KeepAliveAsync(station, client, logger, stoppingToken),
+                ReportAsync(station, logger, stoppingToken),
+                WatchPumpsAsync(station, logger, stoppingToken));
+        }
+    }
+
+    private DateTime Now => StationClock.Now(_time, _options.UtcOffset);
+
+    private StationSnapshot? Snapshot(UplinkStation station) => _registry.Find(station.Id) is { } entry ? _cache.Snapshot(entry) : null;
+
+    /// <summary>The store-and-forward sender: the oldest frame first, removed only once acknowledged.</summary>
+    private async Task SendQueueAsync(UplinkStation station, Sl651StationClient client, ILogger logger, CancellationToken stoppingToken)
+    {
+        var failing = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await station.Queue.WaitForDataAsync(stoppingToken);
+                var batch = station.Queue.ReadBatch(1);
+                if (batch.Count == 0)
+                    continue;
+                var record = batch[0];
+                await client.SendFrameAsync(record.Payload, stoppingToken);
+                station.Queue.Commit(record.Position);
+                if (failing)
+                    logger.LogInformation("SL 651 uplink {Station}: platform acknowledging again; {Pending} frame(s) still queued.", station.Id, station.Queue.Count);
+                failing = false;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Sl651DeliveryException ex)
+            {
+                station.Queue.Rewind();
+                if (!failing)
+                    logger.LogWarning("SL 651 uplink {Station}: {Reason} — {Pending} frame(s) kept on disk; retrying every {Delay}.", station.Id, ex.Message, station.Queue.Count, _options.RetryDelay);
+                failing = true;
+                await Delay(_options.RetryDelay, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>2FH every interval (§6.6.4.2); it also opens the link, so the platform can reach the station with commands.</summary>
+    private async Task KeepAliveAsync(UplinkStation station, Sl651StationClient client, ILogger logger, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.KeepAliveInterval, _time);
+        do
+        {
+            try
+            {
+                await client.SendUnacknowledgedAsync(new Sl651KeepAlive(station.LastSerial, Now), stoppingToken);
+            }
+            catch (Sl651DeliveryException ex)
+            {
+                logger.LogDebug("SL 651 uplink {Station}: keep-alive not sent: {Reason}", station.Id, ex.Message);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+        while (await Ticks.NextAsync(timer, stoppingToken));
+    }
+
+    /// <summary>32H timed report and 44H pump/motor data each interval.</summary>
+    private async Task ReportAsync(UplinkStation station, ILogger logger, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.ReportInterval, _time);
+        while (await Ticks.NextAsync(timer, stoppingToken))
+        {
+            if (Snapshot(station) is not { } snapshot)
+                continue;
+            var now = Now;
+            void Skipped(string what) => logger.LogWarning("SL 651 uplink {Station}: left out {Skipped}.", station.Id, what);
+            Enqueue(station, logger, serial => UplinkReports.Observation(Sl651FunctionCode.Timed, serial, now, now, station.Header.Station, snapshot, station.Options, Skipped));
+            Enqueue(station, logger, serial => UplinkReports.PumpRealTime(serial, now, station.Header.Station, snapshot, station.Options, Skipped));
+        }
+    }
+
+    /// <summary>A 4CH pump state self-report (§6.6.4.26) when the running pumps change, and once they are first known.</summary>
+    private async Task WatchPumpsAsync(UplinkStation station, ILogger logger, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.PumpStateInterval, _time);
+        string? last = null;
+        while (await Ticks.NextAsync(timer, stoppingToken))
+        {
+            if (Snapshot(station) is not { } snapshot || UplinkReports.PumpsRunning(snapshot).Count == 0)
+                continue;
+            var states = UplinkReports.PumpStates(snapshot, station.Options.Pumps);
+            if (states.ToString() == last)
+                continue;
+            last = states.ToString();
+            Enqueue(station, logger, serial => new Sl651PumpStateReport(serial, Now, station.Header.Station, states));
+        }
+    }
+
+    private static void Enqueue(UplinkStation station, ILogger logger, Func<ushort, Sl651Message> build)
+    {
+        if (station.Enqueue(build) is { } message)
+            logger.LogDebug("SL 651 uplink {Station}: queued {Function:X2}H serial {Serial}.", station.Id, (byte)message.Function, message.Serial);
+        else
+            logger.LogError("SL 651 uplink {Station}: queue full ({Pending} frames); a report was refused.", station.Id, station.Queue.Count);
+    }
+
+    private async Task Delay(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}

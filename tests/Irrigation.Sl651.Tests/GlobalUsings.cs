@@ -1,0 +1,3 @@
+global using Xunit;
+global using Irrigation.Testing;
+global using Irrigation.Testing.Waiting;
