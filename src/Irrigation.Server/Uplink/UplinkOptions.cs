@@ -59,6 +59,13 @@ public sealed class UplinkOptions : IFeatureOptions
         ["VIC"] = "current_c",
     };
 
+    /// <summary>
+    /// The factor when a station names none: our <c>flow_rate</c> is in m³/h (every profile), the standard's Q in m³/s,
+    /// so Q fed from it is divided by 3600; everything else is sent as it is.
+    /// </summary>
+    public static double DefaultScale(string code, string key) =>
+        string.Equals(code, "Q", StringComparison.OrdinalIgnoreCase) && string.Equals(key, "flow_rate", StringComparison.Ordinal) ? 1 / 3600.0 : 1.0;
+
     /// <summary>The platform's address; empty turns the uplink off.</summary>
     public string Host { get; set; } = "";
 

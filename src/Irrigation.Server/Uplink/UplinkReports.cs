@@ -59,7 +59,7 @@ public static class UplinkReports
         {
             if (!include(code) || Sl651Elements.ByCode(code) is not { } definition || !snapshot.Values.TryGetValue(key, out var value))
                 continue;
-            var scaled = value.Value * (station.Scales.TryGetValue(code, out var factor) ? factor : 1.0);
+            var scaled = value.Value * (station.Scales.TryGetValue(code, out var factor) ? factor : UplinkOptions.DefaultScale(code, key));
             try
             {
                 elements.Add(Sl651Element.Number(definition, (decimal)scaled));

@@ -13,7 +13,7 @@ namespace Irrigation.Server.Tests.Uplink;
 /// alarm's additional report among them — wait on disk and arrive after it, in order, none lost; a pump switch command from the platform is refused for the station not
 /// configured for it and carried out, confirmed by the gateway, for the one that is. One stack, several checks.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class UplinkEndToEndTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);

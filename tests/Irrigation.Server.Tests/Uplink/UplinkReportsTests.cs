@@ -21,7 +21,7 @@ public sealed class UplinkReportsTests
     public void Observation_TimedReport_CarriesMappedValuesUnitsRunningAndStatusWord_AsThePlatformReadsThem()
     {
         var snapshot = Snapshot(("flow_rate", 360.0), ("voltage_a", 229.6), ("pump1.running", 1), ("pump2.running", 0));
-        var station = new UplinkStationOptions { Station = "st001", Address = "0033000001", Scales = { ["Q"] = 1 / 3600.0 } };
+        var station = new UplinkStationOptions { Station = "st001", Address = "0033000001" }; // Q from flow_rate: m³/h → m³/s by default
 
         var report = UplinkReports.Observation(Sl651FunctionCode.Timed, 3, At, At, Address, snapshot, station);
         var bytes = Sl651FrameFormatter.ToArray(Sl651MessageFormatter.ToFrame(report, new Sl651Header(1, Address, 0x1234)));
