@@ -23,6 +23,13 @@ public sealed class UplinkStationOptions
     /// <summary>Element code → factor applied to our value first, e.g. Q: 0.000277778 for m³/h to the standard's m³/s.</summary>
     public Dictionary<string, double> Scales { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether 44H pump/motor data is sent unprompted with each timed report (default true). The standard defines 44H as
+    /// the answer to a query; a platform that does not acknowledge an unprompted one would hold the station's queue, so
+    /// such a platform's stations set this false and get 44H only when it asks.
+    /// </summary>
+    public bool SendPumpData { get; set; } = true;
+
     /// <summary>Whether a pump switch command (4CH) from the platform is carried out. Default false: refused and audited.</summary>
     public bool AcceptPumpControl { get; set; }
 

@@ -134,7 +134,7 @@ public sealed class UplinkWorker : BackgroundService
         while (await Ticks.NextAsync(timer, stoppingToken));
     }
 
-    /// <summary>32H timed report and 44H pump/motor data each interval.</summary>
+    /// <summary>32H timed report and (unless the station says not to) 44H pump/motor data each interval.</summary>
     private async Task ReportAsync(UplinkStation station, ILogger logger, CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.ReportInterval, _time);
@@ -145,7 +145,8 @@ public sealed class UplinkWorker : BackgroundService
             var now = Now;
             void Skipped(string what) => logger.LogWarning("SL 651 uplink {Station}: left out {Skipped}.", station.Id, what);
             Enqueue(station, logger, serial => UplinkReports.Observation(Sl651FunctionCode.Timed, serial, now, now, station.Header.Station, snapshot, station.Options, Skipped));
-            Enqueue(station, logger, serial => UplinkReports.PumpRealTime(serial, now, station.Header.Station, snapshot, station.Options, Skipped));
+            if (station.Options.SendPumpData)
+                Enqueue(station, logger, serial => UplinkReports.PumpRealTime(serial, now, station.Header.Station, snapshot, station.Options, Skipped));
         }
     }
 

@@ -44,6 +44,7 @@ public sealed class UplinkEndToEndTests
             ["Stations:1:Station"] = "st002",
             ["Stations:1:Address"] = St2Address,
             ["Stations:1:Pumps"] = "2",
+            ["Stations:1:SendPumpData"] = "false",
         })
         {
             options.ServerEnvironment["Irrigation__Uplink__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
@@ -63,6 +64,7 @@ public sealed class UplinkEndToEndTests
         Assert.Contains(timed.Elements, e => e.Code == "ZT");
         Assert.Equal("00", Convert.ToHexString(Reports(platform, St1Address, 0x4C)[0].PumpBits!)); // both pumps stopped
         Assert.Equal(0, platform.BadFrames);
+        Assert.Empty(Reports(platform, St2Address, 0x44)); // st002 is set not to send 44H unprompted
 
         // Outage: the platform refuses connections. Meanwhile reports keep being produced and st002 loses its mains,
         // raising an alarm (5 s on-delay), whose additional report (33H) is produced during the outage too.
