@@ -62,13 +62,14 @@ public sealed class ReferencePlatform : IAsyncDisposable
     public void EndOutage() => _server.RefuseConnections = false;
 
     /// <summary>Sends a 4CH pump switch command to a connected station and waits for its 4CH reply (null on timeout).</summary>
-    public async Task<PlatformFrame?> SendPumpSwitchAsync(string station, int password, byte[] pumpBits, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<PlatformFrame?> SendPumpSwitchAsync(string station, int password, byte[] pumpBits, TimeSpan timeout, DateTime? sentAt = null, CancellationToken cancellationToken = default)
     {
         if (!_sessions.TryGetValue(station, out var session))
             throw new InvalidOperationException($"Station {station} has no open connection to the platform.");
         var body = new byte[8 + 1 + pumpBits.Length];
         // Serial 0: a centre-initiated message (§6.6.2.4).
-        PlatformDecoder.SerialAndTime(0, DateTime.Now).CopyTo(body, 0);
+        // Send time in Beijing time, as platforms in China keep it (UTC+8), whatever this machine's zone.
+        PlatformDecoder.SerialAndTime(0, sentAt ?? DateTime.UtcNow.AddHours(8)).CopyTo(body, 0);
         body[8] = (byte)pumpBits.Length;
         pumpBits.CopyTo(body, 9);
         var reply = new TaskCompletionSource<PlatformFrame>(TaskCreationOptions.RunContinuationsAsynchronously);

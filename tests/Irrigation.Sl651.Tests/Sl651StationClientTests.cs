@@ -86,7 +86,7 @@ public sealed class Sl651StationClientTests
         await client.SendUnacknowledgedAsync(new Sl651KeepAlive(1, DateTime.Now), CancellationToken.None);
         await Poll.UntilAsync(() => platform.Received.Count == 1, "the keep-alive at the platform", TimeSpan.FromSeconds(5));
 
-        var reply = await platform.SendPumpSwitchAsync("0033000001", 0x1234, [0x02], TimeSpan.FromSeconds(5), CancellationToken.None);
+        var reply = await platform.SendPumpSwitchAsync("0033000001", 0x1234, [0x02], TimeSpan.FromSeconds(5), cancellationToken: CancellationToken.None);
 
         Assert.NotNull(reply);
         Assert.Equal(0x4C, reply.Function);

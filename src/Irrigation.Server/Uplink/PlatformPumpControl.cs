@@ -21,6 +21,9 @@ public sealed class PlatformPumpControl : ISl651CommandHandler
     public const string Actor = "sl651:platform";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How far the platform's clock may be from ours before its command's send time makes it stale.</summary>
+    public static readonly TimeSpan PlatformClockTolerance = TimeSpan.FromMinutes(1);
+
     private readonly UplinkStation _station;
     private readonly UplinkOptions _options;
     private readonly UplinkStations _stations;
@@ -81,6 +84,10 @@ public sealed class PlatformPumpControl : ISl651CommandHandler
 
         if (!_station.Options.AcceptPumpControl)
             return Unchanged("refused", "this station does not accept pump control from the platform (AcceptPumpControl is off)");
+        // Never a stale command: one sent longer ago than a command lives, plus a minute for the two clocks, is not acted on.
+        var age = Now - command.SendTime;
+        if (age.Duration() > _commandOptions.Lifetime + PlatformClockTolerance)
+            return Unchanged("stale", $"sent {command.SendTime:yyyy-MM-dd HH:mm:ss}, {age.TotalSeconds:0} s from this server's clock; commands live {_commandOptions.Lifetime.TotalSeconds:0} s (+{PlatformClockTolerance.TotalSeconds:0} s for the clocks)");
         if (entry is null)
             return Unchanged("refused", "station not in the registry");
         var snapshot = _cache.Snapshot(entry);

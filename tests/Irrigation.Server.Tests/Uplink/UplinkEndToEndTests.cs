@@ -104,6 +104,14 @@ public sealed class UplinkEndToEndTests
         var audit = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?action=sl651.pump_control", UriKind.Relative)))!.AsArray();
         Assert.Contains(audit, a => a!["station"]?.GetValue<string>() == "st002" && a["outcome"]?.GetValue<string>() == "refused");
 
+        // A command sent an hour ago (a replay, or a platform clock that far off) is not acted on, even where accepted.
+        var stale = await platform.SendPumpSwitchAsync(St1Address, 0x1234, [0x01], Wait, sentAt: DateTime.UtcNow.AddHours(7));
+        Assert.NotNull(stale);
+        Assert.Equal("00", Convert.ToHexString(stale.PumpBits!));
+        Assert.False(await stack.Simulator.PumpRunningAsync("st001", 1));
+        audit = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?action=sl651.pump_control", UriKind.Relative)))!.AsArray();
+        Assert.Contains(audit, a => a!["station"]?.GetValue<string>() == "st001" && a["outcome"]?.GetValue<string>() == "stale");
+
         // st001 accepts it: pump 1 is started through the command path and the gateway confirms; the reply says so.
         var done = await platform.SendPumpSwitchAsync(St1Address, 0x1234, [0x01], Wait);
         Assert.NotNull(done);
