@@ -37,7 +37,7 @@ internal static class MeterAddressCommand
                 Console.WriteLine($"meter address: {address}");
                 var voltage = await client.ReadValueAsync(address, Dlt645Quantities.VoltageA, cancellationToken);
                 var energy = await client.ReadValueAsync(address, Dlt645Quantities.ForwardActiveEnergy, cancellationToken);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"confirmed: phase A voltage {voltage} V, forward active energy {energy} kWh (read at {address})"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"confirmed: phase A voltage {Shown(voltage, Dlt645Quantities.VoltageA)} V, forward active energy {Shown(energy, Dlt645Quantities.ForwardActiveEnergy)} kWh (read at {address})"));
                 Console.WriteLine($"gateway configuration: \"meter\": {{ \"profile\": \"dlt645-2007-three-phase\", \"address\": \"{address}\", \"endpoint\": {{ \"type\": \"tcp\", \"host\": \"{ep.Address}\", \"port\": {ep.Port} }} }}");
                 return 0;
             }
@@ -54,4 +54,8 @@ internal static class MeterAddressCommand
         });
         return command;
     }
+
+    /// <summary>As the meter's display shows it: every digit of the format (230.0 V, not 230).</summary>
+    private static string Shown(decimal value, Dlt645Quantity quantity) =>
+        value.ToString("F" + quantity.Format.FractionDigits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 }
