@@ -18,14 +18,17 @@ public static class IngestionRegistration
         services.AddSingleton<IngestionMetrics>();
         services.TryAddSingleton<ILateTelemetryListener, NoLateTelemetryListener>();
         services.TryAddSingleton<IStoredSequenceListener, NoStoredSequenceListener>();
+        services.AddFeatureOptions<SharedStreamOptions>();
 
         // Persistent session, manual acks: PUBACK only once a message is durable (InfluxDB or the spool).
         services.AddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value;
+            var shared = sp.GetRequiredService<IOptions<SharedStreamOptions>>().Value.Enabled;
             return new MqttSession<IngestionService>(ServerMqttClientFactory.Create(mqtt, "", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.ingestion"), o =>
             {
-                o.ManualAck = true;
+                // With a shared stream this session carries only station and gateway status, acknowledged on receipt.
+                o.ManualAck = !shared;
                 o.InboundCapacity = mqtt.InboundCapacity;
                 o.ReceiveMaximum = mqtt.ReceiveMaximum;
                 // Any packet the protocol allows: a telemetry message over a client limit would be discarded by the broker (MQTT 5)
@@ -50,6 +53,15 @@ public static class IngestionRegistration
                 new DurableQueueOptions { Directory = directory, MaxBytes = ingest.SpoolMaxBytes, SegmentBytes = ingest.SpoolSegmentBytes, DropOldestWhenFull = false },
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("spool"));
         });
+        // Telemetry from the MQTT session (one instance), or this instance's share of the cluster's stream plus a view of all of it.
+        services.AddSingleton(sp => new SharedStreamConnection(
+            sp.GetRequiredService<IOptions<SharedStreamOptions>>(), ServerMqttClientFactory.ClientId(sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value),
+            sp.GetRequiredService<ILogger<SharedStreamConnection>>()));
+        services.AddSingleton<ITelemetryInbox>(sp => sp.GetRequiredService<IOptions<SharedStreamOptions>>().Value.Enabled
+            ? ActivatorUtilities.CreateInstance<JetStreamTelemetryInbox>(sp)
+            : ActivatorUtilities.CreateInstance<MqttTelemetryInbox>(sp));
+        services.AddSingleton<StationViewFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<StationViewFeed>());
         services.AddSingleton<IngestionService>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestionService>());
         services.AddHostedService<SpoolReplayer>();

@@ -16,9 +16,9 @@ public sealed partial class IngestionService
             {
                 if (batch.Points > 0 && !await StoreAsync(batch, stoppingToken))
                     return; // stopping before the batch was durable: its messages stay unacknowledged and are redelivered
-                if (batch.Sequences.Count > 0)
-                    _sequences.Stored(batch.Sequences); // durable now: completeness may count them
-                await _mqtt.AckAsync(batch.Messages, CancellationToken.None); // in order, one socket write per 4,096 PUBACKs
+                if (batch.Sequences.Count > 0 && _inbox.SeesWholeStream)
+                    _sequences.Stored(batch.Sequences); // durable now: completeness may count them (a share of the stream is counted by StationViewFeed)
+                await _inbox.AckAsync(batch.Messages, CancellationToken.None); // in order, one socket write per 4,096 PUBACKs
                 batch.Reset();
                 _free.Writer.TryWrite(batch);
             }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Threading.Channels;
 using Irrigation.Contracts;
 using Irrigation.Influx.Write;
@@ -14,8 +13,8 @@ using Microsoft.Extensions.Options;
 namespace Irrigation.Server.Ingestion;
 
 /// <summary>
-/// The ingestion core: MQTT telemetry (shared subscription, manual acks) → <see cref="TelemetryDecoder"/> → batches
-/// of line protocol → InfluxDB. A message is PUBACKed only when its batch is durable: written to InfluxDB, or —
+/// The ingestion core: telemetry from its <see cref="ITelemetryInbox"/> (the server's MQTT session with manual acks, or
+/// this instance's share of a JetStream consumer) → <see cref="TelemetryDecoder"/> → batches of line protocol → InfluxDB. A message is PUBACKed only when its batch is durable: written to InfluxDB, or —
 /// when InfluxDB is down or slow — appended to the on-disk spool, which <see cref="SpoolReplayer"/> drains in order.
 /// Memory is bounded (a few pooled batches, a bounded MQTT inbox); when the spool is full too, acknowledgements
 /// stop, the inbox fills, the client stops reading, and the broker holds the rest. Nothing is dropped for load.
@@ -28,10 +27,9 @@ public sealed partial class IngestionService : BackgroundService
     internal static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
 
     private readonly IngestOptions _options;
-    private readonly ServerMqttOptions _mqttOptions;
     private readonly string _topicRoot;
     private readonly ServerInfluxOptions _influxOptions;
-    private readonly IMqttClient _mqtt;
+    private readonly ITelemetryInbox _inbox;
     private readonly InfluxWriteClient _influx;
     private readonly DurableQueue _spool;
     private readonly TelemetryDecoder _decoder;
@@ -46,18 +44,17 @@ public sealed partial class IngestionService : BackgroundService
     private volatile bool _influxHealthy = true;
 
     public IngestionService(
-        IOptions<IngestOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, IOptions<ServerInfluxOptions> influxOptions,
-        MqttSession<IngestionService> mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
+        IOptions<IngestOptions> options, IOptions<SiteOptions> site, IOptions<ServerInfluxOptions> influxOptions,
+        ITelemetryInbox inbox, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
         ILateTelemetryListener late, IStoredSequenceListener sequences, ILogger<IngestionService> logger)
     {
-        ArgumentNullException.ThrowIfNull(mqtt);
+        ArgumentNullException.ThrowIfNull(inbox);
         _late = late;
         _sequences = sequences;
         _options = options.Value;
-        _mqttOptions = mqttOptions.Value;
         _topicRoot = site.Value.TopicRoot;
         _influxOptions = influxOptions.Value;
-        _mqtt = mqtt.Client;
+        _inbox = inbox;
         _influx = influx;
         _spool = spool;
         _cache = cache;
@@ -76,13 +73,8 @@ public sealed partial class IngestionService : BackgroundService
         internal set => _influxHealthy = value;
     }
 
-    /// <summary>Plain for one instance; <c>$share/{group}/…</c> when instances split the stream (see <see cref="ServerMqttOptions.SharedGroup"/>).</summary>
-    public string TelemetryFilter => _mqttOptions.SharedGroup.Length == 0
-        ? Topics.AllTelemetry(_topicRoot)
-        : Topics.SharedTelemetry(_topicRoot, _mqttOptions.SharedGroup);
-
-    /// <summary>True while the ingestion's MQTT connection is up.</summary>
-    public bool MqttConnected => _mqtt.IsConnected;
+    /// <summary>True while the ingestion's inbox (MQTT session or shared stream) is connected.</summary>
+    public bool MqttConnected => _inbox.IsConnected;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -103,14 +95,9 @@ public sealed partial class IngestionService : BackgroundService
 
     private async Task ConnectAsync(CancellationToken stoppingToken)
     {
-        await BrokerConnection.ConnectAsync(_mqtt,
-        [
-            new MqttTopicFilter(TelemetryFilter, MqttQualityOfService.AtLeastOnce),
-            new MqttTopicFilter(Topics.AllStationStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
-            new MqttTopicFilter(Topics.AllGatewayStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
-        ], _mqttOptions, _logger, "Ingestion", stoppingToken);
+        await _inbox.ConnectAsync(stoppingToken);
         if (!stoppingToken.IsCancellationRequested)
-            _logger.LogInformation("Ingesting {Filter} into {Influx} database {Database}.", TelemetryFilter, _influxOptions.Url, _influxOptions.Database);
+            _logger.LogInformation("Ingesting {Inbox} into {Influx} database {Database}.", _inbox.Description, _influxOptions.Url, _influxOptions.Database);
     }
 
     /// <summary>Decodes messages into the current batch; hands it on when full or when the flush interval passes.</summary>
@@ -119,7 +106,7 @@ public sealed partial class IngestionService : BackgroundService
         var batch = await _free.Reader.ReadAsync(stoppingToken);
         var flushTicks = (long)(_options.FlushInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         var maxBatchBytes = _options.MaxBatchBytes;
-        var messages = _mqtt.Messages;
+        var messages = _inbox.Messages;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -178,17 +165,13 @@ public sealed partial class IngestionService : BackgroundService
         var parsed = Topics.TryParse(_topicRoot, topic, out var kind, out var range);
         if (parsed && kind is TopicKind.StationStatus or TopicKind.GatewayStatus)
         {
-            ApplyStatus(topic, kind, message.Payload.Span);
+            ApplyStatus(_cache, _samples, topic, kind, message.Payload.Span);
             return;
         }
 
         batch.Received++;
-        // {root}/{station}/telemetry → the station segment, compared to the payload's "station" (empty for any other topic: dropped).
-        Span<byte> station = stackalloc byte[Math.Min(128, Encoding.UTF8.GetMaxByteCount(topic.Length))];
         var stationChars = parsed && kind == TopicKind.Telemetry ? topic.AsSpan()[range] : [];
-        // TryGetBytes: 64 non-ASCII characters need more than the buffer, and GetBytes would throw out of the loop.
-        var stationLength = stationChars.Length <= 64 && Encoding.UTF8.TryGetBytes(stationChars, station, out var written) ? written : 0;
-        var result = _decoder.Decode(station[..stationLength], message.Payload.Span, batch.Writer);
+        var result = _decoder.Decode(stationChars, message.Payload.Span, batch.Writer);
         if (!result.Stored)
         {
             _counters.OnDropped(result.Reason);
@@ -218,23 +201,24 @@ public sealed partial class IngestionService : BackgroundService
         batch.Fields += result.Fields;
     }
 
-    private void ApplyStatus(string topic, TopicKind kind, ReadOnlySpan<byte> payload)
+    /// <summary>A station's or gateway's (retained) status into the cache; a bad one is sampled to the log, never thrown.</summary>
+    internal static void ApplyStatus(LatestValueCache cache, SampleLog samples, string topic, TopicKind kind, ReadOnlySpan<byte> payload)
     {
         // A (retained) bad status must not escape: out of the ingest loop it stopped the server, on every start while it stayed retained.
         if (kind == TopicKind.GatewayStatus)
         {
             if (StatusPayload.TryRead(payload, out GatewayStatusMessage? gateway, out _))
-                _cache.UpdateGateway(gateway!.Gateway, gateway.State);
+                cache.UpdateGateway(gateway!.Gateway, gateway.State);
             else
-                _samples.Dropped(DropReason.InvalidJson, topic, payload);
+                samples.Dropped(DropReason.InvalidJson, topic, payload);
         }
         else if (StatusPayload.TryRead(payload, out StationStatusMessage? status, out _))
         {
-            _cache.UpdateStatus(status!.Station, status.State, status.Gateway.Length > 0 ? status.Gateway : null, status.SinceMs);
+            cache.UpdateStatus(status!.Station, status.State, status.Gateway.Length > 0 ? status.Gateway : null, status.SinceMs);
         }
         else
         {
-            _samples.Dropped(DropReason.InvalidJson, topic, payload);
+            samples.Dropped(DropReason.InvalidJson, topic, payload);
         }
     }
 }

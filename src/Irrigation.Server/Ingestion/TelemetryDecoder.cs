@@ -65,6 +65,18 @@ public sealed class TelemetryDecoder
     }
 
     /// <summary>
+    /// Decodes a message received on <c>{root}/{station}/telemetry</c>, given the topic's station segment (empty for any
+    /// other topic: dropped). The segment is compared to the payload's "station".
+    /// </summary>
+    public DecodeResult Decode(ReadOnlySpan<char> topicStation, ReadOnlySpan<byte> payload, LineProtocolWriter writer)
+    {
+        Span<byte> station = stackalloc byte[128];
+        // TryGetBytes: 64 non-ASCII characters need more than the buffer, and GetBytes would throw out of the caller's loop.
+        var length = topicStation.Length <= 64 && System.Text.Encoding.UTF8.TryGetBytes(topicStation, station, out var written) ? written : 0;
+        return Decode(station[..length], payload, writer);
+    }
+
+    /// <summary>
     /// Decodes <paramref name="payload"/> received on the telemetry topic of <paramref name="topicStation"/> and writes
     /// its points to <paramref name="writer"/>. On a dropped message nothing is written.
     /// </summary>

@@ -17,12 +17,19 @@ public static class ServerMqttClientFactory
             Protocol = options.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
             Host = options.Host,
             Port = options.Port,
-            ClientId = (options.ClientId ?? $"irrigation-server-{Environment.MachineName}") + suffix,
+            ClientId = ClientId(options) + suffix,
             Username = options.Username,
             Password = options.Password,
             CleanSession = false, // the broker keeps what arrives while the server restarts
         };
         configure?.Invoke(client);
         return new ReconnectingMqttClient(client, logger);
+    }
+
+    /// <summary>This instance's id (its MQTT sessions add a suffix per purpose).</summary>
+    public static string ClientId(ServerMqttOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.ClientId ?? $"irrigation-server-{Environment.MachineName}";
     }
 }

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Irrigation.Influx.Query;
+using Irrigation.Mqtt.Client;
+using Irrigation.Testing;
+using Xunit.Abstractions;
+
+namespace Irrigation.Server.Tests;
+
+/// <summary>
+/// Several server instances sharing the telemetry of a real three-node NATS cluster (Irrigation:SharedStream): gateways
+/// publish MQTT 3.1.1 QoS 1, the instances read one durable JetStream consumer and acknowledge only durable batches.
+/// Real nats-server, influxd and irrigation-server processes on loopback.
+/// </summary>
+[Collection("Integration")]
+public sealed class SharedStreamTests(ITestOutputHelper output)
+{
+    private const int Stations = 8;
+    private const string ApiUser = "cluster-viewer";
+    private const string ApiPassword = "cluster-viewer-pass-1";
+    private const string Values = """{"voltage_a":{"v":229.8,"u":"V"},"flow_rate":{"v":12.5,"u":"m3/h"}}""";
+
+    /// <summary>
+    /// Two instances share the stream; one is killed with -9 while gateways publish. Its unacknowledged messages go to
+    /// the other after AckWait: every acknowledged sequence number is stored, and the survivor's view of the whole stream
+    /// (latest values, completeness) has every station complete with no gap.
+    /// </summary>
+    [Fact]
+    public async Task TwoInstances_OneKilledUnderLoad_EveryAcknowledgedMessageStoredOnceWithNoGap()
+    {
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var influxd = await InfluxdServer.StartAsync();
+        using var scratch = new ScratchDirectory("shared-stream");
+        var database = "cluster_" + Guid.NewGuid().ToString("N")[..8]; // the servers create it with their retention policies
+        var first = await StartInstanceAsync(cluster, influxd, database, scratch, "a", mqttNode: 1);
+        var second = await StartInstanceAsync(cluster, influxd, database, scratch, "b", mqttNode: 3);
+        await using (first.Process)
+        await using (second.Process)
+        {
+            Assert.Contains(first.Process.Lines, l => l.Contains("Ingesting JetStream $MQTT_msgs $MQTT.msgs.irrigation.*.telemetry (shared consumer irrigation-ingest)", StringComparison.Ordinal));
+
+            // Gateways on node 2, 8 stations × 400 messages at about 320 msg/s; instance a is killed after 4 s.
+            const int perStation = 400;
+            var publishing = PublishAsync(cluster.MqttPort(2), perStation, TimeSpan.FromMilliseconds(25));
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            var storedByFirst = await StoredAsync(first.Http);
+            var storedBySecond = await StoredAsync(second.Http);
+            first.Process.KillHard();
+            var killed = Stopwatch.StartNew();
+            var acknowledged = await publishing;
+            Assert.Equal(Stations * perStation, acknowledged);
+
+            var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
+            var counts = await CountsAsync(query);
+            while (!(counts.Count == Stations && counts.Values.All(c => c == perStation)) && killed.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                await Task.Delay(250);
+                counts = await CountsAsync(query);
+            }
+
+            var recovered = killed.Elapsed;
+            var missing = await MissingSequencesAsync(query, perStation);
+            Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
+            Assert.True(storedByFirst > 0 && storedBySecond > 0, $"both instances stored a share before the kill: a {storedByFirst}, b {storedBySecond}");
+
+            // The survivor's view of the whole stream: every station complete to 400, no open gap.
+            await Poll.UntilAsync(async () =>
+            {
+                var completeness = JsonNode.Parse(await second.Http.GetStringAsync(new Uri("api/completeness", UriKind.Relative)))!.AsArray();
+                return completeness.Count == Stations && completeness.All(s => s!["contiguous"]!.GetValue<long>() == perStation && s["openMessages"]!.GetValue<long>() == 0);
+            }, "the survivor's completeness shows every station complete", TimeSpan.FromSeconds(30));
+            var latest = JsonNode.Parse(await second.Http.GetStringAsync(new Uri("api/stations/latest", UriKind.Relative)))!.AsArray();
+            Assert.Equal(Stations, latest.Count);
+
+            output.WriteLine($"stored before the kill: a {storedByFirst}, b {storedBySecond}; {acknowledged} acknowledged, all stored {recovered.TotalSeconds:0.0} s after the kill (AckWait 5 s)");
+        }
+    }
+
+    private sealed record Instance(ManagedProcess Process, HttpClient Http);
+
+    private static async Task<Instance> StartInstanceAsync(NatsCluster cluster, InfluxdServer influxd, string database, ScratchDirectory scratch, string name, int mqttNode)
+    {
+        var port = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            ["Irrigation__Mqtt__Port"] = cluster.MqttPort(mqttNode).ToString(CultureInfo.InvariantCulture),
+            ["Irrigation__Mqtt__Protocol"] = "3.1.1",
+            ["Irrigation__Mqtt__ClientId"] = $"irrigation-server-{name}-" + Guid.NewGuid().ToString("N")[..6],
+            ["Irrigation__SharedStream__Servers"] = cluster.NatsServers,
+            ["Irrigation__SharedStream__AckWait"] = "00:00:05",
+            ["Irrigation__Influx__Url"] = influxd.Url.ToString(),
+            ["Irrigation__Influx__Database"] = database,
+            ["Irrigation__DataDirectory"] = scratch.File($"server-{name}"),
+            ["Irrigation__Auth__PasswordIterations"] = "10000",
+            ["Irrigation__Auth__Users__0__Username"] = ApiUser,
+            ["Irrigation__Auth__Users__0__Password"] = ApiPassword,
+            ["Irrigation__Auth__Users__0__Role"] = "viewer",
+        };
+        var process = await ServerProcess.StartAsync(port, environment, scratch.File($"server-{name}.log"), scratch.Path);
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+        await process.WaitForLineAsync(l => l.Contains("Ingesting ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        using var response = await http.PostAsync(new Uri("api/auth/tokens", UriKind.Relative),
+            new StringContent($$"""{"username":"{{ApiUser}}","password":"{{ApiPassword}}","name":"tests"}""", Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"token: {(int)response.StatusCode} {body}");
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", JsonNode.Parse(body)!["token"]!.GetValue<string>());
+        return new Instance(process, http);
+    }
+
+    /// <summary>One MQTT 3.1.1 client per station publishing numbered QoS 1 telemetry, each message after the last one's PUBACK; returns the acknowledged count.</summary>
+    private static async Task<int> PublishAsync(int mqttPort, int perStation, TimeSpan interval)
+    {
+        var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - perStation * 1000L;
+        var acknowledged = 0;
+        await Task.WhenAll(Enumerable.Range(1, Stations).Select(async s =>
+        {
+            var station = $"st{s:000}";
+            await using var client = new ReconnectingMqttClient(new MqttClientOptions
+            {
+                Host = "127.0.0.1", Port = mqttPort, ClientId = $"gw-{station}-{Guid.NewGuid():N}"[..20], Protocol = MqttProtocol.V311, CleanSession = true,
+            }, new TestLogger(null, station));
+            await client.ConnectAsync(CancellationToken.None);
+            for (var seq = 1; seq <= perStation; seq++)
+            {
+                var payload = $$"""{"v":1,"station":"{{station}}","site":"城东镇","gateway":"gw-{{station}}","epoch":"e1","seq":{{seq}},"ts":{{start + seq * 1000L}},"kind":"change","replayed":false,"quality":"good","values":{{Values}}}""";
+                await client.PublishAsync(new MqttApplicationMessage($"irrigation/{station}/telemetry", Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce), CancellationToken.None);
+                Interlocked.Increment(ref acknowledged);
+                await Task.Delay(interval);
+            }
+        }));
+        return acknowledged;
+    }
+
+    private static async Task<double> StoredAsync(HttpClient http) =>
+        PrometheusText.Parse(await http.GetStringAsync(new Uri("metrics", UriKind.Relative))).GetValueOrDefault("irrigation_ingest_stored_total");
+
+    private static async Task<SortedDictionary<string, long>> CountsAsync(InfluxQueryClient query)
+    {
+        var result = await query.QueryAsync("SELECT count(\"seq\") FROM \"station\" GROUP BY \"station\"");
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var series in result.Series)
+            counts[series.Tags["station"]] = series.Value(0, "count").GetInt64();
+        return counts;
+    }
+
+    /// <summary>Sequence numbers 1..<paramref name="perStation"/> missing per station ("" when none).</summary>
+    private static async Task<string> MissingSequencesAsync(InfluxQueryClient query, int perStation)
+    {
+        var report = new StringBuilder();
+        for (var s = 1; s <= Stations; s++)
+        {
+            var station = $"st{s:000}";
+            var result = await query.QueryAsync("SELECT \"seq\" FROM \"station\" WHERE \"station\" = $station", new Dictionary<string, object?> { ["station"] = station });
+            var seen = new HashSet<long>();
+            foreach (var series in result.Series)
+            {
+                for (var row = 0; row < series.Values.Count; row++)
+                    seen.Add(series.Value(row, "seq").GetInt64());
+            }
+
+            var missing = Enumerable.Range(1, perStation).Where(n => !seen.Contains(n)).ToList();
+            if (missing.Count > 0)
+                report.Append(CultureInfo.InvariantCulture, $"{station}: {missing.Count} missing ({string.Join(',', missing.Take(20))})\n");
+        }
+
+        return report.ToString();
+    }
+}
