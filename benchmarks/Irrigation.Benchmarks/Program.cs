@@ -83,9 +83,10 @@ var loadDuration = new Option<double>("--duration-s") { Description = "How long 
 var loadPublishers = new Option<int>("--publishers") { Description = "MQTT connections publishing in parallel.", DefaultValueFactory = _ => 2 };
 var loadPrefix = new Option<string>("--id-prefix") { Description = "Station id prefix.", DefaultValueFactory = _ => "ld" };
 var loadSummary = new Option<string?>("--summary") { Description = "Write a JSON summary (per-station counts) here." };
+var loadProtocol = new Option<string>("--protocol") { Description = "MQTT version: 5 or 3.1.1 (a NATS cluster).", DefaultValueFactory = _ => "5" };
 var load = new Command("mqtt-load", "Publish synthetic telemetry in the gateway's format at a fixed rate (QoS 1).")
 {
-    broker, loadStations, loadRate, loadValues, loadDuration, loadPublishers, loadPrefix, loadSummary,
+    broker, loadStations, loadRate, loadValues, loadDuration, loadPublishers, loadPrefix, loadSummary, loadProtocol,
 };
 load.SetAction(async (parse, cancellationToken) =>
 {
@@ -101,6 +102,7 @@ load.SetAction(async (parse, cancellationToken) =>
         Publishers = parse.GetValue(loadPublishers),
         IdPrefix = parse.GetValue(loadPrefix)!,
         SummaryPath = parse.GetValue(loadSummary),
+        Protocol = parse.GetValue(loadProtocol)!,
     };
     try
     {
@@ -159,5 +161,19 @@ gateway.SetAction(async (parse, cancellationToken) =>
     await new Irrigation.Benchmarks.Orchestration.GatewayBenchmark(parse.GetValue(gatewayStations), parse.GetValue(gatewaySeconds), parse.GetValue(basePort),
         parse.GetValue(gatewayRunDirectory)!, parse.GetValue(resultsDirectory)!).RunAsync(cancellationToken));
 
-var root = new RootCommand("The benchmarks (ingest, gateway), their probes, and the MQTT load generator.") { ingest, gateway, influxCeiling, mqttCeiling, freshness, load };
+var clusterServers = new Option<string>("--servers") { Description = "Server instance counts to measure, comma separated.", DefaultValueFactory = _ => "1,2,3" };
+var clusterStations = new Option<int>("--stations") { Description = "Stations publishing the backlog.", DefaultValueFactory = _ => 100 };
+var clusterSeconds = new Option<int>("--backlog-s") { Description = "Seconds of load published as the backlog.", DefaultValueFactory = _ => 20 };
+var clusterRate = new Option<double>("--rate") { Description = "Messages per second per station in the backlog.", DefaultValueFactory = _ => 10 };
+var clusterRun = new Option<string>("--run-dir") { Description = "Logs and data of the run.", DefaultValueFactory = _ => ".run/bench/cluster" };
+var cluster = new Command("cluster", "1, 2, 3 server instances sharing a 3-node NATS cluster's telemetry: drain rate and CPU per message.")
+{
+    clusterServers, clusterStations, clusterSeconds, clusterRate, clusterRun,
+};
+cluster.SetAction(async (parse, cancellationToken) =>
+    await new Irrigation.Benchmarks.Orchestration.ClusterBenchmark(
+        parse.GetValue(clusterServers)!.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(clusterStations),
+        parse.GetValue(clusterSeconds), parse.GetValue(clusterRate), parse.GetValue(clusterRun)!).RunAsync(cancellationToken));
+
+var root = new RootCommand("The benchmarks (ingest, gateway, cluster), their probes, and the MQTT load generator.") { ingest, gateway, cluster, influxCeiling, mqttCeiling, freshness, load };
 return await root.Parse(args).InvokeAsync();

@@ -50,6 +50,9 @@ public sealed class NatsCluster : IAsyncDisposable
 
     public bool IsRunning(int node) => _nodes[node - 1].Process is { HasExited: false };
 
+    /// <summary>The running nodes' process ids, for CPU figures.</summary>
+    public IReadOnlyList<int> ProcessIds => _nodes.Where(n => n.Process is { HasExited: false }).Select(n => n.Process!.Id).ToArray();
+
     public static async Task<NatsCluster> StartAsync()
     {
         var binary = RequiredTool.Find("nats-server", "nats-server");

@@ -67,6 +67,7 @@ public sealed class MqttLoadGenerator
             Host = _options.BrokerHost,
             Port = _options.BrokerPort,
             ClientId = $"irrigation-load-{Environment.ProcessId}-{publisher}",
+            Protocol = _options.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
             CleanSession = true,
             MaxInflight = Math.Min(_options.Window, 65_535),
             KeepAlive = TimeSpan.FromSeconds(30),

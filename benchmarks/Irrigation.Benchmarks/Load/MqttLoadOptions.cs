@@ -32,6 +32,9 @@ public sealed class MqttLoadOptions
 
     public int Seed { get; set; } = 1;
 
+    /// <summary>"5" (the default) or "3.1.1" (a NATS cluster speaks only 3.1.1).</summary>
+    public string Protocol { get; set; } = "5";
+
     public void Validate()
     {
         if (Stations is < 1 or > 100_000)
@@ -42,6 +45,8 @@ public sealed class MqttLoadOptions
             throw new ArgumentException($"--values must be 1..200, was {Values}.");
         if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(24))
             throw new ArgumentException("--duration-s must be 1 s..24 h.");
+        if (Protocol is not ("5" or "3.1.1"))
+            throw new ArgumentException($"--protocol must be 5 or 3.1.1, was {Protocol}.");
         if (Publishers is < 1 or > 64 || Window is < 1 or > 65_000)
             throw new ArgumentException("--publishers must be 1..64 and --window 1..65000.");
     }
