@@ -15,10 +15,11 @@ namespace Irrigation.Server.Ingestion;
 
 /// <summary>
 /// The ingestion core: MQTT telemetry (shared subscription, manual acks) → <see cref="TelemetryDecoder"/> → batches
-/// of line protocol → InfluxDB. A message is PUBACKed only when its batch is durable: written to InfluxDB, or —
-/// when InfluxDB is down or slow — appended to the on-disk spool, which <see cref="SpoolReplayer"/> drains in order.
-/// Memory is bounded (a few pooled batches, a bounded MQTT inbox); when the spool is full too, acknowledgements
-/// stop, the inbox fills, the client stops reading, and the broker holds the rest. Nothing is dropped for load.
+/// of line protocol → every time-series replica. A message is PUBACKed only when its batch is durable on each
+/// replica: written to it, or — when it is down or slow — appended to its own on-disk spool, which
+/// <see cref="SpoolReplayer"/> drains in order. Memory is bounded (a few pooled batches, a bounded MQTT inbox); when a
+/// replica's spool is full too, acknowledgements stop, the inbox fills, the client stops reading, and the broker holds
+/// the rest. Nothing is dropped for load.
 /// </summary>
 public sealed partial class IngestionService : BackgroundService
 {
@@ -32,8 +33,7 @@ public sealed partial class IngestionService : BackgroundService
     private readonly string _topicRoot;
     private readonly ServerInfluxOptions _influxOptions;
     private readonly IMqttClient _mqtt;
-    private readonly InfluxWriteClient _influx;
-    private readonly DurableQueue _spool;
+    private readonly ReplicaSpools _replicas;
     private readonly TelemetryDecoder _decoder;
     private readonly LatestValueCache _cache;
     private readonly IngestionMetrics _counters;
@@ -43,11 +43,10 @@ public sealed partial class IngestionService : BackgroundService
     private readonly SampleLog _samples;
     private readonly ILateTelemetryListener _late;
     private readonly IStoredSequenceListener _sequences;
-    private volatile bool _influxHealthy = true;
 
     public IngestionService(
         IOptions<IngestOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, IOptions<ServerInfluxOptions> influxOptions,
-        MqttSession<IngestionService> mqtt, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
+        MqttSession<IngestionService> mqtt, ReplicaSpools replicas, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
         ILateTelemetryListener late, IStoredSequenceListener sequences, ILogger<IngestionService> logger)
     {
         ArgumentNullException.ThrowIfNull(mqtt);
@@ -58,8 +57,7 @@ public sealed partial class IngestionService : BackgroundService
         _topicRoot = site.Value.TopicRoot;
         _influxOptions = influxOptions.Value;
         _mqtt = mqtt.Client;
-        _influx = influx;
-        _spool = spool;
+        _replicas = replicas;
         _cache = cache;
         _counters = counters;
         _logger = logger;
@@ -69,12 +67,11 @@ public sealed partial class IngestionService : BackgroundService
             _free.Writer.TryWrite(new IngestBatch(_options.BatchPoints * 200));
     }
 
-    /// <summary>True while the last write to InfluxDB succeeded; false sends batches to the spool.</summary>
-    public bool InfluxHealthy
-    {
-        get => _influxHealthy;
-        internal set => _influxHealthy = value;
-    }
+    /// <summary>True while the last write to every replica succeeded; a replica whose write failed gets batches in its spool.</summary>
+    public bool InfluxHealthy => _replicas.All.All(r => r.Replica.Healthy);
+
+    /// <summary>The replicas written to, each with its spool.</summary>
+    public ReplicaSpools Replicas => _replicas;
 
     /// <summary>Plain for one instance; <c>$share/{group}/…</c> when instances split the stream (see <see cref="ServerMqttOptions.SharedGroup"/>).</summary>
     public string TelemetryFilter => _mqttOptions.SharedGroup.Length == 0
