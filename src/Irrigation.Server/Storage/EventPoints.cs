@@ -24,11 +24,15 @@ public sealed class EventPointWriter : IAsyncDisposable
     /// <summary>One writer per replica, in configured order.</summary>
     public IReadOnlyList<InfluxBatchWriter> Writers => _writers;
 
-    /// <summary>Queues the point on every replica's writer, each waiting while its own queue is full.</summary>
-    public async ValueTask WriteAsync(PointData point, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues the point on every replica's writer at once: a replica whose queue is full (down for long) gets it when
+    /// there is room, without holding up the others; completes when every queue has it.
+    /// </summary>
+    public ValueTask WriteAsync(PointData point, CancellationToken cancellationToken)
     {
-        foreach (var writer in _writers)
-            await writer.WriteAsync(point, cancellationToken);
+        if (_writers.Length == 1)
+            return _writers[0].WriteAsync(point, cancellationToken);
+        return new ValueTask(Task.WhenAll(_writers.Select(w => w.WriteAsync(point, cancellationToken).AsTask())));
     }
 
     /// <summary>Sends what every writer has queued and waits for it.</summary>

@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 namespace Irrigation.Server.Storage;
 
 /// <summary>
-/// One time-series replica (<c>Irrigation:Influx:Replicas:N</c>): an InfluxDB 1.x or VictoriaMetrics that receives
-/// every batch. Database and credentials left empty are taken from <c>Irrigation:Influx</c>.
+/// One time-series replica (<c>Irrigation:Influx:Replicas:N</c>): an InfluxDB 1.x that receives every batch and gets
+/// the schema, backfills and queries in InfluxQL (so not VictoriaMetrics, which serves no InfluxQL). Database and
+/// credentials left empty are taken from <c>Irrigation:Influx</c>.
 /// </summary>
 public sealed partial class InfluxReplicaOptions
 {
