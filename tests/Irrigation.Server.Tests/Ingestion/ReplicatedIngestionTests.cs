@@ -46,8 +46,11 @@ public sealed class ReplicatedIngestionTests
         await load.WaitUntilElapsedAsync(TimeSpan.FromSeconds(50));
         await stack.InfluxdOf(0).RestartAsync();
         var restarted = Stopwatch.StartNew();
-        var spooledAtRestart = (await stack.MetricsAsync())[Replica("irrigation_timeseries_replica_pending_batches", 0)];
-        _output.WriteLine($"influxd r0 back at {load.Elapsed.TotalSeconds:0.0} s with {spooledAtRestart} batch(es) in its spool");
+        var atRestart = await stack.MetricsAsync();
+        var spooledAtRestart = atRestart[Replica("irrigation_timeseries_replica_pending_batches", 0)];
+        var spoolBytesAtRestart = atRestart[Replica("irrigation_timeseries_replica_spool_bytes", 0)];
+        var spooledPointsAtRestart = atRestart[Replica("irrigation_timeseries_spooled_points_total", 0)];
+        _output.WriteLine($"influxd r0 back at {load.Elapsed.TotalSeconds:0.0} s with {spooledAtRestart} batch(es), {spooledPointsAtRestart} point(s), {spoolBytesAtRestart} byte(s) in its spool");
         var caughtUp = await Poll.UntilAsync(stack.MetricsAsync, m => m[Replica("irrigation_timeseries_replica_caught_up", 0)] == 1, CatchUp, TimeSpan.FromMilliseconds(200));
         var catchUpTime = restarted.Elapsed;
 
@@ -93,7 +96,7 @@ public sealed class ReplicatedIngestionTests
 
         _output.WriteLine($"replicas: {summary.Published} messages in {summary.Seconds:0.0} s ({summary.MessagesPerSecond:0}/s); " +
             $"r1 written directly {written1} point(s); r0 written directly {written0}, spooled {spooled0}, replayed {replayed0}; " +
-            $"r0 caught up {catchUpTime.TotalSeconds:0.0} s after its restart ({spooledAtRestart} batch(es) pending at restart, " +
+            $"r0 caught up {catchUpTime.TotalSeconds:0.0} s after its restart ({spooledAtRestart} batch(es), {spoolBytesAtRestart / Math.Max(spooledPointsAtRestart, 1):0} spool bytes per point at restart, " +
             $"{replayed0 / Math.Max(catchUpTime.TotalSeconds, 0.001):0} points/s while the load went on); stored r0 {counts0.Values.Sum()}, r1 {counts1.Values.Sum()} messages");
     }
 
