@@ -175,3 +175,73 @@ public sealed class InfluxQueryClientTests(InfluxdFixture influx) : IClassFixtur
     public void SerializeParameters_NaN_Throws() =>
         Assert.Throws<ArgumentException>(() => InfluxQueryClient.SerializeParameters(new Dictionary<string, object?> { ["d"] = double.NaN }));
 }
+
+/// <summary>One client over replicas: the caller's order, and the next replica when one cannot be reached.</summary>
+public sealed class InfluxQueryClientFailoverTests(InfluxdFixture influx) : IClassFixture<InfluxdFixture>
+{
+    private async Task<string> SeedAsync()
+    {
+        var db = await influx.Server.CreateDatabaseAsync();
+        using var client = new InfluxWriteClient(influx.WriteOptions(db));
+        await client.WriteAsync(Lines.Utf8("pump,station=east flow=1.5 1000"), 1, CancellationToken.None);
+        return db;
+    }
+
+    /// <summary>A loopback port nobody listens on: connections are refused at once.</summary>
+    private static InfluxQueryOptions Unreachable(string db) => new() { Url = new Uri($"http://127.0.0.1:{FreePort.Next()}/"), Database = db, Timeout = TimeSpan.FromSeconds(5) };
+
+    [Fact]
+    public async Task QueryAsync_FirstReplicaRefusesConnections_AnswersFromTheNextAndReportsTheFailover()
+    {
+        var db = await SeedAsync();
+        var failovers = new List<(int Index, Exception Error)>();
+        using var query = new InfluxQueryClient(
+            [Unreachable(db), new InfluxQueryOptions { Url = influx.Server.Url, Database = db }], () => [0, 1], (i, e) => failovers.Add((i, e)));
+
+        var result = await query.QueryAsync("SELECT flow FROM pump");
+
+        Assert.Equal(1.5, Assert.Single(result.Series).Value(0, "flow").GetDouble());
+        var failover = Assert.Single(failovers);
+        Assert.Equal(0, failover.Index);
+        Assert.IsType<HttpRequestException>(failover.Error);
+    }
+
+    [Fact]
+    public async Task QueryAsync_OrderPutsTheSecondFirst_NeverAsksTheFirst()
+    {
+        var db = await SeedAsync();
+        var failovers = new List<int>();
+        using var query = new InfluxQueryClient(
+            [Unreachable(db), new InfluxQueryOptions { Url = influx.Server.Url, Database = db }], () => [1, 0], (i, _) => failovers.Add(i));
+
+        var result = await query.QueryAsync("SELECT flow FROM pump");
+
+        Assert.Single(result.Series);
+        Assert.Empty(failovers);
+    }
+
+    [Fact]
+    public async Task QueryAsync_StatementError_IsNotRetriedOnTheNextReplica()
+    {
+        var db = await SeedAsync();
+        var failovers = new List<int>();
+        using var query = new InfluxQueryClient(
+            [new InfluxQueryOptions { Url = influx.Server.Url, Database = db }, Unreachable(db)], () => [0, 1], (i, _) => failovers.Add(i));
+
+        await Assert.ThrowsAsync<InfluxQueryException>(() => query.QueryAsync("SELECT flow FROM pump WHERE"));
+
+        Assert.Empty(failovers);
+    }
+
+    [Fact]
+    public async Task QueryAsync_EveryReplicaUnreachable_ThrowsTheLastConnectionError()
+    {
+        var db = await SeedAsync();
+        var failovers = new List<int>();
+        using var query = new InfluxQueryClient([Unreachable(db), Unreachable(db)], () => [0, 1], (i, _) => failovers.Add(i));
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => query.QueryAsync("SELECT flow FROM pump"));
+
+        Assert.Equal([0, 1], failovers);
+    }
+}

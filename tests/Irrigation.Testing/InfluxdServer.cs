@@ -122,6 +122,15 @@ public sealed class InfluxdServer : IAsyncDisposable
         await WaitUntilReadyAsync("ping", HttpStatusCode.NoContent, StartTimeout);
     }
 
+    /// <summary>kill -9: no shutdown code runs (what a crash or a lost machine looks like to its clients).</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { HasExited: false } process)
+            return;
+        process.KillHard();
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Graceful stop (SIGTERM), as on a service restart.</summary>
     public Task StopAsync() => _process?.StopAsync(TimeSpan.FromSeconds(15)) ?? Task.CompletedTask;
 

@@ -9,6 +9,9 @@ namespace Irrigation.Influx.Query;
 /// InfluxQL over the InfluxDB 1.x <c>/query</c> endpoint. Values from outside are passed as bound parameters
 /// (<c>params</c>, a JSON object; referenced as <c>$name</c> in the query), never spliced into the text, so a tag value
 /// like <c>x' OR '1'='1</c> is compared as the string it is. Times come back as Unix milliseconds (<c>epoch=ms</c>).
+/// With several endpoints (replicas holding the same data) each query goes to the first in the order the caller's
+/// function gives at that moment, and to the next when an endpoint cannot be reached (connection error or timeout);
+/// a statement error is the query's own and is not retried elsewhere.
 /// Thread-safe; share one instance per server.
 /// </summary>
 public sealed class InfluxQueryClient : IDisposable
@@ -16,16 +19,37 @@ public sealed class InfluxQueryClient : IDisposable
     /// <summary>Longer GET URLs are sent as a POST form instead (proxies commonly cap URLs around 8 KB).</summary>
     private const int MaxGetUriLength = 4000;
 
-    private readonly InfluxQueryOptions _options;
-    private readonly HttpClient _http;
+    private static readonly IReadOnlyList<int> OnlyEndpoint = [0];
+
+    private readonly Endpoint[] _endpoints;
+    private readonly Func<IReadOnlyList<int>> _order;
+    private readonly Action<int, Exception>? _failedOver;
 
     public InfluxQueryClient(InfluxQueryOptions options, HttpMessageHandler? handler = null)
+        : this([options], () => OnlyEndpoint, null, handler)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _options = options;
-        _http = InfluxHttp.CreateClient(options.Timeout, handler);
-        InfluxHttp.Authenticate(_http, options.Username, options.Password, options.Token, options.CredentialsInQuery);
+    }
+
+    /// <param name="endpoints">Replicas of one database, in configured order.</param>
+    /// <param name="order">Indexes into <paramref name="endpoints"/> to try, best first; called once per query.</param>
+    /// <param name="failedOver">Told (endpoint index, error) when an endpoint could not be reached and the next is tried.</param>
+    /// <param name="handler">Replaces the pooled socket handler (tests); shared by every endpoint.</param>
+    public InfluxQueryClient(IReadOnlyList<InfluxQueryOptions> endpoints, Func<IReadOnlyList<int>> order, Action<int, Exception>? failedOver = null, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(order);
+        if (endpoints.Count == 0)
+            throw new ArgumentException("At least one endpoint is required.", nameof(endpoints));
+        _endpoints = endpoints.Select(options =>
+        {
+            ArgumentNullException.ThrowIfNull(options, nameof(endpoints));
+            options.Validate();
+            var http = InfluxHttp.CreateClient(options.Timeout, handler);
+            InfluxHttp.Authenticate(http, options.Username, options.Password, options.Token, options.CredentialsInQuery);
+            return new Endpoint(options, http);
+        }).ToArray();
+        _order = order;
+        _failedOver = failedOver;
     }
 
     /// <summary>
@@ -47,23 +71,52 @@ public sealed class InfluxQueryClient : IDisposable
     private async Task<InfluxQueryResult> SendAsync(string influxQl, IReadOnlyDictionary<string, object?>? parameters, string? database, bool post, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(influxQl);
+        var order = _endpoints.Length == 1 ? OnlyEndpoint : _order();
+        Exception? unreachable = null;
+        foreach (var index in order)
+        {
+            if ((uint)index >= (uint)_endpoints.Length)
+                continue;
+            try
+            {
+                return await SendAsync(_endpoints[index], influxQl, parameters, database, post, cancellationToken);
+            }
+            catch (Exception ex) when (_endpoints.Length > 1 && IsUnreachable(ex, cancellationToken))
+            {
+                unreachable = ex;
+                _failedOver?.Invoke(index, ex);
+            }
+        }
+
+        if (unreachable is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unreachable);
+        throw new InvalidOperationException("The endpoint order named no endpoint.");
+    }
+
+    /// <summary>No answer at all: refused, reset, name not resolved, or the endpoint's timeout (not the caller's cancellation).</summary>
+    private static bool IsUnreachable(Exception ex, CancellationToken cancellationToken) =>
+        ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private static async Task<InfluxQueryResult> SendAsync(Endpoint endpoint, string influxQl, IReadOnlyDictionary<string, object?>? parameters, string? database, bool post, CancellationToken cancellationToken)
+    {
+        var options = endpoint.Options;
         var form = new List<KeyValuePair<string, string?>>
         {
             new("q", influxQl),
-            new("db", database ?? _options.Database),
+            new("db", database ?? options.Database),
             new("epoch", "ms"),
             new("params", parameters is { Count: > 0 } ? SerializeParameters(parameters) : null),
-            new("u", _options.CredentialsInQuery ? _options.Username : null),
-            new("p", _options.CredentialsInQuery ? _options.Password ?? "" : null),
+            new("u", options.CredentialsInQuery ? options.Username : null),
+            new("p", options.CredentialsInQuery ? options.Password ?? "" : null),
         };
-        var uri = InfluxHttp.Build(_options.Url!, "query", form);
+        var uri = InfluxHttp.Build(options.Url!, "query", form);
         using var request = post || uri.AbsoluteUri.Length > MaxGetUriLength
-            ? new HttpRequestMessage(HttpMethod.Post, InfluxHttp.Build(_options.Url!, "query", []))
+            ? new HttpRequestMessage(HttpMethod.Post, InfluxHttp.Build(options.Url!, "query", []))
             {
                 Content = new FormUrlEncodedContent(form.Where(p => p.Value is not null).Select(p => new KeyValuePair<string, string>(p.Key, p.Value!))),
             }
             : new HttpRequestMessage(HttpMethod.Get, uri);
-        using var response = await _http.SendAsync(request, cancellationToken);
+        using var response = await endpoint.Http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         return Parse(body, (int)response.StatusCode, response.IsSuccessStatusCode);
     }
@@ -197,5 +250,11 @@ public sealed class InfluxQueryClient : IDisposable
 
     private static string Truncate(string text) => text.Length > 500 ? text[..500] + "..." : text;
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        foreach (var endpoint in _endpoints)
+            endpoint.Http.Dispose();
+    }
+
+    private sealed record Endpoint(InfluxQueryOptions Options, HttpClient Http);
 }

@@ -27,7 +27,8 @@ public sealed class EnergyAccounting : BackgroundService
     private readonly ServerInfluxOptions _influx;
     private readonly WaterCoefficients _settings;
     private readonly InfluxQueryClient _query;
-    private readonly InfluxWriteClient _writer;
+    private readonly TimeSeriesReplicas _replicas;
+    private readonly InfluxWriteClient[] _writers;
     private readonly InfluxSchema _schema;
     private readonly StationRegistry _registry;
     private readonly TimeProvider _time;
@@ -35,7 +36,7 @@ public sealed class EnergyAccounting : BackgroundService
     private readonly ILogger<EnergyAccounting> _logger;
 
     public EnergyAccounting(
-        IOptions<AccountingOptions> options, IOptions<ServerInfluxOptions> influx, InfluxQueryClient query, InfluxSchema schema, StationRegistry registry,
+        IOptions<AccountingOptions> options, IOptions<ServerInfluxOptions> influx, TimeSeriesReplicas replicas, InfluxQueryClient query, InfluxSchema schema, StationRegistry registry,
         LateTelemetry late, WaterCoefficients settings, TimeProvider time, ILogger<EnergyAccounting> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -49,9 +50,14 @@ public sealed class EnergyAccounting : BackgroundService
         _registry = registry;
         _time = time;
         _logger = logger;
-        var write = _influx.WriteOptions();
-        write.RetentionPolicy = InfluxSchema.HourPolicy;
-        _writer = new InfluxWriteClient(write, logger);
+        ArgumentNullException.ThrowIfNull(replicas);
+        _replicas = replicas;
+        _writers = replicas.All.Select(r =>
+        {
+            var write = r.WriteOptions();
+            write.RetentionPolicy = InfluxSchema.HourPolicy;
+            return new InfluxWriteClient(write, logger);
+        }).ToArray();
     }
 
     /// <summary>Unix ms of the end of the last complete pass (0 before the first).</summary>
@@ -117,6 +123,7 @@ public sealed class EnergyAccounting : BackgroundService
         var endMs = Math.Min(now.ToUnixTimeMilliseconds() + 1, BeijingTime.StartOfMs(today.AddDays(1)));
         var stations = await StationsAsync(cancellationToken);
         var written = 0;
+        var failed = new string?[_writers.Length]; // a replica that failed is not tried again in this pass, and the pass is redone
         foreach (var station in stations)
         {
             var stationDays = Math.Max(days, Math.Max(wider?.GetValueOrDefault(station) ?? 0, wider?.GetValueOrDefault(LateTelemetry.AllStations) ?? 0));
@@ -128,10 +135,28 @@ public sealed class EnergyAccounting : BackgroundService
                 continue;
             var points = figures.SelectMany(day => Points(station, day)).ToList();
             var lines = Encoding.UTF8.GetBytes(string.Concat(points.Select(p => p.ToLineProtocol() + "\n")));
-            var result = await _writer.WriteAsync(lines, points.Count, cancellationToken);
-            written += result.Written;
+            var stationWritten = 0;
+            for (var i = 0; i < _writers.Length; i++)
+            {
+                if (failed[i] is not null)
+                    continue;
+                try
+                {
+                    stationWritten = Math.Max(stationWritten, (await _writers[i].WriteAsync(lines, points.Count, cancellationToken)).Written);
+                }
+                catch (InfluxWriteException ex) when (_writers.Length > 1)
+                {
+                    // Every station still reaches the other replicas; the accounts are idempotent, so the retried pass rewrites this one's.
+                    failed[i] = ex.Message;
+                }
+            }
+
+            written += stationWritten;
         }
 
+        var failures = failed.Select((f, i) => f is null ? null : $"{_replicas.All[i].Name}: {f}").Where(f => f is not null).ToList();
+        if (failures.Count > 0)
+            throw new InfluxWriteException($"energy_daily not written to every time-series replica ({string.Join("; ", failures)})", null, isTransient: true);
         return (stations.Count, written);
     }
 
@@ -242,7 +267,8 @@ public sealed class EnergyAccounting : BackgroundService
 
     public override void Dispose()
     {
-        _writer.Dispose();
+        foreach (var writer in _writers)
+            writer.Dispose();
         base.Dispose();
     }
 }

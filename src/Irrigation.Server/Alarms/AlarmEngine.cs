@@ -36,7 +36,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly CommandStore _commands;
     private readonly IAlarmEventListener[] _listeners;
     private readonly EventHub _hub;
-    private readonly InfluxBatchWriter _events;
+    private readonly EventPointWriter _events;
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly ILogger<AlarmEngine> _logger;
@@ -46,7 +46,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly Lock _sync = new();
     private bool _loaded;
 
-    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, IEnumerable<IAlarmEventListener> listeners, ForgedCommands forged, MissedRuns missed, PlanStore plans, EventHub hub, InfluxBatchWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
+    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, IEnumerable<IAlarmEventListener> listeners, ForgedCommands forged, MissedRuns missed, PlanStore plans, EventHub hub, EventPointWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
     {
         ServerMeters.Create(meters).CreateObservableGauge("irrigation_alarms_open", () =>
         {

@@ -38,13 +38,13 @@ public sealed class CommandDispatcher : BackgroundService
     private readonly CommandStore _store;
     private readonly AuditLog _audit;
     private readonly EventHub _hub;
-    private readonly InfluxBatchWriter _events;
+    private readonly EventPointWriter _events;
     private readonly TimeProvider _time;
     private readonly ILogger<CommandDispatcher> _logger;
     private readonly Counter<long> _malformedResults;
     private readonly Counter<long> _forgedCommands;
 
-    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, GatewayKeyring keyring, IEnumerable<IForgedCommandListener> forgedListeners, IEnumerable<IScheduledResultListener> scheduleListeners, MqttSession<CommandDispatcher> mqtt, CommandStore store, AuditLog audit, EventHub hub, InfluxBatchWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
+    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, GatewayKeyring keyring, IEnumerable<IForgedCommandListener> forgedListeners, IEnumerable<IScheduledResultListener> scheduleListeners, MqttSession<CommandDispatcher> mqtt, CommandStore store, AuditLog audit, EventHub hub, EventPointWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
     {
         var meter = ServerMeters.Create(meters);
         meter.CreateObservableGauge("irrigation_commands_mqtt_connected", () => mqtt.Client.IsConnected ? 1 : 0, description: "1 while the command connection to the broker is up.");

@@ -27,14 +27,14 @@ public sealed class GapRepairService : BackgroundService
     private readonly SequenceTracker _tracker;
     private readonly SequenceStore _store;
     private readonly IMqttClient _mqtt;
-    private readonly InfluxBatchWriter _events;
+    private readonly EventPointWriter _events;
     private readonly ILogger<GapRepairService> _logger;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _malformed;
 
     public GapRepairService(
         IOptions<CompletenessOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, SequenceTracker tracker, SequenceStore store,
-        MqttSession<GapRepairService> mqtt, InfluxBatchWriter events, IMeterFactory meters, ILogger<GapRepairService> logger)
+        MqttSession<GapRepairService> mqtt, EventPointWriter events, IMeterFactory meters, ILogger<GapRepairService> logger)
     {
         ArgumentNullException.ThrowIfNull(mqtt);
         _options = options.Value;

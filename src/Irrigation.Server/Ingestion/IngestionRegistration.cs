@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Irrigation.Server.Ingestion;
 
-/// <summary>MQTT telemetry into InfluxDB with nothing lost: its MQTT session, write client, spool, replay and metrics.</summary>
+/// <summary>MQTT telemetry into InfluxDB with nothing lost: its MQTT session, per replica a write client and a spool, replay and metrics.</summary>
 public static class IngestionRegistration
 {
     public static IServiceCollection AddIngestion(this IServiceCollection services)
@@ -37,21 +37,23 @@ public static class IngestionRegistration
                 o.MaxPacketSize = Irrigation.Mqtt.Client.MqttClientOptions.ProtocolMaxPacketSize;
             }));
         });
+        // Every time-series replica gets its own write client and its own spool, drained by its own replay loop.
         services.AddSingleton(sp =>
         {
             var ingest = sp.GetRequiredService<IOptions<IngestOptions>>().Value;
-            var options = sp.GetRequiredService<IOptions<ServerInfluxOptions>>().Value.WriteOptions();
-            options.BatchSize = ingest.BatchPoints;
-            options.Timeout = ingest.WriteAttemptTimeout;
-            return new InfluxWriteClient(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<InfluxWriteClient>());
-        });
-        services.AddSingleton(sp =>
-        {
-            var ingest = sp.GetRequiredService<IOptions<IngestOptions>>().Value;
-            var directory = Path.Combine(sp.GetRequiredService<IOptions<SiteOptions>>().Value.DataPath(), "spool");
-            return DurableQueue.Open(
-                new DurableQueueOptions { Directory = directory, MaxBytes = ingest.SpoolMaxBytes, SegmentBytes = ingest.SpoolSegmentBytes, DropOldestWhenFull = false },
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("spool"));
+            var influx = sp.GetRequiredService<IOptions<ServerInfluxOptions>>().Value;
+            var dataPath = sp.GetRequiredService<IOptions<SiteOptions>>().Value.DataPath();
+            var loggers = sp.GetRequiredService<ILoggerFactory>();
+            return new ReplicaSpools(sp.GetRequiredService<TimeSeriesReplicas>().All.Select(replica =>
+            {
+                var options = replica.WriteOptions();
+                options.BatchSize = ingest.BatchPoints;
+                options.Timeout = ingest.WriteAttemptTimeout;
+                var spool = DurableQueue.Open(
+                    new DurableQueueOptions { Directory = ReplicaSpools.DirectoryOf(dataPath, replica, influx.Replicas.Count > 0), MaxBytes = ingest.SpoolMaxBytes, SegmentBytes = ingest.SpoolSegmentBytes, DropOldestWhenFull = false },
+                    loggers.CreateLogger("spool"));
+                return new ReplicaSpool(replica, new InfluxWriteClient(options, loggers.CreateLogger<InfluxWriteClient>()), spool);
+            }).ToList());
         });
         // Telemetry from the MQTT session (one instance), or this instance's share of the cluster's stream plus a view of all of it.
         services.AddSingleton(sp => new SharedStreamConnection(

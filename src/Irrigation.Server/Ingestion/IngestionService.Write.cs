@@ -3,7 +3,8 @@ using Irrigation.Influx.Write;
 
 namespace Irrigation.Server.Ingestion;
 
-// The write side: each full batch goes to InfluxDB, or to the spool, and only then are its messages acknowledged.
+// The write side: each full batch goes to every replica — written, or appended to that replica's spool — and only
+// then are its messages acknowledged.
 public sealed partial class IngestionService
 {
     private static readonly TimeSpan SpoolFullWait = TimeSpan.FromMilliseconds(500);
@@ -29,52 +30,90 @@ public sealed partial class IngestionService
         }
     }
 
-    /// <summary>Makes the batch durable: InfluxDB when healthy and nothing is spooled ahead of it, else the spool.</summary>
+    /// <summary>
+    /// Makes the batch durable on every replica at once, so a slow or failing replica (which ends in its spool) costs
+    /// the others nothing but the wait for its first failed attempt. False when stopping before it was durable on all:
+    /// the messages are redelivered, and a replica that already has the batch gets the same points again (overwritten).
+    /// </summary>
     private async Task<bool> StoreAsync(IngestBatch batch, CancellationToken stoppingToken)
     {
-        if (_influxHealthy && _spool.Count == 0)
+        var replicas = _replicas.All;
+        bool written;
+        if (replicas.Count == 1)
+        {
+            var outcome = await StoreOnAsync(replicas[0], batch, stoppingToken);
+            if (!outcome.Durable)
+                return false;
+            written = outcome.Written;
+        }
+        else
+        {
+            var outcomes = await Task.WhenAll(replicas.Select(r => StoreOnAsync(r, batch, stoppingToken)));
+            if (outcomes.Any(o => !o.Durable))
+                return false;
+            written = outcomes.Any(o => o.Written);
+        }
+
+        // Queries go to a replica that has this batch only when one wrote it now; a spooled batch counts when its spool is replayed.
+        if (written)
+        {
+            foreach (var (station, ts) in batch.Late)
+                _late.Stored(station, ts);
+        }
+
+        return true;
+    }
+
+    /// <summary>One replica: written when it is healthy and nothing is spooled ahead of the batch, else its spool.</summary>
+    private async Task<(bool Durable, bool Written)> StoreOnAsync(ReplicaSpool target, IngestBatch batch, CancellationToken stoppingToken)
+    {
+        var replica = target.Replica;
+        if (replica.Healthy && target.Spool.Count == 0)
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             attempt.CancelAfter(_options.WriteAttemptTimeout);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                var result = await _influx.WriteAsync(batch.Lines, batch.Points, attempt.Token);
-                _counters.OnWritten(result.Written, batch.Fields, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                var result = await target.Writer.WriteAsync(batch.Lines, batch.Points, attempt.Token);
+                _counters.OnWritten(replica.Index, result.Written, batch.Fields, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 if (result.Dropped > 0)
                 {
                     _counters.OnInfluxDropped(result.Dropped);
                     foreach (var drop in result.Drops)
-                        _logger.LogWarning("InfluxDB refused {Count} point(s) ({Reason}): {Message}", drop.Count, drop.Reason, drop.Message);
+                        _logger.LogWarning("Time-series replica {Replica} refused {Count} point(s) ({Reason}): {Message}", replica.Name, drop.Count, drop.Reason, drop.Message);
                 }
 
-                foreach (var (station, ts) in batch.Late)
-                    _late.Stored(station, ts); // a spooled batch counts when the spool reaches InfluxDB
-                return true;
+                return (true, true);
             }
             catch (Exception ex) when (ex is InfluxWriteException || (ex is OperationCanceledException && !stoppingToken.IsCancellationRequested))
             {
-                _influxHealthy = false;
-                _logger.LogWarning("InfluxDB write failed ({Reason}); batches go to the spool until it recovers.", ex is OperationCanceledException ? $"no answer within {_options.WriteAttemptTimeout.TotalSeconds:0} s" : ex.Message);
+                if (replica.MarkUnhealthy())
+                {
+                    _logger.LogWarning("InfluxDB write to time-series replica {Replica} failed ({Reason}); its batches go to its spool until it recovers.",
+                        replica, ex is OperationCanceledException ? $"no answer within {_options.WriteAttemptTimeout.TotalSeconds:0} s" : ex.Message);
+                }
             }
         }
 
-        return await SpoolAsync(batch, stoppingToken);
+        return (await SpoolAsync(target, batch, stoppingToken), false);
     }
 
-    /// <summary>Appends the batch to the spool as [u32 points][line protocol]; waits (back-pressure) while the spool is full.</summary>
-    private async Task<bool> SpoolAsync(IngestBatch batch, CancellationToken stoppingToken)
+    /// <summary>Appends the batch to the replica's spool as [u32 points][line protocol]; waits (back-pressure) while that spool is full.</summary>
+    private async Task<bool> SpoolAsync(ReplicaSpool target, IngestBatch batch, CancellationToken stoppingToken)
     {
+        var spool = target.Spool;
         var lines = batch.Lines.Span;
         var record = new byte[4 + lines.Length];
         BinaryPrimitives.WriteInt32LittleEndian(record, batch.Points);
         lines.CopyTo(record.AsSpan(4));
         var warned = false;
-        while (!_spool.TryAppend(record))
+        while (!spool.TryAppend(record))
         {
             if (!warned)
             {
-                _logger.LogError("Spool {Directory} is full ({Bytes} bytes): acknowledgements stop and the broker holds new telemetry until InfluxDB catches up.", _spool.Directory, _spool.Bytes);
+                _logger.LogError("Spool {Directory} of time-series replica {Replica} is full ({Bytes} bytes): acknowledgements stop and the broker holds new telemetry until that replica catches up.",
+                    spool.Directory, target.Replica.Name, spool.Bytes);
                 warned = true;
             }
 
@@ -88,7 +127,7 @@ public sealed partial class IngestionService
             }
         }
 
-        _counters.OnSpooled(batch.Points);
+        _counters.OnSpooled(target.Replica.Index, batch.Points);
         return true;
     }
 }

@@ -14,9 +14,10 @@ namespace Irrigation.Server.Ingestion;
 
 /// <summary>
 /// The ingestion core: telemetry from its <see cref="ITelemetryInbox"/> (the server's MQTT session with manual acks, or
-/// this instance's share of a JetStream consumer) → <see cref="TelemetryDecoder"/> → batches of line protocol → InfluxDB. A message is PUBACKed only when its batch is durable: written to InfluxDB, or —
-/// when InfluxDB is down or slow — appended to the on-disk spool, which <see cref="SpoolReplayer"/> drains in order.
-/// Memory is bounded (a few pooled batches, a bounded MQTT inbox); when the spool is full too, acknowledgements
+/// this instance's share of a JetStream consumer) → <see cref="TelemetryDecoder"/> → batches of line protocol → every
+/// time-series replica. A message is acknowledged only when its batch is durable on each replica: written to it, or —
+/// when it is down or slow — appended to its own on-disk spool, which <see cref="SpoolReplayer"/> drains in order.
+/// Memory is bounded (a few pooled batches, a bounded inbox); when a replica's spool is full too, acknowledgements
 /// stop, the inbox fills, the client stops reading, and the broker holds the rest. Nothing is dropped for load.
 /// </summary>
 public sealed partial class IngestionService : BackgroundService
@@ -28,10 +29,8 @@ public sealed partial class IngestionService : BackgroundService
 
     private readonly IngestOptions _options;
     private readonly string _topicRoot;
-    private readonly ServerInfluxOptions _influxOptions;
     private readonly ITelemetryInbox _inbox;
-    private readonly InfluxWriteClient _influx;
-    private readonly DurableQueue _spool;
+    private readonly ReplicaSpools _replicas;
     private readonly TelemetryDecoder _decoder;
     private readonly LatestValueCache _cache;
     private readonly IngestionMetrics _counters;
@@ -41,11 +40,10 @@ public sealed partial class IngestionService : BackgroundService
     private readonly SampleLog _samples;
     private readonly ILateTelemetryListener _late;
     private readonly IStoredSequenceListener _sequences;
-    private volatile bool _influxHealthy = true;
 
     public IngestionService(
-        IOptions<IngestOptions> options, IOptions<SiteOptions> site, IOptions<ServerInfluxOptions> influxOptions,
-        ITelemetryInbox inbox, InfluxWriteClient influx, DurableQueue spool, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
+        IOptions<IngestOptions> options, IOptions<SiteOptions> site,
+        ITelemetryInbox inbox, ReplicaSpools replicas, StationRegistry stations, LatestValueCache cache, IngestionMetrics counters,
         ILateTelemetryListener late, IStoredSequenceListener sequences, ILogger<IngestionService> logger)
     {
         ArgumentNullException.ThrowIfNull(inbox);
@@ -53,10 +51,8 @@ public sealed partial class IngestionService : BackgroundService
         _sequences = sequences;
         _options = options.Value;
         _topicRoot = site.Value.TopicRoot;
-        _influxOptions = influxOptions.Value;
         _inbox = inbox;
-        _influx = influx;
-        _spool = spool;
+        _replicas = replicas;
         _cache = cache;
         _counters = counters;
         _logger = logger;
@@ -66,12 +62,11 @@ public sealed partial class IngestionService : BackgroundService
             _free.Writer.TryWrite(new IngestBatch(_options.BatchPoints * 200));
     }
 
-    /// <summary>True while the last write to InfluxDB succeeded; false sends batches to the spool.</summary>
-    public bool InfluxHealthy
-    {
-        get => _influxHealthy;
-        internal set => _influxHealthy = value;
-    }
+    /// <summary>True while the last write to every replica succeeded; a replica whose write failed gets batches in its spool.</summary>
+    public bool InfluxHealthy => _replicas.All.All(r => r.Replica.Healthy);
+
+    /// <summary>The replicas written to, each with its spool.</summary>
+    public ReplicaSpools Replicas => _replicas;
 
     /// <summary>True while the ingestion's inbox (MQTT session or shared stream) is connected.</summary>
     public bool MqttConnected => _inbox.IsConnected;
@@ -97,7 +92,7 @@ public sealed partial class IngestionService : BackgroundService
     {
         await _inbox.ConnectAsync(stoppingToken);
         if (!stoppingToken.IsCancellationRequested)
-            _logger.LogInformation("Ingesting {Inbox} into {Influx} database {Database}.", _inbox.Description, _influxOptions.Url, _influxOptions.Database);
+            _logger.LogInformation("Ingesting {Inbox} into {Replicas}.", _inbox.Description, string.Join(", ", _replicas.All.Select(r => r.Replica)));
     }
 
     /// <summary>Decodes messages into the current batch; hands it on when full or when the flush interval passes.</summary>

@@ -1,39 +1,40 @@
 using System.Buffers.Binary;
 using Irrigation.Influx.Write;
-using Irrigation.Spool;
 
 namespace Irrigation.Server.Ingestion;
 
 /// <summary>
-/// Drains the spool into InfluxDB in order, one spooled batch at a time, committing each once written. Its first
-/// success after an outage marks InfluxDB healthy again, so new batches go straight to it once the spool is empty.
+/// Drains each replica's spool into that replica in order, one spooled batch at a time, committing each once
+/// written; one loop per replica, so a replica catching up never holds up another. A loop's first success after an
+/// outage marks its replica healthy again, so new batches go straight to it once its spool is empty.
 /// </summary>
 public sealed class SpoolReplayer : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan FsyncInterval = TimeSpan.FromSeconds(1);
 
-    private readonly DurableQueue _spool;
+    private readonly ReplicaSpools _replicas;
     private readonly ILateTelemetryListener _late;
-    private readonly InfluxWriteClient _influx;
-    private readonly IngestionService _ingestion;
     private readonly IngestionMetrics _counters;
     private readonly ILogger<SpoolReplayer> _logger;
 
-    public SpoolReplayer(DurableQueue spool, InfluxWriteClient influx, IngestionService ingestion, IngestionMetrics counters, ILateTelemetryListener late, ILogger<SpoolReplayer> logger)
+    public SpoolReplayer(ReplicaSpools replicas, IngestionMetrics counters, ILateTelemetryListener late, ILogger<SpoolReplayer> logger)
     {
+        _replicas = replicas;
         _late = late;
-        _spool = spool;
-        _influx = influx;
-        _ingestion = ingestion;
         _counters = counters;
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_replicas.All.Select(r => Task.Run(() => ReplayAsync(r, stoppingToken), CancellationToken.None)));
+
+    private async Task ReplayAsync(ReplicaSpool target, CancellationToken stoppingToken)
     {
-        if (_spool.Count > 0)
-            _logger.LogInformation("Spool holds {Count} batch(es) from before the restart; replaying.", _spool.Count);
+        var spool = target.Spool;
+        var replica = target.Replica;
+        if (spool.Count > 0)
+            _logger.LogInformation("Spool of time-series replica {Replica} holds {Count} batch(es) from before the restart; replaying.", replica.Name, spool.Count);
         var lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
@@ -44,7 +45,7 @@ public sealed class SpoolReplayer : BackgroundService
                     wait.CancelAfter(FsyncInterval);
                     try
                     {
-                        await _spool.WaitForDataAsync(wait.Token);
+                        await spool.WaitForDataAsync(wait.Token);
                     }
                     catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                     {
@@ -54,40 +55,39 @@ public sealed class SpoolReplayer : BackgroundService
 
                 if (System.Diagnostics.Stopwatch.GetElapsedTime(lastFlush) >= FsyncInterval)
                 {
-                    _spool.Flush();
+                    spool.Flush();
                     lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
 
-                var records = _spool.ReadBatch(1);
+                var records = spool.ReadBatch(1);
                 if (records.Count == 0)
                     continue;
                 var record = records[0];
                 var points = record.Payload.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(record.Payload) : 0;
                 try
                 {
-                    var result = await _influx.WriteAsync(record.Payload.AsMemory(4), points, stoppingToken);
-                    _spool.Commit(record.Position);
-                    _counters.OnReplayed(result.Written);
+                    var result = await target.Writer.WriteAsync(record.Payload.AsMemory(4), points, stoppingToken);
+                    spool.Commit(record.Position);
+                    _counters.OnReplayed(replica.Index, result.Written);
                     _late.StoredFromSpool();
                     if (result.Dropped > 0)
                         _counters.OnInfluxDropped(result.Dropped);
-                    if (!_ingestion.InfluxHealthy)
-                    {
-                        _logger.LogInformation("InfluxDB is back; replaying the spool ({Count} batch(es) left).", _spool.Count);
-                        _ingestion.InfluxHealthy = true;
-                    }
+                    if (replica.MarkHealthy())
+                        _logger.LogInformation("Time-series replica {Replica} is back; replaying its spool ({Count} batch(es) left).", replica, spool.Count);
+                    if (spool.Count == 0)
+                        _logger.LogInformation("Time-series replica {Replica} has caught up: its spool is empty.", replica.Name);
                 }
                 catch (InfluxWriteException ex)
                 {
-                    _spool.Rewind();
-                    _logger.LogDebug("Spool replay waiting for InfluxDB: {Reason}", ex.Message);
+                    spool.Rewind();
+                    _logger.LogDebug("Spool replay for {Replica} waiting: {Reason}", replica.Name, ex.Message);
                     await Task.Delay(RetryDelay, stoppingToken);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            _spool.Flush();
+            spool.Flush();
         }
     }
 }

@@ -28,12 +28,12 @@ public sealed class PlanRunLog : IScheduledResultListener
     private readonly LatestValueCache _cache;
     private readonly AuditLog _audit;
     private readonly EventHub _hub;
-    private readonly InfluxBatchWriter _events;
+    private readonly EventPointWriter _events;
     private readonly IPlanRunListener[] _listeners;
     private readonly ILogger<PlanRunLog> _logger;
     private readonly Lock _sync = new();
 
-    public PlanRunLog(PlanStore store, StationRegistry registry, LatestValueCache cache, AuditLog audit, EventHub hub, InfluxBatchWriter events, IEnumerable<IPlanRunListener> listeners, ILogger<PlanRunLog> logger)
+    public PlanRunLog(PlanStore store, StationRegistry registry, LatestValueCache cache, AuditLog audit, EventHub hub, EventPointWriter events, IEnumerable<IPlanRunListener> listeners, ILogger<PlanRunLog> logger)
     {
         _store = store;
         _registry = registry;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Irrigation.Influx.LineProtocol;
 using Irrigation.Influx.Write;
+using Irrigation.Server.Storage;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Http;
 using Irrigation.Server.State;
@@ -16,12 +17,12 @@ public sealed class StationAvailabilityWriter : BackgroundService
 {
     private readonly StationViews _views;
     private readonly LatestValueCache _cache;
-    private readonly InfluxBatchWriter _events;
+    private readonly EventPointWriter _events;
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ILogger<StationAvailabilityWriter> _logger;
 
-    public StationAvailabilityWriter(StationViews views, LatestValueCache cache, InfluxBatchWriter events, IOptions<ApiOptions> options, TimeProvider time, ILogger<StationAvailabilityWriter> logger)
+    public StationAvailabilityWriter(StationViews views, LatestValueCache cache, EventPointWriter events, IOptions<ApiOptions> options, TimeProvider time, ILogger<StationAvailabilityWriter> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _views = views;

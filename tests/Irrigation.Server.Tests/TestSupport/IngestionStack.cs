@@ -8,8 +8,8 @@ using Irrigation.Testing;
 namespace Irrigation.Server.Tests.TestSupport;
 
 /// <summary>
-/// Real processes on loopback for one test: mosquitto (no-loss configuration), influxd, and the irrigation-server
-/// program configured through its environment variables. The server can be stopped, killed with -9 and started
+/// Real processes on loopback for one test: mosquitto (no-loss configuration), influxd (one, or one per time-series
+/// replica), and the irrigation-server program configured through its environment variables. The server can be stopped, killed with -9 and started
 /// again with the same MQTT client id and data directory. Everything is killed on dispose, also after a failure.
 /// </summary>
 internal sealed class IngestionStack : IAsyncDisposable
@@ -19,9 +19,9 @@ internal sealed class IngestionStack : IAsyncDisposable
     private readonly ScratchDirectory _scratch;
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
     private MosquittoBroker? _broker;
-    private InfluxdServer? _influxd;
+    private readonly List<InfluxdServer> _influxds = [];
+    private readonly List<InfluxQueryClient> _queries = [];
     private ManagedProcess? _server;
-    private InfluxQueryClient? _query;
     private int _serverStarts;
 
     private IngestionStack(string name)
@@ -34,11 +34,19 @@ internal sealed class IngestionStack : IAsyncDisposable
 
     public MosquittoBroker Broker => _broker ?? throw new InvalidOperationException("not started");
 
-    public InfluxdServer Influxd => _influxd ?? throw new InvalidOperationException("not started");
+    public InfluxdServer Influxd => InfluxdOf(0);
+
+    /// <summary>The influxd of replica <paramref name="index"/> (named "r0", "r1"… when there are several).</summary>
+    public InfluxdServer InfluxdOf(int index) => index < _influxds.Count ? _influxds[index] : throw new InvalidOperationException("not started");
+
+    /// <summary>A query client straight to replica <paramref name="index"/>'s influxd, bypassing the server.</summary>
+    public InfluxQueryClient QueryOf(int index) => index < _queries.Count ? _queries[index] : throw new InvalidOperationException("not started");
+
+    public int Replicas => _influxds.Count;
 
     public ManagedProcess Server => _server ?? throw new InvalidOperationException("server not started");
 
-    public InfluxQueryClient Query => _query ?? throw new InvalidOperationException("not started");
+    public InfluxQueryClient Query => QueryOf(0);
 
     public string Database { get; }
 
@@ -51,28 +59,39 @@ internal sealed class IngestionStack : IAsyncDisposable
 
     public string DataDirectory => _scratch.File("server-data");
 
-    /// <summary>Starts mosquitto and influxd, writes <paramref name="stationFileJson"/> (if any) as the station list, and starts the server.</summary>
-    public static async Task<IngestionStack> StartAsync(string name, string? stationFileJson = null, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts mosquitto and influxd (<paramref name="replicas"/> of them, configured as <c>Irrigation:Influx:Replicas</c>
+    /// "r0", "r1"… when more than one), writes <paramref name="stationFileJson"/> (if any) as the station list, and
+    /// starts the server.
+    /// </summary>
+    public static async Task<IngestionStack> StartAsync(string name, string? stationFileJson = null, IReadOnlyDictionary<string, string>? settings = null, int replicas = 1)
     {
         var stack = new IngestionStack(name);
         try
         {
             var broker = MosquittoBroker.StartAsync();
-            var influxd = InfluxdServer.StartAsync();
+            var influxds = Enumerable.Range(0, replicas).Select(_ => InfluxdServer.StartAsync()).ToList();
             try
             {
-                await Task.WhenAll(broker, influxd);
+                await Task.WhenAll([broker, .. influxds]);
             }
             finally
             {
                 stack._broker = broker.IsCompletedSuccessfully ? broker.Result : null;
-                stack._influxd = influxd.IsCompletedSuccessfully ? influxd.Result : null;
+                stack._influxds.AddRange(influxds.Where(i => i.IsCompletedSuccessfully).Select(i => i.Result));
             }
 
-            stack._query = new InfluxQueryClient(new InfluxQueryOptions { Url = stack.Influxd.Url, Database = stack.Database, Timeout = TimeSpan.FromSeconds(10) });
+            foreach (var influxd in stack._influxds)
+                stack._queries.Add(new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = stack.Database, Timeout = TimeSpan.FromSeconds(10) }));
             stack._environment["Irrigation__Mqtt__Port"] = stack.Broker.Port.ToString(CultureInfo.InvariantCulture);
             stack._environment["Irrigation__Mqtt__ClientId"] = "irrigation-server-test-" + Guid.NewGuid().ToString("N")[..8];
             stack._environment["Irrigation__Influx__Url"] = stack.Influxd.Url.ToString();
+            for (var i = 0; replicas > 1 && i < replicas; i++)
+            {
+                stack._environment[$"Irrigation__Influx__Replicas__{i}__Name"] = $"r{i}";
+                stack._environment[$"Irrigation__Influx__Replicas__{i}__Url"] = stack.InfluxdOf(i).Url.ToString();
+            }
+
             stack._environment["Irrigation__Influx__Database"] = stack.Database;
             stack._environment["Irrigation__DataDirectory"] = stack.DataDirectory;
             stack._environment["Irrigation__Auth__PasswordIterations"] = "10000";
@@ -184,9 +203,12 @@ internal sealed class IngestionStack : IAsyncDisposable
     public async Task<Dictionary<string, double>> MetricsAsync() => PrometheusText.Parse(await Http.GetStringAsync(new Uri("metrics", UriKind.Relative)));
 
     /// <summary>Messages stored per station: count(seq) of the station measurement, grouped by station.</summary>
-    public async Task<SortedDictionary<string, long>> CountsPerStationAsync()
+    public Task<SortedDictionary<string, long>> CountsPerStationAsync() => CountsPerStationAsync(0);
+
+    /// <summary>Messages stored per station on replica <paramref name="replica"/>'s influxd.</summary>
+    public async Task<SortedDictionary<string, long>> CountsPerStationAsync(int replica)
     {
-        var result = await Query.QueryAsync("SELECT count(\"seq\") FROM \"station\" GROUP BY \"station\"");
+        var result = await QueryOf(replica).QueryAsync("SELECT count(\"seq\") FROM \"station\" GROUP BY \"station\"");
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var series in result.Series)
             counts[series.Tags["station"]] = series.Value(0, "count").GetInt64();
@@ -204,8 +226,8 @@ internal sealed class IngestionStack : IAsyncDisposable
     }
 
     /// <summary>Waits until the stored counts equal the generator's per-station counts; returns the last counts.</summary>
-    public Task<SortedDictionary<string, long>> WaitForCountsAsync(LoadSummary summary, TimeSpan timeout) =>
-        Poll.UntilAsync(CountsPerStationAsync, counts => CountDifferences(summary, counts).Length == 0, timeout, TimeSpan.FromSeconds(1));
+    public Task<SortedDictionary<string, long>> WaitForCountsAsync(LoadSummary summary, TimeSpan timeout, int replica = 0) =>
+        Poll.UntilAsync(() => CountsPerStationAsync(replica), counts => CountDifferences(summary, counts).Length == 0, timeout, TimeSpan.FromSeconds(1));
 
     /// <summary>"" when every station has exactly the published count, else a list of the differences.</summary>
     public static string CountDifferences(LoadSummary summary, IReadOnlyDictionary<string, long> counts)
@@ -229,7 +251,7 @@ internal sealed class IngestionStack : IAsyncDisposable
         string metrics;
         try
         {
-            metrics = string.Join('\n', (await MetricsAsync()).Where(kv => kv.Key.StartsWith("irrigation_ingest", StringComparison.Ordinal) && !kv.Key.Contains("latency", StringComparison.Ordinal) || kv.Key.StartsWith("irrigation_spool", StringComparison.Ordinal)).Select(kv => $"{kv.Key} {kv.Value}"));
+            metrics = string.Join('\n', (await MetricsAsync()).Where(kv => kv.Key.StartsWith("irrigation_ingest", StringComparison.Ordinal) && !kv.Key.Contains("latency", StringComparison.Ordinal) || kv.Key.StartsWith("irrigation_spool", StringComparison.Ordinal) || kv.Key.StartsWith("irrigation_timeseries", StringComparison.Ordinal)).Select(kv => $"{kv.Key} {kv.Value}"));
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
@@ -269,9 +291,10 @@ internal sealed class IngestionStack : IAsyncDisposable
             await _server.DisposeAsync();
         if (_broker is not null)
             await _broker.DisposeAsync();
-        if (_influxd is not null)
-            await _influxd.DisposeAsync();
-        _query?.Dispose();
+        foreach (var influxd in _influxds)
+            await influxd.DisposeAsync();
+        foreach (var query in _queries)
+            query.Dispose();
         Http.Dispose();
         _scratch.Dispose();
     }
