@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 // the probes bench.sh ingest runs: influx-ceiling, mqtt-ceiling, freshness (each prints one line "<probe>: key=value ..."
 // for the script to read), and the MQTT load generator (mqtt-load) the ingestion benchmark and the server tests drive.
 
-string[] probes = ["influx-ceiling", "mqtt-ceiling", "freshness", "mqtt-load", "ingest", "gateway"];
+string[] probes = ["influx-ceiling", "mqtt-ceiling", "freshness", "mqtt-load", "ingest", "gateway", "cluster"];
 if (args.Length == 0 || !probes.Contains(args[0]))
 {
     // In-process (--inProcess) unless told otherwise: the benchmarks run inside this build, so no project is generated
