@@ -260,5 +260,12 @@ internal static class PostgreSqlMigrations
             generation BIGINT NOT NULL,
             expires_ms BIGINT NOT NULL);
         """,
+        // 11: the keys that protect session cookies, shared by every instance on one database (SessionKeyStore).
+        """
+        CREATE TABLE session_keys (
+            name TEXT NOT NULL PRIMARY KEY,
+            xml TEXT NOT NULL,
+            created_ms BIGINT NOT NULL);
+        """,
     ];
 }

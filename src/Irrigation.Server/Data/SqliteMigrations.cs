@@ -250,5 +250,12 @@ internal static class SqliteMigrations
             generation INTEGER NOT NULL,
             expires_ms INTEGER NOT NULL);
         """,
+        // 11: the keys that protect session cookies, shared by every instance on one database (SessionKeyStore).
+        """
+        CREATE TABLE session_keys (
+            name TEXT NOT NULL PRIMARY KEY,
+            xml TEXT NOT NULL,
+            created_ms INTEGER NOT NULL);
+        """,
     ];
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Irrigation.Server.Audit;
 using Irrigation.Server.Data;
 using Irrigation.Server.Tests.TestSupport;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -12,7 +13,7 @@ namespace Irrigation.Server.Tests.Data;
 /// <summary>
 /// The server on PostgreSQL end to end: two instances configured with one database start together (one migrates, the
 /// other waits on the advisory lock and finds the schema current; both create the configured users without tripping over
-/// each other), sign users in and audit command requests into one intact chain.
+/// each other), sign users in, accept each other's session cookies and audit command requests into one intact chain.
 /// </summary>
 public sealed class SharedDatabaseTests
 {
@@ -54,12 +55,23 @@ public sealed class SharedDatabaseTests
         Assert.Equal(entries.Count, verification.Chained);
         Assert.Equal(DatabaseProvider.PostgreSql, second.Services.GetRequiredService<ServerDatabase>().Dialect.Provider);
 
+        // A session cookie from one instance is valid at the other: the key ring is in the shared database.
+        using var anonymous = first.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        using var login = await anonymous.PostAsJsonAsync("/api/auth/login", new { username = "viewer", password = "viewer-password" });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var cookie = login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("irrigation.auth=", StringComparison.Ordinal)).Split(';')[0];
+        using var elsewhere = second.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        using var me = new HttpRequestMessage(HttpMethod.Get, "/api/auth/me");
+        me.Headers.Add("Cookie", cookie);
+        using var answer = await elsewhere.SendAsync(me);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var versions = new NpgsqlCommand("SELECT count(*), max(version) FROM schema_version", connection);
         await using var reader = await versions.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
-        Assert.Equal((10L, 10L), (reader.GetInt64(0), reader.GetInt64(1))); // migrated once, not twice
+        Assert.Equal((11L, 11L), (reader.GetInt64(0), reader.GetInt64(1))); // migrated once, not twice
         await reader.CloseAsync();
         await using var users = new NpgsqlCommand("SELECT count(*) FROM users", connection);
         Assert.Equal(3L, await users.ExecuteScalarAsync());
