@@ -5,6 +5,7 @@ using Irrigation.Server.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Irrigation.Server.Audit;
+using Irrigation.Server.Data;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -29,10 +30,14 @@ public static class AuthenticationSetup
         services.AddFeatureOptions<AuthOptions>();
         services.AddSingleton<UserStore>();
 
-        // Keys on disk: sessions survive a restart of the server.
+        // Keys kept, so sessions survive a restart: on disk next to the SQLite database, or in the shared PostgreSQL
+        // database, where every instance finds the keys the others made (a cookie from one is valid at all).
         services.AddDataProtection().SetApplicationName("irrigation-server");
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<SiteOptions>, ILoggerFactory>((o, site, loggers) =>
-            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(site.Value.DataPath(), "keys")), loggers));
+        services.AddSingleton<SessionKeyStore>();
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<SiteOptions>, IOptions<DatabaseOptions>, ILoggerFactory, SessionKeyStore>((o, site, database, loggers, keys) =>
+            o.XmlRepository = database.Value.Provider == DatabaseProvider.PostgreSql
+                ? keys
+                : new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(site.Value.DataPath(), "keys")), loggers));
 
         services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = context =>

@@ -15,7 +15,17 @@ public static class UserBootstrap
         {
             if (users.Find(user.Username) is not null)
                 continue;
-            users.Create(user.Username, user.DisplayName, user.Role, user.Password);
+            try
+            {
+                users.Create(user.Username, user.DisplayName, user.Role, user.Password);
+            }
+            catch (UserChangeException ex) when (ex.Code == "user_exists")
+            {
+                // Instances starting together on one database: another created it between the look-up and here.
+                logger.LogInformation("User {User} from configuration was created by another server instance.", user.Username);
+                continue;
+            }
+
             audit.Write("system", "user.create", "succeeded", detail: $"{user.Username} as {user.Role} (from configuration)");
             logger.LogInformation("Created user {User} ({Role}) from configuration.", user.Username, user.Role);
         }

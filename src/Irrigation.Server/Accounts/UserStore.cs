@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Data;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Irrigation.Server.Accounts;
 
@@ -28,7 +28,7 @@ public sealed class UserChangeException(string code, string message) : Exception
 }
 
 /// <summary>
-/// Users in SQLite: salted slow hashes, lock-out after repeated failures, a security stamp that changes with
+/// Users in the server database: salted slow hashes, lock-out after repeated failures, a security stamp that changes with
 /// the role, password or disabled flag (which ends existing sessions and tokens), and bearer tokens stored only
 /// as SHA-256 hashes.
 /// </summary>
@@ -72,14 +72,14 @@ public sealed class UserStore
         var now = Now;
         using var connection = _database.Open();
         using var insert = connection.Command(
-            "INSERT INTO users (username, display_name, role, password_hash, security_stamp, created_ms, updated_ms) VALUES ($u, $d, $r, $h, $s, $now, $now)",
-            ("$u", username), ("$d", string.IsNullOrWhiteSpace(displayName) ? username : displayName), ("$r", role),
-            ("$h", PasswordHasher.Hash(password, _options.PasswordIterations)), ("$s", NewStamp()), ("$now", now));
+            "INSERT INTO users (username, display_name, role, password_hash, security_stamp, created_ms, updated_ms) VALUES (@u, @d, @r, @h, @s, @now, @now)",
+            ("@u", username), ("@d", string.IsNullOrWhiteSpace(displayName) ? username : displayName), ("@r", role),
+            ("@h", PasswordHasher.Hash(password, _options.PasswordIterations)), ("@s", NewStamp()), ("@now", now));
         try
         {
             insert.ExecuteNonQuery();
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19) // SQLITE_CONSTRAINT
+        catch (DbException ex) when (_database.Dialect.IsUniqueViolation(ex))
         {
             throw new UserChangeException("user_exists", $"A user named '{username}' already exists.");
         }
@@ -90,7 +90,7 @@ public sealed class UserStore
     public UserAccount? Find(string username)
     {
         using var connection = _database.Open();
-        using var select = connection.Command("SELECT username, display_name, role, disabled, security_stamp, created_ms, updated_ms FROM users WHERE username = $u", ("$u", username));
+        using var select = connection.Command("SELECT username, display_name, role, disabled, security_stamp, created_ms, updated_ms FROM users WHERE lower(username) = lower(@u)", ("@u", username));
         using var reader = select.ExecuteReader();
         return reader.Read() ? ReadUser(reader) : null;
     }
@@ -98,7 +98,7 @@ public sealed class UserStore
     public IReadOnlyList<UserAccount> List()
     {
         using var connection = _database.Open();
-        using var select = connection.Command("SELECT username, display_name, role, disabled, security_stamp, created_ms, updated_ms FROM users ORDER BY username");
+        using var select = connection.Command("SELECT username, display_name, role, disabled, security_stamp, created_ms, updated_ms FROM users ORDER BY lower(username), username");
         using var reader = select.ExecuteReader();
         var users = new List<UserAccount>();
         while (reader.Read())
@@ -120,22 +120,23 @@ public sealed class UserStore
             throw new UserChangeException("invalid_role", $"The role must be one of {string.Join(", ", Roles.All)}.");
         if (password is not null)
             ValidatePassword(password);
-        var current = Find(username) ?? throw new UserChangeException("user_not_found", $"No user named '{username}'.");
-        var renew = role is not null && role != current.Role || password is not null || disabled is not null && disabled != current.Disabled;
         using var connection = _database.Open();
+        // Whether the stamp renews is decided against the row as this statement finds it, not as read before: another
+        // instance may change the role in between.
         using var update = connection.Command(
             """
-            UPDATE users SET display_name = coalesce($d, display_name), role = coalesce($r, role),
-                password_hash = coalesce($h, password_hash), disabled = coalesce($x, disabled),
-                security_stamp = CASE WHEN $renew THEN $s ELSE security_stamp END,
-                failed_count = CASE WHEN $h IS NULL THEN failed_count ELSE 0 END,
-                locked_until_ms = CASE WHEN $h IS NULL THEN locked_until_ms ELSE NULL END,
-                updated_ms = $now
-            WHERE username = $u
+            UPDATE users SET display_name = coalesce(@d, display_name), role = coalesce(@r, role),
+                password_hash = coalesce(@h, password_hash), disabled = coalesce(@x, disabled),
+                security_stamp = CASE WHEN (@r IS NOT NULL AND @r <> role) OR @h IS NOT NULL OR (@x IS NOT NULL AND @x <> disabled) THEN @s ELSE security_stamp END,
+                failed_count = CASE WHEN @h IS NULL THEN failed_count ELSE 0 END,
+                locked_until_ms = CASE WHEN @h IS NULL THEN locked_until_ms ELSE NULL END,
+                updated_ms = @now
+            WHERE lower(username) = lower(@u)
             """,
-            ("$u", username), ("$d", displayName), ("$r", role), ("$h", password is null ? null : PasswordHasher.Hash(password, _options.PasswordIterations)),
-            ("$x", disabled is null ? null : disabled.Value ? 1 : 0), ("$renew", renew ? 1 : 0), ("$s", NewStamp()), ("$now", Now));
-        update.ExecuteNonQuery();
+            ("@u", username), ("@d", displayName), ("@r", role), ("@h", password is null ? null : PasswordHasher.Hash(password, _options.PasswordIterations)),
+            ("@x", disabled is null ? null : disabled.Value ? 1L : 0L), ("@s", NewStamp()), ("@now", Now));
+        if (update.ExecuteNonQuery() == 0)
+            throw new UserChangeException("user_not_found", $"No user named '{username}'.");
         return Find(username)!;
     }
 
@@ -144,21 +145,18 @@ public sealed class UserStore
     {
         var now = Now;
         string? hash = null;
-        long failed = 0;
-        long? firstFailure = null, lockedUntil = null;
+        long? lockedUntil = null;
         UserAccount? user = null;
         using var connection = _database.Open();
         using (var select = connection.Command(
-                   "SELECT username, display_name, role, disabled, security_stamp, created_ms, updated_ms, password_hash, failed_count, first_failure_ms, locked_until_ms FROM users WHERE username = $u",
-                   ("$u", username ?? "")))
+                   "SELECT username, display_name, role, disabled, security_stamp, created_ms, updated_ms, password_hash, failed_count, first_failure_ms, locked_until_ms FROM users WHERE lower(username) = lower(@u)",
+                   ("@u", username ?? "")))
         using (var reader = select.ExecuteReader())
         {
             if (reader.Read())
             {
                 user = ReadUser(reader);
                 hash = reader.GetString(7);
-                failed = reader.GetInt64(8);
-                firstFailure = reader.NullableInt64(9);
                 lockedUntil = reader.NullableInt64(10);
             }
         }
@@ -174,27 +172,50 @@ public sealed class UserStore
 
         if (PasswordHasher.Verify(password ?? "", hash!) && !user.Disabled)
         {
-            using var reset = connection.Command("UPDATE users SET failed_count = 0, first_failure_ms = NULL, locked_until_ms = NULL WHERE username = $u", ("$u", user.Username));
+            using var reset = connection.Command("UPDATE users SET failed_count = 0, first_failure_ms = NULL, locked_until_ms = NULL WHERE username = @u", ("@u", user.Username));
             reset.ExecuteNonQuery();
             return new SignInResult(SignInStatus.Succeeded, user, null);
         }
 
-        // A failure: count it in the current window; the Nth failure locks the account.
-        if (firstFailure is null || now - firstFailure.Value > (long)_options.LockoutWindow.TotalMilliseconds)
+        // A failure: counted in the current window by one UPDATE, so failures arriving at several instances at once all
+        // count; the Nth locks the account. A row another instance has just locked is left as it is (no row updated).
+        var window = (long)_options.LockoutWindow.TotalMilliseconds;
+        using var record = connection.Command(
+            $"""
+            UPDATE users SET
+                failed_count = CASE WHEN {FailuresAfter} >= @n THEN 0 ELSE {FailuresAfter} END,
+                first_failure_ms = CASE WHEN {FailuresAfter} >= @n THEN NULL WHEN {WindowOver} THEN @now ELSE first_failure_ms END,
+                locked_until_ms = CASE WHEN {FailuresAfter} >= @n THEN @lock ELSE NULL END
+            WHERE username = @u AND (locked_until_ms IS NULL OR locked_until_ms <= @now)
+            RETURNING locked_until_ms
+            """,
+            ("@u", user.Username), ("@n", (long)_options.LockoutFailures), ("@now", now), ("@window", window), ("@lock", now + (long)_options.LockoutDuration.TotalMilliseconds));
+        using var recorded = record.ExecuteReader();
+        if (!recorded.Read())
         {
-            failed = 0;
-            firstFailure = now;
+            recorded.Close();
+            lockedUntil = LockedUntil(connection, user.Username);
+            return lockedUntil is null
+                ? new SignInResult(SignInStatus.InvalidCredentials, null, null)
+                : new SignInResult(SignInStatus.LockedOut, null, DateTimeOffset.FromUnixTimeMilliseconds(lockedUntil.Value));
         }
 
-        failed++;
-        long? lockUntil = failed >= _options.LockoutFailures ? now + (long)_options.LockoutDuration.TotalMilliseconds : null;
-        using var record = connection.Command(
-            "UPDATE users SET failed_count = $f, first_failure_ms = $ff, locked_until_ms = $l WHERE username = $u",
-            ("$u", user.Username), ("$f", lockUntil is null ? failed : 0), ("$ff", lockUntil is null ? firstFailure : null), ("$l", lockUntil));
-        record.ExecuteNonQuery();
+        var lockUntil = recorded.NullableInt64(0);
         return lockUntil is null
             ? new SignInResult(SignInStatus.InvalidCredentials, null, null)
             : new SignInResult(SignInStatus.LockedOut, null, DateTimeOffset.FromUnixTimeMilliseconds(lockUntil.Value));
+    }
+
+    /// <summary>The window of counted failures has passed (or none was counted): this failure starts a new one.</summary>
+    private const string WindowOver = "(first_failure_ms IS NULL OR @now - first_failure_ms > @window)";
+
+    /// <summary>The failures in the window including this one.</summary>
+    private const string FailuresAfter = $"(CASE WHEN {WindowOver} THEN 1 ELSE failed_count + 1 END)";
+
+    private static long? LockedUntil(DbConnection connection, string username)
+    {
+        using var select = connection.Command("SELECT locked_until_ms FROM users WHERE username = @u", ("@u", username));
+        return select.ExecuteScalar() is long until ? until : null;
     }
 
     /// <summary>Issues a bearer token; only its SHA-256 is stored.</summary>
@@ -204,8 +225,8 @@ public sealed class UserStore
         var now = Now;
         var expires = now + (long)_options.TokenLifetime.TotalMilliseconds;
         using var connection = _database.Open();
-        using var insert = connection.Command("INSERT INTO api_tokens (token_hash, username, name, created_ms, expires_ms) VALUES ($h, $u, $n, $now, $e)",
-            ("$h", TokenHash(token)), ("$u", username), ("$n", string.IsNullOrWhiteSpace(name) ? "api" : name), ("$now", now), ("$e", expires));
+        using var insert = connection.Command("INSERT INTO api_tokens (token_hash, username, name, created_ms, expires_ms) VALUES (@h, @u, @n, @now, @e)",
+            ("@h", TokenHash(token)), ("@u", username), ("@n", string.IsNullOrWhiteSpace(name) ? "api" : name), ("@now", now), ("@e", expires));
         insert.ExecuteNonQuery();
         return (token, DateTimeOffset.FromUnixTimeMilliseconds(expires));
     }
@@ -219,10 +240,10 @@ public sealed class UserStore
         using var select = connection.Command(
             """
             SELECT u.username, u.display_name, u.role, u.disabled, u.security_stamp, u.created_ms, u.updated_ms
-            FROM api_tokens t JOIN users u ON u.username = t.username
-            WHERE t.token_hash = $h AND t.expires_ms > $now AND u.disabled = 0 AND t.created_ms >= u.created_ms
+            FROM api_tokens t JOIN users u ON lower(u.username) = lower(t.username)
+            WHERE t.token_hash = @h AND t.expires_ms > @now AND u.disabled = 0 AND t.created_ms >= u.created_ms
             """,
-            ("$h", TokenHash(token)), ("$now", Now));
+            ("@h", TokenHash(token)), ("@now", Now));
         using var reader = select.ExecuteReader();
         return reader.Read() ? ReadUser(reader) : null;
     }
@@ -231,11 +252,11 @@ public sealed class UserStore
     public void RevokeTokens(string username)
     {
         using var connection = _database.Open();
-        using var delete = connection.Command("DELETE FROM api_tokens WHERE username = $u", ("$u", username));
+        using var delete = connection.Command("DELETE FROM api_tokens WHERE lower(username) = lower(@u)", ("@u", username));
         delete.ExecuteNonQuery();
     }
 
-    private static UserAccount ReadUser(SqliteDataReader r) =>
+    private static UserAccount ReadUser(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, r.GetString(4), r.GetInt64(5), r.GetInt64(6));
 
     private static string NewStamp() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));

@@ -12,7 +12,7 @@ using Irrigation.Server.Http;
 using Irrigation.Server.Plans;
 using Irrigation.Server.State;
 using Irrigation.Server.Stations;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 using Irrigation.Server.Storage;
 
@@ -80,7 +80,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
             {
                 Evaluate(_time.GetUtcNow().ToUnixTimeMilliseconds());
             }
-            catch (SqliteException ex)
+            catch (DbException ex)
             {
                 _logger.LogError(ex, "Alarm evaluation failed; retrying next round.");
             }
@@ -137,15 +137,9 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
 
     private void Raise(StationSnapshot station, ConditionReading reading, long nowMs)
     {
-        AlarmView alarm;
-        try
-        {
-            alarm = _store.Raise(station.Id, station.Name, reading.Rule, reading.Pump, reading.Key, reading.Message, reading.Value, nowMs);
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-        {
+        var alarm = _store.Raise(station.Id, station.Name, reading.Rule, reading.Pump, reading.Key, reading.Message, reading.Value, nowMs);
+        if (alarm is null)
             return; // already open (raised by another server instance)
-        }
 
         _logger.LogWarning("Alarm raised: {Station} {Key} ({Severity}): {Message}", station.Id, reading.Key, reading.Rule.Severity.Text(), alarm.Message);
         Publish("raised", alarm, nowMs);
@@ -175,7 +169,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
             {
                 listener.OnAlarmEvent(@event, alarm);
             }
-            catch (SqliteException ex) // a listener's failure must not stop the alarm itself (stored, streamed, in InfluxDB)
+            catch (DbException ex) // a listener's failure must not stop the alarm itself (stored, streamed, in InfluxDB)
             {
                 _logger.LogError(ex, "Alarm {Id}: {Listener} could not queue the {Event} notification.", alarm.Id, listener.GetType().Name, @event);
             }

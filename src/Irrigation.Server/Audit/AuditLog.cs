@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,10 +16,10 @@ public sealed record AuditVerification(long Chained, long BeforeChain, AuditEntr
 }
 
 /// <summary>
-/// The append-only audit trail in SQLite (triggers refuse UPDATE and DELETE): every sign-in, every command
+/// The append-only audit trail in the server database (triggers refuse UPDATE and DELETE): every sign-in, every command
 /// request including refused ones, every command state change, every administrative change. Each entry carries
 /// a SHA-256 hash over its own fields and the previous entry's hash, so an entry changed, removed or slipped in
-/// by someone who got past the triggers (the database file is just a file) breaks the chain from there on:
+/// by someone who got past the triggers (the SQLite file is just a file; PostgreSQL's owner can disable triggers) breaks the chain from there on:
 /// <c>irrigation-server verify-audit</c> names the first entry that does not match.
 /// </summary>
 public sealed class AuditLog
@@ -42,18 +43,21 @@ public sealed class AuditLog
     {
         var ts = _time.GetUtcNow().ToUnixTimeMilliseconds();
         detail = detail is { Length: > 1000 } ? detail[..1000] : detail;
-        // One writer at a time extends the chain: this process's lock, and an IMMEDIATE transaction against other processes.
+        // One writer at a time extends the chain: this process's lock, and against other processes the transaction —
+        // SQLite's IMMEDIATE one, or PostgreSQL's advisory lock taken before the last hash is read and held to the
+        // commit, so under READ COMMITTED no two instances chain onto the same entry and ids follow the chain's order.
         lock (_chain)
         {
             using var connection = _database.Open();
-            using var transaction = connection.BeginTransaction(deferred: false);
+            using var transaction = connection.BeginTransaction();
+            _database.Dialect.Serialize(connection, transaction, DatabaseLock.AuditChain);
             using var last = connection.Command("SELECT hash FROM audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1");
             last.Transaction = transaction;
             var previous = last.ExecuteScalar() as string ?? Genesis;
             using var insert = connection.Command(
-                "INSERT INTO audit (ts_ms, actor, action, station, pump, outcome, detail, address, hash) VALUES ($ts, $a, $act, $s, $p, $o, $d, $addr, $h)",
-                ("$ts", ts), ("$a", actor), ("$act", action), ("$s", station), ("$p", pump), ("$o", outcome), ("$d", detail), ("$addr", address),
-                ("$h", Hash(previous, ts, actor, action, station, pump, outcome, detail, address)));
+                "INSERT INTO audit (ts_ms, actor, action, station, pump, outcome, detail, address, hash) VALUES (@ts, @a, @act, @s, @p, @o, @d, @addr, @h)",
+                ("@ts", ts), ("@a", actor), ("@act", action), ("@s", station), ("@p", pump), ("@o", outcome), ("@d", detail), ("@addr", address),
+                ("@h", Hash(previous, ts, actor, action, station, pump, outcome, detail, address)));
             insert.Transaction = transaction;
             insert.ExecuteNonQuery();
             transaction.Commit();
@@ -125,8 +129,8 @@ public sealed class AuditLog
     {
         ArgumentNullException.ThrowIfNull(actionPrefixes);
         using var connection = _database.Open();
-        using var select = connection.Command("SELECT id, ts_ms, actor, action, station, pump, outcome, detail, address FROM audit WHERE ts_ms >= $from AND ts_ms < $to ORDER BY id",
-            ("$from", fromMs), ("$to", toMs));
+        using var select = connection.Command("SELECT id, ts_ms, actor, action, station, pump, outcome, detail, address FROM audit WHERE ts_ms >= @from AND ts_ms < @to ORDER BY id",
+            ("@from", fromMs), ("@to", toMs));
         using var reader = select.ExecuteReader();
         var entries = new List<AuditEntry>();
         while (reader.Read())
@@ -147,10 +151,10 @@ public sealed class AuditLog
         using var select = connection.Command(
             """
             SELECT id, ts_ms, actor, action, station, pump, outcome, detail, address FROM audit
-            WHERE ($s IS NULL OR station = $s) AND ($a IS NULL OR actor = $a) AND ($act IS NULL OR action LIKE $act || '%')
-            ORDER BY id DESC LIMIT $limit
+            WHERE (CAST(@s AS TEXT) IS NULL OR station = @s) AND (CAST(@a AS TEXT) IS NULL OR actor = @a) AND (CAST(@act AS TEXT) IS NULL OR action LIKE @act || '%')
+            ORDER BY id DESC LIMIT @limit
             """,
-            ("$s", station), ("$a", actor), ("$act", action), ("$limit", Math.Clamp(limit, 1, 1000)));
+            ("@s", station), ("@a", actor), ("@act", action), ("@limit", Math.Clamp(limit, 1, 1000)));
         using var reader = select.ExecuteReader();
         var entries = new List<AuditEntry>();
         while (reader.Read())
@@ -160,7 +164,7 @@ public sealed class AuditLog
     }
 
     /// <summary>An entry from columns id, ts_ms, actor, action, station, pump, outcome, detail, address (in that order).</summary>
-    private static AuditEntry Entry(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
+    private static AuditEntry Entry(DbDataReader reader) =>
         new(reader.GetInt64(0), reader.GetInt64(1), reader.NullableString(2), reader.GetString(3), reader.NullableString(4),
             reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetString(6), reader.NullableString(7), reader.NullableString(8));
 }

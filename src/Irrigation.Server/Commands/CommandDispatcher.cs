@@ -188,7 +188,7 @@ public sealed class CommandDispatcher : BackgroundService
             {
                 Sweep();
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (System.Data.Common.DbException ex)
             {
                 _logger.LogError(ex, "Command sweep failed; retrying.");
             }

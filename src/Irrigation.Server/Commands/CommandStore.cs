@@ -1,5 +1,5 @@
 using Irrigation.Server.Data;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Irrigation.Server.Commands;
 
@@ -37,7 +37,7 @@ public enum CreateCommandOutcome
 }
 
 /// <summary>
-/// Pump commands in SQLite. The database enforces both rules that must hold across restarts and server
+/// Pump commands in the server database. The database enforces both rules that must hold across restarts and server
 /// instances: one command per (user, idempotency key), and at most one open command per pump.
 /// </summary>
 public sealed class CommandStore
@@ -47,48 +47,46 @@ public sealed class CommandStore
 
     public CommandStore(ServerDatabase database) => _database = database;
 
+    /// <summary>
+    /// Creates a pending command unless the user's idempotency key was used before or the pump has an open command.
+    /// Both are decided by the unique indexes, not by the read before the insert: two instances (or two requests) racing
+    /// with the same key or for the same pump both pass the read, one insert wins, and the other (ON CONFLICT DO NOTHING:
+    /// no row) reads again to say which.
+    /// </summary>
     public (CreateCommandOutcome Outcome, CommandView? Command) Create(string idempotencyKey, string user, string station, int pump, string action, long nowMs, long expiresMs)
     {
-        using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using (var existing = connection.Command($"SELECT {Columns} FROM commands WHERE requested_by = $u AND idempotency_key = $k", ("$u", user), ("$k", idempotencyKey)))
-        {
-            existing.Transaction = transaction;
-            using var reader = existing.ExecuteReader();
-            if (reader.Read())
-            {
-                var first = Read(reader);
-                return first.Station == station && first.Pump == pump && first.Action == action
-                    ? (CreateCommandOutcome.Existing, first)
-                    : (CreateCommandOutcome.KeyReused, first);
-            }
-        }
+        if (FindByKey(user, idempotencyKey) is { } earlier)
+            return Repeated(earlier, station, pump, action);
 
         var command = new CommandView(Guid.NewGuid().ToString("N"), station, pump, action, CommandStates.Pending, null, null, user, nowMs, expiresMs, nowMs);
+        using (var connection = _database.Open())
         using (var insert = connection.Command(
-                   "INSERT INTO commands (id, idempotency_key, requested_by, station, pump, action, state, created_ms, expires_ms, updated_ms) VALUES ($id, $k, $u, $s, $p, $a, $st, $now, $exp, $now)",
-                   ("$id", command.Id), ("$k", idempotencyKey), ("$u", user), ("$s", station), ("$p", pump), ("$a", action), ("$st", command.State), ("$now", nowMs), ("$exp", expiresMs)))
+                   """
+                   INSERT INTO commands (id, idempotency_key, requested_by, station, pump, action, state, created_ms, expires_ms, updated_ms)
+                   VALUES (@id, @k, @u, @s, @p, @a, @st, @now, @exp, @now) ON CONFLICT DO NOTHING
+                   """,
+                   ("@id", command.Id), ("@k", idempotencyKey), ("@u", user), ("@s", station), ("@p", pump), ("@a", action), ("@st", command.State), ("@now", nowMs), ("@exp", expiresMs)))
         {
-            insert.Transaction = transaction;
-            try
-            {
-                insert.ExecuteNonQuery();
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 19) // the one-open-command-per-pump index
-            {
-                return (CreateCommandOutcome.PumpBusy, Open(station).FirstOrDefault(c => c.Pump == pump));
-            }
+            if (insert.ExecuteNonQuery() == 1)
+                return (CreateCommandOutcome.Created, command);
         }
 
-        transaction.Commit();
-        return (CreateCommandOutcome.Created, command);
+        // A unique index refused it: the key (a concurrent request with it won) or the pump's open command.
+        return FindByKey(user, idempotencyKey) is { } winner
+            ? Repeated(winner, station, pump, action)
+            : (CreateCommandOutcome.PumpBusy, Open(station).FirstOrDefault(c => c.Pump == pump));
     }
+
+    private static (CreateCommandOutcome, CommandView?) Repeated(CommandView first, string station, int pump, string action) =>
+        first.Station == station && first.Pump == pump && first.Action == action
+            ? (CreateCommandOutcome.Existing, first)
+            : (CreateCommandOutcome.KeyReused, first);
 
     /// <summary>The command a user created with this idempotency key, if any.</summary>
     public CommandView? FindByKey(string user, string idempotencyKey)
     {
         using var connection = _database.Open();
-        using var select = connection.Command($"SELECT {Columns} FROM commands WHERE requested_by = $u AND idempotency_key = $k", ("$u", user), ("$k", idempotencyKey));
+        using var select = connection.Command($"SELECT {Columns} FROM commands WHERE requested_by = @u AND idempotency_key = @k", ("@u", user), ("@k", idempotencyKey));
         using var reader = select.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
@@ -96,14 +94,14 @@ public sealed class CommandStore
     public CommandView? Get(string id)
     {
         using var connection = _database.Open();
-        using var select = connection.Command($"SELECT {Columns} FROM commands WHERE id = $id", ("$id", id));
+        using var select = connection.Command($"SELECT {Columns} FROM commands WHERE id = @id", ("@id", id));
         using var reader = select.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
 
     /// <summary>Commands still pending or sent, optionally of one station.</summary>
     public IReadOnlyList<CommandView> Open(string? station = null) =>
-        List($"SELECT {Columns} FROM commands WHERE state IN ('pending', 'sent') AND ($s IS NULL OR station = $s) ORDER BY created_ms", ("$s", station));
+        List($"SELECT {Columns} FROM commands WHERE state IN ('pending', 'sent') AND (CAST(@s AS TEXT) IS NULL OR station = @s) ORDER BY created_ms", ("@s", station));
 
     /// <summary>The newest finished command of every pump that has one: (station, pump) → (action, final state, when it finished).</summary>
     public IReadOnlyDictionary<(string Station, int Pump), (string Action, string State, long AtMs)> LastFinishedPerPump()
@@ -124,16 +122,16 @@ public sealed class CommandStore
     }
 
     public IReadOnlyList<CommandView> Recent(string? station, int limit) =>
-        List($"SELECT {Columns} FROM commands WHERE ($s IS NULL OR station = $s) ORDER BY created_ms DESC LIMIT $l", ("$s", station), ("$l", Math.Clamp(limit, 1, 500)));
+        List($"SELECT {Columns} FROM commands WHERE (CAST(@s AS TEXT) IS NULL OR station = @s) ORDER BY created_ms DESC LIMIT @l", ("@s", station), ("@l", Math.Clamp(limit, 1, 500)));
 
     /// <summary>Moves a command to <paramref name="state"/> only if it is in one of <paramref name="from"/>; null when it was not.</summary>
     public CommandView? Transition(string id, IReadOnlyList<string> from, string state, string? reason, string? detail, long nowMs)
     {
         using var connection = _database.Open();
-        var placeholders = string.Join(", ", from.Select((_, i) => $"$f{i}"));
-        var parameters = new List<(string, object?)> { ("$id", id), ("$st", state), ("$r", reason), ("$d", detail), ("$now", nowMs) };
-        parameters.AddRange(from.Select((f, i) => ($"$f{i}", (object?)f)));
-        using var update = connection.Command($"UPDATE commands SET state = $st, reason = $r, detail = $d, updated_ms = $now WHERE id = $id AND state IN ({placeholders})", [.. parameters]);
+        var placeholders = string.Join(", ", from.Select((_, i) => $"@f{i}"));
+        var parameters = new List<(string, object?)> { ("@id", id), ("@st", state), ("@r", reason), ("@d", detail), ("@now", nowMs) };
+        parameters.AddRange(from.Select((f, i) => ($"@f{i}", (object?)f)));
+        using var update = connection.Command($"UPDATE commands SET state = @st, reason = @r, detail = @d, updated_ms = @now WHERE id = @id AND state IN ({placeholders})", [.. parameters]);
         return update.ExecuteNonQuery() == 1 ? Get(id) : null;
     }
 
@@ -148,7 +146,7 @@ public sealed class CommandStore
         return list;
     }
 
-    private static CommandView Read(SqliteDataReader r) => new(
+    private static CommandView Read(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.NullableString(5), r.NullableString(6),
         r.GetString(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10));
 }

@@ -145,7 +145,7 @@ public sealed class GapRepairService : BackgroundService
         {
             _store.Save(_tracker.TakeDirty(), losses);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        catch (System.Data.Common.DbException ex)
         {
             _logger.LogError("Completeness state not saved ({Reason}); the gaps since the last save are asked for again after a restart.", ex.Message);
         }

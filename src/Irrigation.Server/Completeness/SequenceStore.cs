@@ -5,7 +5,7 @@ using Irrigation.Server.Data;
 namespace Irrigation.Server.Completeness;
 
 /// <summary>
-/// The completeness tracking in SQLite: each station's stream (watermark and stored ranges above it) saved every few
+/// The completeness tracking in the server database: each station's stream (watermark and stored ranges above it) saved every few
 /// seconds and at shutdown, and every range recorded as lost. Saved state may lag what is stored (a crash between
 /// saves): the lag then shows as a gap and is asked for again — a repair stores nothing twice (InfluxDB points are
 /// keyed by time) — never the other way round.
@@ -46,12 +46,13 @@ public sealed class SequenceStore
             using var upsert = connection.Command(
                 """
                 INSERT INTO sequence_streams (station, epoch, gateway, contiguous, received, gap_since_ms, last_request_ms, requests, repaired, lost, updated_ms)
-                VALUES ($s, $e, $g, $c, $r, $gap, $req, $n, $rep, $lost, $u)
-                ON CONFLICT(station) DO UPDATE SET epoch = $e, gateway = $g, contiguous = $c, received = $r, gap_since_ms = $gap,
-                    last_request_ms = $req, requests = $n, repaired = $rep, lost = $lost, updated_ms = $u
+                VALUES (@s, @e, @g, @c, @r, @gap, @req, @n, @rep, @lost, @u)
+                ON CONFLICT (station) DO UPDATE SET epoch = excluded.epoch, gateway = excluded.gateway, contiguous = excluded.contiguous,
+                    received = excluded.received, gap_since_ms = excluded.gap_since_ms, last_request_ms = excluded.last_request_ms,
+                    requests = excluded.requests, repaired = excluded.repaired, lost = excluded.lost, updated_ms = excluded.updated_ms
                 """,
-                ("$s", s.Station), ("$e", s.Epoch), ("$g", s.Gateway), ("$c", s.Contiguous), ("$r", WriteRanges(s.Received)), ("$gap", s.GapSinceMs),
-                ("$req", s.LastRequestMs), ("$n", s.Requests), ("$rep", s.Repaired), ("$lost", s.Lost), ("$u", s.UpdatedMs));
+                ("@s", s.Station), ("@e", s.Epoch), ("@g", s.Gateway), ("@c", s.Contiguous), ("@r", WriteRanges(s.Received)), ("@gap", s.GapSinceMs),
+                ("@req", s.LastRequestMs), ("@n", s.Requests), ("@rep", s.Repaired), ("@lost", s.Lost), ("@u", s.UpdatedMs));
             upsert.Transaction = transaction;
             upsert.ExecuteNonQuery();
         }
@@ -59,8 +60,8 @@ public sealed class SequenceStore
         foreach (var loss in losses)
         {
             using var insert = connection.Command(
-                "INSERT INTO data_losses (station, epoch, gateway, from_seq, to_seq, messages, reason, recorded_ms) VALUES ($s, $e, $g, $f, $t, $m, $r, $at)",
-                ("$s", loss.Station), ("$e", loss.Epoch), ("$g", loss.Gateway), ("$f", loss.Range.From), ("$t", loss.Range.To), ("$m", loss.Messages), ("$r", loss.Reason), ("$at", loss.RecordedAtMs));
+                "INSERT INTO data_losses (station, epoch, gateway, from_seq, to_seq, messages, reason, recorded_ms) VALUES (@s, @e, @g, @f, @t, @m, @r, @at)",
+                ("@s", loss.Station), ("@e", loss.Epoch), ("@g", loss.Gateway), ("@f", loss.Range.From), ("@t", loss.Range.To), ("@m", loss.Messages), ("@r", loss.Reason), ("@at", loss.RecordedAtMs));
             insert.Transaction = transaction;
             insert.ExecuteNonQuery();
         }
@@ -73,8 +74,8 @@ public sealed class SequenceStore
     {
         using var connection = _database.Open();
         using var select = connection.Command(
-            "SELECT station, epoch, gateway, from_seq, to_seq, messages, reason, recorded_ms FROM data_losses WHERE ($s IS NULL OR station = $s) ORDER BY id DESC LIMIT $n",
-            ("$s", station), ("$n", limit));
+            "SELECT station, epoch, gateway, from_seq, to_seq, messages, reason, recorded_ms FROM data_losses WHERE (CAST(@s AS TEXT) IS NULL OR station = @s) ORDER BY id DESC LIMIT @n",
+            ("@s", station), ("@n", limit));
         using var reader = select.ExecuteReader();
         var losses = new List<DataLoss>();
         while (reader.Read())

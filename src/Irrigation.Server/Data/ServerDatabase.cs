@@ -1,324 +1,146 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Irrigation.Server.Data;
 
 /// <summary>
-/// The server's own SQLite database (users, API tokens, audit trail, pump commands, alarms, plans, the notification queue) in the data directory.
-/// WAL mode, a busy timeout so concurrent writers wait instead of failing, and numbered migrations applied at
-/// start-up. Each operation opens a pooled connection.
+/// The server's own database (users, API tokens, audit trail, pump commands, alarms, plans, the notification queue,
+/// leases): SQLite in the data directory for one machine, or PostgreSQL shared by several server instances
+/// (<see cref="DatabaseOptions"/>). Numbered migrations, the same numbers on both engines, are applied at start-up.
+/// Each operation opens a pooled connection.
 /// </summary>
-public sealed class ServerDatabase
+public sealed class ServerDatabase : IDisposable
 {
-    private static readonly string[] Migrations =
-    [
-        // 1: users, tokens, the append-only audit trail, pump commands.
-        """
-        CREATE TABLE users (
-            username TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
-            display_name TEXT NOT NULL,
-            role TEXT NOT NULL,
-            password_hash TEXT NOT NULL,
-            disabled INTEGER NOT NULL DEFAULT 0,
-            security_stamp TEXT NOT NULL,
-            failed_count INTEGER NOT NULL DEFAULT 0,
-            first_failure_ms INTEGER,
-            locked_until_ms INTEGER,
-            created_ms INTEGER NOT NULL,
-            updated_ms INTEGER NOT NULL);
-        CREATE TABLE api_tokens (
-            token_hash TEXT NOT NULL PRIMARY KEY,
-            username TEXT NOT NULL COLLATE NOCASE REFERENCES users(username),
-            name TEXT NOT NULL,
-            created_ms INTEGER NOT NULL,
-            expires_ms INTEGER NOT NULL);
-        CREATE TABLE audit (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            ts_ms INTEGER NOT NULL,
-            actor TEXT,
-            action TEXT NOT NULL,
-            station TEXT,
-            pump INTEGER,
-            outcome TEXT NOT NULL,
-            detail TEXT,
-            address TEXT);
-        CREATE INDEX audit_ts ON audit(ts_ms);
-        CREATE INDEX audit_station ON audit(station, ts_ms);
-        CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-        CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-        CREATE TABLE commands (
-            id TEXT NOT NULL PRIMARY KEY,
-            idempotency_key TEXT NOT NULL,
-            requested_by TEXT NOT NULL,
-            station TEXT NOT NULL,
-            pump INTEGER NOT NULL,
-            action TEXT NOT NULL,
-            state TEXT NOT NULL,
-            reason TEXT,
-            detail TEXT,
-            created_ms INTEGER NOT NULL,
-            expires_ms INTEGER NOT NULL,
-            updated_ms INTEGER NOT NULL,
-            UNIQUE (requested_by, idempotency_key));
-        CREATE INDEX commands_station ON commands(station, created_ms);
-        -- At most one command in progress per pump, enforced by the database even with several server instances.
-        CREATE UNIQUE INDEX commands_one_open_per_pump ON commands(station, pump) WHERE state IN ('pending', 'sent');
-        """,
+    private readonly Func<DbConnection> _open;
+    private readonly NpgsqlDataSource? _dataSource;
 
-        // 2: alarms and their webhook deliveries.
-        """
-        CREATE TABLE alarms (
-            id TEXT NOT NULL PRIMARY KEY,
-            station TEXT NOT NULL,
-            station_name TEXT NOT NULL,
-            rule TEXT NOT NULL,
-            pump INTEGER,
-            key TEXT NOT NULL,
-            severity TEXT NOT NULL,
-            title TEXT NOT NULL,
-            title_en TEXT NOT NULL,
-            message TEXT NOT NULL,
-            value REAL NOT NULL,
-            state TEXT NOT NULL,
-            raised_ms INTEGER NOT NULL,
-            acknowledged_ms INTEGER,
-            acknowledged_by TEXT,
-            ack_comment TEXT,
-            cleared_ms INTEGER);
-        CREATE INDEX alarms_station ON alarms(station, raised_ms);
-        CREATE INDEX alarms_raised ON alarms(raised_ms);
-        -- One open alarm per station and condition: a condition that returns after clearing raises a new row.
-        CREATE UNIQUE INDEX alarms_one_open ON alarms(station, key) WHERE cleared_ms IS NULL;
-        CREATE TABLE alarm_deliveries (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            alarm_id TEXT NOT NULL,
-            event TEXT NOT NULL,
-            url TEXT NOT NULL,
-            format TEXT NOT NULL,
-            attempt INTEGER NOT NULL,
-            ts_ms INTEGER NOT NULL,
-            http_status INTEGER,
-            outcome TEXT NOT NULL,
-            error TEXT);
-        CREATE INDEX alarm_deliveries_alarm ON alarm_deliveries(alarm_id);
-        """,
-        // 3: an administrator's settings per station, over the gateway configuration's.
-        """
-        CREATE TABLE station_settings (
-            station TEXT NOT NULL PRIMARY KEY,
-            name TEXT,
-            site TEXT,
-            water_per_kwh REAL,
-            updated_ms INTEGER NOT NULL,
-            updated_by TEXT NOT NULL);
-        """,
-        // 4: alarm messages as a code with parameters, translated by the web app (message keeps the Chinese text).
-        """
-        ALTER TABLE alarms ADD COLUMN message_code TEXT NOT NULL DEFAULT '';
-        ALTER TABLE alarms ADD COLUMN message_args TEXT NOT NULL DEFAULT '{}';
-        """,
-        // 5: the audit trail as a hash chain (each entry's hash covers the one before it); older entries have none.
-        """
-        ALTER TABLE audit ADD COLUMN hash TEXT;
-        """,
-        // 6: telemetry completeness per station's sequence stream, and the ranges recorded as lost.
-        """
-        CREATE TABLE sequence_streams (
-            station TEXT NOT NULL PRIMARY KEY,
-            epoch TEXT NOT NULL,
-            gateway TEXT,
-            contiguous INTEGER NOT NULL,
-            received TEXT NOT NULL,
-            gap_since_ms INTEGER NOT NULL,
-            last_request_ms INTEGER NOT NULL,
-            requests INTEGER NOT NULL,
-            repaired INTEGER NOT NULL,
-            lost INTEGER NOT NULL,
-            updated_ms INTEGER NOT NULL);
-        CREATE TABLE data_losses (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            station TEXT NOT NULL,
-            epoch TEXT NOT NULL,
-            gateway TEXT,
-            from_seq INTEGER NOT NULL,
-            to_seq INTEGER NOT NULL,
-            messages INTEGER NOT NULL,
-            reason TEXT NOT NULL,
-            recorded_ms INTEGER NOT NULL);
-        CREATE INDEX data_losses_station ON data_losses(station, recorded_ms);
-        """,
-        // 7: irrigation plans, every revision of them (the global sequence is the plan-set version), what each gateway was
-        // sent and runs, and each scheduled run's outcome.
-        """
-        CREATE TABLE plans (
-            id TEXT NOT NULL PRIMARY KEY,
-            name TEXT NOT NULL,
-            body TEXT NOT NULL,
-            revision INTEGER NOT NULL,
-            deleted INTEGER NOT NULL DEFAULT 0,
-            created_by TEXT NOT NULL,
-            created_ms INTEGER NOT NULL,
-            updated_by TEXT NOT NULL,
-            updated_ms INTEGER NOT NULL);
-        CREATE TABLE plan_revisions (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            plan_id TEXT NOT NULL,
-            revision INTEGER NOT NULL,
-            change TEXT NOT NULL,
-            body TEXT NOT NULL,
-            changed_by TEXT NOT NULL,
-            changed_ms INTEGER NOT NULL);
-        CREATE INDEX plan_revisions_plan ON plan_revisions(plan_id, revision);
-        CREATE TABLE plan_sets (
-            gateway TEXT NOT NULL PRIMARY KEY,
-            version INTEGER NOT NULL,
-            hash TEXT NOT NULL,
-            published_ms INTEGER NOT NULL,
-            running_version INTEGER NOT NULL DEFAULT 0,
-            status TEXT,
-            reason TEXT,
-            detail TEXT,
-            clock_trusted INTEGER NOT NULL DEFAULT 1,
-            clock_problem TEXT,
-            acked_ms INTEGER NOT NULL DEFAULT 0);
-        CREATE TABLE plan_runs (
-            run_id TEXT NOT NULL PRIMARY KEY,
-            plan_id TEXT NOT NULL,
-            plan_version INTEGER NOT NULL,
-            station TEXT NOT NULL,
-            pump INTEGER NOT NULL,
-            gateway TEXT NOT NULL,
-            planned_ms INTEGER NOT NULL,
-            state TEXT NOT NULL,
-            start_outcome TEXT,
-            start_reason TEXT,
-            start_detail TEXT,
-            started_ms INTEGER,
-            stop_outcome TEXT,
-            stop_reason TEXT,
-            stop_detail TEXT,
-            stopped_ms INTEGER,
-            energy_start REAL,
-            energy_end REAL,
-            updated_ms INTEGER NOT NULL);
-        CREATE INDEX plan_runs_station ON plan_runs(station, planned_ms);
-        CREATE INDEX plan_runs_plan ON plan_runs(plan_id, planned_ms);
-        """,
-        // 8: runs by time alone (the alarm rules and the cost estimates read the last days of every station).
-        """
-        CREATE INDEX plan_runs_planned ON plan_runs(planned_ms);
-        """,
-        // 9: the durable notification queue (SMS, voice calls, webhooks: what is still to be sent survives a restart) and
-        // every attempt at an SMS or call. A job is claimed by one atomic UPDATE, so no two senders ever take the same one.
-        """
-        CREATE TABLE notification_jobs (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            alarm_id TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            event TEXT NOT NULL,
-            step INTEGER NOT NULL,
-            recipient TEXT NOT NULL,
-            phone TEXT,
-            body TEXT NOT NULL,
-            due_ms INTEGER NOT NULL,
-            state TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            claimed_ms INTEGER,
-            last_error TEXT,
-            created_ms INTEGER NOT NULL,
-            updated_ms INTEGER NOT NULL,
-            UNIQUE (alarm_id, channel, event, step));
-        CREATE INDEX notification_jobs_due ON notification_jobs(due_ms) WHERE state = 'pending';
-        CREATE INDEX notification_jobs_sending ON notification_jobs(claimed_ms) WHERE state = 'sending';
-        CREATE TABLE notification_attempts (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            job_id INTEGER NOT NULL,
-            alarm_id TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            step INTEGER NOT NULL,
-            recipient TEXT NOT NULL,
-            phone_masked TEXT,
-            attempt INTEGER NOT NULL,
-            ts_ms INTEGER NOT NULL,
-            request_id TEXT,
-            provider_id TEXT,
-            outcome TEXT NOT NULL,
-            error TEXT);
-        CREATE INDEX notification_attempts_alarm ON notification_attempts(alarm_id);
-        """,
-    ];
-
-    private readonly string _connectionString;
-
-    public ServerDatabase(string path)
+    private ServerDatabase(SqlDialect dialect, string description, Func<DbConnection> open, NpgsqlDataSource? dataSource)
     {
-        Path = path;
-        _connectionString = new SqliteConnectionStringBuilder
+        Dialect = dialect;
+        Description = description;
+        _open = open;
+        _dataSource = dataSource;
+    }
+
+    /// <summary>The SQLite file at <paramref name="path"/>: WAL mode, a busy timeout so concurrent writers wait instead of failing.</summary>
+    public static ServerDatabase ForSqlite(string path)
+    {
+        var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+        return new ServerDatabase(SqlDialect.Sqlite, path, () =>
+        {
+            var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;");
+            return connection;
+        }, null);
     }
 
-    public string Path { get; }
+    /// <summary>The PostgreSQL database of <paramref name="connectionString"/>, through one pooled Npgsql data source.</summary>
+    public static ServerDatabase ForPostgreSql(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var dataSource = NpgsqlDataSource.Create(builder);
+        return new ServerDatabase(SqlDialect.PostgreSql, $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}", dataSource.OpenConnection, dataSource);
+    }
 
-    /// <summary>Creates the file if needed and applies the migrations not yet applied.</summary>
+    public SqlDialect Dialect { get; }
+
+    /// <summary>The SQLite file's path, or host, port and database of PostgreSQL (never the password): for logs.</summary>
+    public string Description { get; }
+
+    /// <summary>
+    /// Creates the schema or applies the migrations not yet applied, in one transaction. On PostgreSQL the transaction
+    /// first takes an advisory lock, so of several instances starting together one migrates and the others then find
+    /// the schema current.
+    /// </summary>
     public void Migrate()
     {
         using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode = WAL;");
-        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
+        if (Dialect.Provider == DatabaseProvider.Sqlite)
+            Execute(connection, "PRAGMA journal_mode = WAL;");
         using var transaction = connection.BeginTransaction();
-        long version;
-        using (var read = connection.CreateCommand())
+        Dialect.Serialize(connection, transaction, DatabaseLock.Migrations);
+        using (var create = connection.Command("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);"))
         {
-            read.Transaction = transaction;
-            read.CommandText = "SELECT coalesce(max(version), 0) FROM schema_version;";
-            version = (long)read.ExecuteScalar()!;
+            create.Transaction = transaction;
+            create.ExecuteNonQuery();
         }
 
-        for (var i = (int)version; i < Migrations.Length; i++)
+        long version;
+        using (var read = connection.Command("SELECT coalesce(max(version), 0) FROM schema_version;"))
         {
-            using var migrate = connection.CreateCommand();
+            read.Transaction = transaction;
+            version = Convert.ToInt64(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var migrations = Dialect.Migrations;
+        if (version > migrations.Count)
+            throw new InvalidOperationException($"The database {Description} is at schema version {version}, newer than this server's {migrations.Count}: it was migrated by a newer server.");
+        for (var i = (int)version; i < migrations.Count; i++)
+        {
+            using var migrate = connection.Command(migrations[i] + $"\nINSERT INTO schema_version (version) VALUES ({i + 1});");
             migrate.Transaction = transaction;
-            migrate.CommandText = Migrations[i] + $"\nINSERT INTO schema_version (version) VALUES ({i + 1});";
             migrate.ExecuteNonQuery();
         }
 
         transaction.Commit();
     }
 
-    /// <summary>An open connection with foreign keys on and a busy timeout.</summary>
-    public SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;");
-        return connection;
-    }
+    /// <summary>An open pooled connection (SQLite: foreign keys on, a busy timeout).</summary>
+    public DbConnection Open() => _open();
 
-    private static void Execute(SqliteConnection connection, string sql)
+    public void Dispose() => _dataSource?.Dispose();
+
+    private static void Execute(DbConnection connection, string sql)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        using var command = connection.Command(sql);
         command.ExecuteNonQuery();
     }
 }
 
-/// <summary>Small conveniences for parameterised SQLite commands.</summary>
-internal static class SqliteCommandExtensions
+/// <summary>
+/// Small conveniences for parameterised commands on either engine (parameters named <c>@name</c> in the SQL). A null
+/// is sent without a type, so where SQL tests a parameter that may be null before anything else fixes its type
+/// (<c>@s IS NULL OR station = @s</c>), it casts it (<c>CAST(@s AS TEXT) IS NULL</c>): PostgreSQL refuses a parameter
+/// whose type it cannot determine; SQLite ignores the cast of a null.
+/// </summary>
+internal static class DbCommandExtensions
 {
-    public static SqliteCommand Command(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    public static DbCommand Command(this DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
         return command;
     }
 
-    public static string? NullableString(this SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    /// <summary>A command in <paramref name="transaction"/> (SQLite refuses a command without it while one is open).</summary>
+    public static DbCommand Command(this DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.Command(sql, parameters);
+        command.Transaction = transaction;
+        return command;
+    }
 
-    public static long? NullableInt64(this SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+    public static string? NullableString(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static long? NullableInt64(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    public static int? NullableInt32(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
+
+    public static double? NullableDouble(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 }

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using Irrigation.Server.Alarms;
 using Irrigation.Server.Http;
 using Irrigation.Server.Observability;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace Irrigation.Server.Notifications;
@@ -77,7 +77,7 @@ public sealed class NotificationDispatcher : BackgroundService
                 RecoverAbandoned();
                 await SendDueAsync();
             }
-            catch (SqliteException ex)
+            catch (DbException ex)
             {
                 _logger.LogError(ex, "Notification queue unreadable; trying again next round.");
             }
@@ -121,7 +121,7 @@ public sealed class NotificationDispatcher : BackgroundService
             else
                 await SendToPersonAsync(job);
         }
-        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException or IOException)
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or ArgumentException or IOException)
         {
             _logger.LogError(ex, "Notification {Job} ({Channel}) of alarm {Id}: unexpected error; retried.", job.Id, job.Channel, job.AlarmId);
             Failed(job, SendFailure.Network, ex.Message, job.Channel == Channels.Webhook ? _alarmOptions.WebhookAttempts : _options.Attempts);

@@ -1,5 +1,5 @@
 using Irrigation.Server.Data;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Irrigation.Server.Notifications;
 
@@ -28,7 +28,7 @@ public static class JobStates
 }
 
 /// <summary>
-/// The durable notification queue in SQLite: jobs wait here (not in memory) until due, so a restart loses none;
+/// The durable notification queue in the server database: jobs wait here (not in memory) until due, so a restart loses none;
 /// <see cref="ClaimDue"/> takes a due job with one atomic UPDATE, so no job is ever handed to two senders.
 /// </summary>
 public sealed class NotificationQueue
@@ -36,7 +36,7 @@ public sealed class NotificationQueue
     private const string JobColumns = "id, alarm_id, channel, event, step, recipient, phone, body, due_ms, state, attempts";
 
     /// <summary>Once a job is done its number is no longer needed: it is kept masked (138****0001), as the API shows it.</summary>
-    private const string MaskPhone = "phone = CASE WHEN length(phone) >= 8 THEN substr(phone, 1, 3) || '****' || substr(phone, -4) ELSE phone END";
+    private const string MaskPhone = "phone = CASE WHEN length(phone) >= 8 THEN substr(phone, 1, 3) || '****' || substr(phone, length(phone) - 3) ELSE phone END";
     private readonly ServerDatabase _database;
 
     public NotificationQueue(ServerDatabase database) => _database = database;
@@ -53,9 +53,9 @@ public sealed class NotificationQueue
             using var insert = connection.Command(
                 """
                 INSERT INTO notification_jobs (alarm_id, channel, event, step, recipient, phone, body, due_ms, state, attempts, created_ms, updated_ms)
-                VALUES ($a, $c, $e, $s, $r, $p, $b, $due, 'pending', 0, $now, $now) ON CONFLICT DO NOTHING
+                VALUES (@a, @c, @e, @s, @r, @p, @b, @due, 'pending', 0, @now, @now) ON CONFLICT DO NOTHING
                 """,
-                ("$a", job.AlarmId), ("$c", job.Channel), ("$e", job.Event), ("$s", job.Step), ("$r", job.Recipient), ("$p", job.Phone), ("$b", job.Body), ("$due", job.DueMs), ("$now", nowMs));
+                ("@a", job.AlarmId), ("@c", job.Channel), ("@e", job.Event), ("@s", job.Step), ("@r", job.Recipient), ("@p", job.Phone), ("@b", job.Body), ("@due", job.DueMs), ("@now", nowMs));
             insert.Transaction = transaction;
             added += insert.ExecuteNonQuery();
         }
@@ -64,17 +64,22 @@ public sealed class NotificationQueue
         return added;
     }
 
-    /// <summary>Takes the earliest due pending job and marks it sending, in one statement (atomic in SQLite); null when none is due.</summary>
+    /// <summary>
+    /// Takes the earliest due pending job and marks it sending, in one statement; null when none is due. The
+    /// <c>state = 'pending'</c> re-check makes it atomic on both engines; on PostgreSQL the pick skips rows another
+    /// instance is claiming at that moment (SKIP LOCKED), so under READ COMMITTED a concurrent claimer takes the next job
+    /// instead of finding the one it waited on already taken and returning none.
+    /// </summary>
     public NotificationJob? ClaimDue(long nowMs)
     {
         using var connection = _database.Open();
         using var claim = connection.Command(
             $"""
-            UPDATE notification_jobs SET state = 'sending', attempts = attempts + 1, claimed_ms = $now, updated_ms = $now
-            WHERE id = (SELECT id FROM notification_jobs WHERE state = 'pending' AND due_ms <= $now ORDER BY due_ms, id LIMIT 1) AND state = 'pending'
+            UPDATE notification_jobs SET state = 'sending', attempts = attempts + 1, claimed_ms = @now, updated_ms = @now
+            WHERE id = (SELECT id FROM notification_jobs WHERE state = 'pending' AND due_ms <= @now ORDER BY due_ms, id LIMIT 1{_database.Dialect.SkipLocked}) AND state = 'pending'
             RETURNING {JobColumns}
             """,
-            ("$now", nowMs));
+            ("@now", nowMs));
         using var reader = claim.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
@@ -83,8 +88,8 @@ public sealed class NotificationQueue
     public void Finish(long id, string state, string? error, long nowMs)
     {
         using var connection = _database.Open();
-        using var update = connection.Command($"UPDATE notification_jobs SET state = $st, last_error = $err, updated_ms = $now, {MaskPhone} WHERE id = $id AND state = 'sending'",
-            ("$id", id), ("$st", state), ("$err", Cut(error)), ("$now", nowMs));
+        using var update = connection.Command($"UPDATE notification_jobs SET state = @st, last_error = @err, updated_ms = @now, {MaskPhone} WHERE id = @id AND state = 'sending'",
+            ("@id", id), ("@st", state), ("@err", Cut(error)), ("@now", nowMs));
         update.ExecuteNonQuery();
     }
 
@@ -92,8 +97,8 @@ public sealed class NotificationQueue
     public void Retry(long id, string error, long retryAtMs, long nowMs)
     {
         using var connection = _database.Open();
-        using var update = connection.Command("UPDATE notification_jobs SET state = 'pending', due_ms = $due, last_error = $err, updated_ms = $now WHERE id = $id AND state = 'sending'",
-            ("$id", id), ("$due", retryAtMs), ("$err", Cut(error)), ("$now", nowMs));
+        using var update = connection.Command("UPDATE notification_jobs SET state = 'pending', due_ms = @due, last_error = @err, updated_ms = @now WHERE id = @id AND state = 'sending'",
+            ("@id", id), ("@due", retryAtMs), ("@err", Cut(error)), ("@now", nowMs));
         update.ExecuteNonQuery();
     }
 
@@ -102,9 +107,14 @@ public sealed class NotificationQueue
     {
         ArgumentNullException.ThrowIfNull(channels);
         using var connection = _database.Open();
+        if (channels.Count == 0)
+            return 0;
+        var names = string.Join(", ", channels.Select((_, i) => $"@c{i}"));
+        var parameters = new List<(string, object?)> { ("@a", alarmId), ("@why", reason), ("@now", nowMs) };
+        parameters.AddRange(channels.Select((c, i) => ($"@c{i}", (object?)c)));
         using var update = connection.Command(
-            $"UPDATE notification_jobs SET state = 'cancelled', last_error = $why, updated_ms = $now, {MaskPhone} WHERE alarm_id = $a AND state = 'pending' AND channel IN (SELECT value FROM json_each($c))",
-            ("$a", alarmId), ("$why", reason), ("$now", nowMs), ("$c", System.Text.Json.JsonSerializer.Serialize(channels)));
+            $"UPDATE notification_jobs SET state = 'cancelled', last_error = @why, updated_ms = @now, {MaskPhone} WHERE alarm_id = @a AND state = 'pending' AND channel IN ({names})",
+            [.. parameters]);
         return update.ExecuteNonQuery();
     }
 
@@ -119,12 +129,12 @@ public sealed class NotificationQueue
     {
         using var connection = _database.Open();
         using (var webhooks = connection.Command(
-                   "UPDATE notification_jobs SET state = 'pending', updated_ms = $now WHERE state = 'sending' AND claimed_ms < $before AND channel = 'webhook'",
-                   ("$now", nowMs), ("$before", claimedBeforeMs)))
+                   "UPDATE notification_jobs SET state = 'pending', updated_ms = @now WHERE state = 'sending' AND claimed_ms < @before AND channel = 'webhook'",
+                   ("@now", nowMs), ("@before", claimedBeforeMs)))
             webhooks.ExecuteNonQuery();
         using var others = connection.Command(
-            $"UPDATE notification_jobs SET state = 'interrupted', last_error = 'the sender stopped during the send; not sent again', updated_ms = $now, {MaskPhone} WHERE state = 'sending' AND claimed_ms < $before RETURNING {JobColumns}",
-            ("$now", nowMs), ("$before", claimedBeforeMs));
+            $"UPDATE notification_jobs SET state = 'interrupted', last_error = 'the sender stopped during the send; not sent again', updated_ms = @now, {MaskPhone} WHERE state = 'sending' AND claimed_ms < @before RETURNING {JobColumns}",
+            ("@now", nowMs), ("@before", claimedBeforeMs));
         using var reader = others.ExecuteReader();
         var list = new List<NotificationJob>();
         while (reader.Read())
@@ -139,10 +149,10 @@ public sealed class NotificationQueue
         using var insert = connection.Command(
             """
             INSERT INTO notification_attempts (job_id, alarm_id, channel, step, recipient, phone_masked, attempt, ts_ms, request_id, provider_id, outcome, error)
-            VALUES ($j, $a, $c, $s, $r, $p, $n, $ts, $req, $pid, $o, $err)
+            VALUES (@j, @a, @c, @s, @r, @p, @n, @ts, @req, @pid, @o, @err)
             """,
-            ("$j", job.Id), ("$a", job.AlarmId), ("$c", job.Channel), ("$s", job.Step), ("$r", job.Recipient), ("$p", PhoneNumbers.Mask(job.Phone)), ("$n", job.Attempts),
-            ("$ts", nowMs), ("$req", requestId), ("$pid", providerId), ("$o", outcome), ("$err", Cut(error)));
+            ("@j", job.Id), ("@a", job.AlarmId), ("@c", job.Channel), ("@s", job.Step), ("@r", job.Recipient), ("@p", PhoneNumbers.Mask(job.Phone)), ("@n", job.Attempts),
+            ("@ts", nowMs), ("@req", requestId), ("@pid", providerId), ("@o", outcome), ("@err", Cut(error)));
         insert.ExecuteNonQuery();
     }
 
@@ -151,8 +161,8 @@ public sealed class NotificationQueue
     {
         using var connection = _database.Open();
         using var select = connection.Command(
-            "SELECT id, channel, event, step, recipient, phone, due_ms, state, attempts, last_error FROM notification_jobs WHERE alarm_id = $a AND channel <> 'webhook' ORDER BY step, id",
-            ("$a", alarmId));
+            "SELECT id, channel, event, step, recipient, phone, due_ms, state, attempts, last_error FROM notification_jobs WHERE alarm_id = @a AND channel <> 'webhook' ORDER BY step, id",
+            ("@a", alarmId));
         using var reader = select.ExecuteReader();
         var list = new List<NotificationStepView>();
         while (reader.Read())
@@ -168,8 +178,8 @@ public sealed class NotificationQueue
     {
         using var connection = _database.Open();
         using var select = connection.Command(
-            "SELECT id, job_id, channel, step, recipient, phone_masked, attempt, ts_ms, request_id, provider_id, outcome, error FROM notification_attempts WHERE alarm_id = $a ORDER BY id",
-            ("$a", alarmId));
+            "SELECT id, job_id, channel, step, recipient, phone_masked, attempt, ts_ms, request_id, provider_id, outcome, error FROM notification_attempts WHERE alarm_id = @a ORDER BY id",
+            ("@a", alarmId));
         using var reader = select.ExecuteReader();
         var list = new List<NotificationAttemptView>();
         while (reader.Read())
@@ -193,7 +203,7 @@ public sealed class NotificationQueue
         return counts;
     }
 
-    private static NotificationJob Read(SqliteDataReader r) => new(
+    private static NotificationJob Read(DbDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.NullableString(6), r.GetString(7), r.GetInt64(8), r.GetString(9), r.GetInt32(10));
 
     private static string? Cut(string? error) => error is { Length: > 500 } ? error[..500] : error;

@@ -92,7 +92,7 @@ public sealed class PlanDelivery : BackgroundService
             {
                 await DeliverAsync(stoppingToken);
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (System.Data.Common.DbException ex)
             {
                 _logger.LogError(ex, "Plans: delivery failed; retrying.");
             }

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Irrigation.Contracts;
 using Irrigation.Server.Data;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Irrigation.Server.Plans;
 
@@ -54,7 +54,7 @@ public static class PlanRunStates
 }
 
 /// <summary>
-/// Plans in SQLite (migration 7). Every change adds a row to <c>plan_revisions</c>; its sequence number is the version
+/// Plans in the server database (migration 7). Every change adds a row to <c>plan_revisions</c>; its sequence number is the version
 /// of the plan sets the gateways are sent, so a version only grows.
 /// </summary>
 public sealed class PlanStore
@@ -123,25 +123,23 @@ public sealed class PlanStore
     {
         ArgumentNullException.ThrowIfNull(plan);
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginTransaction();
+        _database.Dialect.Serialize(connection, transaction, DatabaseLock.PlanRevisions);
         long revision = 1;
         if (!created)
         {
-            using var read = connection.Command("SELECT revision FROM plans WHERE id = $id AND deleted = 0", ("$id", plan.Id));
-            read.Transaction = transaction;
-            revision = ((long?)read.ExecuteScalar() ?? throw new KeyNotFoundException(plan.Id)) + 1;
+            // The revision is counted up by the UPDATE itself (which also locks the row), never read and written back.
+            using var bump = connection.Command(transaction, "UPDATE plans SET revision = revision + 1 WHERE id = @id AND deleted = 0 RETURNING revision", ("@id", plan.Id));
+            revision = bump.ExecuteScalar() is long bumped ? bumped : throw new KeyNotFoundException(plan.Id);
         }
 
         var saved = plan with { Revision = revision };
         var body = Json(saved);
         var sql = created
-            ? "INSERT INTO plans (id, name, body, revision, created_by, created_ms, updated_by, updated_ms) VALUES ($id, $name, $body, $rev, $user, $now, $user, $now)"
-            : "UPDATE plans SET name = $name, body = $body, revision = $rev, updated_by = $user, updated_ms = $now WHERE id = $id";
-        using (var write = connection.Command(sql, ("$id", plan.Id), ("$name", plan.Name), ("$body", body), ("$rev", revision), ("$user", user), ("$now", nowMs)))
-        {
-            write.Transaction = transaction;
+            ? "INSERT INTO plans (id, name, body, revision, created_by, created_ms, updated_by, updated_ms) VALUES (@id, @name, @body, @rev, @user, @now, @user, @now)"
+            : "UPDATE plans SET name = @name, body = @body, updated_by = @user, updated_ms = @now WHERE id = @id";
+        using (var write = connection.Command(transaction, sql, ("@id", plan.Id), ("@name", plan.Name), ("@body", body), ("@rev", revision), ("@user", user), ("@now", nowMs)))
             write.ExecuteNonQuery();
-        }
 
         AddRevision(connection, transaction, plan.Id, revision, change, body, user, nowMs);
         transaction.Commit();
@@ -153,23 +151,19 @@ public sealed class PlanStore
     public bool Delete(string id, string user, long nowMs)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        string? body;
+        using var transaction = connection.BeginTransaction();
+        _database.Dialect.Serialize(connection, transaction, DatabaseLock.PlanRevisions);
+        string body;
         long revision;
-        using (var read = connection.Command("SELECT body, revision FROM plans WHERE id = $id AND deleted = 0", ("$id", id)))
+        using (var delete = connection.Command(transaction,
+                   "UPDATE plans SET deleted = 1, revision = revision + 1, updated_by = @user, updated_ms = @now WHERE id = @id AND deleted = 0 RETURNING body, revision",
+                   ("@id", id), ("@user", user), ("@now", nowMs)))
+        using (var reader = delete.ExecuteReader())
         {
-            read.Transaction = transaction;
-            using var reader = read.ExecuteReader();
             if (!reader.Read())
                 return false;
             body = reader.GetString(0);
-            revision = reader.GetInt64(1) + 1;
-        }
-
-        using (var update = connection.Command("UPDATE plans SET deleted = 1, revision = $rev, updated_by = $user, updated_ms = $now WHERE id = $id", ("$id", id), ("$rev", revision), ("$user", user), ("$now", nowMs)))
-        {
-            update.Transaction = transaction;
-            update.ExecuteNonQuery();
+            revision = reader.GetInt64(1);
         }
 
         AddRevision(connection, transaction, id, revision, "deleted", body, user, nowMs);
@@ -178,18 +172,22 @@ public sealed class PlanStore
         return true;
     }
 
-    private static void AddRevision(SqliteConnection connection, SqliteTransaction transaction, string id, long revision, string change, string body, string user, long nowMs)
+    /// <summary>
+    /// The revision row; its seq is the plan-set version. Callers hold <see cref="DatabaseLock.PlanRevisions"/> to the
+    /// commit, so on PostgreSQL, where an identity value is taken at insert and becomes visible only at commit, a
+    /// reader never sees seq N+1 before seq N: a version, once read, already covers every change numbered below it.
+    /// </summary>
+    private static void AddRevision(DbConnection connection, DbTransaction transaction, string id, long revision, string change, string body, string user, long nowMs)
     {
-        using var insert = connection.Command("INSERT INTO plan_revisions (plan_id, revision, change, body, changed_by, changed_ms) VALUES ($id, $rev, $change, $body, $user, $now)",
-            ("$id", id), ("$rev", revision), ("$change", change), ("$body", body), ("$user", user), ("$now", nowMs));
-        insert.Transaction = transaction;
+        using var insert = connection.Command(transaction, "INSERT INTO plan_revisions (plan_id, revision, change, body, changed_by, changed_ms) VALUES (@id, @rev, @change, @body, @user, @now)",
+            ("@id", id), ("@rev", revision), ("@change", change), ("@body", body), ("@user", user), ("@now", nowMs));
         insert.ExecuteNonQuery();
     }
 
     public IReadOnlyList<PlanRevision> Revisions(string id)
     {
         using var connection = _database.Open();
-        using var select = connection.Command("SELECT seq, plan_id, revision, change, changed_by, changed_ms, body FROM plan_revisions WHERE plan_id = $id ORDER BY seq DESC LIMIT 200", ("$id", id));
+        using var select = connection.Command("SELECT seq, plan_id, revision, change, changed_by, changed_ms, body FROM plan_revisions WHERE plan_id = @id ORDER BY seq DESC LIMIT 200", ("@id", id));
         using var reader = select.ExecuteReader();
         var list = new List<PlanRevision>();
         while (reader.Read())
@@ -218,7 +216,7 @@ public sealed class PlanStore
     public string? SentHash(string gateway)
     {
         using var connection = _database.Open();
-        using var select = connection.Command("SELECT hash FROM plan_sets WHERE gateway = $g", ("$g", gateway));
+        using var select = connection.Command("SELECT hash FROM plan_sets WHERE gateway = @g", ("@g", gateway));
         return select.ExecuteScalar() as string;
     }
 
@@ -226,8 +224,8 @@ public sealed class PlanStore
     {
         using var connection = _database.Open();
         using var upsert = connection.Command(
-            "INSERT INTO plan_sets (gateway, version, hash, published_ms) VALUES ($g, $v, $h, $now) ON CONFLICT(gateway) DO UPDATE SET version = $v, hash = $h, published_ms = $now",
-            ("$g", gateway), ("$v", version), ("$h", hash), ("$now", nowMs));
+            "INSERT INTO plan_sets (gateway, version, hash, published_ms) VALUES (@g, @v, @h, @now) ON CONFLICT (gateway) DO UPDATE SET version = excluded.version, hash = excluded.hash, published_ms = excluded.published_ms",
+            ("@g", gateway), ("@v", version), ("@h", hash), ("@now", nowMs));
         upsert.ExecuteNonQuery();
     }
 
@@ -237,9 +235,9 @@ public sealed class PlanStore
         ArgumentNullException.ThrowIfNull(applied);
         using var connection = _database.Open();
         using var update = connection.Command(
-            "UPDATE plan_sets SET running_version = $run, status = $st, reason = $r, detail = $d, clock_trusted = $ct, clock_problem = $cp, acked_ms = $now WHERE gateway = $g",
-            ("$g", applied.Gateway), ("$run", applied.RunningVersion), ("$st", applied.Status), ("$r", applied.Reason), ("$d", applied.Detail),
-            ("$ct", applied.ClockTrusted ? 1 : 0), ("$cp", applied.ClockProblem), ("$now", applied.Ts));
+            "UPDATE plan_sets SET running_version = @run, status = @st, reason = @r, detail = @d, clock_trusted = @ct, clock_problem = @cp, acked_ms = @now WHERE gateway = @g",
+            ("@g", applied.Gateway), ("@run", applied.RunningVersion), ("@st", applied.Status), ("@r", applied.Reason), ("@d", applied.Detail),
+            ("@ct", applied.ClockTrusted ? 1 : 0), ("@cp", applied.ClockProblem), ("@now", applied.Ts));
         return update.ExecuteNonQuery() == 1;
     }
 
@@ -253,7 +251,7 @@ public sealed class PlanStore
     public PlanRunView? Run(string runId)
     {
         using var connection = _database.Open();
-        using var select = connection.Command($"SELECT {RunColumns} FROM plan_runs WHERE run_id = $id", ("$id", runId));
+        using var select = connection.Command($"SELECT {RunColumns} FROM plan_runs WHERE run_id = @id", ("@id", runId));
         using var reader = select.ExecuteReader();
         return reader.Read() ? ReadRun(reader) : null;
     }
@@ -263,10 +261,17 @@ public sealed class PlanStore
         ArgumentNullException.ThrowIfNull(run);
         using var connection = _database.Open();
         using var upsert = connection.Command(
-            $"INSERT OR REPLACE INTO plan_runs ({RunColumns}) VALUES ($id, $plan, $ver, $st, $pump, $gw, $planned, $state, $so, $sr, $sd, $sa, $xo, $xr, $xd, $xa, $es, $ee, $up)",
-            ("$id", run.RunId), ("$plan", run.PlanId), ("$ver", run.PlanVersion), ("$st", run.Station), ("$pump", run.Pump), ("$gw", run.Gateway), ("$planned", run.PlannedAt),
-            ("$state", run.State), ("$so", run.StartOutcome), ("$sr", run.StartReason), ("$sd", run.StartDetail), ("$sa", run.StartedAt),
-            ("$xo", run.StopOutcome), ("$xr", run.StopReason), ("$xd", run.StopDetail), ("$xa", run.StoppedAt), ("$es", run.EnergyStart), ("$ee", run.EnergyEnd), ("$up", run.UpdatedAt));
+            $"""
+            INSERT INTO plan_runs ({RunColumns}) VALUES (@id, @plan, @ver, @st, @pump, @gw, @planned, @state, @so, @sr, @sd, @sa, @xo, @xr, @xd, @xa, @es, @ee, @up)
+            ON CONFLICT (run_id) DO UPDATE SET plan_id = excluded.plan_id, plan_version = excluded.plan_version, station = excluded.station, pump = excluded.pump,
+                gateway = excluded.gateway, planned_ms = excluded.planned_ms, state = excluded.state, start_outcome = excluded.start_outcome,
+                start_reason = excluded.start_reason, start_detail = excluded.start_detail, started_ms = excluded.started_ms, stop_outcome = excluded.stop_outcome,
+                stop_reason = excluded.stop_reason, stop_detail = excluded.stop_detail, stopped_ms = excluded.stopped_ms, energy_start = excluded.energy_start,
+                energy_end = excluded.energy_end, updated_ms = excluded.updated_ms
+            """,
+            ("@id", run.RunId), ("@plan", run.PlanId), ("@ver", run.PlanVersion), ("@st", run.Station), ("@pump", run.Pump), ("@gw", run.Gateway), ("@planned", run.PlannedAt),
+            ("@state", run.State), ("@so", run.StartOutcome), ("@sr", run.StartReason), ("@sd", run.StartDetail), ("@sa", run.StartedAt),
+            ("@xo", run.StopOutcome), ("@xr", run.StopReason), ("@xd", run.StopDetail), ("@xa", run.StoppedAt), ("@es", run.EnergyStart), ("@ee", run.EnergyEnd), ("@up", run.UpdatedAt));
         upsert.ExecuteNonQuery();
     }
 
@@ -295,8 +300,8 @@ public sealed class PlanStore
     {
         using var connection = _database.Open();
         using var select = connection.Command(
-            $"SELECT {RunColumns} FROM plan_runs WHERE ($p IS NULL OR plan_id = $p) AND ($s IS NULL OR station = $s) AND planned_ms >= $from AND planned_ms < $to ORDER BY planned_ms DESC, run_id LIMIT $l",
-            ("$p", planId), ("$s", station), ("$from", fromMs), ("$to", toMs), ("$l", Math.Clamp(limit, 1, MaxRuns)));
+            $"SELECT {RunColumns} FROM plan_runs WHERE (CAST(@p AS TEXT) IS NULL OR plan_id = @p) AND (CAST(@s AS TEXT) IS NULL OR station = @s) AND planned_ms >= @from AND planned_ms < @to ORDER BY planned_ms DESC, run_id LIMIT @l",
+            ("@p", planId), ("@s", station), ("@from", fromMs), ("@to", toMs), ("@l", Math.Clamp(limit, 1, MaxRuns)));
         using var reader = select.ExecuteReader();
         var list = new List<PlanRunView>();
         while (reader.Read())
@@ -304,7 +309,7 @@ public sealed class PlanStore
         return list;
     }
 
-    private static PlanRunView ReadRun(SqliteDataReader r) => new(
+    private static PlanRunView ReadRun(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.GetInt64(6), r.GetString(7),
         r.NullableString(8), r.NullableString(9), r.NullableString(10), r.NullableInt64(11), r.NullableString(12), r.NullableString(13), r.NullableString(14), r.NullableInt64(15),
         r.IsDBNull(16) ? null : r.GetDouble(16), r.IsDBNull(17) ? null : r.GetDouble(17), r.GetInt64(18));

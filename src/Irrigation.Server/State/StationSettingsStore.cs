@@ -7,7 +7,7 @@ namespace Irrigation.Server.State;
 public sealed record StationSettings(string Station, string? Name, string? Site, double? WaterPerKwh, long UpdatedAt, string UpdatedBy);
 
 /// <summary>
-/// Station settings an administrator changes at run time, in SQLite: the name and town operators see (and the
+/// Station settings an administrator changes at run time, in the server database: the name and town operators see (and the
 /// <c>site</c> tag new telemetry is stored under when the gateway sends none) and the 以电折水 coefficient, calibrated
 /// per station at acceptance. <see cref="ApplyTo"/> applies them to the registry at start-up and to stations it
 /// registers later.
@@ -47,21 +47,28 @@ public sealed class StationSettingsStore
 
     public StationSettings? Find(string station) => _settings.GetValueOrDefault(station);
 
-    /// <summary>Saves the given fields (null keeps the saved or configured value) and applies them at once.</summary>
+    /// <summary>
+    /// Saves the given fields (null keeps the saved or configured value) and applies them at once. The fields not given
+    /// are kept by the upsert from the row as stored, not from this instance's copy, so two instances changing different
+    /// fields of one station do not undo each other.
+    /// </summary>
     public StationSettings Save(StationEntry station, string? name, string? site, double? waterPerKwh, string user, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(station);
-        var old = _settings.GetValueOrDefault(station.Id);
-        var saved = new StationSettings(station.Id, name ?? old?.Name, site ?? old?.Site, waterPerKwh ?? old?.WaterPerKwh, nowMs, user);
+        StationSettings saved;
         using (var connection = _database.Open())
         using (var upsert = connection.Command(
             """
-            INSERT INTO station_settings (station, name, site, water_per_kwh, updated_ms, updated_by) VALUES ($s, $n, $site, $w, $now, $u)
-            ON CONFLICT(station) DO UPDATE SET name = $n, site = $site, water_per_kwh = $w, updated_ms = $now, updated_by = $u
+            INSERT INTO station_settings (station, name, site, water_per_kwh, updated_ms, updated_by) VALUES (@s, @n, @site, @w, @now, @u)
+            ON CONFLICT (station) DO UPDATE SET name = coalesce(excluded.name, station_settings.name), site = coalesce(excluded.site, station_settings.site),
+                water_per_kwh = coalesce(excluded.water_per_kwh, station_settings.water_per_kwh), updated_ms = excluded.updated_ms, updated_by = excluded.updated_by
+            RETURNING name, site, water_per_kwh
             """,
-            ("$s", station.Id), ("$n", saved.Name), ("$site", saved.Site), ("$w", saved.WaterPerKwh), ("$now", nowMs), ("$u", user)))
+            ("@s", station.Id), ("@n", name), ("@site", site), ("@w", waterPerKwh), ("@now", nowMs), ("@u", user)))
+        using (var reader = upsert.ExecuteReader())
         {
-            upsert.ExecuteNonQuery();
+            reader.Read();
+            saved = new StationSettings(station.Id, reader.NullableString(0), reader.NullableString(1), reader.NullableDouble(2), nowMs, user);
         }
 
         _settings[station.Id] = saved;

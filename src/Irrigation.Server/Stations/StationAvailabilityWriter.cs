@@ -59,7 +59,7 @@ public sealed class StationAvailabilityWriter : BackgroundService
             {
                 return;
             }
-            catch (Exception ex) when (ex is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (ex is InvalidOperationException or System.Data.Common.DbException)
             {
                 _logger.LogWarning(ex, "Availability sample skipped.");
             }

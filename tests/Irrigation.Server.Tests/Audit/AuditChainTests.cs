@@ -1,37 +1,49 @@
 using Irrigation.Server.Audit;
 using Irrigation.Server.Data;
-using Microsoft.Data.Sqlite;
+using Irrigation.Server.Tests.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Irrigation.Server.Tests;
 
 /// <summary>
-/// The audit trail is a hash chain: whoever edits the SQLite file past its triggers — changes an entry, removes one,
+/// The audit trail is a hash chain: whoever edits the database past its triggers — changes an entry, removes one,
 /// slips one in — is found by <c>irrigation-server verify-audit</c>, which names the first entry that does not match.
+/// On both engines; on PostgreSQL several server instances append to one chain.
 /// </summary>
-public sealed class AuditChainTests : IDisposable
+public abstract class AuditChainTests(DatabaseProvider provider) : EngineTests(provider)
 {
-    private readonly ScratchDirectory _directory = new("audit-chain");
-    private readonly ServerDatabase _database;
-    private readonly AuditLog _audit;
+    public sealed class Sqlite() : AuditChainTests(DatabaseProvider.Sqlite);
 
-    public AuditChainTests()
+    public sealed class PostgreSql() : AuditChainTests(DatabaseProvider.PostgreSql);
+
+    private readonly ScratchDirectory _directory = new("audit-chain");
+    private AuditLog _audit = null!;
+
+    public override async Task InitializeAsync()
     {
-        _database = new ServerDatabase(_directory.File("irrigation.db"));
-        _database.Migrate();
-        _audit = new AuditLog(_database, TimeProvider.System, NullLogger<AuditLog>.Instance);
+        await base.InitializeAsync();
+        _audit = new AuditLog(Database, TimeProvider.System, NullLogger<AuditLog>.Instance);
     }
 
-    public void Dispose() => _directory.Dispose();
-
-    /// <summary>What someone with the file (and sqlite3) could do: drop the triggers and edit.</summary>
-    private void Tamper(string sql)
+    protected override void Dispose(bool disposing)
     {
-        using var connection = new SqliteConnection($"Data Source={_database.Path};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"DROP TRIGGER IF EXISTS audit_append_only_update; DROP TRIGGER IF EXISTS audit_append_only_delete; {sql}";
-        command.ExecuteNonQuery();
+        base.Dispose(disposing);
+        if (disposing)
+            _directory.Dispose();
+    }
+
+    /// <summary>What someone with the file (and sqlite3) or the database owner's password could do: get past the triggers and edit.</summary>
+    private void Tamper(string sql) => Execute(Provider == DatabaseProvider.Sqlite
+        ? $"DROP TRIGGER IF EXISTS audit_append_only_update; DROP TRIGGER IF EXISTS audit_append_only_delete; {sql}"
+        : $"ALTER TABLE audit DISABLE TRIGGER USER; {sql}");
+
+    [Fact]
+    public void UpdateOrDelete_RefusedByTheDatabase()
+    {
+        WriteFive();
+        Assert.ThrowsAny<System.Data.Common.DbException>(() => Execute("UPDATE audit SET detail = 'c3 stop' WHERE id = 3"));
+        Assert.ThrowsAny<System.Data.Common.DbException>(() => Execute("DELETE FROM audit WHERE id = 2"));
+        Assert.True(_audit.Verify().Intact);
     }
 
     private void WriteFive()
@@ -107,6 +119,21 @@ public sealed class AuditChainTests : IDisposable
     }
 
     [Fact]
+    public async Task WritersInSeveralInstances_OneChain()
+    {
+        // Each writer its own AuditLog on its own database object: only the database keeps them from chaining onto the same entry.
+        var logs = Enumerable.Range(0, 4).Select(_ => new AuditLog(Reopen(), TimeProvider.System, NullLogger<AuditLog>.Instance)).ToList();
+        await Task.WhenAll(logs.Select((log, w) => Task.Run(() =>
+        {
+            for (var i = 0; i < 50; i++)
+                log.Write($"user{w}", "auth.login", "succeeded");
+        })));
+        var result = _audit.Verify();
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(200, result.Chained);
+    }
+
+    [Fact]
     public async Task VerifyAuditCommand_RealProcess_Exit0Intact_Exit1NamingTheEntry()
     {
         WriteFive();
@@ -123,7 +150,7 @@ public sealed class AuditChainTests : IDisposable
 
     private async Task<(int ExitCode, string Output)> RunVerifyAsync()
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["Irrigation__DataDirectory"] = _directory.Path };
+        var environment = ServerEnvironment(_directory.Path);
         await using var process = ManagedProcess.Start("irrigation-server", RepoPaths.Server, ["verify-audit"], environment: environment, workingDirectory: _directory.Path);
         var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
         return (exitCode, process.Output);

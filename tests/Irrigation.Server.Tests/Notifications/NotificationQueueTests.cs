@@ -1,18 +1,20 @@
 using Irrigation.Server.Data;
 using Irrigation.Server.Notifications;
+using Irrigation.Server.Tests.Data;
 
 namespace Irrigation.Server.Tests.Notifications;
 
-/// <summary>The durable queue in a real SQLite file: jobs survive a new connection (a restart), each is claimed once.</summary>
-public sealed class NotificationQueueTests : IDisposable
+/// <summary>The durable queue in a real database, on both engines: jobs survive a new connection (a restart), each is claimed once.</summary>
+public abstract class NotificationQueueTests(DatabaseProvider provider) : EngineTests(provider)
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "irrigation-notifyqueue-" + Guid.NewGuid().ToString("N")[..8]);
+    public sealed class Sqlite() : NotificationQueueTests(DatabaseProvider.Sqlite);
 
-    public NotificationQueueTests() => Directory.CreateDirectory(_directory);
+    public sealed class PostgreSql() : NotificationQueueTests(DatabaseProvider.PostgreSql);
 
+    /// <summary>A queue on a new database object, as after a restart or in another server instance.</summary>
     private NotificationQueue Open()
     {
-        var database = new ServerDatabase(Path.Combine(_directory, "irrigation.db"));
+        var database = Reopen();
         database.Migrate();
         return new NotificationQueue(database);
     }
@@ -95,16 +97,7 @@ public sealed class NotificationQueueTests : IDisposable
         queue.Finish(job.Id, JobStates.Sent, null, 1);
         queue.CancelPending("a1", [Channels.Sms], "alarm acknowledged", 2);
 
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "irrigation.db")}");
-        connection.Open();
-        using var select = connection.CreateCommand();
-        select.CommandText = "SELECT group_concat(phone, ',') FROM notification_jobs";
-        Assert.Equal("138****0001,138****0001", select.ExecuteScalar()); // … the database keeps it only while the job waits
-    }
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        Assert.Equal(2L, Convert.ToInt64(Execute("SELECT count(*) FROM notification_jobs WHERE phone = '138****0001'"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0L, Convert.ToInt64(Execute("SELECT count(*) FROM notification_jobs WHERE phone <> '138****0001'"), System.Globalization.CultureInfo.InvariantCulture)); // … the database keeps it only while the job waits
     }
 }

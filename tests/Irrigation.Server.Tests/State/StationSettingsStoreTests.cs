@@ -2,21 +2,16 @@ using Irrigation.Server.Accounting;
 using Microsoft.Extensions.Options;
 using Irrigation.Server.Data;
 using Irrigation.Server.State;
+using Irrigation.Server.Tests.Data;
 
 namespace Irrigation.Server.Tests;
 
-/// <summary>An administrator's station settings in a real SQLite file: kept across restarts, applied to every station.</summary>
-public sealed class StationSettingsStoreTests : IDisposable
+/// <summary>An administrator's station settings in a real database, on both engines: kept across restarts, applied to every station.</summary>
+public abstract class StationSettingsStoreTests(DatabaseProvider provider) : EngineTests(provider)
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "irrigation-stationsettings-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly ServerDatabase _database;
+    public sealed class Sqlite() : StationSettingsStoreTests(DatabaseProvider.Sqlite);
 
-    public StationSettingsStoreTests()
-    {
-        Directory.CreateDirectory(_directory);
-        _database = new ServerDatabase(Path.Combine(_directory, "irrigation.db"));
-        _database.Migrate();
-    }
+    public sealed class PostgreSql() : StationSettingsStoreTests(DatabaseProvider.PostgreSql);
 
     [Fact]
     public void Save_KeptAcrossARestart_AppliedToConfiguredAndFirstSightStations_CoefficientOverridesTheConfiguration()
@@ -25,7 +20,7 @@ public sealed class StationSettingsStoreTests : IDisposable
         options.WaterPerKwh["st001"] = 18;
         var registry = new StationRegistry(acceptUnknown: true);
         registry.Add(new StationEntry("st001", "城东机埠", "城东镇"));
-        var store = new StationSettingsStore(_database);
+        var store = new StationSettingsStore(Database);
         store.ApplyTo(registry);
         var coefficients = new WaterCoefficients(store, Options.Create(options));
         Assert.Equal(18, coefficients.CoefficientOf("st001"));
@@ -37,7 +32,7 @@ public sealed class StationSettingsStoreTests : IDisposable
         // A restart: a fresh registry from the configuration, a fresh store from the same file.
         var again = new StationRegistry(acceptUnknown: true);
         again.Add(new StationEntry("st001", "城东机埠", "城东镇"));
-        var reopened = new StationSettingsStore(_database);
+        var reopened = new StationSettingsStore(Database);
         reopened.ApplyTo(again);
         var reread = new WaterCoefficients(reopened, Options.Create(options));
         var st001 = again.Find("st001")!;
@@ -50,9 +45,16 @@ public sealed class StationSettingsStoreTests : IDisposable
         Assert.Equal(20, reread.CoefficientOf("st003")); // the default
     }
 
-    public void Dispose()
+    [Fact]
+    public void Save_TwoInstancesChangeDifferentFields_NeitherUndoesTheOther()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        var first = new StationSettingsStore(Database);
+        var second = new StationSettingsStore(Reopen()); // loaded before the first saves: its copy is stale
+        first.Save(new StationEntry("st001", "城东机埠", "城东镇"), "城东一号机埠", null, null, "admin", 1_000);
+        var saved = second.Save(new StationEntry("st001", "城东机埠", "城东镇"), null, null, 12.5, "admin2", 2_000);
+
+        Assert.Equal(("城东一号机埠", 12.5), (saved.Name, saved.WaterPerKwh!.Value));
+        var reopened = new StationSettingsStore(Reopen()).Find("st001")!;
+        Assert.Equal(("城东一号机埠", (string?)null, 12.5, "admin2"), (reopened.Name, reopened.Site, reopened.WaterPerKwh!.Value, reopened.UpdatedBy));
     }
 }

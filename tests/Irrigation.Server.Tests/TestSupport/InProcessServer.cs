@@ -11,10 +11,14 @@ namespace Irrigation.Server.Tests.TestSupport;
 /// <summary>
 /// The server in-process (WebApplicationFactory) with its own data directory, an operator and a viewer, nothing
 /// listening for MQTT or InfluxDB, and a clock the test moves (<see cref="Clock"/>: cookie sessions, tokens, lockouts).
+/// Extra settings (e.g. <c>Irrigation:Database:*</c> for PostgreSQL) are added to or replace those.
 /// </summary>
 public sealed class InProcessServer : WebApplicationFactory<Program>
 {
     private readonly ScratchDirectory _directory = new("api-shape");
+
+    /// <summary>Settings added to or replacing the defaults (an init property: xunit wants one parameterless constructor for a class fixture).</summary>
+    public IReadOnlyDictionary<string, string> ExtraSettings { get; init; } = new Dictionary<string, string>();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -33,7 +37,7 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
             ["Irrigation:Auth:Users:1:Password"] = "viewer-password",
             ["Irrigation:Auth:Users:1:Role"] = "viewer",
         };
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in settings.Concat(ExtraSettings))
             builder.UseSetting(key, value);
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
