@@ -10,6 +10,7 @@ using Irrigation.Server.Data;
 using Irrigation.Server.Diagnostics;
 using Irrigation.Server.Events;
 using Irrigation.Server.Ingestion;
+using Irrigation.Server.Leadership;
 using Irrigation.Server.Notifications;
 using Irrigation.Server.Plans;
 using Irrigation.Server.Profiles;
@@ -32,6 +33,7 @@ builder.AddServerLogging();
 builder.Services
     .AddSiteOptions()
     .AddServerDatabase()
+    .AddLeadership()
     .AddAuditTrail()
     .AddAccounts()
     .AddStorage()

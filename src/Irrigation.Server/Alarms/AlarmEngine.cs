@@ -16,6 +16,8 @@ using System.Data.Common;
 
 using Irrigation.Server.Storage;
 
+using Irrigation.Server.Leadership;
+
 namespace Irrigation.Server.Alarms;
 
 /// <summary>
@@ -40,13 +42,14 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly ILogger<AlarmEngine> _logger;
+    private readonly InstanceLeadership _leadership;
     private readonly Dictionary<(string Station, string Key), AlarmTracker> _trackers = [];
     private readonly Dictionary<string, (double Value, long ChangedMs)> _meters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _activeCounts = new(StringComparer.Ordinal);
     private readonly Lock _sync = new();
     private bool _loaded;
 
-    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, IEnumerable<IAlarmEventListener> listeners, ForgedCommands forged, MissedRuns missed, PlanStore plans, EventHub hub, EventPointWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger)
+    public AlarmEngine(IOptions<AlarmOptions> options, AlarmRuleBook rules, LatestValueCache cache, AlarmStore store, CommandStore commands, IEnumerable<IAlarmEventListener> listeners, ForgedCommands forged, MissedRuns missed, PlanStore plans, EventHub hub, EventPointWriter events, AuditLog audit, IMeterFactory meters, TimeProvider time, ILogger<AlarmEngine> logger, InstanceLeadership leadership)
     {
         ServerMeters.Create(meters).CreateObservableGauge("irrigation_alarms_open", () =>
         {
@@ -67,6 +70,7 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
         _audit = audit;
         _time = time;
         _logger = logger;
+        _leadership = leadership;
     }
 
     public int ActiveAlarms(string station) => _activeCounts.GetValueOrDefault(station);
@@ -74,10 +78,31 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.EvaluationInterval);
+        long ledGeneration = 0;
         while (await Ticks.NextAsync(timer, stoppingToken))
         {
             try
             {
+                if (!_leadership.IsLeader)
+                {
+                    // Another instance evaluates; this one keeps its station summaries' counts from the database.
+                    ledGeneration = 0;
+                    lock (_sync)
+                        RecountActive();
+                    continue;
+                }
+
+                if (ledGeneration != _leadership.Generation)
+                {
+                    // Taken over (or first round): start from the alarms the database holds open, never raise them again.
+                    ledGeneration = _leadership.Generation;
+                    lock (_sync)
+                    {
+                        _trackers.Clear();
+                        _loaded = false;
+                    }
+                }
+
                 Evaluate(_time.GetUtcNow().ToUnixTimeMilliseconds());
             }
             catch (DbException ex)

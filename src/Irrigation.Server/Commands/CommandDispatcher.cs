@@ -15,6 +15,8 @@ using Irrigation.Server.State;
 
 using Irrigation.Server.Storage;
 
+using Irrigation.Server.Leadership;
+
 namespace Irrigation.Server.Commands;
 
 /// <summary>
@@ -41,10 +43,11 @@ public sealed class CommandDispatcher : BackgroundService
     private readonly EventPointWriter _events;
     private readonly TimeProvider _time;
     private readonly ILogger<CommandDispatcher> _logger;
+    private readonly InstanceLeadership _leadership;
     private readonly Counter<long> _malformedResults;
     private readonly Counter<long> _forgedCommands;
 
-    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, GatewayKeyring keyring, IEnumerable<IForgedCommandListener> forgedListeners, IEnumerable<IScheduledResultListener> scheduleListeners, MqttSession<CommandDispatcher> mqtt, CommandStore store, AuditLog audit, EventHub hub, EventPointWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger)
+    public CommandDispatcher(IOptions<CommandOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, GatewayKeyring keyring, IEnumerable<IForgedCommandListener> forgedListeners, IEnumerable<IScheduledResultListener> scheduleListeners, MqttSession<CommandDispatcher> mqtt, CommandStore store, AuditLog audit, EventHub hub, EventPointWriter events, IMeterFactory meters, TimeProvider time, ILogger<CommandDispatcher> logger, InstanceLeadership leadership)
     {
         var meter = ServerMeters.Create(meters);
         meter.CreateObservableGauge("irrigation_commands_mqtt_connected", () => mqtt.Client.IsConnected ? 1 : 0, description: "1 while the command connection to the broker is up.");
@@ -66,6 +69,7 @@ public sealed class CommandDispatcher : BackgroundService
         _events = events;
         _time = time;
         _logger = logger;
+        _leadership = leadership;
     }
 
     public bool Connected => _mqtt.IsConnected;
@@ -186,7 +190,8 @@ public sealed class CommandDispatcher : BackgroundService
         {
             try
             {
-                Sweep();
+                if (_leadership.IsLeader) // one instance ends commands, whichever instance sent them
+                    Sweep();
             }
             catch (System.Data.Common.DbException ex)
             {

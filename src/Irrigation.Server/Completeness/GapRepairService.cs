@@ -11,6 +11,8 @@ using Irrigation.Server.Observability;
 using Irrigation.Server.Storage;
 using Microsoft.Extensions.Options;
 
+using Irrigation.Server.Leadership;
+
 namespace Irrigation.Server.Completeness;
 
 /// <summary>
@@ -29,12 +31,13 @@ public sealed class GapRepairService : BackgroundService
     private readonly IMqttClient _mqtt;
     private readonly EventPointWriter _events;
     private readonly ILogger<GapRepairService> _logger;
+    private readonly InstanceLeadership _leadership;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _malformed;
 
     public GapRepairService(
         IOptions<CompletenessOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, SequenceTracker tracker, SequenceStore store,
-        MqttSession<GapRepairService> mqtt, EventPointWriter events, IMeterFactory meters, ILogger<GapRepairService> logger)
+        MqttSession<GapRepairService> mqtt, EventPointWriter events, IMeterFactory meters, ILogger<GapRepairService> logger, InstanceLeadership leadership)
     {
         ArgumentNullException.ThrowIfNull(mqtt);
         _options = options.Value;
@@ -45,6 +48,7 @@ public sealed class GapRepairService : BackgroundService
         _mqtt = mqtt.Client;
         _events = events;
         _logger = logger;
+        _leadership = leadership;
         var meter = ServerMeters.Create(meters);
         _requests = meter.CreateCounter<long>("irrigation_repair_requests", description: "Repair requests sent to gateways.");
         _malformed = meter.CreateCounter<long>("irrigation_repair_results_malformed", description: "Repair results that could not be read.");
@@ -71,13 +75,17 @@ public sealed class GapRepairService : BackgroundService
         {
             while (await Ticks.NextAsync(timer, stoppingToken))
             {
+                // Every instance tracks the whole stream; only the leading one asks gateways and records what it learnt.
+                if (!_leadership.IsLeader)
+                    continue;
                 await RequestDueAsync(stoppingToken);
                 Save();
             }
         }
         finally
         {
-            Save();
+            if (_leadership.IsLeader)
+                Save();
             await results;
         }
     }

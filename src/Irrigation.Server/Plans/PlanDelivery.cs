@@ -11,6 +11,8 @@ using Irrigation.Server.Observability;
 using Irrigation.Server.State;
 using Microsoft.Extensions.Options;
 
+using Irrigation.Server.Leadership;
+
 namespace Irrigation.Server.Plans;
 
 /// <summary>
@@ -35,13 +37,14 @@ public sealed class PlanDelivery : BackgroundService
     private readonly IMqttClient _mqtt;
     private readonly TimeProvider _time;
     private readonly ILogger<PlanDelivery> _logger;
+    private readonly InstanceLeadership _leadership;
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly Counter<long> _malformed;
     private readonly Counter<long> _refused;
     private readonly Dictionary<string, long> _lastSent = new(StringComparer.Ordinal);
 
     public PlanDelivery(IOptions<PlanOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, PlanStore store, GatewayKeyring keyring, StationRegistry registry,
-        AuditLog audit, IEnumerable<IForgedCommandListener> forged, MqttSession<PlanDelivery> mqtt, IMeterFactory meters, TimeProvider time, ILogger<PlanDelivery> logger)
+        AuditLog audit, IEnumerable<IForgedCommandListener> forged, MqttSession<PlanDelivery> mqtt, IMeterFactory meters, TimeProvider time, ILogger<PlanDelivery> logger, InstanceLeadership leadership)
     {
         ArgumentNullException.ThrowIfNull(mqtt);
         _options = options.Value;
@@ -55,6 +58,7 @@ public sealed class PlanDelivery : BackgroundService
         _mqtt = mqtt.Client;
         _time = time;
         _logger = logger;
+        _leadership = leadership;
         var meter = ServerMeters.Create(meters);
         _malformed = meter.CreateCounter<long>("irrigation_plan_answers_malformed", description: "Gateway plan answers that could not be read.");
         _refused = meter.CreateCounter<long>("irrigation_plan_sets_refused", description: "Plan sets a gateway refused (bad signature, invalid, old version).");
@@ -82,6 +86,14 @@ public sealed class PlanDelivery : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (!_leadership.IsLeader)
+            {
+                // The leading instance publishes time and plan sets; this one only records the gateways' answers.
+                nextTime = 0;
+                await ((Task)_changed.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
             if (now >= nextTime)
             {
                 await PublishTimeAsync(now, stoppingToken);

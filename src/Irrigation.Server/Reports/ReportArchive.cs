@@ -6,6 +6,8 @@ using Irrigation.Server.Observability;
 using Irrigation.Server.Storage;
 using Microsoft.Extensions.Options;
 
+using Irrigation.Server.Leadership;
+
 namespace Irrigation.Server.Reports;
 
 /// <summary>A kept report file as the API lists it.</summary>
@@ -27,11 +29,12 @@ public sealed class ReportArchive : BackgroundService
     private readonly ReportOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ReportArchive> _logger;
+    private readonly InstanceLeadership _leadership;
     private readonly Counter<long> _generated;
     private readonly Counter<long> _failures;
     private readonly SemaphoreSlim _writing = new(1, 1);
 
-    public ReportArchive(ReportBuilder builder, InfluxSchema schema, IOptions<ReportOptions> options, IOptions<SiteOptions> site, TimeProvider time, IMeterFactory meters, ILogger<ReportArchive> logger)
+    public ReportArchive(ReportBuilder builder, InfluxSchema schema, IOptions<ReportOptions> options, IOptions<SiteOptions> site, TimeProvider time, IMeterFactory meters, ILogger<ReportArchive> logger, InstanceLeadership leadership)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(site);
@@ -40,6 +43,7 @@ public sealed class ReportArchive : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _leadership = leadership;
         Directory = Path.Combine(site.Value.DataPath(), _options.ArchiveDirectory);
         var meter = ServerMeters.Create(meters);
         _generated = meter.CreateCounter<long>("irrigation_reports_archived", description: "Monthly reports generated and kept (files).");
@@ -55,7 +59,16 @@ public sealed class ReportArchive : BackgroundService
         try
         {
             while (!stoppingToken.IsCancellationRequested)
+            {
+                // The leading instance generates the month's reports (into its own data directory, docs/scale-out.md).
+                if (!_leadership.IsLeader)
+                {
+                    await Task.Delay(RetryAfter, _time, stoppingToken);
+                    continue;
+                }
+
                 await Task.Delay(await CheckAsync(stoppingToken) ? CheckEvery : RetryAfter, _time, stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -6,6 +6,8 @@ using Irrigation.Server.Configuration;
 using Irrigation.Server.Http;
 using Irrigation.Server.State;
 
+using Irrigation.Server.Leadership;
+
 namespace Irrigation.Server.Stations;
 
 /// <summary>
@@ -21,8 +23,9 @@ public sealed class StationAvailabilityWriter : BackgroundService
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ILogger<StationAvailabilityWriter> _logger;
+    private readonly InstanceLeadership _leadership;
 
-    public StationAvailabilityWriter(StationViews views, LatestValueCache cache, EventPointWriter events, IOptions<ApiOptions> options, TimeProvider time, ILogger<StationAvailabilityWriter> logger)
+    public StationAvailabilityWriter(StationViews views, LatestValueCache cache, EventPointWriter events, IOptions<ApiOptions> options, TimeProvider time, ILogger<StationAvailabilityWriter> logger, InstanceLeadership leadership)
     {
         ArgumentNullException.ThrowIfNull(options);
         _views = views;
@@ -31,6 +34,7 @@ public sealed class StationAvailabilityWriter : BackgroundService
         _interval = options.Value.AvailabilityInterval;
         _time = time;
         _logger = logger;
+        _leadership = leadership;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -38,6 +42,8 @@ public sealed class StationAvailabilityWriter : BackgroundService
         using var timer = new PeriodicTimer(_interval);
         while (await Ticks.NextAsync(timer, stoppingToken))
         {
+            if (!_leadership.IsLeader)
+                continue; // one availability series per station, written by the leading instance
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var at = now - now % (long)_interval.TotalMilliseconds;
             try

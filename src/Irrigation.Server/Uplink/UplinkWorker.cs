@@ -6,6 +6,8 @@ using Irrigation.Sl651.Framing;
 using Irrigation.Sl651.Messages;
 using Microsoft.Extensions.Options;
 
+using Irrigation.Server.Leadership;
+
 namespace Irrigation.Server.Uplink;
 
 /// <summary>
@@ -25,8 +27,9 @@ public sealed class UplinkWorker : BackgroundService
     private readonly IServiceProvider _services;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<UplinkWorker> _logger;
+    private readonly InstanceLeadership _leadership;
 
-    public UplinkWorker(IOptions<UplinkOptions> options, UplinkStations stations, StationRegistry registry, LatestValueCache cache, TimeProvider time, IServiceProvider services, ILoggerFactory loggers, ILogger<UplinkWorker> logger)
+    public UplinkWorker(IOptions<UplinkOptions> options, UplinkStations stations, StationRegistry registry, LatestValueCache cache, TimeProvider time, IServiceProvider services, ILoggerFactory loggers, ILogger<UplinkWorker> logger, InstanceLeadership leadership)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -37,6 +40,7 @@ public sealed class UplinkWorker : BackgroundService
         _services = services;
         _loggers = loggers;
         _logger = logger;
+        _leadership = leadership;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -120,7 +124,8 @@ public sealed class UplinkWorker : BackgroundService
         {
             try
             {
-                await client.SendUnacknowledgedAsync(new Sl651KeepAlive(station.LastSerial, Now), stoppingToken);
+                if (_leadership.IsLeader) // one instance speaks for the station to the platform
+                    await client.SendUnacknowledgedAsync(new Sl651KeepAlive(station.LastSerial, Now), stoppingToken);
             }
             catch (Sl651DeliveryException ex)
             {
@@ -140,7 +145,7 @@ public sealed class UplinkWorker : BackgroundService
         using var timer = new PeriodicTimer(_options.ReportInterval, _time);
         while (await Ticks.NextAsync(timer, stoppingToken))
         {
-            if (Snapshot(station) is not { } snapshot)
+            if (!_leadership.IsLeader || Snapshot(station) is not { } snapshot)
                 continue;
             var now = Now;
             void Skipped(string what) => logger.LogWarning("SL 651 uplink {Station}: left out {Skipped}.", station.Id, what);
@@ -157,7 +162,7 @@ public sealed class UplinkWorker : BackgroundService
         string? last = null;
         while (await Ticks.NextAsync(timer, stoppingToken))
         {
-            if (Snapshot(station) is not { } snapshot || UplinkReports.PumpsRunning(snapshot).Count == 0)
+            if (!_leadership.IsLeader || Snapshot(station) is not { } snapshot || UplinkReports.PumpsRunning(snapshot).Count == 0)
                 continue;
             var states = UplinkReports.PumpStates(snapshot, station.Options.Pumps);
             if (states.ToString() == last)

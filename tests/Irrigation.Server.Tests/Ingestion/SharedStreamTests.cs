@@ -79,9 +79,108 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Two instances on one PostgreSQL database; the leading one (it evaluates alarms) is killed with -9 while a station's
+    /// alarm is open. The other takes the lease within its duration, raises a new station's alarm, clears the open one —
+    /// and never raises that one a second time.
+    /// </summary>
+    [Fact]
+    public async Task TwoInstances_LeaderKilled_TheOtherTakesOverAlarmsWithoutRaisingOneTwice()
+    {
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var influxd = await InfluxdServer.StartAsync();
+        var postgres = await PostgresServer.SharedAsync();
+        using var scratch = new ScratchDirectory("shared-leader");
+        var settings = new Dictionary<string, string>
+        {
+            ["Irrigation__Database__Provider"] = "PostgreSql",
+            ["Irrigation__Database__ConnectionString"] = await postgres.CreateDatabaseAsync("leader"),
+            ["Irrigation__Leadership__LeaseDuration"] = "00:00:03",
+            ["Irrigation__Alarms__Rules__low_sump_level__OnDelay"] = "00:00:01",
+        };
+        var database = "leader_" + Guid.NewGuid().ToString("N")[..8];
+        var first = await StartInstanceAsync(cluster, influxd, database, scratch, "a", mqttNode: 1, settings);
+        await using (first.Process)
+        {
+            await first.Process.WaitForLineAsync(l => l.Contains("now does the once-only work", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+            var second = await StartInstanceAsync(cluster, influxd, database, scratch, "b", mqttNode: 3, settings);
+            await using (second.Process)
+            {
+                var levels = new System.Collections.Concurrent.ConcurrentDictionary<string, double>(StringComparer.Ordinal) { ["st001"] = 0.3, ["st002"] = 2.0 };
+                using var feeding = new CancellationTokenSource();
+                var feeder = FeedStationsAsync(cluster.MqttPort(2), levels, feeding.Token);
+                try
+                {
+                    await Poll.UntilAsync(async () => (await AlarmsAsync(second.Http, "st001")).Count(a => a.Open) == 1, "st001's low-sump alarm raised by the leader", TimeSpan.FromSeconds(30));
+                    Assert.DoesNotContain(second.Process.Lines, l => l.Contains("now does the once-only work", StringComparison.Ordinal));
+
+                    first.Process.KillHard();
+                    var killed = Stopwatch.StartNew();
+                    await second.Process.WaitForLineAsync(l => l.Contains("now does the once-only work", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+                    var takeover = killed.Elapsed;
+
+                    levels["st002"] = 0.3;
+                    await Poll.UntilAsync(async () => (await AlarmsAsync(second.Http, "st002")).Count(a => a.Open) == 1, "st002's alarm raised by the new leader", TimeSpan.FromSeconds(30));
+                    levels["st001"] = 2.0;
+                    await Poll.UntilAsync(async () => !(await AlarmsAsync(second.Http, "st001")).Any(a => a.Open), "st001's alarm cleared by the new leader", TimeSpan.FromSeconds(30));
+
+                    var st001 = await AlarmsAsync(second.Http, "st001");
+                    var st002 = await AlarmsAsync(second.Http, "st002");
+                    Assert.Single(st001); // raised once (by a), cleared by b: never raised again by b
+                    Assert.Single(st002);
+                    output.WriteLine($"lease taken over {takeover.TotalSeconds:0.0} s after the kill (lease 3 s); st001 raised once and cleared, st002 raised once");
+                }
+                finally
+                {
+                    await feeding.CancelAsync();
+                    await feeder;
+                }
+            }
+        }
+    }
+
+    private sealed record AlarmEntry(string Key, bool Open);
+
+    private static async Task<List<AlarmEntry>> AlarmsAsync(HttpClient http, string station)
+    {
+        var alarms = JsonNode.Parse(await http.GetStringAsync(new Uri($"api/alarms?station={station}", UriKind.Relative)))!.AsArray();
+        return alarms.Select(a => new AlarmEntry(a!["key"]!.GetValue<string>(), a["clearedAt"] is null))
+            .Where(a => a.Key == "low_sump_level").ToList();
+    }
+
+    /// <summary>A stand-in gateway: each station online (retained status) and its telemetry every 300 ms with the current sump level.</summary>
+    private static async Task FeedStationsAsync(int mqttPort, System.Collections.Concurrent.ConcurrentDictionary<string, double> levels, CancellationToken cancellationToken)
+    {
+        await using var client = new ReconnectingMqttClient(new MqttClientOptions
+        {
+            Host = "127.0.0.1", Port = mqttPort, ClientId = "gw-feeder-" + Guid.NewGuid().ToString("N")[..8], Protocol = MqttProtocol.V311, CleanSession = true,
+        }, new TestLogger(null, "feeder"));
+        await client.ConnectAsync(CancellationToken.None);
+        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var station in levels.Keys)
+        {
+            var status = $$"""{"station":"{{station}}","gateway":"gw-01","state":"online","since":{{since}},"ts":{{since}},"meter":"good","controller":"good","error":null}""";
+            await client.PublishAsync(new MqttApplicationMessage($"irrigation/{station}/status", Encoding.UTF8.GetBytes(status), MqttQualityOfService.AtLeastOnce, Retain: true), CancellationToken.None);
+        }
+
+        var seq = 0L;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            seq++;
+            foreach (var (station, level) in levels)
+            {
+                var values = "{\"sump_level\":{\"v\":" + level.ToString(CultureInfo.InvariantCulture) + ",\"u\":\"m\"},\"voltage_a\":{\"v\":229.8,\"u\":\"V\"}}";
+                var payload = $$"""{"v":1,"station":"{{station}}","site":"城东镇","gateway":"gw-01","epoch":"e1","seq":{{seq}},"ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"kind":"change","replayed":false,"quality":"good","values":{{values}}}""";
+                await client.PublishAsync(new MqttApplicationMessage($"irrigation/{station}/telemetry", Encoding.UTF8.GetBytes(payload), MqttQualityOfService.AtLeastOnce), CancellationToken.None);
+            }
+
+            await Task.Delay(300, CancellationToken.None);
+        }
+    }
+
     private sealed record Instance(ManagedProcess Process, HttpClient Http);
 
-    private static async Task<Instance> StartInstanceAsync(NatsCluster cluster, InfluxdServer influxd, string database, ScratchDirectory scratch, string name, int mqttNode)
+    private static async Task<Instance> StartInstanceAsync(NatsCluster cluster, InfluxdServer influxd, string database, ScratchDirectory scratch, string name, int mqttNode, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort.Next();
         var environment = new Dictionary<string, string>
@@ -99,6 +198,8 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             ["Irrigation__Auth__Users__0__Password"] = ApiPassword,
             ["Irrigation__Auth__Users__0__Role"] = "viewer",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            environment[key] = value;
         var process = await ServerProcess.StartAsync(port, environment, scratch.File($"server-{name}.log"), scratch.Path);
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
         await process.WaitForLineAsync(l => l.Contains("Ingesting ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
