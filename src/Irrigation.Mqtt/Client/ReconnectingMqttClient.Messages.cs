@@ -182,7 +182,7 @@ public sealed partial class ReconnectingMqttClient
                         }
 
                         // MQTTnet runs synchronously up to its send lock, which is first come first served: call order is wire order.
-                        _ = CompleteAsync(pending, StartPublish(pending));
+                        _ = CompleteAsync(pending, StartPublish(pending), Interlocked.Read(ref _generation));
                     }
                 }
                 finally
@@ -239,11 +239,13 @@ public sealed partial class ReconnectingMqttClient
         return null;
     }
 
-    private async Task CompleteAsync(PendingPublish pending, Task<MqttClientPublishResult> publishing)
+    private async Task CompleteAsync(PendingPublish pending, Task<MqttClientPublishResult> publishing, long generation)
     {
         try
         {
-            var result = await publishing;
+            var result = pending.QualityOfService == MqttQualityOfService.AtLeastOnce
+                ? await AwaitPubAckAsync(pending, publishing, generation)
+                : await publishing;
             if (!result.IsSuccess)
             {
                 var topic = pending.Message.Topic;
@@ -285,6 +287,53 @@ public sealed partial class ReconnectingMqttClient
         {
             _inflight.Release();
         }
+    }
+
+    /// <summary>
+    /// Waits for a QoS 1 publish's PUBACK. None within <see cref="MqttClientOptions.RequestTimeout"/> means the broker
+    /// cannot store the message now (a NATS cluster without a stream leader; a RabbitMQ quorum queue without its
+    /// majority kept the connection open and silent for more than 30 s): the connection is dropped, so the publish and
+    /// everything behind it goes again on the next connection, to the next broker. While the application is behind
+    /// reading, the PUBACK may lie unread in the socket, so the wait goes on.
+    /// </summary>
+    private async Task<MqttClientPublishResult> AwaitPubAckAsync(PendingPublish pending, Task<MqttClientPublishResult> publishing, long generation)
+    {
+        while (true)
+        {
+            try
+            {
+                return await publishing.WaitAsync(_options.RequestTimeout, _time, CancellationToken.None);
+            }
+            catch (TimeoutException) when (!publishing.IsCompleted)
+            {
+                if (ReadingHeldBack)
+                    continue;
+                _ = publishing.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                DropConnection(generation, $"no PUBACK for a QoS 1 publish to {pending.Message.Topic} within {_options.RequestTimeout.TotalSeconds:0.###} s");
+                throw new MqttCommunicationTimedOutException();
+            }
+        }
+    }
+
+    /// <summary>Drops connection <paramref name="generation"/> if it is still the current one, once; MQTTnet then reports it lost.</summary>
+    private void DropConnection(long generation, string reason)
+    {
+        if (Interlocked.Read(ref _generation) != generation || Interlocked.Exchange(ref _droppedGeneration, generation) == generation)
+            return;
+        if (_streams.Current is not { } stream)
+            return;
+        Counters.OnPubAckTimeout();
+        _dropReason = reason;
+        lock (_lock)
+        {
+            // Publishes wait for the next connection from now on, not for MQTTnet to notice the close.
+            if (_connected.Task.IsCompleted)
+                _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        _logger.LogWarning("MQTT {Endpoint} ({ClientId}): {Reason}: dropping the connection; what was not acknowledged is sent again on the next one.", _endpoint, _options.ClientId, reason);
+        if (!stream.Abort())
+            _dropReason = null; // already closed: that loss is reported with its own reason
     }
 
     /// <summary>A publish waiting for its turn or its PUBACK.</summary>
