@@ -127,7 +127,7 @@ public sealed partial class ReconnectingMqttClient
         if (string.IsNullOrEmpty(message.Topic) || message.Topic.Contains('+', StringComparison.Ordinal) || message.Topic.Contains('#', StringComparison.Ordinal))
             throw new ArgumentException($"\"{message.Topic}\" is not a topic name (§4.7.3).", nameof(message));
         ThrowIfStopped();
-        var pending = new PendingPublish(ToNetMessage(message), message.QualityOfService, cancellationToken);
+        var pending = new PendingPublish(ToNetMessage(message, _options.Protocol), message.QualityOfService, cancellationToken);
         try
         {
             await _outbound.Writer.WriteAsync(pending, cancellationToken);
@@ -348,7 +348,8 @@ public sealed partial class ReconnectingMqttClient
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private static NetMessage ToNetMessage(MqttApplicationMessage message)
+    /// <summary>MQTTnet's message; the expiry only for MQTT 5 — 3.1.1 has no Message Expiry Interval, the receiver's own check is the guard.</summary>
+    private static NetMessage ToNetMessage(MqttApplicationMessage message, MqttProtocol protocol)
     {
         var application = new NetMessage
         {
@@ -357,7 +358,7 @@ public sealed partial class ReconnectingMqttClient
             QualityOfServiceLevel = (MqttQualityOfServiceLevel)message.QualityOfService,
             Retain = message.Retain,
         };
-        if (message.Expiry is { } expiry)
+        if (message.Expiry is { } expiry && protocol == MqttProtocol.V500)
             application.MessageExpiryInterval = (uint)Math.Clamp(Math.Ceiling(expiry.TotalSeconds), 1, uint.MaxValue);
         return application;
     }

@@ -8,8 +8,12 @@ using OpenTelemetry.Metrics;
 
 namespace Irrigation.Server.Diagnostics;
 
-/// <summary>GET /health/ready: 200 when telemetry can be taken without loss, else 503 with the same body.</summary>
-public sealed record ReadinessResponse(string Status, bool Mqtt, bool Influx, bool Schema, long SpoolPending);
+/// <summary>
+/// GET /health/ready: 200 when telemetry can be taken without loss, else 503 with the same body. <see cref="Mqtt"/>:
+/// connected; <see cref="MqttSubscribed"/>: the telemetry subscriptions granted on that connection; <see cref="MqttBroker"/>:
+/// which broker node ("host:port", null while disconnected).
+/// </summary>
+public sealed record ReadinessResponse(string Status, bool Mqtt, bool MqttSubscribed, string? MqttBroker, bool Influx, bool Schema, long SpoolPending);
 
 /// <summary>Liveness, readiness and Prometheus metrics (every feature's instruments on the server's meter).</summary>
 public static class OperationsApi
@@ -34,10 +38,11 @@ public static class OperationsApi
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
         app.MapGet("/health/ready", Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>> (IngestionService ingestion, InfluxSchema schema, DurableQueue spool, IOptions<IngestOptions> options) =>
         {
-            // Ready = can take telemetry without losing it: connected to the broker, and InfluxDB or the spool can store.
+            // Ready = can take telemetry without losing it: connected to the broker with the subscriptions granted, and InfluxDB or the spool can store.
             var spoolHasRoom = spool.Bytes < options.Value.SpoolMaxBytes;
-            var ready = ingestion.MqttConnected && ((ingestion.InfluxHealthy && schema.Ready) || spoolHasRoom);
-            var body = new ReadinessResponse(ready ? "ready" : "not_ready", ingestion.MqttConnected, ingestion.InfluxHealthy, schema.Ready, spool.Count);
+            var subscribed = ingestion.MqttSubscribed;
+            var ready = ingestion.MqttConnected && subscribed && ((ingestion.InfluxHealthy && schema.Ready) || spoolHasRoom);
+            var body = new ReadinessResponse(ready ? "ready" : "not_ready", ingestion.MqttConnected, subscribed, ingestion.MqttBroker, ingestion.InfluxHealthy, schema.Ready, spool.Count);
             return ready ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapPrometheusScrapingEndpoint("/metrics");

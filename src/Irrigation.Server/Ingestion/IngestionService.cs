@@ -44,6 +44,7 @@ public sealed partial class IngestionService : BackgroundService
     private readonly ILateTelemetryListener _late;
     private readonly IStoredSequenceListener _sequences;
     private volatile bool _influxHealthy = true;
+    private volatile bool _subscribed;
 
     public IngestionService(
         IOptions<IngestOptions> options, IOptions<ServerMqttOptions> mqttOptions, IOptions<SiteOptions> site, IOptions<ServerInfluxOptions> influxOptions,
@@ -84,6 +85,15 @@ public sealed partial class IngestionService : BackgroundService
     /// <summary>True while the ingestion's MQTT connection is up.</summary>
     public bool MqttConnected => _mqtt.IsConnected;
 
+    /// <summary>
+    /// True once the telemetry and status subscriptions were asked for and while the broker grants them on the current
+    /// connection: after a reconnect, and while a NATS node refuses them during a leader election, telemetry may not flow.
+    /// </summary>
+    public bool MqttSubscribed => _subscribed && _mqtt.SubscriptionsGranted;
+
+    /// <summary>The broker node the ingestion session is connected to, "host:port"; null while disconnected.</summary>
+    public string? MqttBroker => _mqtt.ConnectedBroker?.ToString();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await ConnectAsync(stoppingToken);
@@ -109,6 +119,7 @@ public sealed partial class IngestionService : BackgroundService
             new MqttTopicFilter(Topics.AllStationStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
             new MqttTopicFilter(Topics.AllGatewayStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
         ], _mqttOptions, _logger, "Ingestion", stoppingToken);
+        _subscribed = true;
         if (!stoppingToken.IsCancellationRequested)
             _logger.LogInformation("Ingesting {Filter} into {Influx} database {Database}.", TelemetryFilter, _influxOptions.Url, _influxOptions.Database);
     }
