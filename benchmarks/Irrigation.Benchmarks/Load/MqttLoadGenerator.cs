@@ -66,6 +66,8 @@ public sealed class MqttLoadGenerator
         {
             Host = _options.BrokerHost,
             Port = _options.BrokerPort,
+            Brokers = _options.Brokers,
+            Protocol = _options.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
             ClientId = $"irrigation-load-{Environment.ProcessId}-{publisher}",
             CleanSession = true,
             MaxInflight = Math.Min(_options.Window, 65_535),

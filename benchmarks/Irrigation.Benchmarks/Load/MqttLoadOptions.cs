@@ -7,6 +7,12 @@ public sealed class MqttLoadOptions
 
     public int BrokerPort { get; set; } = 1883;
 
+    /// <summary>Several brokers (the nodes of a cluster), "host:port" each; when given, BrokerHost and BrokerPort are not used.</summary>
+    public IList<string> Brokers { get; set; } = [];
+
+    /// <summary>"5" (default) or "3.1.1" (a NATS cluster speaks nothing else).</summary>
+    public string Protocol { get; set; } = "5";
+
     public string TopicRoot { get; set; } = "irrigation";
 
     public int Stations { get; set; } = 100;
@@ -42,6 +48,14 @@ public sealed class MqttLoadOptions
             throw new ArgumentException($"--values must be 1..200, was {Values}.");
         if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(24))
             throw new ArgumentException("--duration-s must be 1 s..24 h.");
+        foreach (var broker in Brokers)
+        {
+            if (!Irrigation.Mqtt.Client.MqttBrokerEndpoint.TryParse(broker, out _, out var reason))
+                throw new ArgumentException($"--broker {reason}.");
+        }
+
+        if (Protocol is not ("5" or "3.1.1"))
+            throw new ArgumentException($"--protocol must be 5 or 3.1.1, was {Protocol}.");
         if (Publishers is < 1 or > 64 || Window is < 1 or > 65_000)
             throw new ArgumentException("--publishers must be 1..64 and --window 1..65000.");
     }

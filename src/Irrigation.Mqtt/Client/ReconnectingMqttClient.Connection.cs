@@ -99,6 +99,9 @@ public sealed partial class ReconnectingMqttClient
         MqttConnectReturnCode.ServerUnavailable => "server unavailable",
         MqttConnectReturnCode.ServerBusy => "server busy",
         MqttConnectReturnCode.Banned => "banned",
+
+        // Not an MQTT 5 reason code: a 3.1.1-only broker (NATS) answers an MQTT 5 CONNECT with its own CONNACK, return code 1.
+        (MqttConnectReturnCode)0x01 => "unacceptable protocol version (MQTT 3.1.1 return code 1: this broker does not speak MQTT 5; set the protocol to 3.1.1)",
         _ => $"reason code 0x{(byte)code:X2} ({code})",
     };
 
