@@ -185,6 +185,23 @@ public sealed class ReconnectingMqttClientBrokerListTests(ITestOutputHelper outp
         Assert.Equal(subscribe[4..], retry[4..]);
     }
 
+    [Fact]
+    public async Task ConnectAsync_Mqtt5ToA311OnlyBroker_RefusalSaysSetTheProtocol()
+    {
+        await using var broker = new RawBroker();
+        var options = Options($"127.0.0.1:{broker.Port}");
+        options.Protocol = MqttProtocol.V500;
+        await using var client = new ReconnectingMqttClient(options, _logger);
+
+        var connecting = client.ConnectAsync(CancellationToken.None);
+        var connection = await broker.AcceptAsync();
+        await connection.ReadPacketAsync();
+        await connection.SendAsync("20 02 00 01"); // what NATS 2.9 answers an MQTT 5 CONNECT: a 3.1.1 CONNACK, return code 1
+        var ex = await Assert.ThrowsAsync<MqttConnectException>(() => connecting.WaitAsync(Step));
+
+        Assert.Equal($"mqtt://127.0.0.1:{broker.Port} refused the connection of \"raw-client\": unacceptable protocol version (MQTT 3.1.1 return code 1: this broker does not speak MQTT 5; set the protocol to 3.1.1).", ex.Message);
+    }
+
     [Theory]
     [InlineData(0x80, false)]
     [InlineData(0x87, false)] // not authorized: an ACL may be corrected
