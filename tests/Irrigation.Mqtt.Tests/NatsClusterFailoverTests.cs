@@ -12,7 +12,7 @@ namespace Irrigation.Mqtt.Tests;
 /// <summary>
 /// The client against a real three-node NATS cluster (MQTT 3.1.1 over JetStream, <see cref="NatsCluster"/>): a node
 /// killed with SIGKILL under QoS 1 load loses no acknowledged message, and a subscription made while JetStream elects
-/// a leader is granted in the end. Figures go to the test output (docs/scale-out.md quotes them).
+/// a leader (NATS mostly refuses it with 0x80) is granted in the end and delivers. Figures go to the test output (docs/scale-out.md quotes them).
 /// </summary>
 public sealed class NatsClusterFailoverTests(ITestOutputHelper output)
 {
@@ -96,7 +96,7 @@ public sealed class NatsClusterFailoverTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Subscribe_RightAfterTheStreamLeaderIsKilled_RetriedUntilGranted()
+    public async Task Subscribe_RightAfterTheStreamLeaderIsKilled_GrantedInTheEndAndDelivers()
     {
         await using var cluster = await NatsCluster.StartAsync();
         var leader = await CreateStreamsAndFindLeaderAsync(cluster);
@@ -132,8 +132,11 @@ public sealed class NatsClusterFailoverTests(ITestOutputHelper output)
 
         output.WriteLine($"killed node {leader} (leader of {MessagesStream}); subscriber on node {cluster.NodeOfMqttPort(subscriber.ConnectedBroker?.Port ?? 0)}: first SUBACK {(first is null ? "none" : $"0x{first[0].ReturnCode:X2}")}, refusals {subscriber.Counters.SubscriptionsRefused}, granted {grantedAfter.TotalSeconds:0.0} s after the kill; connects {subscriber.Counters.Connects}");
         Assert.Equal(("election/1", "after"), (message.Topic, message.Text()));
-        Assert.True(subscriber.Counters.SubscriptionsRefused >= 1 || first is null, "the SUBSCRIBE during the election was refused (0x80) or not answered");
-        Assert.False(readyAfterFirst, "not ready while the subscription is refused");
+        // NATS refused that SUBSCRIBE in 4 of 5 runs here, and granted it at once in one (under a full test run): the
+        // refusal cannot be provoked every time, so the retry itself is pinned down against a scripted broker
+        // (ReconnectingMqttClientBrokerListTests); here, when it was refused, the client must have said so.
+        if (first is { } answer && answer[0].ReturnCode >= 0x80)
+            Assert.False(readyAfterFirst, "not ready while the subscription is refused");
     }
 
     /// <summary>The MQTT streams exist once a client has connected; returns the node leading <c>$MQTT_msgs</c>.</summary>
