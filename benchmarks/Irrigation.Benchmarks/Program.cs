@@ -83,16 +83,19 @@ var loadDuration = new Option<double>("--duration-s") { Description = "How long 
 var loadPublishers = new Option<int>("--publishers") { Description = "MQTT connections publishing in parallel.", DefaultValueFactory = _ => 2 };
 var loadPrefix = new Option<string>("--id-prefix") { Description = "Station id prefix.", DefaultValueFactory = _ => "ld" };
 var loadSummary = new Option<string?>("--summary") { Description = "Write a JSON summary (per-station counts) here." };
-var loadProtocol = new Option<string>("--protocol") { Description = "MQTT version: 5 or 3.1.1 (a NATS cluster).", DefaultValueFactory = _ => "5" };
-var load = new Command("mqtt-load", "Publish synthetic telemetry in the gateway's format at a fixed rate (QoS 1).")
+var loadProtocol = new Option<string>("--protocol") { Description = "MQTT version: 5 or 3.1.1 (a NATS cluster speaks only 3.1.1).", DefaultValueFactory = _ => "5" };
+var load = new Command("mqtt-load", "Publish synthetic telemetry in the gateway's format at a fixed rate (QoS 1). --broker may list a cluster's nodes, comma-separated.")
 {
     broker, loadStations, loadRate, loadValues, loadDuration, loadPublishers, loadPrefix, loadSummary, loadProtocol,
 };
 load.SetAction(async (parse, cancellationToken) =>
 {
-    var endpoint = parse.GetValue(broker)!.Split(':');
+    var brokers = parse.GetValue(broker)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    var endpoint = brokers.FirstOrDefault("127.0.0.1:1883").Split(':');
     var options = new Irrigation.Benchmarks.Load.MqttLoadOptions
     {
+        Brokers = brokers.Length > 1 ? brokers : [],
+        Protocol = parse.GetValue(loadProtocol)!,
         BrokerHost = endpoint[0],
         BrokerPort = endpoint.Length > 1 && int.TryParse(endpoint[1], out var p) ? p : 1883,
         Stations = parse.GetValue(loadStations),
@@ -102,7 +105,6 @@ load.SetAction(async (parse, cancellationToken) =>
         Publishers = parse.GetValue(loadPublishers),
         IdPrefix = parse.GetValue(loadPrefix)!,
         SummaryPath = parse.GetValue(loadSummary),
-        Protocol = parse.GetValue(loadProtocol)!,
     };
     try
     {

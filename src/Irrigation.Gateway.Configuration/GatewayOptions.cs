@@ -39,9 +39,19 @@ public sealed class GatewayOptions
 
 public sealed class MqttSettings
 {
-    public string Host { get; set; } = "127.0.0.1";
+    public const string DefaultHost = "127.0.0.1";
+    public const int DefaultPort = 1883;
 
-    public int Port { get; set; } = 1883;
+    /// <summary>The broker, when <see cref="Brokers"/> is not given.</summary>
+    public string Host { get; set; } = DefaultHost;
+
+    public int Port { get; set; } = DefaultPort;
+
+    /// <summary>
+    /// The nodes of a broker cluster, "host:port" each, in order of preference (instead of host and port): the gateway
+    /// connects to the first that answers and moves to the next when a connection is lost (docs/mqtt-client.md).
+    /// </summary>
+    public List<string> Brokers { get; set; } = [];
 
     /// <summary>Default "irrigation-gateway-{Id}".</summary>
     public string? ClientId { get; set; }
@@ -52,10 +62,13 @@ public sealed class MqttSettings
 
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>"5" (the default: commands carry a broker-side expiry, the session its own expiry) or "3.1.1" for brokers or links that need it.</summary>
+    /// <summary>
+    /// "5" (the default: commands carry a broker-side expiry, the session its own expiry) or "3.1.1" for brokers that
+    /// speak nothing else (the NATS cluster, docs/scale-out.md); the gateway's own check of a command's expiresAt guards either way.
+    /// </summary>
     public string Protocol { get; set; } = "5";
 
-    /// <summary>MQTT 5: how long the broker keeps this gateway's session (its command subscription and queued commands) while it is away.</summary>
+    /// <summary>MQTT 5 only (3.1.1 has no session expiry: the broker keeps the session until a clean connect): how long the broker keeps this gateway's session (its command subscription and queued commands) while it is away.</summary>
     public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(14);
 
     /// <summary>PEM CA file; when set the connection uses TLS.</summary>

@@ -138,7 +138,7 @@ public sealed class GatewayService : BackgroundService
             catch (MqttConnectException ex)
             {
                 var level = ex.ReturnCode is MqttConnectReturnCode.BadUsernameOrPassword or MqttConnectReturnCode.NotAuthorized ? LogLevel.Error : LogLevel.Warning;
-                _logger.Log(level, "Broker {Host}:{Port}: {Reason}; retrying in {Delay:0} s (telemetry is buffered on disk meanwhile).", _options.Mqtt.Host, _options.Mqtt.Port, ex.Message, delay.TotalSeconds);
+                _logger.Log(level, "Broker {Brokers}: {Reason}; retrying in {Delay:0} s (telemetry is buffered on disk meanwhile).", Brokers, ex.Message, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 delay = TimeSpan.FromSeconds(Math.Min(60, delay.TotalSeconds * 2));
             }
@@ -152,7 +152,17 @@ public sealed class GatewayService : BackgroundService
             .Append(new MqttTopicFilter(Topics.PlanSet(_options.TopicRoot, _options.Id), MqttQualityOfService.AtLeastOnce))
             .Append(new MqttTopicFilter(Topics.ServerTime(_options.TopicRoot), MqttQualityOfService.AtMostOnce))
             .ToList();
-        await _mqtt.SubscribeAsync(filters, stoppingToken);
+        try
+        {
+            await _mqtt.SubscribeAsync(filters, stoppingToken);
+        }
+        catch (MqttClientException ex)
+        {
+            // Remembered by the client and asked for again until granted (a NATS node refuses or stalls a SUBSCRIBE while
+            // JetStream elects a leader): reading must start anyway.
+            _logger.LogWarning("Command subscription not confirmed yet ({Reason}); the client retries it.", ex.Message);
+        }
+
         try
         {
             await foreach (var message in _mqtt.Messages.ReadAllAsync(stoppingToken))
@@ -218,6 +228,13 @@ public sealed class GatewayService : BackgroundService
     private static string Sample(ReadOnlyMemory<byte> payload) =>
         System.Text.Encoding.UTF8.GetString(payload.Span[..Math.Min(payload.Length, 200)]);
 
+    private string Brokers => _options.Mqtt.Brokers.Count > 0 ? string.Join(", ", _options.Mqtt.Brokers) : $"{_options.Mqtt.Host}:{_options.Mqtt.Port}";
+
+    /// <summary>For the stats line: which broker, and whether the command subscriptions are in force (commands cannot arrive otherwise).</summary>
+    private string BrokerState() => _mqtt.ConnectedBroker is { } broker
+        ? $"connected to {broker}{(_mqtt.SubscriptionsGranted ? "" : ", subscriptions not granted yet")}"
+        : "disconnected";
+
     private async Task StatsLoopAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.StatsInterval, _time);
@@ -228,7 +245,7 @@ public sealed class GatewayService : BackgroundService
                 SequenceFile.Write(_options, _workers.Values);
                 _logger.LogInformation(
                     "Gateway {Id}: polls {Polls} (failed {Failed}), telemetry {Telemetry}, published {Published}, outbox {Pending} pending / {Dropped} dropped, broker {State}, modbus [{Modbus}], dl/t 645 [{Dlt645}]",
-                    _options.Id, _counters.Polls, _counters.PollFailures, _counters.TelemetryMessages, _counters.Published, _outbox.Pending, _outbox.Dropped, _mqtt.IsConnected ? "connected" : "disconnected", _links.Counters, _links.Dlt645Counters);
+                    _options.Id, _counters.Polls, _counters.PollFailures, _counters.TelemetryMessages, _counters.Published, _outbox.Pending, _outbox.Dropped, BrokerState(), _links.Counters, _links.Dlt645Counters);
             }
         }
         catch (OperationCanceledException)

@@ -61,6 +61,7 @@ services.AddSingleton<IMqttClient>(sp => new ReconnectingMqttClient(
     {
         Host = options.Mqtt.Host,
         Port = options.Mqtt.Port,
+        Brokers = options.Mqtt.Brokers,
         ClientId = options.Mqtt.ClientId ?? $"irrigation-gateway-{options.Id}",
         Username = options.Mqtt.Username,
         Password = options.Mqtt.Password,

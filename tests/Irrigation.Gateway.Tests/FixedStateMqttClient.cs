@@ -15,6 +15,10 @@ public sealed class FixedStateMqttClient : IMqttClient
 
     public bool IsConnected { get; set; }
 
+    public MqttBrokerEndpoint? ConnectedBroker => IsConnected ? new MqttBrokerEndpoint("127.0.0.1", 1883) : null;
+
+    public bool SubscriptionsGranted => IsConnected;
+
     public MqttClientCounters Counters { get; } = new();
 
     public event Action<MqttConnectionEvent>? ConnectionStateChanged

@@ -1,147 +1,107 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Net;
+using System.Text.Json;
 
 namespace Irrigation.Testing;
 
 /// <summary>
-/// A real three-node NATS cluster (Debian nats-server, MQTT over JetStream) on 127.0.0.1 for a test, every node from the
-/// product's own config/cluster/nats-node.conf with the test's free ports put in. A node can be killed with -9 and
-/// started again on the same ports and data directory. Disposing kills every node and deletes the directory.
+/// A real three-node NATS cluster (nats-server, MQTT 3.1.1 over JetStream) on 127.0.0.1 for a test, from the
+/// project's own <c>config/cluster/nats-node.conf</c> as <c>scripts/cluster/nats-cluster.sh</c> runs it: each node's
+/// name, ports and data directory from the environment, here on free ports and under a temporary directory, the
+/// route list given on the command line (it overrides the file's fixed ports). A node can be killed with SIGKILL and
+/// started again on its ports and data. Disposing kills every node and deletes the directory.
 /// </summary>
 public sealed class NatsCluster : IAsyncDisposable
 {
-    public const int Nodes = 3;
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    public const int Size = 3;
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string _binary;
-    private readonly string _config;
+    private readonly string _configuration;
     private readonly Node[] _nodes;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
 
-    private sealed record Node(int Number, int ClientPort, int RoutePort, int MqttPort, int MonitorPort, string StoreDirectory)
-    {
-        public ManagedProcess? Process { get; set; }
-    }
-
-    private NatsCluster(string binary, string directory)
+    private NatsCluster(string binary, string configuration, string directory)
     {
         _binary = binary;
+        _configuration = configuration;
         Directory = directory;
-        _nodes = Enumerable.Range(1, Nodes)
-            .Select(n => new Node(n, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), Path.Combine(directory, $"nats-{n}")))
-            .ToArray();
-        var routes = string.Join("\n    ", _nodes.Select(n => $"nats-route://127.0.0.1:{n.RoutePort}"));
-        var template = File.ReadAllText(Path.Combine(RepoPaths.Root, "config", "cluster", "nats-node.conf"));
-        var start = template.IndexOf("routes: [", StringComparison.Ordinal);
-        var end = template.IndexOf(']', start);
-        _config = Path.Combine(directory, "nats-node.conf");
-        File.WriteAllText(_config, template[..start] + "routes: [\n    " + routes + "\n  " + template[end..]);
+        _nodes = [.. Enumerable.Range(1, Size).Select(n => new Node(n, FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next()))];
     }
 
     public string Directory { get; }
 
-    /// <summary>The MQTT addresses of the nodes, node 1 first, as "127.0.0.1:port".</summary>
-    public IReadOnlyList<string> MqttAddresses => _nodes.Select(n => $"127.0.0.1:{n.MqttPort}").ToArray();
+    /// <summary>The MQTT addresses of nodes 1–3, "127.0.0.1:port".</summary>
+    public IReadOnlyList<string> MqttAddresses => [.. _nodes.Select(n => $"127.0.0.1:{n.MqttPort}")];
 
-    /// <summary>The NATS client addresses, comma separated (Irrigation:SharedStream:Servers).</summary>
+    /// <summary>MQTT port of node <paramref name="node"/> (1–3).</summary>
+    public int MqttPort(int node) => At(node).MqttPort;
+
+    /// <summary>The NATS client addresses of every node, comma separated (the servers' Irrigation:SharedStream:Servers).</summary>
     public string NatsServers => string.Join(',', _nodes.Select(n => $"nats://127.0.0.1:{n.ClientPort}"));
 
-    public int MqttPort(int node) => _nodes[node - 1].MqttPort;
-
-    public bool IsRunning(int node) => _nodes[node - 1].Process is { HasExited: false };
-
     /// <summary>The running nodes' process ids, for CPU figures.</summary>
-    public IReadOnlyList<int> ProcessIds => _nodes.Where(n => n.Process is { HasExited: false }).Select(n => n.Process!.Id).ToArray();
+    public IReadOnlyList<int> ProcessIds => [.. _nodes.Where(n => n.Process is { HasExited: false }).Select(n => n.Process!.Id)];
 
+    /// <summary>The node (1–3) whose MQTT port this is.</summary>
+    public int NodeOfMqttPort(int port) => Array.FindIndex(_nodes, n => n.MqttPort == port) + 1;
+
+    /// <summary>The last monitoring request that failed, for failure messages.</summary>
+    public string? LastMonitorError { get; private set; }
+
+    public bool IsRunning(int node) => At(node).Process is { HasExited: false };
+
+    /// <summary>The node's log so far, for failure messages.</summary>
+    public string Log(int node) => File.Exists(LogPath(node)) ? File.ReadAllText(LogPath(node)) : "(no log yet)";
+
+    public string LogPath(int node) => Path.Combine(Directory, $"nats-{node}.log");
+
+    /// <summary>Starts three nodes and waits until each reports JetStream ready (<c>/healthz?js-server-only=true</c>).</summary>
     public static async Task<NatsCluster> StartAsync()
     {
         var binary = RequiredTool.Find("nats-server", "nats-server");
+        var configuration = Path.Combine(RepoPaths.Root, "config", "cluster", "nats-node.conf");
         var directory = Path.Combine(Path.GetTempPath(), "irrigation-nats-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(directory);
-        var cluster = new NatsCluster(binary, directory);
+        var cluster = new NatsCluster(binary, configuration, directory);
         try
         {
-            foreach (var node in cluster._nodes)
-                cluster.Launch(node);
-            await Task.WhenAll(cluster._nodes.Select(n => cluster.WaitHealthyAsync(n, StartTimeout)));
-            return cluster;
+            for (var n = 1; n <= Size; n++)
+                cluster.Launch(n);
+            for (var n = 1; n <= Size; n++)
+                await cluster.WaitHealthyAsync(n);
         }
         catch
         {
             await cluster.DisposeAsync();
             throw;
         }
+
+        return cluster;
     }
 
-    private void Launch(Node node)
-    {
-        System.IO.Directory.CreateDirectory(node.StoreDirectory);
-        node.Process = ManagedProcess.Start($"nats-{node.Number}", _binary, ["-c", _config], Path.Combine(Directory, $"nats-{node.Number}.log"), new Dictionary<string, string>
-        {
-            ["NODE_NAME"] = $"irrigation-nats-{node.Number}",
-            ["NODE_CLIENT_LISTEN"] = $"127.0.0.1:{node.ClientPort}",
-            ["NODE_ROUTE_LISTEN"] = $"127.0.0.1:{node.RoutePort}",
-            ["NODE_MQTT_LISTEN"] = $"127.0.0.1:{node.MqttPort}",
-            ["NODE_MONITOR_LISTEN"] = $"127.0.0.1:{node.MonitorPort}",
-            ["NATS_STORE_DIR"] = node.StoreDirectory,
-        });
-    }
-
-    /// <summary>
-    /// Waits for /healthz?js-server-only=true (JetStream up and current with the cluster's metadata); the full /healthz
-    /// stays "not current" for minutes on a restarted 2.9.10 node while it serves clients (docs/scale-out.md).
-    /// </summary>
-    private async Task WaitHealthyAsync(Node node, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (node.Process is { HasExited: true } exited)
-                throw new InvalidOperationException($"nats node {node.Number} exited:\n{exited.Tail()}");
-            try
-            {
-                using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{node.MonitorPort}/healthz?js-server-only=true"));
-                if (response.IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            catch (TaskCanceledException)
-            {
-                // no answer within the client's timeout
-            }
-
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"nats node {node.Number} not healthy within {timeout.TotalSeconds:0} s:\n{node.Process?.Tail()}");
-            await Task.Delay(200);
-        }
-    }
-
-    /// <summary>kill -9 of one node (1..3): a crash, nothing saved beyond what JetStream had synced.</summary>
+    /// <summary>kill -9 of one node: no shutdown code runs, its connections and its Raft memberships just vanish.</summary>
     public async Task KillAsync(int node)
     {
-        var process = _nodes[node - 1].Process ?? throw new InvalidOperationException($"node {node} is not running");
+        if (At(node).Process is not { HasExited: false } process)
+            return;
         process.KillHard();
         await process.WaitForExitAsync(TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>Starts a killed node again on its ports and data directory; returns once it is healthy.</summary>
+    /// <summary>Starts a killed node again on its ports and data directory and waits until it is JetStream-ready.</summary>
     public async Task RestartAsync(int node)
     {
-        var n = _nodes[node - 1];
-        if (n.Process is { HasExited: false })
-            throw new InvalidOperationException($"node {node} is running");
-        if (n.Process is not null)
-            await n.Process.DisposeAsync();
-        Launch(n);
-        await WaitHealthyAsync(n, StartTimeout);
+        if (IsRunning(node))
+            return;
+        if (At(node).Process is { } old)
+            await old.DisposeAsync();
+        Launch(node);
+        await WaitHealthyAsync(node);
     }
 
     /// <summary>
-    /// The node (1..3) that leads a stream's Raft group, from any running node's /jsz; 0 when none answers or the
-    /// stream has no leader now.
+    /// The node (1–3) leading the JetStream stream <paramref name="stream"/> (<c>$MQTT_msgs</c>: QoS 1 messages;
+    /// <c>$MQTT_sess</c>: sessions), asked of a running node's monitoring endpoint; 0 while there is none.
     /// </summary>
     public async Task<int> StreamLeaderAsync(string stream)
     {
@@ -149,54 +109,128 @@ public sealed class NatsCluster : IAsyncDisposable
         {
             try
             {
-                var body = JsonNode.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{node.MonitorPort}/jsz?accounts=true&streams=true")));
-                foreach (var account in body?["account_details"]?.AsArray() ?? [])
+                using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{node.MonitorPort}/jsz?acc=$G&streams=true")));
+                if (!document.RootElement.TryGetProperty("account_details", out var accounts))
+                    continue;
+                foreach (var account in accounts.EnumerateArray())
                 {
-                    foreach (var detail in account?["stream_detail"]?.AsArray() ?? [])
+                    if (!account.TryGetProperty("stream_detail", out var streams))
+                        continue;
+                    foreach (var detail in streams.EnumerateArray())
                     {
-                        if (detail?["name"]?.GetValue<string>() != stream)
-                            continue;
-                        var leader = detail["cluster"]?["leader"]?.GetValue<string>();
-                        if (leader is not null && leader.StartsWith("irrigation-nats-", StringComparison.Ordinal))
-                            return int.Parse(leader["irrigation-nats-".Length..], CultureInfo.InvariantCulture);
+                        if (detail.GetProperty("name").GetString() == stream
+                            && detail.TryGetProperty("cluster", out var cluster)
+                            && cluster.TryGetProperty("leader", out var leader)
+                            && Array.FindIndex(_nodes, n => n.Name == leader.GetString()) is var index and >= 0)
+                            return index + 1;
                     }
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                // this node does not answer: ask the next
-            }
-            catch (TaskCanceledException)
-            {
-                // no answer in time: ask the next
+                LastMonitorError = $"{node.Name}: {ex.Message}"; // this node could not say (starting, electing): ask the next one
             }
         }
 
         return 0;
     }
 
-    /// <summary>Every node's log, for a failure message.</summary>
-    public string Logs() => string.Join("\n", _nodes.Select(n => $"--- nats-{n.Number}:\n{n.Process?.Tail()}"));
+    /// <summary>Waits until a running node names a leader for <paramref name="stream"/>; returns that node.</summary>
+    public async Task<int> WaitForStreamLeaderAsync(string stream, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var leader = await StreamLeaderAsync(stream);
+            if (leader != 0 && IsRunning(leader))
+                return leader;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"No running node leads {stream} after {timeout.TotalSeconds:0} s.");
+            await Task.Delay(100);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes)
         {
-            if (node.Process is not null)
-            {
-                node.Process.KillHard();
-                await node.Process.DisposeAsync();
-            }
+            if (node.Process is { } process)
+                await process.DisposeAsync();
+            node.Process = null;
         }
 
         _http.Dispose();
-        try
+        TempDirectory.TryDelete(Directory);
+    }
+
+    private Node At(int node) =>
+        node is >= 1 and <= Size ? _nodes[node - 1] : throw new ArgumentOutOfRangeException(nameof(node), node, "Nodes are numbered 1-3.");
+
+    private void Launch(int number)
+    {
+        var node = At(number);
+        var store = Path.Combine(Directory, $"nats-{number}");
+        System.IO.Directory.CreateDirectory(store);
+        var routes = string.Join(',', _nodes.Select(n => $"nats-route://127.0.0.1:{n.RoutePort}"));
+        node.Process = ManagedProcess.Start(
+            node.Name,
+            _binary,
+            ["-c", _configuration, "--routes", routes],
+            LogPath(number),
+            new Dictionary<string, string>
+            {
+                ["NODE_NAME"] = node.Name,
+                ["NODE_CLIENT_LISTEN"] = $"127.0.0.1:{node.ClientPort}",
+                ["NODE_ROUTE_LISTEN"] = $"127.0.0.1:{node.RoutePort}",
+                ["NODE_MQTT_LISTEN"] = $"127.0.0.1:{node.MqttPort}",
+                ["NODE_MONITOR_LISTEN"] = $"127.0.0.1:{node.MonitorPort}",
+                ["NATS_STORE_DIR"] = store,
+            });
+    }
+
+    /// <summary>
+    /// <c>/healthz?js-server-only=true</c>: JetStream runs and the node is current with the cluster's metadata. Not the
+    /// full <c>/healthz</c>, which a restarted 2.9.10 node fails for minutes while it serves MQTT (docs/scale-out.md).
+    /// </summary>
+    private async Task WaitHealthyAsync(int number)
+    {
+        var node = At(number);
+        var deadline = DateTime.UtcNow + StartTimeout;
+        var last = "no answer";
+        while (DateTime.UtcNow < deadline)
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            if (node.Process is { HasExited: true } exited)
+                throw new InvalidOperationException($"{node.Name} exited with code {exited.ExitCode} while starting.\nlog:\n{Log(number)}");
+            try
+            {
+                using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{node.MonitorPort}/healthz?js-server-only=true"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return;
+                last = $"status {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                last = ex.Message;
+            }
+
+            await Task.Delay(100);
         }
-        catch (IOException)
-        {
-            // a node still closing a file: the temp directory is cleaned by the system
-        }
+
+        throw new TimeoutException($"{node.Name} was not JetStream-ready within {StartTimeout.TotalSeconds:0} s ({last}).\nlog:\n{Log(number)}");
+    }
+
+    private sealed class Node(int number, int clientPort, int routePort, int mqttPort, int monitorPort)
+    {
+        public string Name { get; } = $"irrigation-nats-{number}";
+
+        public int ClientPort { get; } = clientPort;
+
+        public int RoutePort { get; } = routePort;
+
+        public int MqttPort { get; } = mqttPort;
+
+        public int MonitorPort { get; } = monitorPort;
+
+        public ManagedProcess? Process { get; set; }
     }
 }

@@ -66,8 +66,9 @@ public sealed class MqttLoadGenerator
         {
             Host = _options.BrokerHost,
             Port = _options.BrokerPort,
-            ClientId = $"irrigation-load-{Environment.ProcessId}-{publisher}",
+            Brokers = _options.Brokers,
             Protocol = _options.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
+            ClientId = $"irrigation-load-{Environment.ProcessId}-{publisher}",
             CleanSession = true,
             MaxInflight = Math.Min(_options.Window, 65_535),
             KeepAlive = TimeSpan.FromSeconds(30),

@@ -7,6 +7,12 @@ public sealed class MqttLoadOptions
 
     public int BrokerPort { get; set; } = 1883;
 
+    /// <summary>Several brokers (the nodes of a cluster), "host:port" each; when given, BrokerHost and BrokerPort are not used.</summary>
+    public IList<string> Brokers { get; set; } = [];
+
+    /// <summary>"5" (default) or "3.1.1" (a NATS cluster speaks nothing else).</summary>
+    public string Protocol { get; set; } = "5";
+
     public string TopicRoot { get; set; } = "irrigation";
 
     public int Stations { get; set; } = 100;
@@ -32,9 +38,6 @@ public sealed class MqttLoadOptions
 
     public int Seed { get; set; } = 1;
 
-    /// <summary>"5" (the default) or "3.1.1" (a NATS cluster speaks only 3.1.1).</summary>
-    public string Protocol { get; set; } = "5";
-
     public void Validate()
     {
         if (Stations is < 1 or > 100_000)
@@ -45,6 +48,12 @@ public sealed class MqttLoadOptions
             throw new ArgumentException($"--values must be 1..200, was {Values}.");
         if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(24))
             throw new ArgumentException("--duration-s must be 1 s..24 h.");
+        foreach (var broker in Brokers)
+        {
+            if (!Irrigation.Mqtt.Client.MqttBrokerEndpoint.TryParse(broker, out _, out var reason))
+                throw new ArgumentException($"--broker {reason}.");
+        }
+
         if (Protocol is not ("5" or "3.1.1"))
             throw new ArgumentException($"--protocol must be 5 or 3.1.1, was {Protocol}.");
         if (Publishers is < 1 or > 64 || Window is < 1 or > 65_000)

@@ -106,7 +106,7 @@ internal sealed class ClusterBenchmark(IReadOnlyList<int> serverCounts, int stat
 
     private static Dictionary<string, string> Environment(NatsCluster cluster, InfluxdServer influxd, string database, string directory, int instance) => new(StringComparer.Ordinal)
     {
-        ["Irrigation__Mqtt__Port"] = cluster.MqttPort(1 + (instance - 1) % NatsCluster.Nodes).ToString(CultureInfo.InvariantCulture),
+        ["Irrigation__Mqtt__Port"] = cluster.MqttPort(1 + (instance - 1) % NatsCluster.Size).ToString(CultureInfo.InvariantCulture),
         ["Irrigation__Mqtt__Protocol"] = "3.1.1",
         ["Irrigation__Mqtt__ClientId"] = $"irrigation-bench-{instance}",
         ["Irrigation__SharedStream__Servers"] = cluster.NatsServers,

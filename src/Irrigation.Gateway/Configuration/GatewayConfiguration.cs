@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Irrigation.Contracts;
 using Irrigation.Devices;
 using Irrigation.Dlt645.Framing;
+using Irrigation.Mqtt.Client;
 
 namespace Irrigation.Gateway.Configuration;
 
@@ -60,6 +61,17 @@ public static class GatewayConfiguration
         Require(options.StatsInterval >= TimeSpan.FromSeconds(1), "statsInterval", "must be at least 1 s");
         Require(options.Mqtt.Port is >= 1 and <= 65535, "mqtt.port", $"{options.Mqtt.Port} is outside 1..65535");
         Require(!string.IsNullOrWhiteSpace(options.Mqtt.Host), "mqtt.host", "is required");
+        if (options.Mqtt.Brokers.Count > 0)
+        {
+            Require(options.Mqtt.Host == MqttSettings.DefaultHost && options.Mqtt.Port == MqttSettings.DefaultPort, "mqtt.brokers", "give either mqtt.brokers or mqtt.host and mqtt.port, not both");
+            var seen = new HashSet<MqttBrokerEndpoint>();
+            for (var i = 0; i < options.Mqtt.Brokers.Count; i++)
+            {
+                Require(MqttBrokerEndpoint.TryParse(options.Mqtt.Brokers[i], out var broker, out var reason), $"mqtt.brokers[{i}]", reason ?? "");
+                Require(seen.Add(broker), $"mqtt.brokers[{i}]", $"{broker} is listed twice");
+            }
+        }
+
         Require(options.Mqtt.KeepAlive >= TimeSpan.FromSeconds(5), "mqtt.keepAlive", "must be at least 5 s");
         Require(options.Mqtt.MaxInflight is >= 1 and <= 10_000, "mqtt.maxInflight", "must be 1..10000");
         Require(options.Mqtt.Protocol is "5" or "3.1.1", "mqtt.protocol", $"must be \"5\" or \"3.1.1\", was \"{options.Mqtt.Protocol}\"");

@@ -47,6 +47,24 @@ internal sealed class CoalescingStream : Stream, IMqttClientStreamEndPoints
 
     public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
 
+    /// <summary>
+    /// Ends the connection from outside MQTTnet (a PUBACK that never came): both directions are shut, so MQTTnet's
+    /// pending read returns end of stream and it reports the connection lost like any other. False when the socket was
+    /// already closed — then that loss is being reported anyway.
+    /// </summary>
+    public bool Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;

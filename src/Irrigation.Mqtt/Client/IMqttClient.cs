@@ -13,6 +13,16 @@ public interface IMqttClient : IAsyncDisposable
     /// <summary>True while a CONNACK-accepted connection is open.</summary>
     bool IsConnected { get; }
 
+    /// <summary>The broker this client is connected to now (one of several in a cluster); null while disconnected.</summary>
+    MqttBrokerEndpoint? ConnectedBroker { get; }
+
+    /// <summary>
+    /// True while connected and every remembered subscription has been granted on this connection. False from a
+    /// (re)connect until the resubscription is granted, and while a refused one is being retried: until then messages
+    /// for that filter may not arrive, so a service that depends on them is not ready.
+    /// </summary>
+    bool SubscriptionsGranted { get; }
+
     /// <summary>Counters for metrics and tests.</summary>
     MqttClientCounters Counters { get; }
 
@@ -32,7 +42,12 @@ public interface IMqttClient : IAsyncDisposable
     /// </summary>
     Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Subscribes and remembers the filters for resubscribe after reconnect. Returns the granted QoS per filter (0x80 = failure).</summary>
+    /// <summary>
+    /// Subscribes and remembers the filters for resubscribe after reconnect. Returns the broker's answer per filter
+    /// (0x80 and above = refused): a refused filter stays remembered and is asked for again with back-off until granted
+    /// (see <see cref="SubscriptionsGranted"/>), unless MQTT 5 says it can never be granted. Throws
+    /// <see cref="MqttClientException"/> when no SUBACK came; the filters are then retried the same way.
+    /// </summary>
     Task<IReadOnlyList<MqttSubscribeResult>> SubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, CancellationToken cancellationToken);
 
     Task UnsubscribeAsync(IReadOnlyList<string> filters, CancellationToken cancellationToken);
@@ -60,5 +75,5 @@ public enum MqttConnectionState
     Disconnected,
 }
 
-/// <summary>A connection change; <see cref="Reason"/> says why a connection was lost.</summary>
-public sealed record MqttConnectionEvent(MqttConnectionState State, bool SessionPresent, string? Reason);
+/// <summary>A connection change; <see cref="Reason"/> says why a connection was lost, <see cref="Broker"/> which broker it was with.</summary>
+public sealed record MqttConnectionEvent(MqttConnectionState State, bool SessionPresent, string? Reason, MqttBrokerEndpoint? Broker = null);

@@ -11,6 +11,8 @@ public sealed class MqttClientCounters
     private long _connects;
     private long _connectionLosses;
     private long _protocolErrors;
+    private long _pubAckTimeouts;
+    private long _subscriptionsRefused;
 
     public long Published => Interlocked.Read(ref _published);
 
@@ -29,6 +31,16 @@ public sealed class MqttClientCounters
 
     /// <summary>Malformed or oversized packets from the broker; each closed the connection.</summary>
     public long ProtocolErrors => Interlocked.Read(ref _protocolErrors);
+
+    /// <summary>Connections this client dropped because a QoS 1 PUBACK did not come within the request timeout.</summary>
+    public long PubAckTimeouts => Interlocked.Read(ref _pubAckTimeouts);
+
+    /// <summary>Filters the broker refused in a SUBACK (each retry counts again).</summary>
+    public long SubscriptionsRefused => Interlocked.Read(ref _subscriptionsRefused);
+
+    internal void OnPubAckTimeout() => Interlocked.Increment(ref _pubAckTimeouts);
+
+    internal void OnSubscriptionRefused() => Interlocked.Increment(ref _subscriptionsRefused);
 
     internal void OnPublished() => Interlocked.Increment(ref _published);
 

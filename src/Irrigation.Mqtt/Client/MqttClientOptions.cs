@@ -42,9 +42,17 @@ public sealed class MqttClientOptions
     public const int DefaultMaxInflight = 100;
     public const int MaxReceiveMaximum = 65535;
 
+    /// <summary>The broker when <see cref="Brokers"/> is empty (one broker).</summary>
     public string Host { get; set; } = "127.0.0.1";
 
     public int Port { get; set; } = 1883;
+
+    /// <summary>
+    /// The nodes of a broker cluster as "host:port", in order of preference; when given, <see cref="Host"/> and
+    /// <see cref="Port"/> are not used. The client connects to the first that answers and, when that connection is lost,
+    /// tries the next (the one it lost last); the reconnect back-off applies to each round over all of them.
+    /// </summary>
+    public IList<string> Brokers { get; set; } = [];
 
     /// <summary>1–23 characters of [0-9a-zA-Z] are guaranteed by MQTT 3.1.1; mosquitto accepts longer.</summary>
     public string ClientId { get; set; } = "";
@@ -75,7 +83,11 @@ public sealed class MqttClientOptions
 
     public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
 
-    /// <summary>How long SubscribeAsync and UnsubscribeAsync wait for SUBACK / UNSUBACK.</summary>
+    /// <summary>
+    /// How long SubscribeAsync and UnsubscribeAsync wait for SUBACK / UNSUBACK, and how long a QoS 1 publish waits for
+    /// its PUBACK before the connection is taken as lost (dropped, and the publish sent again on the next one) — unless
+    /// the application is behind reading, when a PUBACK may wait unread in the socket.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
 
     public bool AutoReconnect { get; set; } = true;
@@ -90,7 +102,7 @@ public sealed class MqttClientOptions
     /// </summary>
     public int MaxPacketSize { get; set; } = DefaultMaxPacketSize;
 
-        /// <summary>
+    /// <summary>
     /// Capacity of <see cref="IMqttClient.Messages"/>. While it is more than half full the socket is not read, so
     /// back-pressure reaches the broker through TCP instead of memory growing.
     /// </summary>
@@ -109,13 +121,39 @@ public sealed class MqttClientOptions
     /// <summary>When true, received QoS 1 messages are PUBACKed only by <see cref="MqttReceivedMessage.AckAsync"/>.</summary>
     public bool ManualAck { get; set; }
 
+    /// <summary>The brokers to try, in order: <see cref="Brokers"/> when given, else <see cref="Host"/>:<see cref="Port"/>.</summary>
+    public IReadOnlyList<MqttBrokerEndpoint> Endpoints()
+    {
+        if (Brokers is not { Count: > 0 })
+            return [new MqttBrokerEndpoint(Host, Port)];
+        var endpoints = new List<MqttBrokerEndpoint>(Brokers.Count);
+        foreach (var broker in Brokers)
+        {
+            if (!MqttBrokerEndpoint.TryParse(broker, out var endpoint, out var reason))
+                throw new ArgumentException($"{nameof(Brokers)}[{endpoints.Count}] {reason}.");
+            if (endpoints.Contains(endpoint))
+                throw new ArgumentException($"{nameof(Brokers)}[{endpoints.Count}] {endpoint} is listed twice.");
+            endpoints.Add(endpoint);
+        }
+
+        return endpoints;
+    }
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Host))
-            throw new ArgumentException($"{nameof(Host)} is required.");
-        if (Port is < 1 or > 65535)
-            throw new ArgumentException($"{nameof(Port)} must be 1..65535, was {Port}.");
+        if (Brokers is { Count: > 0 })
+        {
+            _ = Endpoints();
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(Host))
+                throw new ArgumentException($"{nameof(Host)} is required.");
+            if (Port is < 1 or > 65535)
+                throw new ArgumentException($"{nameof(Port)} must be 1..65535, was {Port}.");
+        }
+
         if (string.IsNullOrEmpty(ClientId) && !CleanSession)
             throw new ArgumentException($"{nameof(ClientId)} is required for a persistent session (CleanSession = false).");
         if (ClientId.Length > 65535)

@@ -7,18 +7,46 @@ using MQTTnet.Protocol;
 
 namespace Irrigation.Mqtt.Client;
 
-/// <summary>Connecting, noticing a lost connection, and reconnecting with back-off and resubscribe.</summary>
+/// <summary>Connecting to one of the brokers, noticing a lost connection, and reconnecting with back-off.</summary>
 public sealed partial class ReconnectingMqttClient
 {
-    /// <summary>One CONNECT; throws <see cref="MqttConnectException"/> naming the refusal or the transport problem.</summary>
-    private async Task ConnectOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One round over the brokers, starting at <paramref name="first"/>: a CONNECT to each in turn until one accepts.
+    /// Throws <see cref="MqttConnectException"/> when none does — the one failure for a single broker, else every
+    /// broker's failure in one message, with a refusal's code (a CONNACK says more than a timeout) if there was one.
+    /// </summary>
+    private async Task ConnectAnyAsync(int first, CancellationToken cancellationToken)
     {
+        List<MqttConnectException>? failures = null;
+        for (var i = 0; i < _brokers.Length; i++)
+        {
+            try
+            {
+                await ConnectOnceAsync((first + i) % _brokers.Length, cancellationToken);
+                return;
+            }
+            catch (MqttConnectException ex) when (_brokers.Length > 1)
+            {
+                (failures ??= []).Add(ex);
+                _logger.LogDebug("MQTT {ClientId}: {Reason}", _options.ClientId, ex.Message);
+            }
+        }
+
+        var code = failures!.Select(f => f.ReturnCode).FirstOrDefault(c => c != MqttConnectReturnCode.TransportFailure, MqttConnectReturnCode.TransportFailure);
+        throw new MqttConnectException(code, $"None of the {_brokers.Length} brokers accepted the connection: {string.Join("; ", failures!.Select(f => f.Message))}", failures![^1]);
+    }
+
+    /// <summary>One CONNECT to broker <paramref name="index"/>; throws <see cref="MqttConnectException"/> naming the refusal or the transport problem.</summary>
+    private async Task ConnectOnceAsync(int index, CancellationToken cancellationToken)
+    {
+        var endpoint = Describe(_brokers[index]);
+        _endpoint = endpoint;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         MqttClientConnectResult result;
         try
         {
-            result = await _client.ConnectAsync(_netOptions, timeout.Token);
+            result = await _client.ConnectAsync(_netOptions[index], timeout.Token);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -27,21 +55,23 @@ public sealed partial class ReconnectingMqttClient
         catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException or SocketException or IOException or AuthenticationException or InvalidOperationException)
         {
             var why = timeout.IsCancellationRequested ? $"no CONNACK within {_options.ConnectTimeout.TotalSeconds:0.###} s" : DescribeTransportFailure(ex);
-            throw new MqttConnectException(MqttConnectReturnCode.TransportFailure, $"Could not connect to {_endpoint}: {why}", ex);
+            throw new MqttConnectException(MqttConnectReturnCode.TransportFailure, $"Could not connect to {endpoint}: {why}", ex);
         }
 
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             var code = (MqttConnectReturnCode)(byte)result.ResultCode;
-            throw new MqttConnectException(code, $"{_endpoint} refused the connection of \"{_options.ClientId}\": {Describe(code)}{(string.IsNullOrEmpty(result.ReasonString) ? "" : $" ({result.ReasonString})")}.");
+            throw new MqttConnectException(code, $"{endpoint} refused the connection of \"{_options.ClientId}\": {Describe(code)}{(string.IsNullOrEmpty(result.ReasonString) ? "" : $" ({result.ReasonString})")}.");
         }
 
+        _broker = index;
         Interlocked.Increment(ref _generation);
         Counters.OnConnected();
-        _logger.LogInformation("MQTT {Endpoint} ({ClientId}): connected over MQTT {Protocol}, session {Session} (connection {Count}).", _endpoint, _options.ClientId, _options.Protocol == MqttProtocol.V311 ? "3.1.1" : "5.0", result.IsSessionPresent ? "resumed" : "new", Counters.Connects);
+        var of = _brokers.Length > 1 ? $" (broker {index + 1} of {_brokers.Length})" : "";
+        _logger.LogInformation("MQTT {Endpoint}{Of} ({ClientId}): connected over MQTT {Protocol}, session {Session} (connection {Count}).", endpoint, of, _options.ClientId, _options.Protocol == MqttProtocol.V311 ? "3.1.1" : "5.0", result.IsSessionPresent ? "resumed" : "new", Counters.Connects);
         lock (_lock)
             _connected.TrySetResult();
-        RaiseConnectionEvent(new MqttConnectionEvent(MqttConnectionState.Connected, result.IsSessionPresent, null));
+        RaiseConnectionEvent(new MqttConnectionEvent(MqttConnectionState.Connected, result.IsSessionPresent, null, _brokers[index]));
     }
 
     private string DescribeTransportFailure(Exception ex)
@@ -69,6 +99,9 @@ public sealed partial class ReconnectingMqttClient
         MqttConnectReturnCode.ServerUnavailable => "server unavailable",
         MqttConnectReturnCode.ServerBusy => "server busy",
         MqttConnectReturnCode.Banned => "banned",
+
+        // Not an MQTT 5 reason code: a 3.1.1-only broker (NATS) answers an MQTT 5 CONNECT with its own CONNACK, return code 1.
+        (MqttConnectReturnCode)0x01 => "unacceptable protocol version (MQTT 3.1.1 return code 1: this broker does not speak MQTT 5; set the protocol to 3.1.1)",
         _ => $"reason code 0x{(byte)code:X2} ({code})",
     };
 
@@ -86,7 +119,10 @@ public sealed partial class ReconnectingMqttClient
         }
 
         var stopping = Volatile.Read(ref _state) == StateStopped;
-        var reason = e.Reason == MqttClientDisconnectReason.NormalDisconnection && e.Exception is not null
+        var dropped = Interlocked.Exchange(ref _dropReason, null);
+        var reason = dropped is not null
+            ? $"{dropped} (dropped by this client)"
+            : e.Reason == MqttClientDisconnectReason.NormalDisconnection && e.Exception is not null
             ? e.Exception.Message
             : $"{e.Reason}{(string.IsNullOrEmpty(e.ReasonString) ? "" : $": {e.ReasonString}")}{(e.Exception is null ? "" : $" ({e.Exception.Message})")}";
         if (!stopping)
@@ -97,7 +133,7 @@ public sealed partial class ReconnectingMqttClient
             _logger.LogWarning("MQTT {Endpoint} ({ClientId}): connection lost: {Reason}.{Next}", _endpoint, _options.ClientId, reason, _options.AutoReconnect ? " Reconnecting." : "");
         }
 
-        RaiseConnectionEvent(new MqttConnectionEvent(MqttConnectionState.Disconnected, false, reason));
+        RaiseConnectionEvent(new MqttConnectionEvent(MqttConnectionState.Disconnected, false, reason, _brokers[_broker]));
         if (!stopping && _options.AutoReconnect)
         {
             SignalReconnect();
@@ -129,6 +165,11 @@ public sealed partial class ReconnectingMqttClient
         }
     }
 
+    /// <summary>
+    /// After a loss: rounds over the brokers, the next one after the broker lost first and that one last, each round
+    /// after the back-off delay of its number — so a cluster that lost one node is left at once, and a fleet facing a
+    /// cluster that is all down waits as it would for one broker.
+    /// </summary>
     private async Task ReconnectLoopAsync(CancellationToken stoppingToken)
     {
         try
@@ -136,9 +177,9 @@ public sealed partial class ReconnectingMqttClient
             while (true)
             {
                 await _reconnectNeeded.WaitAsync(stoppingToken);
-                for (var attempt = 0; !_client.IsConnected; attempt++)
+                for (var round = 0; !_client.IsConnected; round++)
                 {
-                    var delay = _reconnectPolicy.GetDelay(attempt);
+                    var delay = _reconnectPolicy.GetDelay(round);
                     await Task.Delay(delay, _time, stoppingToken);
 
                     // Wait out any ack that saw the old generation; later ones see the new one and are dropped.
@@ -146,17 +187,13 @@ public sealed partial class ReconnectingMqttClient
                     _ackGate.Release();
                     try
                     {
-                        await ConnectOnceAsync(stoppingToken);
+                        await ConnectAnyAsync((_broker + 1) % _brokers.Length, stoppingToken);
                         await ResubscribeAsync(stoppingToken);
                     }
                     catch (MqttConnectException ex)
                     {
-                        var level = attempt == 0 || ex.ReturnCode != MqttConnectReturnCode.TransportFailure ? LogLevel.Warning : LogLevel.Debug;
-                        _logger.Log(level, "MQTT {ClientId}: reconnect attempt {Attempt} failed: {Reason}", _options.ClientId, attempt + 1, ex.Message);
-                    }
-                    catch (MqttClientException ex)
-                    {
-                        _logger.LogWarning("MQTT {ClientId}: resubscribe after reconnect failed: {Reason}", _options.ClientId, ex.Message);
+                        var level = round == 0 || ex.ReturnCode != MqttConnectReturnCode.TransportFailure ? LogLevel.Warning : LogLevel.Debug;
+                        _logger.Log(level, "MQTT {ClientId}: reconnect round {Round} failed: {Reason}", _options.ClientId, round + 1, ex.Message);
                     }
                 }
             }
@@ -166,56 +203,6 @@ public sealed partial class ReconnectingMqttClient
         }
     }
 
-    /// <summary>Sent on every new connection, even with a session present: harmless, and right if the broker lost it.</summary>
-    private async Task ResubscribeAsync(CancellationToken cancellationToken)
-    {
-        MqttTopicFilter[] filters;
-        lock (_lock)
-            filters = [.. _subscriptions];
-        if (filters.Length == 0)
-            return;
-        var results = await SendSubscribeAsync(filters, cancellationToken);
-        var refused = results.Where(r => !r.Succeeded).Select(r => r.Filter).ToArray();
-        if (refused.Length > 0)
-            _logger.LogWarning("MQTT {Endpoint} ({ClientId}): the broker refused the resubscription to {Filters}.", _endpoint, _options.ClientId, string.Join(", ", refused));
-        else
-            _logger.LogDebug("MQTT {Endpoint}: resubscribed {Count} filters.", _endpoint, filters.Length);
-    }
-
-    public async Task<IReadOnlyList<MqttSubscribeResult>> SubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(filters);
-        if (filters.Count == 0)
-            throw new ArgumentException("SUBSCRIBE needs at least one filter (§3.8.3).", nameof(filters));
-        foreach (var filter in filters)
-        {
-            if (!IsValidFilter(filter.Filter))
-                throw new ArgumentException($"\"{filter.Filter}\" is not a valid topic filter (§4.7.1).", nameof(filters));
-            if ((byte)filter.QualityOfService > 2)
-                throw new ArgumentException($"QoS {(byte)filter.QualityOfService} does not exist.", nameof(filters));
-        }
-
-        ThrowIfStopped();
-        lock (_lock)
-        {
-            foreach (var filter in filters)
-            {
-                _subscriptions.RemoveAll(s => s.Filter == filter.Filter);
-                _subscriptions.Add(filter);
-            }
-        }
-
-        var results = await SendSubscribeAsync(filters, cancellationToken);
-        foreach (var failed in results.Where(r => !r.Succeeded))
-        {
-            _logger.LogWarning("MQTT {Endpoint} ({ClientId}): the broker refused the subscription to \"{Filter}\" (reason code 0x{Code:X2}).", _endpoint, _options.ClientId, failed.Filter, failed.ReturnCode);
-            lock (_lock)
-                _subscriptions.RemoveAll(s => s.Filter == failed.Filter);
-        }
-
-        return results;
-    }
-
     public async Task UnsubscribeAsync(IReadOnlyList<string> filters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filters);
@@ -223,20 +210,16 @@ public sealed partial class ReconnectingMqttClient
             throw new ArgumentException("UNSUBSCRIBE needs at least one filter (§3.10.3).", nameof(filters));
         ThrowIfStopped();
         lock (_lock)
+        {
             _subscriptions.RemoveAll(s => filters.Contains(s.Filter));
+            foreach (var filter in filters)
+                _grantedOn.Remove(filter);
+        }
+
         var builder = new MqttClientUnsubscribeOptionsBuilder();
         foreach (var filter in filters)
             builder.WithTopicFilter(filter);
         await RequestAsync(ct => _client.UnsubscribeAsync(builder.Build(), ct), "UNSUBACK", cancellationToken);
-    }
-
-    private async Task<MqttSubscribeResult[]> SendSubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, CancellationToken cancellationToken)
-    {
-        var builder = new MqttClientSubscribeOptionsBuilder();
-        foreach (var filter in filters)
-            builder.WithTopicFilter(filter.Filter, (MqttQualityOfServiceLevel)filter.QualityOfService);
-        var answer = await RequestAsync(ct => _client.SubscribeAsync(builder.Build(), ct), "SUBACK", cancellationToken);
-        return [.. filters.Select((filter, i) => new MqttSubscribeResult(filter.Filter, i < answer.Items.Count ? (byte)answer.Items.ElementAt(i).ResultCode : (byte)0x80))];
     }
 
     private async Task<T> RequestAsync<T>(Func<CancellationToken, Task<T>> request, string answer, CancellationToken cancellationToken)

@@ -127,7 +127,7 @@ public sealed partial class ReconnectingMqttClient
         if (string.IsNullOrEmpty(message.Topic) || message.Topic.Contains('+', StringComparison.Ordinal) || message.Topic.Contains('#', StringComparison.Ordinal))
             throw new ArgumentException($"\"{message.Topic}\" is not a topic name (§4.7.3).", nameof(message));
         ThrowIfStopped();
-        var pending = new PendingPublish(ToNetMessage(message), message.QualityOfService, cancellationToken);
+        var pending = new PendingPublish(ToNetMessage(message, _options.Protocol), message.QualityOfService, cancellationToken);
         try
         {
             await _outbound.Writer.WriteAsync(pending, cancellationToken);
@@ -182,7 +182,7 @@ public sealed partial class ReconnectingMqttClient
                         }
 
                         // MQTTnet runs synchronously up to its send lock, which is first come first served: call order is wire order.
-                        _ = CompleteAsync(pending, StartPublish(pending));
+                        _ = CompleteAsync(pending, StartPublish(pending), Interlocked.Read(ref _generation));
                     }
                 }
                 finally
@@ -239,11 +239,13 @@ public sealed partial class ReconnectingMqttClient
         return null;
     }
 
-    private async Task CompleteAsync(PendingPublish pending, Task<MqttClientPublishResult> publishing)
+    private async Task CompleteAsync(PendingPublish pending, Task<MqttClientPublishResult> publishing, long generation)
     {
         try
         {
-            var result = await publishing;
+            var result = pending.QualityOfService == MqttQualityOfService.AtLeastOnce
+                ? await AwaitPubAckAsync(pending, publishing, generation)
+                : await publishing;
             if (!result.IsSuccess)
             {
                 var topic = pending.Message.Topic;
@@ -287,6 +289,53 @@ public sealed partial class ReconnectingMqttClient
         }
     }
 
+    /// <summary>
+    /// Waits for a QoS 1 publish's PUBACK. None within <see cref="MqttClientOptions.RequestTimeout"/> means the broker
+    /// cannot store the message now (a NATS cluster without a stream leader; a RabbitMQ quorum queue without its
+    /// majority kept the connection open and silent for more than 30 s): the connection is dropped, so the publish and
+    /// everything behind it goes again on the next connection, to the next broker. While the application is behind
+    /// reading, the PUBACK may lie unread in the socket, so the wait goes on.
+    /// </summary>
+    private async Task<MqttClientPublishResult> AwaitPubAckAsync(PendingPublish pending, Task<MqttClientPublishResult> publishing, long generation)
+    {
+        while (true)
+        {
+            try
+            {
+                return await publishing.WaitAsync(_options.RequestTimeout, _time, CancellationToken.None);
+            }
+            catch (TimeoutException) when (!publishing.IsCompleted)
+            {
+                if (ReadingHeldBack)
+                    continue;
+                _ = publishing.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                DropConnection(generation, $"no PUBACK for a QoS 1 publish to {pending.Message.Topic} within {_options.RequestTimeout.TotalSeconds:0.###} s");
+                throw new MqttCommunicationTimedOutException();
+            }
+        }
+    }
+
+    /// <summary>Drops connection <paramref name="generation"/> if it is still the current one, once; MQTTnet then reports it lost.</summary>
+    private void DropConnection(long generation, string reason)
+    {
+        if (Interlocked.Read(ref _generation) != generation || Interlocked.Exchange(ref _droppedGeneration, generation) == generation)
+            return;
+        if (_streams.Current is not { } stream)
+            return;
+        Counters.OnPubAckTimeout();
+        _dropReason = reason;
+        lock (_lock)
+        {
+            // Publishes wait for the next connection from now on, not for MQTTnet to notice the close.
+            if (_connected.Task.IsCompleted)
+                _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        _logger.LogWarning("MQTT {Endpoint} ({ClientId}): {Reason}: dropping the connection; what was not acknowledged is sent again on the next one.", _endpoint, _options.ClientId, reason);
+        if (!stream.Abort())
+            _dropReason = null; // already closed: that loss is reported with its own reason
+    }
+
     /// <summary>A publish waiting for its turn or its PUBACK.</summary>
     private sealed class PendingPublish(NetMessage message, MqttQualityOfService qualityOfService, CancellationToken cancellationToken)
     {
@@ -299,7 +348,8 @@ public sealed partial class ReconnectingMqttClient
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private static NetMessage ToNetMessage(MqttApplicationMessage message)
+    /// <summary>MQTTnet's message; the expiry only for MQTT 5 — 3.1.1 has no Message Expiry Interval, the receiver's own check is the guard.</summary>
+    private static NetMessage ToNetMessage(MqttApplicationMessage message, MqttProtocol protocol)
     {
         var application = new NetMessage
         {
@@ -308,7 +358,7 @@ public sealed partial class ReconnectingMqttClient
             QualityOfServiceLevel = (MqttQualityOfServiceLevel)message.QualityOfService,
             Retain = message.Retain,
         };
-        if (message.Expiry is { } expiry)
+        if (message.Expiry is { } expiry && protocol == MqttProtocol.V500)
             application.MessageExpiryInterval = (uint)Math.Clamp(Math.Ceiling(expiry.TotalSeconds), 1, uint.MaxValue);
         return application;
     }

@@ -31,21 +31,26 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
     private static readonly TimeSpan InboundPoll = TimeSpan.FromMilliseconds(2);
 
     private readonly MqttClientOptions _options;
-    private readonly NetOptions _netOptions;
+    private readonly MqttBrokerEndpoint[] _brokers;
+    private readonly NetOptions[] _netOptions;
     private readonly MqttServerCertificateValidator? _certificates;
     private readonly CoalescingStreamProvider _streams;
     private readonly NetClient _client;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly string _endpoint;
+    private readonly string _scheme;
     private readonly MqttReconnectPolicy _reconnectPolicy;
     private readonly Channel<MqttReceivedMessage> _inbound;
     private readonly SemaphoreSlim _inflight;
     private readonly Channel<PendingPublish> _outbound;
     private readonly Func<MqttReceivedMessage, CancellationToken, ValueTask> _manualAck;
     private readonly SemaphoreSlim _reconnectNeeded = new(0, 1);
+    private readonly SemaphoreSlim _subscriptionRetryNeeded = new(0, 1);
     private readonly Lock _lock = new();
     private readonly List<MqttTopicFilter> _subscriptions = [];
+
+    // Filter -> the connection generation on which the broker granted it; a filter is granted now only if that is the current one.
+    private readonly Dictionary<string, long> _grantedOn = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
 
     // Acks check the connection generation and send while holding this gate; a reconnect passes through it after the
@@ -56,8 +61,17 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
     private long _generation;
     private Task _reconnectLoop = Task.CompletedTask;
     private Task _sendLoop = Task.CompletedTask;
+    private Task _subscriptionRetryLoop = Task.CompletedTask;
     private int _disposed;
     private bool _handlerWaiting;
+
+    // The broker of the current (or last) connection, an index into _brokers, and its address for log lines.
+    private volatile int _broker;
+    private volatile string _endpoint;
+
+    // The generation whose connection this client dropped itself (a PUBACK timed out) and why; -1 when none.
+    private long _droppedGeneration = -1;
+    private volatile string? _dropReason;
 
     public ReconnectingMqttClient(MqttClientOptions options, ILogger? logger = null, TimeProvider? time = null)
     {
@@ -66,7 +80,9 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        _endpoint = $"{(options.Tls is null ? "mqtt" : "mqtts")}://{options.Host}:{options.Port}";
+        _brokers = [.. options.Endpoints()];
+        _scheme = options.Tls is null ? "mqtt" : "mqtts";
+        _endpoint = Describe(_brokers[0]);
         _reconnectPolicy = new MqttReconnectPolicy(options.ReconnectDelay, options.MaxReconnectDelay);
         _inbound = Channel.CreateBounded<MqttReceivedMessage>(new BoundedChannelOptions(options.InboundCapacity)
         {
@@ -82,13 +98,29 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         _manualAck = AckOneAsync;
         _certificates = options.Tls is null ? null : new MqttServerCertificateValidator(options.Tls.CaCertificatePath);
         _streams = new CoalescingStreamProvider(SocketBufferBytes, WaitForInboundRoomAsync);
-        _netOptions = BuildOptions(options, _certificates, _streams);
+        _netOptions = [.. _brokers.Select(b => BuildOptions(options, b, _certificates, _streams))];
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
 
     public bool IsConnected => _client.IsConnected;
+
+    /// <inheritdoc />
+    public MqttBrokerEndpoint? ConnectedBroker => _client.IsConnected ? _brokers[_broker] : null;
+
+    /// <inheritdoc />
+    public bool SubscriptionsGranted
+    {
+        get
+        {
+            if (!_client.IsConnected)
+                return false;
+            var generation = Interlocked.Read(ref _generation);
+            lock (_lock)
+                return _subscriptions.All(s => _grantedOn.TryGetValue(s.Filter, out var on) && on == generation);
+        }
+    }
 
     public MqttClientCounters Counters { get; } = new();
 
@@ -113,7 +145,7 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
 
         try
         {
-            await ConnectOnceAsync(cancellationToken);
+            await ConnectAnyAsync(0, cancellationToken);
         }
         catch
         {
@@ -133,6 +165,7 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
                 _state = StateRunning;
                 _reconnectLoop = Task.Run(() => ReconnectLoopAsync(_stop.Token), CancellationToken.None);
                 _sendLoop = Task.Run(() => SendLoopAsync(_stop.Token), CancellationToken.None);
+                _subscriptionRetryLoop = Task.Run(() => SubscriptionRetryLoopAsync(_stop.Token), CancellationToken.None);
                 if (!_client.IsConnected && _options.AutoReconnect)
                     SignalReconnect(); // lost between CONNACK and here: the loop takes over
                 return;
@@ -155,6 +188,7 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         await _stop.CancelAsync();
         await _reconnectLoop;
         await _sendLoop;
+        await _subscriptionRetryLoop;
         if (_client.IsConnected)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -193,10 +227,12 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         // The semaphores are left to the GC (they hold no wait handle): a publish completing late still releases its slot.
     }
 
-    private static NetOptions BuildOptions(MqttClientOptions options, MqttServerCertificateValidator? validator, CoalescingStreamProvider streams)
+    private string Describe(MqttBrokerEndpoint broker) => $"{_scheme}://{broker}";
+
+    private static NetOptions BuildOptions(MqttClientOptions options, MqttBrokerEndpoint broker, MqttServerCertificateValidator? validator, CoalescingStreamProvider streams)
     {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(options.Host, options.Port)
+            .WithTcpServer(broker.Host, broker.Port)
             .WithStreamProvider(streams)
             .WithClientId(options.ClientId)
             .WithProtocolVersion(options.Protocol == MqttProtocol.V311 ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
@@ -222,7 +258,7 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         }
 
         if (options.Tls is { } tls)
-            builder.WithTlsOptions(t => ConfigureTls(t, tls, options.Host, validator!));
+            builder.WithTlsOptions(t => ConfigureTls(t, tls, broker.Host, validator!));
         // The socket is ours (CoalescingStream): MQTTnet's own closes with SO_LINGER 0, a reset that threw away PUBACKs
         // still in the send buffer when a planned stop followed a batch of acks (the broker redelivered those messages),
         // uses 8 KiB socket buffers, and reads each packet in two or three system calls.
@@ -254,9 +290,13 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
     /// </summary>
     private async ValueTask WaitForInboundRoomAsync(CancellationToken cancellationToken)
     {
-        while ((_inbound.Reader.Count > _options.InboundCapacity / 2 || Volatile.Read(ref _handlerWaiting)) && !_inbound.Reader.Completion.IsCompleted)
+        while (ReadingHeldBack)
             await Task.Delay(InboundPoll, _time, cancellationToken);
     }
+
+    /// <summary>True while the socket is not read because the application is behind: an answer from the broker may wait unread.</summary>
+    private bool ReadingHeldBack =>
+        (_inbound.Reader.Count > _options.InboundCapacity / 2 || Volatile.Read(ref _handlerWaiting)) && !_inbound.Reader.Completion.IsCompleted;
 
     private void RaiseConnectionEvent(MqttConnectionEvent change)
     {

@@ -8,10 +8,11 @@ using OpenTelemetry.Metrics;
 namespace Irrigation.Server.Diagnostics;
 
 /// <summary>
-/// GET /health/ready: 200 when telemetry can be taken without loss, else 503 with the same body. <c>influx</c> is true
-/// while every replica's last write succeeded; <c>spoolPending</c> adds up every replica's spool.
+/// GET /health/ready: 200 when telemetry can be taken without loss, else 503 with the same body. <c>mqtt</c>: connected;
+/// <c>mqttSubscribed</c>: the telemetry subscriptions granted on that connection; <c>mqttBroker</c>: which node;
+/// <c>influx</c> is true while every replica's last write succeeded; <c>spoolPending</c> adds up every replica's spool.
 /// </summary>
-public sealed record ReadinessResponse(string Status, bool Mqtt, bool Influx, bool Schema, long SpoolPending, IReadOnlyList<ReplicaReadiness> Replicas);
+public sealed record ReadinessResponse(string Status, bool Mqtt, bool MqttSubscribed, string? MqttBroker, bool Influx, bool Schema, long SpoolPending, IReadOnlyList<ReplicaReadiness> Replicas);
 
 /// <summary>
 /// One time-series replica: <c>healthy</c> = its last write succeeded; <c>caughtUp</c> = healthy with an empty spool
@@ -42,7 +43,7 @@ public static class OperationsApi
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
         app.MapGet("/health/ready", Results<Ok<ReadinessResponse>, JsonHttpResult<ReadinessResponse>> (IngestionService ingestion, InfluxSchema schema, IOptions<IngestOptions> options) =>
         {
-            // Ready = can take telemetry without losing it: connected to the broker, and on every replica InfluxDB or its spool can store.
+            // Ready = can take telemetry without losing it: connected to the broker with the subscriptions granted, and on every replica InfluxDB or its spool can store.
             var replicas = ingestion.Replicas.All.Select(r =>
             {
                 var healthy = r.Replica.Healthy;
@@ -50,8 +51,9 @@ public static class OperationsApi
                 var canStore = (healthy && schemaReady) || r.Spool.Bytes < options.Value.SpoolMaxBytes;
                 return new ReplicaReadiness(r.Replica.Name, healthy, r.Replica.CaughtUp, schemaReady, r.Spool.Count, r.Spool.Bytes, canStore);
             }).ToList();
-            var ready = ingestion.MqttConnected && replicas.All(r => r.CanStore);
-            var body = new ReadinessResponse(ready ? "ready" : "not_ready", ingestion.MqttConnected, ingestion.InfluxHealthy, schema.Ready, replicas.Sum(r => r.SpoolPending), replicas);
+            var subscribed = ingestion.MqttSubscribed;
+            var ready = ingestion.MqttConnected && subscribed && replicas.All(r => r.CanStore);
+            var body = new ReadinessResponse(ready ? "ready" : "not_ready", ingestion.MqttConnected, subscribed, ingestion.MqttBroker, ingestion.InfluxHealthy, schema.Ready, replicas.Sum(r => r.SpoolPending), replicas);
             return ready ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapPrometheusScrapingEndpoint("/metrics");

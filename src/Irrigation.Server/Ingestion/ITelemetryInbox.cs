@@ -18,6 +18,12 @@ public interface ITelemetryInbox
     /// <summary>True while the inbox's connection is up.</summary>
     bool IsConnected { get; }
 
+    /// <summary>True once subscribed, while the subscription holds on the current connection.</summary>
+    bool Subscribed { get; }
+
+    /// <summary>The node connected to, for the readiness check; null while disconnected.</summary>
+    string? Broker { get; }
+
     /// <summary>
     /// True when this instance receives every telemetry message (so it may track sequence completeness from what it
     /// stores); false when it receives only its share.
@@ -50,18 +56,28 @@ internal sealed class MqttTelemetryInbox(MqttSession<IngestionService> session, 
 
     public string Description => $"{TelemetryFilter} (MQTT {_options.Host}:{_options.Port})";
 
+    private volatile bool _subscribed;
+
     public bool IsConnected => session.Client.IsConnected;
+
+    public bool Subscribed => _subscribed && session.Client.SubscriptionsGranted;
+
+    public string? Broker => session.Client.ConnectedBroker?.ToString();
 
     public bool SeesWholeStream => _options.SharedGroup.Length == 0;
 
     public System.Threading.Channels.ChannelReader<MqttReceivedMessage> Messages => session.Client.Messages;
 
-    public Task ConnectAsync(CancellationToken stoppingToken) => BrokerConnection.ConnectAsync(session.Client,
-    [
-        new MqttTopicFilter(TelemetryFilter, MqttQualityOfService.AtLeastOnce),
-        new MqttTopicFilter(Topics.AllStationStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
-        new MqttTopicFilter(Topics.AllGatewayStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
-    ], _options, logger, "Ingestion", stoppingToken);
+    public async Task ConnectAsync(CancellationToken stoppingToken)
+    {
+        await BrokerConnection.ConnectAsync(session.Client,
+        [
+            new MqttTopicFilter(TelemetryFilter, MqttQualityOfService.AtLeastOnce),
+            new MqttTopicFilter(Topics.AllStationStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
+            new MqttTopicFilter(Topics.AllGatewayStatus(_topicRoot), MqttQualityOfService.AtLeastOnce),
+        ], _options, logger, "Ingestion", stoppingToken);
+        _subscribed = true;
+    }
 
     public Task AckAsync(IReadOnlyList<MqttReceivedMessage> messages, CancellationToken cancellationToken) => session.Client.AckAsync(messages, cancellationToken);
 }

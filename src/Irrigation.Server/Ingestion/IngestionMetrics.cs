@@ -57,6 +57,7 @@ public sealed class IngestionMetrics
         _replicaSpooled = meter.CreateCounter<long>("irrigation_timeseries_spooled_points", description: "Points appended to this replica's spool.");
         _replicaReplayed = meter.CreateCounter<long>("irrigation_timeseries_replayed_points", description: "Points written to this replica from its spool.");
         meter.CreateObservableGauge("irrigation_mqtt_connected", () => mqtt.Client.IsConnected ? 1 : 0, description: "1 when connected to the broker.");
+        meter.CreateObservableGauge("irrigation_mqtt_subscriptions_granted", () => mqtt.Client.SubscriptionsGranted ? 1 : 0, description: "1 while the ingestion's subscriptions are granted on its connection.");
         _received = meter.CreateCounter<long>("irrigation_ingest_received", description: "Telemetry messages received from MQTT.");
         _stored = meter.CreateCounter<long>("irrigation_ingest_stored", description: "Telemetry messages stored (InfluxDB or spool).");
         _points = meter.CreateCounter<long>("irrigation_ingest_points_written", description: "Points written to InfluxDB directly.");

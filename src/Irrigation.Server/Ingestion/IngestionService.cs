@@ -71,6 +71,15 @@ public sealed partial class IngestionService : BackgroundService
     /// <summary>True while the ingestion's inbox (MQTT session or shared stream) is connected.</summary>
     public bool MqttConnected => _inbox.IsConnected;
 
+    /// <summary>
+    /// True once the inbox subscribed and while that holds on the current connection: after a reconnect, and while a NATS
+    /// node refuses an MQTT subscription during a leader election, telemetry may not flow.
+    /// </summary>
+    public bool MqttSubscribed => _inbox.Subscribed;
+
+    /// <summary>The node the inbox is connected to ("host:port" of an MQTT broker, or a NATS node); null while disconnected.</summary>
+    public string? MqttBroker => _inbox.Broker;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await ConnectAsync(stoppingToken);

@@ -41,6 +41,11 @@ internal sealed class JetStreamTelemetryInbox : ITelemetryInbox
 
     public bool SeesWholeStream => false;
 
+    /// <summary>True once the shared consumer exists and while the connection is up (the consumer is durable).</summary>
+    public bool Subscribed => _pump is not null && _connection.IsConnected;
+
+    public string? Broker => _connection.IsConnected ? _connection.Node : null;
+
     public ChannelReader<MqttReceivedMessage> Messages => _messages.Reader;
 
     public async Task ConnectAsync(CancellationToken stoppingToken)

@@ -10,8 +10,8 @@ internal static class BrokerConnection
     /// Returns once connected and subscribed (the client then keeps the session alive and resubscribes by itself),
     /// or when <paramref name="stoppingToken"/> fires. Refusals (bad credentials, broker down) are logged and retried
     /// after 1, 2, 4 … 30 s, so a server started before its broker simply waits for it.
-    /// A subscription that is not confirmed in time is not retried here: a persistent session already holds it, the
-    /// client remembers it and subscribes again on every reconnect, and the caller must start reading — a broker
+    /// A subscription that is refused or not confirmed in time is not retried here: the client remembers it, asks again
+    /// with back-off until granted and on every reconnect (its SubscriptionsGranted says when), and the caller must start reading — a broker
     /// delivering a large backlog to the session can hold the SUBACK behind messages nobody reads yet. Connecting the
     /// same client a second time would fail (it crashed the server on a restart with a backlog of a million messages).
     /// </summary>
@@ -27,7 +27,7 @@ internal static class BrokerConnection
             }
             catch (MqttClientException ex)
             {
-                logger.LogWarning("{Purpose}: broker {Host}:{Port}: {Reason}; retrying in {Delay:0} s.", purpose, options.Host, options.Port, ex.Message, delay.TotalSeconds);
+                logger.LogWarning("{Purpose}: broker {Brokers}: {Reason}; retrying in {Delay:0} s.", purpose, options.Describe(), ex.Message, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
             }

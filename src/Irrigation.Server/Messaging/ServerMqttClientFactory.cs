@@ -17,6 +17,7 @@ public static class ServerMqttClientFactory
             Protocol = options.Protocol == "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V500,
             Host = options.Host,
             Port = options.Port,
+            Brokers = options.Brokers,
             ClientId = ClientId(options) + suffix,
             Username = options.Username,
             Password = options.Password,

@@ -1,3 +1,4 @@
+using Irrigation.Mqtt.Client;
 using Irrigation.Server.Configuration;
 
 namespace Irrigation.Server.Messaging;
@@ -9,6 +10,16 @@ public sealed class ServerMqttOptions : IFeatureOptions
     public string Host { get; set; } = "127.0.0.1";
 
     public int Port { get; set; } = 1883;
+
+    /// <summary>
+    /// The nodes of a broker cluster, "host:port" each, in order of preference, instead of <see cref="Host"/> and
+    /// <see cref="Port"/> (<c>Irrigation__Mqtt__Brokers__0=127.0.0.1:21883</c> …): every MQTT session of the server
+    /// connects to the first that answers and moves to the next when its connection is lost (docs/mqtt-client.md).
+    /// </summary>
+    public List<string> Brokers { get; set; } = [];
+
+    /// <summary>The brokers as the log names them.</summary>
+    public string Describe() => Brokers.Count > 0 ? string.Join(", ", Brokers) : $"{Host}:{Port}";
 
     /// <summary>
     /// Each server instance needs its own id, stable across restarts (default irrigation-server-{machine}): the broker
@@ -36,7 +47,10 @@ public sealed class ServerMqttOptions : IFeatureOptions
     /// </summary>
     public int InboundCapacity { get; set; } = 10_000;
 
-    /// <summary>"5" (the default) or "3.1.1".</summary>
+    /// <summary>
+    /// "5" (the default) or "3.1.1", which a NATS or RabbitMQ 3.10 cluster requires: then commands carry no broker-side
+    /// expiry (the gateway's own expiresAt check remains), sessions no expiry and no Receive Maximum is sent.
+    /// </summary>
     public string Protocol { get; set; } = "5";
 
     /// <summary>MQTT 5 Receive Maximum: QoS 1 messages the broker may send before our PUBACKs (1..65535).</summary>
@@ -46,6 +60,15 @@ public sealed class ServerMqttOptions : IFeatureOptions
     {
         if (Port is < 1 or > 65535)
             throw new ArgumentException($"Irrigation:Mqtt:Port {Port} is outside 1..65535.");
+        var seen = new HashSet<MqttBrokerEndpoint>();
+        for (var i = 0; i < Brokers.Count; i++)
+        {
+            if (!MqttBrokerEndpoint.TryParse(Brokers[i], out var broker, out var reason))
+                throw new ArgumentException($"Irrigation:Mqtt:Brokers:{i} {reason}.");
+            if (!seen.Add(broker))
+                throw new ArgumentException($"Irrigation:Mqtt:Brokers:{i} {broker} is listed twice.");
+        }
+
         if (InboundCapacity is < 1 or > 1_000_000)
             throw new ArgumentException($"Irrigation:Mqtt:InboundCapacity must be 1..1000000, was {InboundCapacity}.");
         if (ReceiveMaximum is < 1 or > 65535)

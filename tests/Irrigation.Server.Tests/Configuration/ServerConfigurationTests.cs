@@ -20,6 +20,8 @@ public sealed class ServerConfigurationTests
     [Theory]
     [InlineData("Irrigation__Mqtt__Port", "0", "Irrigation:Mqtt:Port 0 is outside 1..65535")]
     [InlineData("Irrigation__Mqtt__Protocol", "4", "Irrigation:Mqtt:Protocol must be \"5\" or \"3.1.1\"")]
+    [InlineData("Irrigation__Mqtt__Brokers__0", "127.0.0.1", "Irrigation:Mqtt:Brokers:0 \"127.0.0.1\" is not host:port.")]
+    [InlineData("Irrigation__Mqtt__Brokers__0", "127.0.0.1:70000", "Irrigation:Mqtt:Brokers:0 \"127.0.0.1:70000\": the port must be 1..65535.")]
     [InlineData("Irrigation__Influx__Url", "not a url", "Irrigation:Influx:Url 'not a url' is not an absolute URL")]
     [InlineData("Irrigation__Ingest__BatchPoints", "0", "Irrigation:Ingest:BatchPoints must be 1..100000")]
     [InlineData("Irrigation__Commands__Lifetime", "00:00:01", "Irrigation:Commands:Lifetime must be 2 s..10 min")]

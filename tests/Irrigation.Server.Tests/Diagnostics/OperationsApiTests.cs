@@ -28,12 +28,16 @@ public sealed class OperationsApiTests
         Assert.Equal(HttpStatusCode.OK, ready.Status);
         Assert.Equal("ready", ready.Body["status"]!.GetValue<string>());
         Assert.True(ready.Body["mqtt"]!.GetValue<bool>());
+        Assert.True(ready.Body["mqttSubscribed"]!.GetValue<bool>());
+        Assert.Equal($"127.0.0.1:{stack.Broker.Port}", ready.Body["mqttBroker"]!.GetValue<string>());
         Assert.True(ready.Body["influx"]!.GetValue<bool>());
 
         await stack.Broker.StopAsync();
         var withoutBroker = await Poll.UntilAsync(stack.ReadyAsync, r => r.Status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, withoutBroker.Status);
         Assert.False(withoutBroker.Body["mqtt"]!.GetValue<bool>());
+        Assert.False(withoutBroker.Body["mqttSubscribed"]!.GetValue<bool>());
+        Assert.Null(withoutBroker.Body["mqttBroker"]);
         using (var live = await stack.Http.GetAsync(new Uri("health/live", UriKind.Relative)))
             Assert.Equal(HttpStatusCode.OK, live.StatusCode); // alive, only not ready
 

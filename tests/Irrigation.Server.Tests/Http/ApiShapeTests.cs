@@ -100,7 +100,7 @@ public sealed class ApiShapeTests : IClassFixture<InProcessServer>
         using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!.AsObject();
-        Assert.Equal(["status", "mqtt", "influx", "schema", "spoolPending"], body.Select(p => p.Key));
+        Assert.Equal(["status", "mqtt", "mqttSubscribed", "mqttBroker", "influx", "schema", "spoolPending"], body.Select(p => p.Key));
         Assert.Equal("not_ready", body["status"]!.GetValue<string>());
 
         var metrics = PrometheusText.Parse(await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
@@ -108,7 +108,7 @@ public sealed class ApiShapeTests : IClassFixture<InProcessServer>
                  {
                      "irrigation_ingest_received_total", "irrigation_ingest_stored_total", "irrigation_ingest_points_written_total", "irrigation_ingest_spooled_points_total",
                      "irrigation_ingest_replayed_points_total", "irrigation_ingest_influx_rejected_points_total", "irrigation_ingest_dropped_total{reason=\"bad_value\"}",
-                     "irrigation_spool_pending_batches", "irrigation_spool_bytes", "irrigation_mqtt_connected", "irrigation_commands_mqtt_connected",
+                     "irrigation_spool_pending_batches", "irrigation_spool_bytes", "irrigation_mqtt_connected", "irrigation_mqtt_subscriptions_granted", "irrigation_commands_mqtt_connected",
                      "irrigation_command_results_malformed_total", "irrigation_alarms_open{severity=\"critical\"}", "irrigation_alarm_notifications_dropped_total",
                      "irrigation_live_clients", "irrigation_live_events_dropped_total",
                  })
