@@ -101,9 +101,9 @@ public sealed partial class FeatureFolderTests
     public void ProgramCs_ReadsAsATableOfContents()
     {
         var lines = File.ReadAllLines(Path.Combine(ServerSource, "Program.cs"));
-        // 80 when 17 features were listed, 86 with notifications and reports, 88 with the SL 651 uplink (a using and an Add…,
-        // no endpoints); each feature adds at most three lines (its using, Add… and Map…), nothing more.
-        Assert.True(lines.Length <= 88, $"Program.cs has {lines.Length} lines; a feature's registration belongs in its folder.");
+        // 80 when 17 features were listed, 86 with notifications and reports, 88 with the SL 651 uplink, 90 with leadership
+        // (each a using and an Add…, no endpoints); each feature adds at most three lines (its using, Add… and Map…), nothing more.
+        Assert.True(lines.Length <= 90, $"Program.cs has {lines.Length} lines; a feature's registration belongs in its folder.");
     }
 
     [GeneratedRegex(@"(?:using\s+|[^\w.])Irrigation\.Server\.(?<folder>[A-Z]\w*)")]

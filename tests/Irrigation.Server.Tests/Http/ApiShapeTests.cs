@@ -100,7 +100,7 @@ public sealed class ApiShapeTests : IClassFixture<InProcessServer>
         using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!.AsObject();
-        Assert.Equal(["status", "mqtt", "mqttSubscribed", "mqttBroker", "influx", "schema", "spoolPending"], body.Select(p => p.Key));
+        Assert.Equal(["status", "mqtt", "mqttSubscribed", "mqttBroker", "influx", "schema", "spoolPending", "replicas"], body.Select(p => p.Key));
         Assert.Equal("not_ready", body["status"]!.GetValue<string>());
 
         var metrics = PrometheusText.Parse(await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
