@@ -44,7 +44,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
 
             // Gateways on node 2, 8 stations × 400 messages at about 320 msg/s; instance a is killed after 4 s.
             const int perStation = 400;
-            var publishing = PublishAsync(cluster.MqttPort(2), perStation, TimeSpan.FromMilliseconds(25));
+            var publishing = PublishAsync([cluster.MqttAddresses[1]], perStation, TimeSpan.FromMilliseconds(25));
             await Task.Delay(TimeSpan.FromSeconds(4));
             var storedByFirst = await StoredAsync(first.Http);
             var storedBySecond = await StoredAsync(second.Http);
@@ -76,6 +76,47 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             Assert.Equal(Stations, latest.Count);
 
             output.WriteLine($"stored before the kill: a {storedByFirst}, b {storedBySecond}; {acknowledged} acknowledged, all stored {recovered.TotalSeconds:0.0} s after the kill (AckWait 5 s)");
+        }
+    }
+
+    /// <summary>
+    /// A broker node killed with -9 under load — the one leading the MQTT layer's QoS 1 stream, so JetStream must elect a
+    /// new leader: publishers given every node move on and resend what was not acknowledged; the instances' NATS
+    /// connections move too. Every acknowledged sequence number is stored.
+    /// </summary>
+    [Fact]
+    public async Task TwoInstances_StreamLeaderNodeKilledUnderLoad_EveryAcknowledgedMessageStored()
+    {
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var influxd = await InfluxdServer.StartAsync();
+        using var scratch = new ScratchDirectory("shared-node");
+        var database = "node_" + Guid.NewGuid().ToString("N")[..8];
+        var first = await StartInstanceAsync(cluster, influxd, database, scratch, "a", mqttNode: 1);
+        var second = await StartInstanceAsync(cluster, influxd, database, scratch, "b", mqttNode: 2);
+        await using (first.Process)
+        await using (second.Process)
+        {
+            const int perStation = 300;
+            var publishing = PublishAsync(cluster.MqttAddresses, perStation, TimeSpan.FromMilliseconds(25));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var leader = await cluster.WaitForStreamLeaderAsync("$MQTT_msgs", TimeSpan.FromSeconds(10));
+            await cluster.KillAsync(leader);
+            var killed = Stopwatch.StartNew();
+            var acknowledged = await publishing;
+            Assert.Equal(Stations * perStation, acknowledged);
+
+            var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
+            var counts = await CountsAsync(query);
+            while (!(counts.Count == Stations && counts.Values.All(c => c == perStation)) && killed.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                await Task.Delay(250);
+                counts = await CountsAsync(query);
+            }
+
+            var recovered = killed.Elapsed;
+            var missing = await MissingSequencesAsync(query, perStation);
+            Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
+            output.WriteLine($"node {leader} (the $MQTT_msgs leader) killed; {acknowledged} acknowledged, every one stored {recovered.TotalSeconds:0.0} s after the kill");
         }
     }
 
@@ -185,7 +226,10 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         var port = FreePort.Next();
         var environment = new Dictionary<string, string>
         {
-            ["Irrigation__Mqtt__Port"] = cluster.MqttPort(mqttNode).ToString(CultureInfo.InvariantCulture),
+            // Every MQTT session starts at its own node and moves to the next when that one is lost.
+            ["Irrigation__Mqtt__Brokers__0"] = cluster.MqttAddresses[mqttNode - 1],
+            ["Irrigation__Mqtt__Brokers__1"] = cluster.MqttAddresses[mqttNode % NatsCluster.Size],
+            ["Irrigation__Mqtt__Brokers__2"] = cluster.MqttAddresses[(mqttNode + 1) % NatsCluster.Size],
             ["Irrigation__Mqtt__Protocol"] = "3.1.1",
             ["Irrigation__Mqtt__ClientId"] = $"irrigation-server-{name}-" + Guid.NewGuid().ToString("N")[..6],
             ["Irrigation__SharedStream__Servers"] = cluster.NatsServers,
@@ -212,7 +256,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
     }
 
     /// <summary>One MQTT 3.1.1 client per station publishing numbered QoS 1 telemetry, each message after the last one's PUBACK; returns the acknowledged count.</summary>
-    private static async Task<int> PublishAsync(int mqttPort, int perStation, TimeSpan interval)
+    private static async Task<int> PublishAsync(IReadOnlyList<string> brokers, int perStation, TimeSpan interval)
     {
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - perStation * 1000L;
         var acknowledged = 0;
@@ -221,7 +265,8 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             var station = $"st{s:000}";
             await using var client = new ReconnectingMqttClient(new MqttClientOptions
             {
-                Host = "127.0.0.1", Port = mqttPort, ClientId = $"gw-{station}-{Guid.NewGuid():N}"[..20], Protocol = MqttProtocol.V311, CleanSession = true,
+                Brokers = [.. brokers], ClientId = $"gw-{station}-{Guid.NewGuid():N}"[..20], Protocol = MqttProtocol.V311, CleanSession = true,
+                RequestTimeout = TimeSpan.FromSeconds(10),
             }, new TestLogger(null, station));
             await client.ConnectAsync(CancellationToken.None);
             for (var seq = 1; seq <= perStation; seq++)
