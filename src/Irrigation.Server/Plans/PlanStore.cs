@@ -85,14 +85,23 @@ public sealed class PlanStore
         return (long)select.ExecuteScalar()!;
     }
 
-    /// <summary>The plans as last read, until the next change through this store (parsing checks every plan's rules: not on every call).</summary>
-    private IReadOnlyList<StoredPlan>? _cache;
+    /// <summary>
+    /// The plans as last read, with the plan-set version they were read at (parsing checks every plan's rules: not on
+    /// every call). Read again when the version moved — also by a change another server instance made in a shared
+    /// database, which this instance's own edits would otherwise never learn of.
+    /// </summary>
+    private (long Version, IReadOnlyList<StoredPlan> Plans)? _cache;
     private readonly Lock _cacheLock = new();
 
     public IReadOnlyList<StoredPlan> All()
     {
+        var version = Version();
         lock (_cacheLock)
-            return _cache ??= ReadAll();
+        {
+            if (_cache is not { } cached || cached.Version != version)
+                _cache = cached = (version, ReadAll());
+            return cached.Plans;
+        }
     }
 
     private void Forget()
