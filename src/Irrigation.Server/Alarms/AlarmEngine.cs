@@ -85,12 +85,14 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
             {
                 if (!_leadership.IsLeader)
                 {
-                    // Another instance evaluates; this one keeps its station summaries' counts from the database.
+                    // Another instance evaluates; this one follows the database for its station summaries and live clients.
                     ledGeneration = 0;
                     lock (_sync)
-                        RecountActive();
+                        Follow();
                     continue;
                 }
+
+                _followed = null;
 
                 if (ledGeneration != _leadership.Generation)
                 {
@@ -218,10 +220,43 @@ public sealed class AlarmEngine : BackgroundService, IActiveAlarmCounter
         return true;
     }
 
-    /// <summary>Open alarms per station, kept for the station summaries (read every second); recounted when one is raised or cleared.</summary>
-    private void RecountActive()
+    /// <summary>
+    /// While another instance leads: the open alarms as this instance last read them from the database. Each round, what
+    /// changed since is streamed to this instance's live clients (raised, acknowledged, cleared), so a phone connected to
+    /// any instance sees alarms as they happen; notifications, InfluxDB events and the SL 651 report stay the leader's.
+    /// </summary>
+    private Dictionary<string, AlarmView>? _followed;
+
+    private void Follow()
     {
-        var counts = _store.Open().GroupBy(a => a.Station).ToDictionary(g => g.Key, g => g.Count());
+        var open = _store.Open().ToDictionary(a => a.Id, StringComparer.Ordinal);
+        if (_followed is { } before)
+        {
+            foreach (var (id, alarm) in open)
+            {
+                if (!before.TryGetValue(id, out var was))
+                    _hub.Publish("alarm", new { @event = "raised", alarm });
+                else if (was.AcknowledgedAt is null && alarm.AcknowledgedAt is not null)
+                    _hub.Publish("alarm", new { @event = "acknowledged", alarm });
+            }
+
+            foreach (var id in before.Keys.Where(id => !open.ContainsKey(id)))
+            {
+                if (_store.Get(id) is { } cleared)
+                    _hub.Publish("alarm", new { @event = "cleared", alarm = cleared });
+            }
+        }
+
+        _followed = open;
+        Recount(open.Values);
+    }
+
+    /// <summary>Open alarms per station, kept for the station summaries (read every second); recounted when one is raised or cleared.</summary>
+    private void RecountActive() => Recount(_store.Open());
+
+    private void Recount(IEnumerable<AlarmView> open)
+    {
+        var counts = open.GroupBy(a => a.Station).ToDictionary(g => g.Key, g => g.Count());
         foreach (var station in _activeCounts.Keys.Except(counts.Keys).ToList())
             _activeCounts.TryRemove(station, out _);
         foreach (var (station, count) in counts)

@@ -149,11 +149,16 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             {
                 var levels = new System.Collections.Concurrent.ConcurrentDictionary<string, double>(StringComparer.Ordinal) { ["st001"] = 0.3, ["st002"] = 2.0 };
                 using var feeding = new CancellationTokenSource();
+                var live = new System.Collections.Concurrent.ConcurrentQueue<string>();
+                var streaming = ReadLiveEventsAsync(second.Http, live, feeding.Token);
                 var feeder = FeedStationsAsync(cluster.MqttPort(2), levels, feeding.Token);
                 try
                 {
                     await Poll.UntilAsync(async () => (await AlarmsAsync(second.Http, "st001")).Count(a => a.Open) == 1, "st001's low-sump alarm raised by the leader", TimeSpan.FromSeconds(30));
                     Assert.DoesNotContain(second.Process.Lines, l => l.Contains("now does the once-only work", StringComparison.Ordinal));
+                    // A phone connected to the instance that does not lead still sees the alarm raised live.
+                    await Poll.UntilAsync(() => live.Any(d => d.Contains("\"raised\"", StringComparison.Ordinal) && d.Contains("\"st001\"", StringComparison.Ordinal)),
+                        "the raised alarm streamed by the instance that does not lead", TimeSpan.FromSeconds(10));
 
                     first.Process.KillHard();
                     var killed = Stopwatch.StartNew();
@@ -175,8 +180,34 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
                 {
                     await feeding.CancelAsync();
                     await feeder;
+                    await streaming;
                 }
             }
+        }
+    }
+
+    /// <summary>The data lines of the instance's live-event stream (/api/events) for alarm events, until cancelled.</summary>
+    private static async Task ReadLiveEventsAsync(HttpClient http, System.Collections.Concurrent.ConcurrentQueue<string> alarms, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "api/events");
+            using var stream = new HttpClient { BaseAddress = http.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+            request.Headers.Authorization = http.DefaultRequestHeaders.Authorization;
+            using var response = await stream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+            var alarmEvent = false;
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line.StartsWith("event:", StringComparison.Ordinal))
+                    alarmEvent = line == "event: alarm";
+                else if (alarmEvent && line.StartsWith("data:", StringComparison.Ordinal))
+                    alarms.Enqueue(line);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // the test is done with the stream
         }
     }
 
