@@ -7,6 +7,9 @@
 #                                    MQTT → server → InfluxDB at STATIONS × RATE msg/s, its maximum, latency at half
 #                                    of that, and the influxd-alone and mosquitto-alone ceilings
 #   ./bench.sh ingest quick [STATIONS=200] [RATE=50] [SECONDS=20]   the same, shorter (about 4 minutes)
+#   ./bench.sh cluster [SERVERS=1,2,3] [STATIONS=100] [RATE=20] [SECONDS=60]
+#                                    1, 2, 3 server instances sharing a three-node NATS cluster's telemetry: the drain of
+#                                    a STATIONS × RATE × SECONDS backlog, CPU per message (docs/scale-out.md)
 #   The maximum (b) is the drain of a backlog of BACKLOG messages (default 1,000,000; 300,000 quick) published while
 #   the server is stopped: BACKLOG=2000000 ./bench.sh ingest
 set -euo pipefail
@@ -40,5 +43,9 @@ case $what in
     build_release benchmarks/Irrigation.Benchmarks # with the server it measures
     exec "$bench" ingest "${args[@]}"
     ;;
-  *) echo "usage: ./bench.sh gateway [STATIONS] [SECONDS] | ingest [quick] [STATIONS] [RATE] [SECONDS]"; exit 2 ;;
+  cluster)
+    build_release benchmarks/Irrigation.Benchmarks # with the server it measures
+    exec "$bench" cluster --servers "${2:-1,2,3}" --stations "${3:-100}" --rate "${4:-20}" --backlog-s "${5:-60}"
+    ;;
+  *) echo "usage: ./bench.sh gateway [STATIONS] [SECONDS] | ingest [quick] [STATIONS] [RATE] [SECONDS] | cluster [SERVERS] [STATIONS] [RATE] [SECONDS]"; exit 2 ;;
 esac

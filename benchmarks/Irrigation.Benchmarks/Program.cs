@@ -170,12 +170,12 @@ var clusterRate = new Option<double>("--rate") { Description = "Messages per sec
 var clusterRun = new Option<string>("--run-dir") { Description = "Logs and data of the run.", DefaultValueFactory = _ => ".run/bench/cluster" };
 var cluster = new Command("cluster", "1, 2, 3 server instances sharing a 3-node NATS cluster's telemetry: drain rate and CPU per message.")
 {
-    clusterServers, clusterStations, clusterSeconds, clusterRate, clusterRun,
+    clusterServers, clusterStations, clusterSeconds, clusterRate, clusterRun, resultsDirectory,
 };
 cluster.SetAction(async (parse, cancellationToken) =>
     await new Irrigation.Benchmarks.Orchestration.ClusterBenchmark(
         parse.GetValue(clusterServers)!.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(clusterStations),
-        parse.GetValue(clusterSeconds), parse.GetValue(clusterRate), parse.GetValue(clusterRun)!).RunAsync(cancellationToken));
+        parse.GetValue(clusterSeconds), parse.GetValue(clusterRate), parse.GetValue(clusterRun)!, parse.GetValue(resultsDirectory)!).RunAsync(cancellationToken));
 
 var root = new RootCommand("The benchmarks (ingest, gateway, cluster), their probes, and the MQTT load generator.") { ingest, gateway, cluster, influxCeiling, mqttCeiling, freshness, load };
 return await root.Parse(args).InvokeAsync();

@@ -11,7 +11,7 @@ namespace Irrigation.Benchmarks.Orchestration;
 /// mqtt-load publishes a backlog over MQTT 3.1.1 into the cluster; the instances start again and drain it. Prints the
 /// drain rate and the CPU the instances and the NATS nodes spent per message (docs/scale-out.md).
 /// </summary>
-internal sealed class ClusterBenchmark(IReadOnlyList<int> serverCounts, int stations, int backlogSeconds, double rate, string runDirectory)
+internal sealed class ClusterBenchmark(IReadOnlyList<int> serverCounts, int stations, int backlogSeconds, double rate, string runDirectory, string resultsDirectory)
 {
     private readonly List<string> _rows = [];
 
@@ -28,6 +28,10 @@ internal sealed class ClusterBenchmark(IReadOnlyList<int> serverCounts, int stat
             table.AppendLine(row);
         Console.WriteLine();
         Console.WriteLine(table.ToString());
+        Directory.CreateDirectory(resultsDirectory);
+        var report = Path.Combine(resultsDirectory, $"cluster-{DateTime.UtcNow:yyyyMMdd-HHmmss}.md");
+        await File.WriteAllTextAsync(report, $"# Cluster benchmark {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\n{stations} stations × {rate} msg/s × {backlogSeconds} s backlog, {System.Environment.ProcessorCount} cores\n\n{table}", cancellationToken);
+        Console.WriteLine($"written to {report}");
         return 0;
     }
 
