@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Runs the whole system on 127.0.0.1: installs missing packages, builds, starts every part, prints where to look.
-# Ctrl-C stops everything it started.
+# Ctrl-C stops everything it started. `./run.sh cluster` runs the clustered stack instead (scripts/cluster/run-cluster.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/common.sh
+
+case ${1:-} in
+  "") ;;
+  cluster)
+    source scripts/cluster/run-cluster.sh
+    exit 0
+    ;;
+  *)
+    echo "usage: ./run.sh [cluster]" >&2
+    exit 2
+    ;;
+esac
 
 STATIONS=${STATIONS:-5}
 MODBUS_BASE_PORT=${MODBUS_BASE_PORT:-5020}

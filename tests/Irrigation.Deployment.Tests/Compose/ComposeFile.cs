@@ -35,6 +35,14 @@ public sealed partial class ComposeFile
 
     public IReadOnlyList<string> Services => Mapping(_root, "services").Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToArray();
 
+    /// <summary>The services `docker compose up` starts: those in no profile.</summary>
+    public IReadOnlyList<string> DefaultServices => Services.Where(s => Profiles(s).Count == 0).ToArray();
+
+    /// <summary>The services of one profile (`docker compose --profile NAME`).</summary>
+    public IReadOnlyList<string> ProfileServices(string profile) => Services.Where(s => Profiles(s).Contains(profile)).ToArray();
+
+    public IReadOnlyList<string> Profiles(string service) => List(Service(service), "profiles");
+
     public IReadOnlyList<string> NamedVolumes => Mapping(_root, "volumes").Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToArray();
 
     public YamlMappingNode Service(string name) => Mapping(Mapping(_root, "services"), name);
@@ -69,6 +77,12 @@ public sealed partial class ComposeFile
     }
 
     public IReadOnlyList<string> Command(string service) => List(Service(service), "command").Select(Resolve).ToArray();
+
+    /// <summary>The services this one waits for, with the condition (service_started, service_healthy).</summary>
+    public IReadOnlyDictionary<string, string> DependsOn(string service) =>
+        Service(service).Children.TryGetValue(new YamlScalarNode("depends_on"), out var value)
+            ? ((YamlMappingNode)value).Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => Scalar((YamlMappingNode)kv.Value, "condition")!, StringComparer.Ordinal)
+            : new Dictionary<string, string>();
 
     public IReadOnlyList<string> HealthCheck(string service) => List(Mapping(Service(service), "healthcheck"), "test").Select(Resolve).ToArray();
 

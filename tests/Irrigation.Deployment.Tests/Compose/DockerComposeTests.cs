@@ -19,7 +19,7 @@ public sealed partial class DockerComposeTests
     [Fact]
     public void Services_AreTheWholeStack()
     {
-        Assert.Equal(ExpectedServices, _compose.Services.Order(StringComparer.Ordinal));
+        Assert.Equal(ExpectedServices, _compose.DefaultServices.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed partial class DockerComposeTests
             ["grafana"] = (3000, 3000), // Grafana's own default, docs/grafana.md
             ["firmware-sim"] = (Default("MODBUS_BASE_PORT"), Default("MODBUS_BASE_PORT") + stations - 1),
         };
-        foreach (var service in _compose.Services)
+        foreach (var service in _compose.DefaultServices)
         {
             var ports = _compose.Ports(service);
             if (!expected.TryGetValue(service, out var range))

@@ -98,7 +98,8 @@ public static partial class ServerOptionsSource
         }
     }
 
-    [GeneratedRegex(@"\bclass\s+(?<class>\w+)\s*:\s*IFeatureOptions\s*\{\s*public\s+static\s+string\s+Section\s*=>\s*""Irrigation:(?<section>\w+)""")]
+    // The Section may follow constants and comments (ServerInfluxOptions), but not another class's declaration.
+    [GeneratedRegex(@"\bclass\s+(?<class>\w+)\s*:\s*IFeatureOptions\b(?:(?!\bclass\s)[\s\S])*?public\s+static\s+string\s+Section\s*=>\s*""Irrigation:(?<section>\w+)""")]
     private static partial Regex SectionDeclaration();
 
     [GeneratedRegex(@"\bclass\s+(?<name>\w+)")]
