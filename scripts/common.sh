@@ -5,6 +5,7 @@
 # node/npm build the phone web app; chromium (with a CJK font for readable screenshots) runs its browser tests.
 # PostgreSQL (Debian 12's 15; the server's shared database when several instances run) for the tests that run every
 # store on both engines; they start their own throw-away cluster, never the one the package sets up.
+# nats-server: the three-node broker cluster the scale-out tests start (and ./run.sh cluster).
 # The server embeds a CJK TrueType font (AR PL SungtiL GB) in PDF reports; the tests read those PDFs with pdftotext.
 REQUIRED_PACKAGES=(
   "mosquitto:mosquitto"
@@ -22,6 +23,7 @@ REQUIRED_PACKAGES=(
   "file:/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf:fonts-arphic-gbsn00lp"
   "pdftotext:poppler-utils"
   "file:/usr/lib/postgresql/15/bin/postgres:postgresql"
+  "nats-server:nats-server"
 )
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*"; }

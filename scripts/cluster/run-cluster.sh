@@ -22,7 +22,7 @@ NATS_DIR=$RUN/nats
 PG_DIR=$PWD/$RUN/postgres
 
 # Only this mode needs them, so ./run.sh alone installs no more than before (postgresql is in the shared list).
-REQUIRED_PACKAGES+=("nats-server:nats-server" "haproxy:haproxy")
+REQUIRED_PACKAGES+=("haproxy:haproxy")
 ensure_packages
 mkdir -p "$RUN/logs"
 
