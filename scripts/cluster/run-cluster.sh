@@ -21,7 +21,7 @@ RUN=.run/cluster
 NATS_DIR=$RUN/nats
 PG_DIR=$PWD/$RUN/postgres
 
-# Only this mode needs them, so ./run.sh alone installs no more than before (postgresql is in the shared list).
+# Only this mode needs haproxy (postgresql and nats-server are in the shared list: the tests use them).
 REQUIRED_PACKAGES+=("haproxy:haproxy")
 ensure_packages
 mkdir -p "$RUN/logs"
