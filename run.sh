@@ -36,23 +36,7 @@ for project in firmware-sim/Irrigation.FirmwareSim src/Irrigation.Gateway src/Ir
 done
 
 # ---- InfluxDB 1.x: loopback only, no usage reporting, data under .run/ ---------------------------------------------
-cat >"$RUN/influxdb/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$((INFLUX_PORT + 2))"
-[meta]
-  dir = "$PWD/$RUN/influxdb/meta"
-[data]
-  dir = "$PWD/$RUN/influxdb/data"
-  wal-dir = "$PWD/$RUN/influxdb/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[logging]
-  level = "warn"
-[ifql]
-  enabled = false
-CONF
+write_influx_config "$RUN/influxdb/influxdb.conf" "$PWD/$RUN/influxdb" "$INFLUX_PORT" "$((INFLUX_PORT + 2))"
 start_bg influxd "$RUN/logs/influxd.log" influxd -config "$RUN/influxdb/influxdb.conf"
 wait_port "$INFLUX_PORT" 60 influxd
 

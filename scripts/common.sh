@@ -5,7 +5,7 @@
 # node/npm build the phone web app; chromium (with a CJK font for readable screenshots) runs its browser tests.
 # PostgreSQL (Debian 12's 15; the server's shared database when several instances run) for the tests that run every
 # store on both engines; they start their own throw-away cluster, never the one the package sets up.
-# nats-server: the three-node broker cluster the scale-out tests start (and ./run.sh cluster).
+# nats-server and haproxy: the three-node broker cluster and the front door the scale-out tests start (and ./run.sh cluster).
 # The server embeds a CJK TrueType font (AR PL SungtiL GB) in PDF reports; the tests read those PDFs with pdftotext.
 REQUIRED_PACKAGES=(
   "mosquitto:mosquitto"
@@ -24,6 +24,7 @@ REQUIRED_PACKAGES=(
   "pdftotext:poppler-utils"
   "file:/usr/lib/postgresql/15/bin/postgres:postgresql"
   "nats-server:nats-server"
+  "haproxy:haproxy"
 )
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*"; }
@@ -128,4 +129,25 @@ wait_port() { # port seconds name
     ((SECONDS < deadline)) || { log "$3 did not open port $1 within $2 s"; return 1; }
     sleep 0.2
   done
+}
+
+# Writes an influxd 1.x configuration: loopback only, no usage reporting, data under DIR (absolute).
+write_influx_config() { # file dir http_port rpc_port
+  cat >"$1" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$4"
+[meta]
+  dir = "$2/meta"
+[data]
+  dir = "$2/data"
+  wal-dir = "$2/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$3"
+  log-enabled = false
+[logging]
+  level = "warn"
+[ifql]
+  enabled = false
+CONF
 }

@@ -21,9 +21,7 @@ RUN=.run/cluster
 NATS_DIR=$RUN/nats
 PG_DIR=$PWD/$RUN/postgres
 
-# Only this mode needs haproxy (postgresql and nats-server are in the shared list: the tests use them).
-REQUIRED_PACKAGES+=("haproxy:haproxy")
-ensure_packages
+ensure_packages # postgresql, nats-server and haproxy are in the shared list: the tests use them too
 mkdir -p "$RUN/logs"
 
 build_web # into the server's wwwroot, before the server is built
@@ -78,23 +76,7 @@ INFLUX_NAMES=(influx-a influx-b)
 for i in 0 1; do
   name=${INFLUX_NAMES[$i]} port=${CLUSTER_INFLUX_PORTS[$i]}
   mkdir -p "$RUN/$name"
-  cat >"$RUN/$name/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$((port + 100))"
-[meta]
-  dir = "$PWD/$RUN/$name/meta"
-[data]
-  dir = "$PWD/$RUN/$name/data"
-  wal-dir = "$PWD/$RUN/$name/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$port"
-  log-enabled = false
-[logging]
-  level = "warn"
-[ifql]
-  enabled = false
-CONF
+  write_influx_config "$RUN/$name/influxdb.conf" "$PWD/$RUN/$name" "$port" "$((port + 100))"
   # Supervised: kill -9 one and the servers spool its share until it is back (docs/scale-out.md, "Time series").
   supervise "$name" "$RUN/logs/$name.log" influxd -config "$RUN/$name/influxdb.conf"
 done

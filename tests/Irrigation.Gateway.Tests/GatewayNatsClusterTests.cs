@@ -23,12 +23,12 @@ public sealed class GatewayNatsClusterTests(ITestOutputHelper output)
     public async Task Telemetry_GatewaysNodeKilled_EverySequenceNumberArrivesThroughAnotherNode()
     {
         await using var cluster = await NatsCluster.StartAsync();
-        await using (var first = new ReconnectingMqttClient(Options(cluster, 1, "streams", clean: true)))
+        await using (var first = new ReconnectingMqttClient(cluster.ClientOptions(1, "streams", clean: true)))
             await first.ConnectAsync(CancellationToken.None);
         var leader = await cluster.WaitForStreamLeaderAsync("$MQTT_msgs", TimeSpan.FromSeconds(30));
         var collectorNode = leader % NatsCluster.Size + 1;
 
-        await using var collector = new ReconnectingMqttClient(Options(cluster, collectorNode, "e2e-nats-collector"));
+        await using var collector = new ReconnectingMqttClient(cluster.ClientOptions(collectorNode, "e2e-nats-collector"));
         await collector.ConnectAsync(CancellationToken.None);
         await collector.SubscribeAsync([new MqttTopicFilter("irrigation/+/telemetry")], CancellationToken.None);
         await Poll.UntilAsync(() => collector.SubscriptionsGranted, "the collector's subscription is granted", TimeSpan.FromSeconds(30));
@@ -42,7 +42,7 @@ public sealed class GatewayNatsClusterTests(ITestOutputHelper output)
         config["mqtt"] = new JsonObject
         {
             ["protocol"] = "3.1.1",
-            ["brokers"] = new JsonArray([.. Enumerable.Range(0, NatsCluster.Size).Select(i => (JsonNode?)JsonValue.Create(cluster.MqttAddresses[(leader - 1 + i) % NatsCluster.Size]))]),
+            ["brokers"] = new JsonArray([.. cluster.MqttAddressesFrom(leader).Select(a => (JsonNode?)JsonValue.Create(a))]),
         };
         config["publishing"] = new JsonObject { ["snapshotInterval"] = "00:00:01" };
         await File.WriteAllTextAsync(simulator.GatewayConfig!, config.ToJsonString());
@@ -102,16 +102,4 @@ public sealed class GatewayNatsClusterTests(ITestOutputHelper output)
         }
     }
 
-    private static MqttClientOptions Options(NatsCluster cluster, int firstNode, string clientId, bool clean = false) => new()
-    {
-        Brokers = [.. Enumerable.Range(0, NatsCluster.Size).Select(i => cluster.MqttAddresses[(firstNode - 1 + i) % NatsCluster.Size])],
-        ClientId = clientId,
-        CleanSession = clean,
-        Protocol = MqttProtocol.V311,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        RequestTimeout = TimeSpan.FromSeconds(5),
-        ReconnectDelay = TimeSpan.FromMilliseconds(200),
-        MaxReconnectDelay = TimeSpan.FromSeconds(2),
-        InboundCapacity = 20_000,
-    };
 }

@@ -30,7 +30,7 @@ public sealed class NatsClusterFailoverTests(ITestOutputHelper output)
         var leader = await CreateStreamsAndFindLeaderAsync(cluster);
         var subscriberNode = leader % NatsCluster.Size + 1;
 
-        await using var subscriber = new ReconnectingMqttClient(Options(cluster, subscriberNode, "failover-sub", inbound: 20_000), _logger);
+        await using var subscriber = new ReconnectingMqttClient(cluster.ClientOptions(subscriberNode, "failover-sub", inbound: 20_000), _logger);
         var received = new ConcurrentQueue<(int Number, long Ticks)>();
         await ConnectAsync(subscriber);
         await subscriber.SubscribeAsync([new MqttTopicFilter("failover/+")], CancellationToken.None);
@@ -38,7 +38,7 @@ public sealed class NatsClusterFailoverTests(ITestOutputHelper output)
         using var stopReading = new CancellationTokenSource();
         var reading = ReadAsync(subscriber, received, stopReading.Token);
 
-        await using var publisher = new ReconnectingMqttClient(Options(cluster, leader, "failover-pub"), _logger);
+        await using var publisher = new ReconnectingMqttClient(cluster.ClientOptions(leader, "failover-pub"), _logger);
         await ConnectAsync(publisher);
         Assert.Equal(leader, cluster.NodeOfMqttPort(publisher.ConnectedBroker!.Value.Port));
 
@@ -101,10 +101,10 @@ public sealed class NatsClusterFailoverTests(ITestOutputHelper output)
         await using var cluster = await NatsCluster.StartAsync();
         var leader = await CreateStreamsAndFindLeaderAsync(cluster);
         var node = leader % NatsCluster.Size + 1;
-        await using var publisher = new ReconnectingMqttClient(Options(cluster, node, "election-pub"), _logger);
+        await using var publisher = new ReconnectingMqttClient(cluster.ClientOptions(node, "election-pub"), _logger);
         await ConnectAsync(publisher);
 
-        await using var subscriber = new ReconnectingMqttClient(Options(cluster, node, "election-sub"), _logger);
+        await using var subscriber = new ReconnectingMqttClient(cluster.ClientOptions(node, "election-sub"), _logger);
         await ConnectAsync(subscriber);
 
         // The subscriber's node survives; the SUBSCRIBE that follows the kill needs a JetStream consumer on the stream
@@ -142,7 +142,7 @@ public sealed class NatsClusterFailoverTests(ITestOutputHelper output)
     /// <summary>The MQTT streams exist once a client has connected; returns the node leading <c>$MQTT_msgs</c>.</summary>
     private async Task<int> CreateStreamsAndFindLeaderAsync(NatsCluster cluster)
     {
-        await using (var first = new ReconnectingMqttClient(Options(cluster, 1, "streams-" + Guid.NewGuid().ToString("N")[..6], clean: true), _logger))
+        await using (var first = new ReconnectingMqttClient(cluster.ClientOptions(1, "streams-" + Guid.NewGuid().ToString("N")[..6], clean: true), _logger))
             await ConnectAsync(first);
         var leader = await cluster.WaitForStreamLeaderAsync(MessagesStream, TimeSpan.FromSeconds(30));
         output.WriteLine($"{MessagesStream} leader: node {leader}");
@@ -179,17 +179,4 @@ public sealed class NatsClusterFailoverTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>All three nodes, <paramref name="firstNode"/> first: the cluster as the gateway and the server are given it.</summary>
-    private static MqttClientOptions Options(NatsCluster cluster, int firstNode, string clientId, bool clean = false, int inbound = MqttClientOptions.DefaultInboundCapacity) => new()
-    {
-        Brokers = [.. Enumerable.Range(0, NatsCluster.Size).Select(i => cluster.MqttAddresses[(firstNode - 1 + i) % NatsCluster.Size])],
-        ClientId = clientId,
-        CleanSession = clean,
-        Protocol = MqttProtocol.V311,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        RequestTimeout = TimeSpan.FromSeconds(5),
-        ReconnectDelay = TimeSpan.FromMilliseconds(200),
-        MaxReconnectDelay = TimeSpan.FromSeconds(2),
-        InboundCapacity = inbound,
-    };
 }

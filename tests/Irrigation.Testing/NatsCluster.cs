@@ -36,6 +36,23 @@ public sealed class NatsCluster : IAsyncDisposable
     /// <summary>MQTT port of node <paramref name="node"/> (1–3).</summary>
     public int MqttPort(int node) => At(node).MqttPort;
 
+    /// <summary>All three MQTT addresses, <paramref name="firstNode"/> first: the cluster as a gateway or a server is given it.</summary>
+    public IReadOnlyList<string> MqttAddressesFrom(int firstNode) => [.. Enumerable.Range(0, Size).Select(i => MqttAddresses[(firstNode - 1 + i) % Size])];
+
+    /// <summary>An MQTT 3.1.1 client given every node, <paramref name="firstNode"/> first, with short timeouts for a test.</summary>
+    public Irrigation.Mqtt.Client.MqttClientOptions ClientOptions(int firstNode, string clientId, bool clean = false, int inbound = Irrigation.Mqtt.Client.MqttClientOptions.DefaultInboundCapacity) => new()
+    {
+        Brokers = [.. MqttAddressesFrom(firstNode)],
+        ClientId = clientId,
+        CleanSession = clean,
+        Protocol = Irrigation.Mqtt.Client.MqttProtocol.V311,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        RequestTimeout = TimeSpan.FromSeconds(5),
+        ReconnectDelay = TimeSpan.FromMilliseconds(200),
+        MaxReconnectDelay = TimeSpan.FromSeconds(2),
+        InboundCapacity = inbound,
+    };
+
     /// <summary>The NATS client addresses of every node, comma separated (the servers' Irrigation:SharedStream:Servers).</summary>
     public string NatsServers => string.Join(',', _nodes.Select(n => $"nats://127.0.0.1:{n.ClientPort}"));
 

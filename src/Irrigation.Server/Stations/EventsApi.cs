@@ -2,6 +2,7 @@ using System.Text;
 using Irrigation.Server.Stations;
 
 using Irrigation.Server.Events;
+using Irrigation.Server.Leadership;
 
 namespace Irrigation.Server.Stations;
 
@@ -15,7 +16,7 @@ public static class EventsApi
         app.MapGet("/api/events", StreamAsync).WithTags("Events").RequireAuthorization().ExcludeFromDescription();
     }
 
-    private static async Task StreamAsync(HttpContext context, EventHub hub, StationViews stations, CancellationToken cancellationToken)
+    private static async Task StreamAsync(HttpContext context, EventHub hub, StationViews stations, InstanceLeadership instance, CancellationToken cancellationToken)
     {
         var response = context.Response;
         response.Headers.ContentType = "text/event-stream";
@@ -24,7 +25,8 @@ public static class EventsApi
         var reader = hub.Subscribe(out var subscription);
         using (subscription)
         {
-            await WriteAsync(response, new LiveEvent("hello", "{\"retryMs\":3000}"), cancellationToken);
+            // Which server instance serves the stream: behind a front door a reconnect may land on another (docs/scale-out.md).
+            await WriteAsync(response, new LiveEvent("hello", System.Text.Json.JsonSerializer.Serialize(new { retryMs = 3000, instance = instance.InstanceId })), cancellationToken);
             await response.WriteAsync("retry: 3000\n\n", cancellationToken);
             foreach (var summary in stations.List())
                 await WriteAsync(response, EventHub.Create("station", summary), cancellationToken);

@@ -21,10 +21,10 @@ public sealed class ClusterCommandTests(ITestOutputHelper output)
         await using var cluster = await NatsCluster.StartAsync();
         // The MQTT layer's streams exist once a client connected; the gateway then sits on the node leading the QoS 1
         // stream, so its kill also costs an election.
-        await using (var first = new ReconnectingMqttClient(new MqttClientOptions { Brokers = [.. cluster.MqttAddresses], ClientId = "streams", Protocol = MqttProtocol.V311, CleanSession = true }))
+        await using (var first = new ReconnectingMqttClient(cluster.ClientOptions(1, "streams", clean: true)))
             await first.ConnectAsync(CancellationToken.None);
         var leader = await cluster.WaitForStreamLeaderAsync("$MQTT_msgs", TimeSpan.FromSeconds(30));
-        string[] fromLeader = [.. Enumerable.Range(0, NatsCluster.Size).Select(i => cluster.MqttAddresses[(leader - 1 + i) % NatsCluster.Size])];
+        var fromLeader = cluster.MqttAddressesFrom(leader);
         var options = new SystemStackOptions { Stations = 1, GatewayBrokerPort = cluster.MqttPort(leader) };
         options.ConfigureGateway = config => config["mqtt"] = new JsonObject
         {

@@ -54,13 +54,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             Assert.Equal(Stations * perStation, acknowledged);
 
             var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
-            var counts = await CountsAsync(query);
-            while (!(counts.Count == Stations && counts.Values.All(c => c == perStation)) && killed.Elapsed < TimeSpan.FromSeconds(90))
-            {
-                await Task.Delay(250);
-                counts = await CountsAsync(query);
-            }
-
+            await WaitForAllStoredAsync(query, perStation, killed, TimeSpan.FromSeconds(90));
             var recovered = killed.Elapsed;
             var missing = await MissingSequencesAsync(query, perStation);
             Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
@@ -106,13 +100,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             Assert.Equal(Stations * perStation, acknowledged);
 
             var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
-            var counts = await CountsAsync(query);
-            while (!(counts.Count == Stations && counts.Values.All(c => c == perStation)) && killed.Elapsed < TimeSpan.FromSeconds(120))
-            {
-                await Task.Delay(250);
-                counts = await CountsAsync(query);
-            }
-
+            await WaitForAllStoredAsync(query, perStation, killed, TimeSpan.FromSeconds(120));
             var recovered = killed.Elapsed;
             var missing = await MissingSequencesAsync(query, perStation);
             Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
@@ -258,9 +246,9 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         var environment = new Dictionary<string, string>
         {
             // Every MQTT session starts at its own node and moves to the next when that one is lost.
-            ["Irrigation__Mqtt__Brokers__0"] = cluster.MqttAddresses[mqttNode - 1],
-            ["Irrigation__Mqtt__Brokers__1"] = cluster.MqttAddresses[mqttNode % NatsCluster.Size],
-            ["Irrigation__Mqtt__Brokers__2"] = cluster.MqttAddresses[(mqttNode + 1) % NatsCluster.Size],
+            ["Irrigation__Mqtt__Brokers__0"] = cluster.MqttAddressesFrom(mqttNode)[0],
+            ["Irrigation__Mqtt__Brokers__1"] = cluster.MqttAddressesFrom(mqttNode)[1],
+            ["Irrigation__Mqtt__Brokers__2"] = cluster.MqttAddressesFrom(mqttNode)[2],
             ["Irrigation__Mqtt__Protocol"] = "3.1.1",
             ["Irrigation__Mqtt__ClientId"] = $"irrigation-server-{name}-" + Guid.NewGuid().ToString("N")[..6],
             ["Irrigation__SharedStream__Servers"] = cluster.NatsServers,
@@ -313,6 +301,17 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
 
     private static async Task<double> StoredAsync(HttpClient http) =>
         PrometheusText.Parse(await http.GetStringAsync(new Uri("metrics", UriKind.Relative))).GetValueOrDefault("irrigation_ingest_stored_total");
+
+    /// <summary>Polls until every station has <paramref name="perStation"/> points or <paramref name="limit"/> passed since <paramref name="since"/> started (the caller then reports what is missing).</summary>
+    private static async Task WaitForAllStoredAsync(InfluxQueryClient query, int perStation, Stopwatch since, TimeSpan limit)
+    {
+        var counts = await CountsAsync(query);
+        while (!(counts.Count == Stations && counts.Values.All(c => c == perStation)) && since.Elapsed < limit)
+        {
+            await Task.Delay(250);
+            counts = await CountsAsync(query);
+        }
+    }
 
     private static async Task<SortedDictionary<string, long>> CountsAsync(InfluxQueryClient query)
     {
