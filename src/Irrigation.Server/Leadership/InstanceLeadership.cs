@@ -40,9 +40,6 @@ public sealed class InstanceLeadership : BackgroundService
     /// <summary>The lease's generation while this instance holds it: it changes on every hand-over.</summary>
     public long Generation => Interlocked.Read(ref _generation);
 
-    /// <summary>The current holder, as of the last renewal (this instance's id when it leads).</summary>
-    public string? Holder { get; private set; }
-
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         Renew(); // before the features start: a lone instance leads from its first tick
@@ -78,7 +75,6 @@ public sealed class InstanceLeadership : BackgroundService
         try
         {
             var grant = _leases.TryAcquireOrRenew(LeaseName, InstanceId, _options.LeaseDuration);
-            Holder = grant.Owner;
             if (grant.Held && (!_leader || grant.Generation != Generation))
                 _logger.LogWarning("Leadership: this instance ({Instance}) now does the once-only work (lease generation {Generation}).", InstanceId, grant.Generation);
             else if (!grant.Held && _leader)
