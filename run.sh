@@ -41,20 +41,10 @@ start_bg influxd "$RUN/logs/influxd.log" influxd -config "$RUN/influxdb/influxdb
 wait_port "$INFLUX_PORT" 60 influxd
 
 # ---- Simulated stations, and a gateway configuration that polls them --------------------------------------
-rm -f "$RUN/gateway.json"
-start_bg firmware-sim "$RUN/logs/firmware-sim.log" \
-  firmware-sim/Irrigation.FirmwareSim/bin/Release/net10.0/firmware-sim \
-  --stations "$STATIONS" --pumps 0 --base-port "$MODBUS_BASE_PORT" --control-port "$SIM_CONTROL_PORT" \
-  --emit-gateway-config "$RUN/gateway.json" --gateway-mqtt "127.0.0.1:$MQTT_PORT" --gateway-data "$PWD/$RUN/gateway-data"
-wait_port "$SIM_CONTROL_PORT" 30 firmware-sim
-for _ in $(seq 50); do [[ -s $RUN/gateway.json ]] && break; sleep 0.2; done
+start_simulator "$RUN" "$STATIONS" "$MODBUS_BASE_PORT" "$SIM_CONTROL_PORT" "127.0.0.1:$MQTT_PORT"
 
 # ---- Command key: the server signs every pump command with it and the gateway acts on nothing else (docs/security.md).
-# Made once (256 random bits) and kept in .run/command-key, mode 600.
-if [[ ! -s $RUN/command-key ]]; then
-  (umask 077 && /usr/bin/python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' >"$RUN/command-key")
-fi
-COMMAND_KEY=$(cat "$RUN/command-key")
+COMMAND_KEY=$(command_key "$RUN")
 
 # ---- Broker accounts: the server and the gateway log in, each may use only its own topics (docs/security.md). -------
 # Random passwords made once and kept in .run/, mode 600; the gateway's account is its id.

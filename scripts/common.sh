@@ -151,3 +151,23 @@ bind-address = "127.0.0.1:$4"
   enabled = false
 CONF
 }
+
+# Starts firmware-sim with STATIONS simulated stations and waits until it wrote the gateway configuration for them.
+start_simulator() { # run_dir stations modbus_base_port control_port gateway_mqtt
+  rm -f "$1/gateway.json"
+  start_bg firmware-sim "$1/logs/firmware-sim.log" \
+    firmware-sim/Irrigation.FirmwareSim/bin/Release/net10.0/firmware-sim \
+    --stations "$2" --pumps 0 --base-port "$3" --control-port "$4" \
+    --emit-gateway-config "$1/gateway.json" --gateway-mqtt "$5" --gateway-data "$PWD/$1/gateway-data"
+  wait_port "$4" 30 firmware-sim
+  for _ in $(seq 50); do [[ -s $1/gateway.json ]] && break; sleep 0.2; done
+}
+
+# The command key the server signs every pump command with (docs/security.md): 256 random bits, made once and kept in
+# RUN_DIR/command-key, mode 600. Prints it.
+command_key() { # run_dir
+  if [[ ! -s $1/command-key ]]; then
+    (umask 077 && /usr/bin/python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' >"$1/command-key")
+  fi
+  cat "$1/command-key"
+}

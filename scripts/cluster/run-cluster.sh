@@ -83,18 +83,8 @@ done
 for i in 0 1; do wait_port "${CLUSTER_INFLUX_PORTS[$i]}" 60 "${INFLUX_NAMES[$i]}"; done
 
 # ---- Simulated stations, and a gateway configuration for the cluster -----------------------------------------------
-rm -f "$RUN/gateway.json"
-start_bg firmware-sim "$RUN/logs/firmware-sim.log" \
-  firmware-sim/Irrigation.FirmwareSim/bin/Release/net10.0/firmware-sim \
-  --stations "$STATIONS" --pumps 0 --base-port "$CLUSTER_MODBUS_BASE_PORT" --control-port "$CLUSTER_SIM_CONTROL_PORT" \
-  --emit-gateway-config "$RUN/gateway.json" --gateway-mqtt "${NATS_MQTT[0]}" --gateway-data "$PWD/$RUN/gateway-data"
-wait_port "$CLUSTER_SIM_CONTROL_PORT" 30 firmware-sim
-for _ in $(seq 50); do [[ -s $RUN/gateway.json ]] && break; sleep 0.2; done
-
-if [[ ! -s $RUN/command-key ]]; then
-  (umask 077 && /usr/bin/python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' >"$RUN/command-key")
-fi
-COMMAND_KEY=$(cat "$RUN/command-key")
+start_simulator "$RUN" "$STATIONS" "$CLUSTER_MODBUS_BASE_PORT" "$CLUSTER_SIM_CONTROL_PORT" "${NATS_MQTT[0]}"
+COMMAND_KEY=$(command_key "$RUN")
 
 # The simulator writes one broker (mqtt.host/port); the gateway is given all three nodes instead, in order of
 # preference, and MQTT 3.1.1 (NATS refuses MQTT 5). No username: the cluster has no broker accounts yet.
