@@ -98,7 +98,9 @@ public sealed partial class DockerComposeTests
         var sim = _compose.Command("firmware-sim");
         Assert.Equal(Default("MODBUS_BASE_PORT"), int.Parse(ComposeFile.Option(sim, "--base-port"), CultureInfo.InvariantCulture));
         Assert.Equal(stations, int.Parse(ComposeFile.Option(sim, "--stations"), CultureInfo.InvariantCulture));
-        Assert.Contains("--pumps 0", File.ReadAllText(Path.Combine(RepoPaths.Root, "run.sh")), StringComparison.Ordinal);
+        // run.sh starts the simulator through scripts/common.sh's start_simulator (shared with ./run.sh cluster).
+        Assert.Contains("start_simulator ", File.ReadAllText(Path.Combine(RepoPaths.Root, "run.sh")), StringComparison.Ordinal);
+        Assert.Contains("--pumps 0", File.ReadAllText(Path.Combine(RepoPaths.Root, "scripts", "common.sh")), StringComparison.Ordinal);
         Assert.Equal("0", ComposeFile.Option(sim, "--pumps"));
     }
 
