@@ -86,20 +86,7 @@ wait_port "$MQTT_PORT" 20 mosquitto
 supervise gateway "$RUN/logs/gateway.log" src/Irrigation.Gateway/bin/Release/net10.0/irrigation-gateway --config "$RUN/gateway.json"
 
 # ---- Demo users: random passwords made once and kept in .run/credentials (never a built-in default) -------------
-if [[ ! -s $RUN/credentials ]]; then
-  umask 077
-  for user in admin operator maintenance viewer; do
-    echo "$user $(/usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(9))')"
-  done >"$RUN/credentials"
-  umask 022
-fi
-user_env=()
-i=0
-while read -r user password; do
-  role=$user
-  user_env+=("Irrigation__Auth__Users__${i}__Username=$user" "Irrigation__Auth__Users__${i}__Password=$password" "Irrigation__Auth__Users__${i}__Role=$role")
-  i=$((i + 1))
-done <"$RUN/credentials"
+demo_users "$RUN"
 
 # ---- A local stand-in for the WeCom and DingTalk alarm robots -------------------------------------------------------
 start_bg webhook-receiver "$RUN/logs/webhooks.log" /usr/bin/python3 -u scripts/webhook_receiver.py "$WEBHOOK_PORT"

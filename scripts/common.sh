@@ -171,3 +171,21 @@ command_key() { # run_dir
   fi
   cat "$1/command-key"
 }
+
+# Demo users (admin, operator, maintenance, viewer, each with the role of its name): random passwords made once and kept
+# in RUN_DIR/credentials (never a built-in default). Fills user_env with the server's Irrigation__Auth__Users__* settings.
+demo_users() { # run_dir
+  if [[ ! -s $1/credentials ]]; then
+    umask 077
+    for user in admin operator maintenance viewer; do
+      echo "$user $(/usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(9))')"
+    done >"$1/credentials"
+    umask 022
+  fi
+  user_env=()
+  local i=0 user password
+  while read -r user password; do
+    user_env+=("Irrigation__Auth__Users__${i}__Username=$user" "Irrigation__Auth__Users__${i}__Password=$password" "Irrigation__Auth__Users__${i}__Role=$user")
+    i=$((i + 1))
+  done <"$1/credentials"
+}

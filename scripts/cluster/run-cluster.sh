@@ -104,19 +104,7 @@ PY
 chmod 600 "$RUN/gateway.json" # it holds the command key
 
 # ---- Demo users: random passwords made once and kept in .run/cluster/credentials ------------------------------------
-if [[ ! -s $RUN/credentials ]]; then
-  umask 077
-  for user in admin operator maintenance viewer; do
-    echo "$user $(/usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(9))')"
-  done >"$RUN/credentials"
-  umask 022
-fi
-user_env=()
-i=0
-while read -r user password; do
-  user_env+=("Irrigation__Auth__Users__${i}__Username=$user" "Irrigation__Auth__Users__${i}__Password=$password" "Irrigation__Auth__Users__${i}__Role=$user")
-  i=$((i + 1))
-done <"$RUN/credentials"
+demo_users "$RUN"
 
 start_bg webhook-receiver "$RUN/logs/webhooks.log" /usr/bin/python3 -u scripts/webhook_receiver.py "$CLUSTER_WEBHOOK_PORT"
 
