@@ -97,9 +97,18 @@ public sealed class AlarmEndToEndTests
         Assert.NotNull(cleared["acknowledgedAt"]);
         Assert.NotNull(cleared["clearedAt"]);
         // Every delivery is recorded; the first DingTalk one (whichever alarm it was for) was refused and retried.
-        var deliveries = new List<JsonNode>();
-        foreach (var alarm in await AlarmsAsync(maintenance, "&station=st001"))
-            deliveries.AddRange(JsonNode.Parse(await maintenance.GetStringAsync(new Uri($"api/alarms/{alarm!["id"]}/deliveries", UriKind.Relative)))!.AsArray().Select(d => d!));
+        // Deliveries go out from the durable queue on the dispatcher's next round (and a retry after its back-off),
+        // so the acknowledgement's may still be on its way when the alarm clears: wait for it, then assert each.
+        var deliveries = await Poll.UntilAsync(async () =>
+            {
+                var all = new List<JsonNode>();
+                foreach (var alarm in await AlarmsAsync(maintenance, "&station=st001"))
+                    all.AddRange(JsonNode.Parse(await maintenance.GetStringAsync(new Uri($"api/alarms/{alarm!["id"]}/deliveries", UriKind.Relative)))!.AsArray().Select(d => d!));
+                return all;
+            },
+            all => all.Any(d => d["alarmId"]!.GetValue<string>() == id && d["format"]!.GetValue<string>() == "dingtalk" && d["event"]!.GetValue<string>() == "acknowledged")
+                && all.Any(d => d["format"]!.GetValue<string>() == "dingtalk" && d["outcome"]!.GetValue<string>() == "delivered" && d["attempt"]!.GetValue<int>() == 2),
+            Wait);
         Assert.Contains(deliveries, d => d["format"]!.GetValue<string>() == "dingtalk" && d["outcome"]!.GetValue<string>() == "failed" && d["attempt"]!.GetValue<int>() == 1 && d["error"]!.GetValue<string>().Contains("310000", StringComparison.Ordinal));
         Assert.Contains(deliveries, d => d["format"]!.GetValue<string>() == "dingtalk" && d["outcome"]!.GetValue<string>() == "delivered" && d["attempt"]!.GetValue<int>() == 2);
         Assert.Contains(deliveries, d => d["alarmId"]!.GetValue<string>() == id && d["format"]!.GetValue<string>() == "wecom" && d["event"]!.GetValue<string>() == "raised" && d["outcome"]!.GetValue<string>() == "delivered");
