@@ -56,6 +56,9 @@ public sealed class NatsCluster : IAsyncDisposable
     /// <summary>The NATS client addresses of every node, comma separated (the servers' Irrigation:SharedStream:Servers).</summary>
     public string NatsServers => string.Join(',', _nodes.Select(n => $"nats://127.0.0.1:{n.ClientPort}"));
 
+    /// <summary>One node's NATS client address (nats://127.0.0.1:port).</summary>
+    public string NatsServer(int node) => $"nats://127.0.0.1:{At(node).ClientPort}";
+
     /// <summary>The running nodes' process ids, for CPU figures.</summary>
     public IReadOnlyList<int> ProcessIds => [.. _nodes.Where(n => n.Process is { HasExited: false }).Select(n => n.Process!.Id)];
 
@@ -120,13 +123,22 @@ public sealed class NatsCluster : IAsyncDisposable
     /// The node (1–3) leading the JetStream stream <paramref name="stream"/> (<c>$MQTT_msgs</c>: QoS 1 messages;
     /// <c>$MQTT_sess</c>: sessions), asked of a running node's monitoring endpoint; 0 while there is none.
     /// </summary>
-    public async Task<int> StreamLeaderAsync(string stream)
+    public Task<int> StreamLeaderAsync(string stream) => LeaderAsync(stream, consumer: null);
+
+    /// <summary>
+    /// The node (1–3) leading the durable consumer <paramref name="consumer"/> of <paramref name="stream"/> — where pull
+    /// requests are served, which can be another node than the stream's leader; 0 while there is none.
+    /// </summary>
+    public Task<int> ConsumerLeaderAsync(string stream, string consumer) => LeaderAsync(stream, consumer);
+
+    private async Task<int> LeaderAsync(string stream, string? consumer)
     {
+        var query = consumer is null ? "streams=true" : "consumers=true";
         foreach (var node in _nodes.Where(n => n.Process is { HasExited: false }))
         {
             try
             {
-                using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{node.MonitorPort}/jsz?acc=$G&streams=true")));
+                using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{node.MonitorPort}/jsz?acc=$G&{query}")));
                 if (!document.RootElement.TryGetProperty("account_details", out var accounts))
                     continue;
                 foreach (var account in accounts.EnumerateArray())
@@ -135,8 +147,19 @@ public sealed class NatsCluster : IAsyncDisposable
                         continue;
                     foreach (var detail in streams.EnumerateArray())
                     {
-                        if (detail.GetProperty("name").GetString() == stream
-                            && detail.TryGetProperty("cluster", out var cluster)
+                        if (detail.GetProperty("name").GetString() != stream)
+                            continue;
+                        var led = detail;
+                        if (consumer is not null)
+                        {
+                            if (!detail.TryGetProperty("consumer_detail", out var consumers))
+                                continue;
+                            led = consumers.EnumerateArray().FirstOrDefault(c => c.GetProperty("name").GetString() == consumer);
+                            if (led.ValueKind != JsonValueKind.Object)
+                                continue;
+                        }
+
+                        if (led.TryGetProperty("cluster", out var cluster)
                             && cluster.TryGetProperty("leader", out var leader)
                             && Array.FindIndex(_nodes, n => n.Name == leader.GetString()) is var index and >= 0)
                             return index + 1;
@@ -153,16 +176,21 @@ public sealed class NatsCluster : IAsyncDisposable
     }
 
     /// <summary>Waits until a running node names a leader for <paramref name="stream"/>; returns that node.</summary>
-    public async Task<int> WaitForStreamLeaderAsync(string stream, TimeSpan timeout)
+    public Task<int> WaitForStreamLeaderAsync(string stream, TimeSpan timeout) => WaitForLeaderAsync(stream, null, timeout);
+
+    /// <summary>Waits until a running node names a leader for the consumer; returns that node.</summary>
+    public Task<int> WaitForConsumerLeaderAsync(string stream, string consumer, TimeSpan timeout) => WaitForLeaderAsync(stream, consumer, timeout);
+
+    private async Task<int> WaitForLeaderAsync(string stream, string? consumer, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var leader = await StreamLeaderAsync(stream);
+            var leader = await LeaderAsync(stream, consumer);
             if (leader != 0 && IsRunning(leader))
                 return leader;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"No running node leads {stream} after {timeout.TotalSeconds:0} s.");
+                throw new TimeoutException($"No running node leads {stream} {consumer} after {timeout.TotalSeconds:0} s.");
             await Task.Delay(100);
         }
     }

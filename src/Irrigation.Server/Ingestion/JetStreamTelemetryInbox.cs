@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Irrigation.Contracts;
 using Irrigation.Mqtt.Client;
 using Irrigation.Server.Configuration;
 using Irrigation.Server.Messaging;
+using Irrigation.Server.Observability;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -24,10 +26,13 @@ internal sealed class JetStreamTelemetryInbox : ITelemetryInbox
     private readonly string _filter;
     private readonly ILogger<JetStreamTelemetryInbox> _logger;
     private readonly Channel<MqttReceivedMessage> _messages;
+    private readonly Counter<long> _repulls;
     private Task? _pump;
 
-    public JetStreamTelemetryInbox(SharedStreamConnection connection, IOptions<SharedStreamOptions> options, IOptions<ServerMqttOptions> mqtt, IOptions<SiteOptions> site, ILogger<JetStreamTelemetryInbox> logger)
+    public JetStreamTelemetryInbox(SharedStreamConnection connection, IOptions<SharedStreamOptions> options, IOptions<ServerMqttOptions> mqtt, IOptions<SiteOptions> site, IMeterFactory meters, ILogger<JetStreamTelemetryInbox> logger)
     {
+        _repulls = ServerMeters.Create(meters).CreateCounter<long>("irrigation_shared_stream_repulls",
+            description: "Pulls the shared consumer had to start again, by reason (heartbeat_missed: its leader's node was lost with the pull; leader_changed).");
         _connection = connection;
         _options = options.Value;
         _filter = _options.SubjectPrefix + MqttSubjects.FromTopic(Topics.AllTelemetry(site.Value.TopicRoot)).Replace('+', '*');
@@ -66,6 +71,37 @@ internal sealed class JetStreamTelemetryInbox : ITelemetryInbox
         MaxDeliver = -1,
     };
 
+    /// <summary>
+    /// Pulls of <see cref="SharedStreamOptions.PullBatch"/> that live <see cref="SharedStreamOptions.PullExpires"/>, with
+    /// idle heartbeats every half of it: two missing heartbeats (the consumer's leader died with the pull request) make
+    /// the client pull again — logged and counted, as is a leadership change.
+    /// </summary>
+    internal NatsJSConsumeOpts ConsumeOptions() => new()
+    {
+        MaxMsgs = _options.PullBatch,
+        Expires = _options.PullExpires,
+        IdleHeartbeat = _options.PullExpires / 2,
+        NotificationHandler = (notification, _) =>
+        {
+            switch (notification)
+            {
+                case NatsJSTimeoutNotification:
+                    _repulls.Add(1, new KeyValuePair<string, object?>("reason", "heartbeat_missed"));
+                    _logger.LogWarning("Shared stream: no heartbeat from {Consumer}'s leader for {Silence:0.#} s (its node lost?); pulling again.", _options.Consumer, _options.PullExpires.TotalSeconds);
+                    break;
+                case NatsJSLeadershipChangeNotification:
+                    _repulls.Add(1, new KeyValuePair<string, object?>("reason", "leader_changed"));
+                    _logger.LogInformation("Shared stream: {Consumer} has a new leader; pulling again.", _options.Consumer);
+                    break;
+                default:
+                    _logger.LogDebug("Shared stream: {Notification}.", notification.GetType().Name);
+                    break;
+            }
+
+            return Task.CompletedTask;
+        },
+    };
+
     /// <summary>Pulls messages into the bounded channel; a full channel stops the pulls (back-pressure).</summary>
     private async Task PumpAsync(INatsJSConsumer? consumer, CancellationToken stoppingToken)
     {
@@ -77,7 +113,7 @@ internal sealed class JetStreamTelemetryInbox : ITelemetryInbox
                 consumer ??= await _connection.ConsumerAsync(ConsumerConfig(), stoppingToken);
                 try
                 {
-                    await foreach (var message in consumer.ConsumeAsync(NatsRawSerializer<byte[]>.Default, new NatsJSConsumeOpts { MaxMsgs = _options.PullBatch }, stoppingToken))
+                    await foreach (var message in consumer.ConsumeAsync(NatsRawSerializer<byte[]>.Default, ConsumeOptions(), stoppingToken))
                     {
                         await _messages.Writer.WriteAsync(Received(message), stoppingToken);
                         delay = TimeSpan.FromSeconds(1);

@@ -44,6 +44,15 @@ public sealed class SharedStreamOptions : IFeatureOptions
     /// <summary>Messages one pull asks for.</summary>
     public int PullBatch { get; set; } = 1_000;
 
+    /// <summary>
+    /// How long one pull request waits at the consumer's leader; the leader sends an idle heartbeat every half of it. A
+    /// pull request lives only at that leader: when its node dies, the new leader knows nothing of it, and the instance
+    /// notices only when two heartbeats are missing, then pulls again. So this bounds the pause after the consumer's leader
+    /// is lost to the election plus this long (NATS.Net's default of 30 s let telemetry stop for about 30 s after the
+    /// election); shorter costs one small request per instance per period when idle.
+    /// </summary>
+    public TimeSpan PullExpires { get; set; } = TimeSpan.FromSeconds(5);
+
     public bool Enabled => Servers.Length > 0;
 
     public IReadOnlyList<string> ServerUrls => Servers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -66,6 +75,8 @@ public sealed class SharedStreamOptions : IFeatureOptions
             throw new ArgumentException($"Irrigation:SharedStream:AckWait must be 2 s..10 min, was {AckWait}.");
         if (MaxAckPending is < 1 or > 1_000_000)
             throw new ArgumentException($"Irrigation:SharedStream:MaxAckPending must be 1..1000000, was {MaxAckPending}.");
+        if (PullExpires < TimeSpan.FromSeconds(2) || PullExpires > TimeSpan.FromMinutes(1))
+            throw new ArgumentException($"Irrigation:SharedStream:PullExpires must be 2 s..1 min, was {PullExpires}.");
         if (PullBatch < 1 || PullBatch > MaxAckPending)
             throw new ArgumentException($"Irrigation:SharedStream:PullBatch must be 1..MaxAckPending, was {PullBatch}.");
     }

@@ -51,6 +51,10 @@ public sealed class SharedStreamOptionsTests
             new SharedStreamOptions { Servers = "nats://127.0.0.1:1", AckWait = TimeSpan.FromSeconds(1) }.Validate).Message);
         Assert.StartsWith("Irrigation:SharedStream:PullBatch must be 1..MaxAckPending", Assert.Throws<ArgumentException>(
             new SharedStreamOptions { Servers = "nats://127.0.0.1:1", MaxAckPending = 100, PullBatch = 101 }.Validate).Message);
+        Assert.StartsWith("Irrigation:SharedStream:PullExpires must be 2 s..1 min", Assert.Throws<ArgumentException>(
+            new SharedStreamOptions { Servers = "nats://127.0.0.1:1", PullExpires = TimeSpan.FromSeconds(1) }.Validate).Message);
+        Assert.StartsWith("Irrigation:SharedStream:PullExpires must be 2 s..1 min", Assert.Throws<ArgumentException>(
+            new SharedStreamOptions { Servers = "nats://127.0.0.1:1", PullExpires = TimeSpan.FromMinutes(2) }.Validate).Message);
     }
 
     [Fact]

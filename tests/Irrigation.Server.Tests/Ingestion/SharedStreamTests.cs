@@ -109,6 +109,76 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The node leading the shared consumer killed with -9 while both instances stay connected to another node. Their pull
+    /// requests were waiting at the dead leader; the new leader knows nothing of them, so each instance must notice the
+    /// missing idle heartbeats and pull again (<c>Irrigation:SharedStream:PullExpires</c>). With NATS.Net's default
+    /// (30 s pulls, heartbeats every 15 s) telemetry stopped for about 30 s after the election; it must resume within
+    /// seconds, and every acknowledged sequence number is stored.
+    /// </summary>
+    [Fact]
+    public async Task TwoInstances_ConsumerLeaderNodeKilled_PullsAgainWithinSeconds_EveryAcknowledgedMessageStored()
+    {
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var influxd = await InfluxdServer.StartAsync();
+        using var scratch = new ScratchDirectory("shared-consumer");
+        var database = "consumer_" + Guid.NewGuid().ToString("N")[..8];
+        var onNodeOne = new Dictionary<string, string> { ["Irrigation__SharedStream__Servers"] = cluster.NatsServer(1) };
+        var first = await StartInstanceAsync(cluster, influxd, database, scratch, "a", mqttNode: 1, onNodeOne);
+        var second = await StartInstanceAsync(cluster, influxd, database, scratch, "b", mqttNode: 1, onNodeOne);
+        await using (first.Process)
+        await using (second.Process)
+        {
+            // The consumer's leader must be another node than the one both instances are connected to.
+            var leader = await cluster.WaitForConsumerLeaderAsync("$MQTT_msgs", "irrigation-ingest", TimeSpan.FromSeconds(20));
+            for (var attempt = 0; leader == 1 && attempt < 10; attempt++)
+            {
+                await StepDownConsumerLeaderAsync(cluster);
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                leader = await cluster.WaitForConsumerLeaderAsync("$MQTT_msgs", "irrigation-ingest", TimeSpan.FromSeconds(20));
+            }
+
+            Assert.NotEqual(1, leader);
+            const int perStation = 500;
+            var publishing = PublishAsync(cluster.MqttAddressesFrom(1), perStation, TimeSpan.FromMilliseconds(25));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await cluster.KillAsync(leader);
+            var killed = Stopwatch.StartNew();
+            var elected = await cluster.WaitForConsumerLeaderAsync("$MQTT_msgs", "irrigation-ingest", TimeSpan.FromSeconds(60));
+            var electedAfter = killed.Elapsed;
+            var storedAtElection = await StoredAsync(first.Http) + await StoredAsync(second.Http);
+            var resumedAfter = TimeSpan.Zero;
+            while (killed.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                if (await StoredAsync(first.Http) + await StoredAsync(second.Http) > storedAtElection)
+                {
+                    resumedAfter = killed.Elapsed;
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            var acknowledged = await publishing;
+            Assert.Equal(Stations * perStation, acknowledged);
+            var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
+            await WaitForAllStoredAsync(query, perStation, killed, TimeSpan.FromSeconds(120));
+            var recovered = killed.Elapsed;
+            var missing = await MissingSequencesAsync(query, perStation);
+            Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
+            output.WriteLine($"consumer leader node {leader} killed; node {elected} elected after {electedAfter.TotalSeconds:0.0} s; storing resumed {resumedAfter.TotalSeconds:0.0} s after the kill; every one of {acknowledged} stored {recovered.TotalSeconds:0.0} s after it");
+            Assert.True(resumedAfter > TimeSpan.Zero && resumedAfter - electedAfter < TimeSpan.FromSeconds(15),
+                $"storing resumed {resumedAfter.TotalSeconds:0.0} s after the kill, the new leader was there after {electedAfter.TotalSeconds:0.0} s\n--- a:\n{first.Process.Tail()}");
+        }
+    }
+
+    /// <summary>Asks the shared consumer's leader to step down (JetStream API), so another node is elected.</summary>
+    private static async Task StepDownConsumerLeaderAsync(NatsCluster cluster)
+    {
+        await using var nats = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = cluster.NatsServer(1) });
+        await nats.RequestAsync<string, string>("$JS.API.CONSUMER.LEADER.STEPDOWN.$MQTT_msgs.irrigation-ingest", "", replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(5) });
+    }
+
+    /// <summary>
     /// Two instances on one PostgreSQL database; the leading one (it evaluates alarms) is killed with -9 while a station's
     /// alarm is open. The other takes the lease within its duration, raises a new station's alarm, clears the open one —
     /// and never raises that one a second time.
