@@ -8,12 +8,13 @@ namespace Irrigation.Server;
 internal static class ServerCommands
 {
     /// <summary>Whether <paramref name="args"/> name a command rather than options for the web server.</summary>
-    public static bool IsCommand(string[] args) => args is ["create-user", ..] or ["verify-audit", ..] or ["acceptance-pack", ..];
+    public static bool IsCommand(string[] args) => args is ["create-user", ..] or ["verify-audit", ..] or ["acceptance-pack", ..] or ["retire-mqtt-sessions", ..];
 
     public static int Run(string[] args, IServiceProvider services) => args[0] switch
     {
         "create-user" => CreateUser(args[1..], services),
         "acceptance-pack" => WriteAcceptancePack(args[1..], services),
+        "retire-mqtt-sessions" => RetireMqttSessions(args[1..], services),
         _ => VerifyAudit(services),
     };
 
@@ -64,6 +65,36 @@ internal static class ServerCommands
             Console.Error.WriteLine($"irrigation-server: acceptance pack not written: {ex.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// <c>retire-mqtt-sessions &lt;instance-id&gt;</c>: ends at the broker (with this configuration's broker addresses and
+    /// account) the persistent sessions of an instance that has been stopped for good, so the broker stops queueing for it.
+    /// Exit 0 when every session was ended, 1 otherwise. Never for a running instance: it would take over its connections.
+    /// </summary>
+    public static int RetireMqttSessions(string[] args, IServiceProvider services)
+    {
+        if (args.Length != 1 || string.IsNullOrWhiteSpace(args[0]))
+        {
+            Console.Error.WriteLine("usage: irrigation-server retire-mqtt-sessions <instance-id>   (its Irrigation:Mqtt:ClientId; stop that instance first)");
+            return 2;
+        }
+
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Messaging.ServerMqttOptions>>().Value;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.retire");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var results = Messaging.RetiredInstanceSessions.EndAsync(options, args[0], logger, timeout.Token).GetAwaiter().GetResult();
+        foreach (var (clientId, error) in results)
+        {
+            if (error is null)
+                Console.WriteLine($"session {clientId}: ended");
+            else
+                Console.Error.WriteLine($"irrigation-server: session {clientId} not ended: {error}");
+        }
+
+        var ended = results.Count(r => r.Error is null);
+        services.GetRequiredService<AuditLog>().Write("cli", "mqtt.retire_sessions", ended == results.Count ? "succeeded" : "failed", detail: $"{args[0]}: {ended} of {results.Count} sessions ended");
+        return ended == results.Count ? 0 : 1;
     }
 
     /// <summary><c>create-user &lt;name&gt; &lt;role&gt; [display name]</c>, the password from IRRIGATION_PASSWORD (never from the command line, which other users can see).</summary>

@@ -131,6 +131,37 @@ public sealed class NatsCluster : IAsyncDisposable
     /// </summary>
     public Task<int> ConsumerLeaderAsync(string stream, string consumer) => LeaderAsync(stream, consumer);
 
+    /// <summary>
+    /// The messages <paramref name="stream"/> holds and its consumers, as its leader reports them (each MQTT session's QoS 1
+    /// subscriptions are consumers of <c>$MQTT_msgs</c>); null while no running node can say.
+    /// </summary>
+    public async Task<(long Messages, int Consumers)?> StreamStateAsync(string stream)
+    {
+        var leader = await StreamLeaderAsync(stream);
+        if (leader == 0 || !IsRunning(leader))
+            return null;
+        try
+        {
+            using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{At(leader).MonitorPort}/jsz?acc=$G&streams=true")));
+            foreach (var account in document.RootElement.GetProperty("account_details").EnumerateArray())
+            {
+                if (!account.TryGetProperty("stream_detail", out var streams))
+                    continue;
+                foreach (var detail in streams.EnumerateArray().Where(d => d.GetProperty("name").GetString() == stream))
+                {
+                    var state = detail.GetProperty("state");
+                    return (state.GetProperty("messages").GetInt64(), state.TryGetProperty("consumer_count", out var count) ? count.GetInt32() : 0);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            LastMonitorError = $"{At(leader).Name}: {ex.Message}";
+        }
+
+        return null;
+    }
+
     private async Task<int> LeaderAsync(string stream, string? consumer)
     {
         var query = consumer is null ? "streams=true" : "consumers=true";

@@ -15,7 +15,7 @@ public static class CommandsRegistration
         services.AddSingleton<GatewayKeyring>();
         // Results published while the server restarts are kept by the broker for this persistent session.
         services.AddSingleton(sp => new MqttSession<CommandDispatcher>(ServerMqttClientFactory.Create(
-            sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, "-commands", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.commands"))));
+            sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, ServerMqttClientFactory.CommandsSession, sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.commands"))));
         services.AddSingleton<CommandDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());
         return services;

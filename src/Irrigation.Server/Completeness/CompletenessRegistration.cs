@@ -28,7 +28,7 @@ public static class CompletenessRegistration
                 ? sp.GetRequiredService<SequenceTracker>()
                 : new NoStoredSequenceListener());
         services.AddSingleton(sp => new MqttSession<GapRepairService>(ServerMqttClientFactory.Create(
-            sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, "-repair", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.repair"))));
+            sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, ServerMqttClientFactory.RepairSession, sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.repair"))));
         services.AddHostedService<GapRepairService>();
         return services;
     }

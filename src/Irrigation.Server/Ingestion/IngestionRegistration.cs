@@ -25,7 +25,7 @@ public static class IngestionRegistration
         {
             var mqtt = sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value;
             var shared = sp.GetRequiredService<IOptions<SharedStreamOptions>>().Value.Enabled;
-            return new MqttSession<IngestionService>(ServerMqttClientFactory.Create(mqtt, "", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.ingestion"), o =>
+            return new MqttSession<IngestionService>(ServerMqttClientFactory.Create(mqtt, ServerMqttClientFactory.IngestionSession, sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.ingestion"), o =>
             {
                 // With a shared stream this session carries only station and gateway status, acknowledged on receipt.
                 o.ManualAck = !shared;

@@ -5,6 +5,21 @@ namespace Irrigation.Server.Messaging;
 /// <summary>Creates the server's MQTT clients from <see cref="ServerMqttOptions"/>: one per purpose, each with its own persistent session.</summary>
 public static class ServerMqttClientFactory
 {
+    /// <summary>The session of ingestion (telemetry with one instance; station and gateway status).</summary>
+    public const string IngestionSession = "";
+
+    /// <summary>The session that delivers plan sets and time to gateways and takes their acknowledgements.</summary>
+    public const string PlansSession = "-plans";
+
+    /// <summary>The session that asks gateways for gap repair and takes their answers.</summary>
+    public const string RepairSession = "-repair";
+
+    /// <summary>The session that sends commands and takes their results.</summary>
+    public const string CommandsSession = "-commands";
+
+    /// <summary>Every session an instance keeps at the broker (<c>{ClientId}{suffix}</c>).</summary>
+    public static IReadOnlyList<string> Sessions { get; } = [IngestionSession, PlansSession, RepairSession, CommandsSession];
+
     /// <summary>
     /// A client with id <c>{ClientId}{suffix}</c> (default id irrigation-server-{machine}) and a persistent session;
     /// <paramref name="configure"/> sets what the purpose needs (manual acknowledgement, inbound capacity …).

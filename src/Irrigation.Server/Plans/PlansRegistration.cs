@@ -14,7 +14,7 @@ public static class PlansRegistration
         services.AddSingleton<PlanStore>();
         services.AddSingleton<PlanViews>();
         services.AddSingleton(sp => new MqttSession<PlanDelivery>(ServerMqttClientFactory.Create(
-            sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, "-plans", sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.plans"))));
+            sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, ServerMqttClientFactory.PlansSession, sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.plans"))));
         services.AddSingleton<PlanDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<PlanDelivery>());
         services.AddSingleton<PlanEditor>();

@@ -171,6 +171,52 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// An instance stopped for good leaves its persistent MQTT sessions in the cluster, and with 3.1.1 they never expire:
+    /// every status message is kept in <c>$MQTT_msgs</c> for them. <c>irrigation-server retire-mqtt-sessions</c> ends its
+    /// four sessions; the stream lets go of what it held and keeps nothing more for them.
+    /// </summary>
+    [Fact]
+    public async Task RetiredInstance_SessionsKeepMessagesUntilRetired_ThenTheStreamLetsGo()
+    {
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var influxd = await InfluxdServer.StartAsync();
+        using var scratch = new ScratchDirectory("retired");
+        var database = "retired_" + Guid.NewGuid().ToString("N")[..8];
+        var old = await StartInstanceAsync(cluster, influxd, database, scratch, "old", mqttNode: 1);
+        var instanceId = old.Environment["Irrigation__Mqtt__ClientId"];
+        // The shared consumer irrigation-ingest, and one consumer per QoS 1 subscription of the instance's four sessions
+        // (status and gateway status, plan acknowledgements, repair results, command results) — once NATS granted them
+        // all (a fresh cluster refuses subscriptions for a while; the client asks again).
+        var before = await Poll.UntilAsync(() => cluster.StreamStateAsync("$MQTT_msgs"), s => s?.Consumers >= 6, TimeSpan.FromSeconds(60));
+        Assert.True(before?.Consumers >= 6, $"the instance's sessions' subscriptions: {before}");
+        await old.Process.DisposeAsync(); // stopped for good: its sessions stay at the broker
+
+        // Station status nobody reads any more: all kept for the dead sessions.
+        const int published = 50;
+        await using (var gateway = new ReconnectingMqttClient(cluster.ClientOptions(2, "gw-retired-" + Guid.NewGuid().ToString("N")[..6], clean: true), new TestLogger(null, "gw")))
+        {
+            await gateway.ConnectAsync(CancellationToken.None);
+            for (var i = 0; i < published; i++)
+                await gateway.PublishAsync(new MqttApplicationMessage("irrigation/st001/status", Encoding.UTF8.GetBytes($$"""{"v":1,"station":"st001","online":true,"n":{{i}}}"""), MqttQualityOfService.AtLeastOnce), CancellationToken.None);
+        }
+
+        var held = await Poll.UntilAsync(() => cluster.StreamStateAsync("$MQTT_msgs"), s => s?.Messages >= published, TimeSpan.FromSeconds(10));
+        Assert.True(held?.Messages >= published, $"held for the stopped instance: {held}");
+
+        var retire = ManagedProcess.Start("irrigation-server", RepoPaths.Server, ["retire-mqtt-sessions", instanceId], environment: old.Environment, workingDirectory: scratch.Path);
+        await using (retire)
+        {
+            Assert.True(await retire.WaitForExitAsync(TimeSpan.FromSeconds(90)) == 0, retire.Output);
+            foreach (var suffix in new[] { "", "-plans", "-repair", "-commands" })
+                Assert.Contains($"session {instanceId}{suffix}: ended", retire.Output, StringComparison.Ordinal);
+        }
+
+        var after = await Poll.UntilAsync(() => cluster.StreamStateAsync("$MQTT_msgs"), s => s is { Messages: 0, Consumers: 1 }, TimeSpan.FromSeconds(20));
+        output.WriteLine($"$MQTT_msgs before: {before}; with {published} status messages: {held}; after retire-mqtt-sessions: {after}");
+        Assert.Equal((0L, 1), after); // only the shared consumer is left, and it holds none of the status messages
+    }
+
     /// <summary>Asks the shared consumer's leader to step down (JetStream API), so another node is elected.</summary>
     private static async Task StepDownConsumerLeaderAsync(NatsCluster cluster)
     {
@@ -308,7 +354,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Instance(ManagedProcess Process, HttpClient Http);
+    private sealed record Instance(ManagedProcess Process, HttpClient Http, Dictionary<string, string> Environment);
 
     private static async Task<Instance> StartInstanceAsync(NatsCluster cluster, InfluxdServer influxd, string database, ScratchDirectory scratch, string name, int mqttNode, IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -341,7 +387,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"token: {(int)response.StatusCode} {body}");
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", JsonNode.Parse(body)!["token"]!.GetValue<string>());
-        return new Instance(process, http);
+        return new Instance(process, http, environment);
     }
 
     /// <summary>One MQTT 3.1.1 client per station publishing numbered QoS 1 telemetry, each message after the last one's PUBACK; returns the acknowledged count.</summary>
