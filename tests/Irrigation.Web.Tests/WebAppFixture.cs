@@ -68,6 +68,9 @@ public class WebAppFixture : IAsyncLifetime
             ServiceWorkers = serviceWorkers ? ServiceWorkerPolicy.Allow : ServiceWorkerPolicy.Block,
         });
         context.SetDefaultTimeout(20_000);
+        // Expect(...) has its own 5 s default, which the context's timeout does not change; pages that wait for an
+        // InfluxDB query on a loaded machine get the same 20 s as every other action.
+        Assertions.SetDefaultExpectTimeout(20_000);
         return await context.NewPageAsync();
     }
 

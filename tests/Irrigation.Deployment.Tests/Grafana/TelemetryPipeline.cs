@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Irrigation.Testing;
+using Irrigation.Testing.Waiting;
 
 namespace Irrigation.Deployment.Tests.Grafana;
 
@@ -139,11 +140,24 @@ public sealed class TelemetryPipeline : IAsyncDisposable
     private static StringContent Json(JsonObject body) => new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
 
     /// <summary>Stops the station's devices from answering (the gateway publishes quality "bad") for a while.</summary>
+    /// <summary>
+    /// Drops the station's devices for at least <paramref name="duration"/> and until its comms_lost alarm is raised,
+    /// then lets them answer again and waits until the alarm is cleared: both events are in InfluxDB when this returns,
+    /// however slow a loaded machine made the gateway's detection and the server's evaluation.
+    /// </summary>
     public async Task DropStationAsync(string station, TimeSpan duration)
     {
         await Simulator.SetFaultsAsync(station, new { drop = true });
         await Task.Delay(duration);
+        await WaitForAlarmEventAsync(station, "comms_lost", "raised");
         await Simulator.ClearFaultsAsync(station);
+        await WaitForAlarmEventAsync(station, "comms_lost", "cleared");
+    }
+
+    private async Task WaitForAlarmEventAsync(string station, string rule, string alarmEvent)
+    {
+        var query = $"SELECT count(\"value\") FROM \"alarm\" WHERE \"station\" = '{station}' AND \"rule\" = '{rule}' AND \"event\" = '{alarmEvent}'";
+        await Poll.UntilAsync(async () => (await QueryAsync(query))["results"]?[0]?["series"] is not null, $"the {rule} alarm of {station} {alarmEvent} in InfluxDB", TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Fills the roll-up retention policies now instead of at the next interval boundary (see <see cref="InfluxdServer.BackfillRollupsAsync"/>).</summary>

@@ -81,7 +81,13 @@ public sealed partial class LongOutageSoakTests(ITestOutputHelper output)
         // server has no gap open.
         var settled = await Poll.UntilAsync(() => CompletenessAsync(viewer), l => Pending(gateway) is >= 0 and < 500 && l.All(s => s.Open == 0), TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(1));
         var drainSeconds = drain.Elapsed.TotalSeconds;
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the subscriber's last messages
+        // The test's own subscriber drains the same backlog in this (loaded) process: wait until it has seen, for every
+        // station, at least what the server counts as contiguous.
+        await Poll.UntilAsync(() =>
+        {
+            lock (received)
+                return settled.All(s => received.TryGetValue(s.Station, out var seqs) && seqs.Count > 0 && seqs.Max() >= s.Contiguous);
+        }, "the test's subscriber saw up to the server's contiguous watermark", TimeSpan.FromSeconds(60));
         await stopReading.CancelAsync();
         await reading;
         var metrics = PrometheusText.Parse(await viewer.GetStringAsync(new Uri("metrics", UriKind.Relative)));

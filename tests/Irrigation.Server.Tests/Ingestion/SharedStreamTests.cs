@@ -254,7 +254,9 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
                 var levels = new System.Collections.Concurrent.ConcurrentDictionary<string, double>(StringComparer.Ordinal) { ["st001"] = 0.3, ["st002"] = 2.0 };
                 using var feeding = new CancellationTokenSource();
                 var live = new System.Collections.Concurrent.ConcurrentQueue<string>();
-                var streaming = ReadLiveEventsAsync(second.Http, live, feeding.Token);
+                var streamOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var streaming = ReadLiveEventsAsync(second.Http, live, streamOpen, feeding.Token);
+                await streamOpen.Task.WaitAsync(TimeSpan.FromSeconds(15)); // subscribed before anything can be raised
                 var feeder = FeedStationsAsync(cluster.MqttPort(2), levels, feeding.Token);
                 try
                 {
@@ -291,7 +293,8 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
     }
 
     /// <summary>The data lines of the instance's live-event stream (/api/events) for alarm events, until cancelled.</summary>
-    private static async Task ReadLiveEventsAsync(HttpClient http, System.Collections.Concurrent.ConcurrentQueue<string> alarms, CancellationToken cancellationToken)
+    /// <summary>Reads an instance's live-event stream; <paramref name="open"/> completes with its first (<c>hello</c>) event.</summary>
+    private static async Task ReadLiveEventsAsync(HttpClient http, System.Collections.Concurrent.ConcurrentQueue<string> alarms, TaskCompletionSource open, CancellationToken cancellationToken)
     {
         try
         {
@@ -304,7 +307,11 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
                 if (line.StartsWith("event:", StringComparison.Ordinal))
+                {
                     alarmEvent = line == "event: alarm";
+                    if (line == "event: hello")
+                        open.TrySetResult();
+                }
                 else if (alarmEvent && line.StartsWith("data:", StringComparison.Ordinal))
                     alarms.Enqueue(line);
             }

@@ -185,7 +185,8 @@ public sealed class PlanEndToEndTests
         await using var stack = await SystemStack.StartAsync("plan-outage", new SystemStackOptions { Stations = 1 });
         await stack.WaitForStationOnlineAsync("st001", TimeSpan.FromSeconds(30));
         using var op = await stack.SignInAsync("operator");
-        var start = StartIn(10);
+        // The broker must be down before the start: applying the set and reading it back retained take a few seconds, more on a loaded machine.
+        var start = StartIn(20);
         var id = (await CreateAsync(op, Plan("断网运行", start, "together", 0, ("st001", 1, 6))))["id"]!.GetValue<string>();
         await WaitForAppliedAsync(op);
 
@@ -206,7 +207,7 @@ public sealed class PlanEndToEndTests
         await Poll.UntilAsync(() => stack.Simulator.PumpRunningAsync("st001", 1), running => running, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
         await Poll.UntilAsync(() => stack.Simulator.PumpRunningAsync("st001", 1), running => !running, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
         Assert.Empty(await RunsAsync(op, id)); // nothing reached the server yet
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the gateway confirms the stop by its feedback, a poll or two after the pump stopped
+        await Task.Delay(TimeSpan.FromSeconds(5)); // the gateway confirms the stop by its feedback, within its 3 s feedback timeout of the pump stopping
         var brokerBack = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await stack.Broker.RestartAsync();
 

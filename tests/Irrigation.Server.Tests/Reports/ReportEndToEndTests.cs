@@ -116,7 +116,21 @@ public sealed class ReportEndToEndTests
         Assert.Equal(Math.Round(dayTotal["kwhByTariff"]!.AsObject().Sum(k => k.Value!.GetValue<double>() * prices[k.Key]!.GetValue<double>()), 2), dayTotal["cost"]!.GetValue<double>(), 2);
 
         // ---- the town's monthly report (月报): a row per station, the totals over both ----
-        var town = JsonNode.Parse(await viewer.GetStringAsync(new Uri($"api/reports/towns/{Uri.EscapeDataString("城东镇")}?period={month}", UriKind.Relative)))!;
+        // The month is still running: availability samples (every 2 s here) and the minute roll-ups move its figures
+        // between two requests, so the JSON, the XLSX and the PDF are taken together, between two JSON answers with
+        // the same figures, and each format is compared with that JSON.
+        var townUri = $"api/reports/towns/{Uri.EscapeDataString("城东镇")}?period={month}";
+        var taken = await Poll.UntilAsync(async () =>
+            {
+                var before = await viewer.GetStringAsync(new Uri(townUri, UriKind.Relative));
+                var xlsxBytes = await viewer.GetByteArrayAsync(new Uri(townUri + "&format=xlsx", UriKind.Relative));
+                var pdfBytes = await viewer.GetByteArrayAsync(new Uri(townUri + "&format=pdf", UriKind.Relative));
+                var after = await viewer.GetStringAsync(new Uri(townUri, UriKind.Relative));
+                return (Json: before, Xlsx: xlsxBytes, Pdf: pdfBytes, Steady: Figures(before) == Figures(after));
+            },
+            t => t.Steady, Wait, TimeSpan.FromMilliseconds(200));
+        Assert.True(taken.Steady, "the town's figures kept moving between two requests");
+        var town = JsonNode.Parse(taken.Json)!;
         Assert.Equal("城东镇机埠运行月报", town["title"]!.GetValue<string>());
         Assert.Equal("测试县水利局", town["organisation"]!.GetValue<string>());
         Assert.Equal(["st001", "st002"], town["rows"]!.AsArray().Select(r => r!["key"]!.GetValue<string>()).ToArray());
@@ -132,7 +146,7 @@ public sealed class ReportEndToEndTests
             total["messagesStored"]!.GetValue<long>());
 
         // ---- XLSX: every number of every row and of the totals equals the JSON ----
-        var xlsx = await viewer.GetByteArrayAsync(new Uri($"api/reports/towns/{Uri.EscapeDataString("城东镇")}?period={month}&format=xlsx", UriKind.Relative));
+        var xlsx = taken.Xlsx;
         PdfText.Keep($"town-{month}.xlsx", xlsx);
         var sheet = new MemoryStream(xlsx).Query(useHeaderRow: false).Cast<IDictionary<string, object?>>().Select(r => r.Values.ToArray()).ToList();
         Assert.Equal("城东镇机埠运行月报", sheet[0][0]);
@@ -162,7 +176,7 @@ public sealed class ReportEndToEndTests
         Assert.Equal(Columns.Count * 3, compared); // 26 numeric columns × (two stations + totals)
 
         // ---- PDF: the Chinese title, the stations and the totals row, as pdftotext reads them ----
-        var pdf = await viewer.GetByteArrayAsync(new Uri($"api/reports/towns/{Uri.EscapeDataString("城东镇")}?period={month}&format=pdf", UriKind.Relative));
+        var pdf = taken.Pdf;
         PdfText.Keep($"town-{month}.pdf", pdf);
         var text = await PdfText.ExtractAsync(pdf);
         Assert.Contains("城东镇机埠运行月报", text, StringComparison.Ordinal);
@@ -207,6 +221,14 @@ public sealed class ReportEndToEndTests
         await using (var cli = ManagedProcess.Start("irrigation-server", RepoPaths.Server, ["acceptance-pack", from, today, output], environment: environment, workingDirectory: stack.Directory))
             Assert.True(await cli.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, cli.Output);
         await AssertAcceptancePackAsync(await File.ReadAllBytesAsync(output), month, "测试县水利局");
+    }
+
+    /// <summary>A report's JSON without its generation time: what two answers must share to have the same figures.</summary>
+    private static string Figures(string json)
+    {
+        var report = JsonNode.Parse(json)!.AsObject();
+        report.Remove("generatedAt");
+        return report.ToJsonString();
     }
 
     private static async Task AssertAcceptancePackAsync(byte[] zipBytes, string month, string organisation)
