@@ -184,8 +184,8 @@ Failures (run.sh starts a server, an influxd, the gateway or haproxy again 2 s a
       # telemetry after AckWait (30 s)
   rm $RUN/server-1.hold                                    # server 1 back
   scripts/cluster/nats-cluster.sh kill 3 $NATS_DIR
-      # one NATS node dies: clients move to the next node; up to 6-40 s without telemetry while JetStream elects a new
-      # leader of a stream the node led (the gateway queues meanwhile, nothing acknowledged is lost)
+      # one NATS node dies: clients move to the next node; about 6-17 s without telemetry while JetStream elects a new
+      # leader of a stream or consumer the node led (the gateway queues meanwhile, nothing acknowledged is lost)
   scripts/cluster/nats-cluster.sh start-node 3 $NATS_DIR   # node 3 back
   touch $RUN/influx-b.hold && kill -9 \$(cat $RUN/influx-b.pid)
       # one replica dies: its share waits in each server's spool (irrigation_spool_pending_batches in /metrics)
