@@ -50,14 +50,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             var storedBySecond = await StoredAsync(second.Http);
             first.Process.KillHard();
             var killed = Stopwatch.StartNew();
-            var acknowledged = await publishing;
-            Assert.Equal(Stations * perStation, acknowledged);
-
-            var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
-            await WaitForAllStoredAsync(query, perStation, killed, TimeSpan.FromSeconds(90));
-            var recovered = killed.Elapsed;
-            var missing = await MissingSequencesAsync(query, perStation);
-            Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
+            var (acknowledged, recovered) = await EveryAcknowledgedStoredAsync(publishing, perStation, influxd, database, killed, TimeSpan.FromSeconds(90), first, second);
             Assert.True(storedByFirst > 0 && storedBySecond > 0, $"both instances stored a share before the kill: a {storedByFirst}, b {storedBySecond}");
 
             // The survivor's view of the whole stream: every station complete to 400, no open gap.
@@ -96,14 +89,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             var leader = await cluster.WaitForStreamLeaderAsync("$MQTT_msgs", TimeSpan.FromSeconds(10));
             await cluster.KillAsync(leader);
             var killed = Stopwatch.StartNew();
-            var acknowledged = await publishing;
-            Assert.Equal(Stations * perStation, acknowledged);
-
-            var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
-            await WaitForAllStoredAsync(query, perStation, killed, TimeSpan.FromSeconds(120));
-            var recovered = killed.Elapsed;
-            var missing = await MissingSequencesAsync(query, perStation);
-            Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
+            var (acknowledged, recovered) = await EveryAcknowledgedStoredAsync(publishing, perStation, influxd, database, killed, TimeSpan.FromSeconds(120), first, second);
             output.WriteLine($"node {leader} (the $MQTT_msgs leader) killed; {acknowledged} acknowledged, every one stored {recovered.TotalSeconds:0.0} s after the kill");
         }
     }
@@ -158,13 +144,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
                 await Task.Delay(100);
             }
 
-            var acknowledged = await publishing;
-            Assert.Equal(Stations * perStation, acknowledged);
-            var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
-            await WaitForAllStoredAsync(query, perStation, killed, TimeSpan.FromSeconds(120));
-            var recovered = killed.Elapsed;
-            var missing = await MissingSequencesAsync(query, perStation);
-            Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
+            var (acknowledged, recovered) = await EveryAcknowledgedStoredAsync(publishing, perStation, influxd, database, killed, TimeSpan.FromSeconds(120), first, second);
             output.WriteLine($"consumer leader node {leader} killed; node {elected} elected after {electedAfter.TotalSeconds:0.0} s; storing resumed {resumedAfter.TotalSeconds:0.0} s after the kill; every one of {acknowledged} stored {recovered.TotalSeconds:0.0} s after it");
             Assert.True(resumedAfter > TimeSpan.Zero && resumedAfter - electedAfter < TimeSpan.FromSeconds(15),
                 $"storing resumed {resumedAfter.TotalSeconds:0.0} s after the kill, the new leader was there after {electedAfter.TotalSeconds:0.0} s\n--- a:\n{first.Process.Tail()}");
@@ -420,6 +400,23 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             }
         }));
         return acknowledged;
+    }
+
+    /// <summary>
+    /// Waits for the publishers (every message acknowledged), then until every station's sequence numbers are all stored
+    /// or <paramref name="limit"/> passed since the kill; fails naming what is missing, with the instances' logs.
+    /// </summary>
+    private static async Task<(int Acknowledged, TimeSpan Recovered)> EveryAcknowledgedStoredAsync(
+        Task<int> publishing, int perStation, InfluxdServer influxd, string database, Stopwatch killed, TimeSpan limit, Instance first, Instance second)
+    {
+        var acknowledged = await publishing;
+        Assert.Equal(Stations * perStation, acknowledged);
+        var query = new InfluxQueryClient(new InfluxQueryOptions { Url = influxd.Url, Database = database, Timeout = TimeSpan.FromSeconds(10) });
+        await WaitForAllStoredAsync(query, perStation, killed, limit);
+        var recovered = killed.Elapsed;
+        var missing = await MissingSequencesAsync(query, perStation);
+        Assert.True(missing.Length == 0, $"{missing}\n--- a:\n{first.Process.Tail()}\n--- b:\n{second.Process.Tail()}");
+        return (acknowledged, recovered);
     }
 
     private static async Task<double> StoredAsync(HttpClient http) =>
