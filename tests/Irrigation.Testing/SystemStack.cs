@@ -224,6 +224,21 @@ public sealed class SystemStack : IAsyncDisposable
         Server = await ServerProcess.StartAsync(HttpPort, _serverEnvironment, Path.Combine(Directory, $"server-{_serverStarts}.log"), Directory);
     }
 
+    /// <summary>
+    /// Another server instance with this stack's settings but its own HTTP port, MQTT client id (its instance id) and data directory, for
+    /// several instances on one shared database (give <c>Irrigation__Database__*</c> in the options). Returns once it is
+    /// ready; the caller disposes it.
+    /// </summary>
+    public async Task<ManagedProcess> StartServerInstanceAsync(string clientId, int httpPort)
+    {
+        var environment = new Dictionary<string, string>(_serverEnvironment, StringComparer.Ordinal)
+        {
+            ["Irrigation__Mqtt__ClientId"] = clientId,
+            ["Irrigation__DataDirectory"] = Path.Combine(Directory, $"server-data-{clientId}"),
+        };
+        return await ServerProcess.StartAsync(httpPort, environment, Path.Combine(Directory, $"server-{clientId}.log"), Directory);
+    }
+
     public async Task StopServerAsync()
     {
         if (Server is { HasExited: false } server)
@@ -244,13 +259,13 @@ public sealed class SystemStack : IAsyncDisposable
     }
 
     /// <summary>A new HTTP client (with its own cookie jar) for the server, not signed in.</summary>
-    public HttpClient CreateClient() =>
-        new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true }) { BaseAddress = ServerUrl, Timeout = TimeSpan.FromSeconds(15) };
+    public HttpClient CreateClient(Uri? server = null) =>
+        new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true }) { BaseAddress = server ?? ServerUrl, Timeout = TimeSpan.FromSeconds(15) };
 
-    /// <summary>Signs in with the cookie as the web app does and returns a client that sends the CSRF header.</summary>
-    public async Task<HttpClient> SignInAsync(string user)
+    /// <summary>Signs in with the cookie as the web app does and returns a client that sends the CSRF header (to another instance when given).</summary>
+    public async Task<HttpClient> SignInAsync(string user, Uri? server = null)
     {
-        var client = CreateClient();
+        var client = CreateClient(server);
         using var response = await client.PostAsJsonAsync("api/auth/login", new { username = user, password = Users[user].Password });
         var body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.OK)

@@ -1,7 +1,6 @@
 using Irrigation.Server.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Irrigation.Server.Audit;
-using Microsoft.Extensions.Options;
 using Irrigation.Server.Http;
 using Irrigation.Server.State;
 using Irrigation.Contracts;
@@ -27,7 +26,7 @@ public static class CommandsApi
 
     private static async Task<Results<Accepted<CommandView>, ProblemHttpResult>> CreateAsync(
         string id, int pump, StartStopRequest? request, HttpContext context, StationRegistry registry, LatestValueCache cache, StationLiveness liveness,
-        CommandStore store, CommandDispatcher dispatcher, AuditLog audit, IOptions<CommandOptions> options, TimeProvider time)
+        CommandStore store, PumpCommandRequests requests, AuditLog audit)
     {
         var action = request?.Action;
         var key = context.Request.Headers["Idempotency-Key"].ToString();
@@ -73,22 +72,20 @@ public static class CommandsApi
         if (pump is < 1 or > 16 || !HasPump(snapshot, pump))
             return Refuse("pump_not_found", Problems.NotFound("pump_not_found", $"Station {id} has no pump {pump}."));
 
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var (outcome, command) = store.Create(key, user, id, pump, action, now, now + (long)options.Value.Lifetime.TotalMilliseconds);
-        switch (outcome)
+        // The delivery outlives the request (it ends at the command's expiry); the answer waits for it only briefly.
+        var requested = requests.Request(new CommandRequester(user, AuditLog.Address(context)), key, id, pump, action, CancellationToken.None);
+        switch (requested.Outcome)
         {
             case CreateCommandOutcome.Existing:
-                return Retried(command!);
+                return Retried(requested.Command!);
             case CreateCommandOutcome.KeyReused:
-                return Refuse("idempotency_key_reused", KeyReused());
+                return KeyReused();
             case CreateCommandOutcome.PumpBusy:
-                return Refuse("command_pending", Problems.Conflict("command_pending", $"Pump {pump} of {id} already has a command in progress."), command?.Id);
+                return Problems.Conflict("command_pending", $"Pump {pump} of {id} already has a command in progress.");
         }
 
-        audit.Write(context, "command.request", "accepted", id, pump, $"{command!.Id} {action}");
-        var send = dispatcher.SendAsync(command, CancellationToken.None);
-        await Task.WhenAny(send, Task.Delay(SendWait));
-        return Accepted(store.Get(command.Id) ?? command);
+        await Task.WhenAny(requested.Delivery, Task.Delay(SendWait));
+        return Accepted(store.Get(requested.Command!.Id) ?? requested.Command);
     }
 
     /// <summary>A station that reports no pump values yet may have any pump; one that reports pumps has only those.</summary>

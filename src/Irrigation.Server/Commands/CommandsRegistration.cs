@@ -18,6 +18,7 @@ public static class CommandsRegistration
             sp.GetRequiredService<IOptions<ServerMqttOptions>>().Value, ServerMqttClientFactory.CommandsSession, sp.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt.commands"))));
         services.AddSingleton<CommandDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());
+        services.AddSingleton<PumpCommandRequests>();
         return services;
     }
 }

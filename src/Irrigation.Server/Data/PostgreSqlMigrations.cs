@@ -267,5 +267,10 @@ internal static class PostgreSqlMigrations
             xml TEXT NOT NULL,
             created_ms BIGINT NOT NULL);
         """,
+        // 12: a revision per station's settings, counted up by every save; their sum is the settings' version, which
+        // every instance compares to see another's change (StationSettingsStore.Refresh).
+        """
+        ALTER TABLE station_settings ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+        """,
     ];
 }

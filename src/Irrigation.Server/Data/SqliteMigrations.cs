@@ -257,5 +257,10 @@ internal static class SqliteMigrations
             xml TEXT NOT NULL,
             created_ms INTEGER NOT NULL);
         """,
+        // 12: a revision per station's settings, counted up by every save; their sum is the settings' version, which
+        // every instance compares to see another's change (StationSettingsStore.Refresh).
+        """
+        ALTER TABLE station_settings ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 }

@@ -14,6 +14,7 @@ public static class StateRegistration
         services.AddSingleton<LatestValueCache>();
         services.AddSingleton<StationLiveness>();
         services.AddHostedService<LatestValueSeeder>();
+        services.AddHostedService<StationSettingsRefresh>();
         return services;
     }
 

@@ -28,7 +28,10 @@ public static class StationsApi
         stations.MapGet("/{id}", Results<Ok<Dictionary<string, object?>>, ProblemHttpResult> (string id, StationViews views) => views.Detail(id) is { } d ? TypedResults.Ok(Flatten(d)) : Problems.NotFound("station_not_found", $"No station {id}."));
         stations.MapGet("/{id}/history", HistoryAsync);
         stations.MapGet("/{id}/settings", Results<Ok<StationSettingsResponse>, ProblemHttpResult> (string id, StationRegistry registry, StationSettingsStore settings, WaterCoefficients coefficients) =>
-            registry.Find(id) is { } station ? TypedResults.Ok(Settings(station, settings, coefficients)) : Problems.NotFound("station_not_found", $"No station {id}."));
+        {
+            settings.Refresh(); // the settings page shows another instance's save at once, not at the next periodic check
+            return registry.Find(id) is { } station ? TypedResults.Ok(Settings(station, settings, coefficients)) : Problems.NotFound("station_not_found", $"No station {id}.");
+        });
         stations.MapPatch("/{id}/settings", UpdateSettings).RequireAuthorization(Roles.CanAdminister);
 
         // The ingestion issue's raw view, kept for scripts and the benchmarks.

@@ -12,8 +12,9 @@ namespace Irrigation.Server.Uplink;
 /// Answers what the platform asks of one station (ENQ frames). A 4CH pump switch command (§6.6.4.26) is refused unless
 /// the station is configured with <c>AcceptPumpControl</c>; SL 651 has no negative reply for it, so the station answers
 /// with its unchanged pump state (table 73 "设置后的状态") — audited as refused and counted. An accepted command goes
-/// through the server's one command path: a command per pump in <see cref="CommandStore"/>, signed and published by
-/// <see cref="CommandDispatcher"/>, interlocked at the gateway, confirmed by its feedback, audited; the reply carries
+/// through the server's one command path, <see cref="PumpCommandRequests"/> (as the operators' API does): a command per
+/// pump in <see cref="CommandStore"/>, signed and published by <see cref="CommandDispatcher"/>, interlocked at the
+/// gateway, confirmed by its feedback, audited; the reply carries
 /// the state after. 44H queries are answered with pump/motor data; other queries are not answered (M4: invalid → silence).
 /// </summary>
 public sealed class PlatformPumpControl : ISl651CommandHandler
@@ -31,7 +32,7 @@ public sealed class PlatformPumpControl : ISl651CommandHandler
     private readonly LatestValueCache _cache;
     private readonly StationLiveness _liveness;
     private readonly CommandStore _commands;
-    private readonly CommandDispatcher _dispatcher;
+    private readonly PumpCommandRequests _requests;
     private readonly CommandOptions _commandOptions;
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
@@ -46,7 +47,7 @@ public sealed class PlatformPumpControl : ISl651CommandHandler
         _cache = services.GetRequiredService<LatestValueCache>();
         _liveness = services.GetRequiredService<StationLiveness>();
         _commands = services.GetRequiredService<CommandStore>();
-        _dispatcher = services.GetRequiredService<CommandDispatcher>();
+        _requests = services.GetRequiredService<PumpCommandRequests>();
         _commandOptions = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CommandOptions>>().Value;
         _audit = services.GetRequiredService<AuditLog>();
         _time = services.GetRequiredService<TimeProvider>();
@@ -102,22 +103,13 @@ public sealed class PlatformPumpControl : ISl651CommandHandler
             if (pump > command.Pumps.Capacity || want == on)
                 continue;
             var action = want ? "start" : "stop";
-            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            // The same frame sent again (same send time and serial) finds its command by this key and issues nothing new.
             var key = $"sl651-{command.SendTime:yyMMddHHmmss}-{command.Serial}-{pump}";
-            var (outcome, created) = _commands.Create(key, Actor, _station.Id, pump, action, now, now + (long)_commandOptions.Lifetime.TotalMilliseconds);
-            if (outcome is CreateCommandOutcome.PumpBusy or CreateCommandOutcome.KeyReused)
-            {
-                _audit.Write(Actor, "command.request", outcome == CreateCommandOutcome.PumpBusy ? "command_pending" : "idempotency_key_reused", _station.Id, pump, $"{action} (SL 651 4CH serial {command.Serial})");
+            var requested = _requests.Request(new CommandRequester(Actor, Note: $"SL 651 4CH serial {command.Serial}"), key, _station.Id, pump, action, cancellationToken);
+            if (requested.Outcome is CreateCommandOutcome.PumpBusy or CreateCommandOutcome.KeyReused)
                 continue;
-            }
-
-            if (outcome == CreateCommandOutcome.Created)
-            {
-                _audit.Write(Actor, "command.request", "accepted", _station.Id, pump, $"{created!.Id} {action} (SL 651 4CH serial {command.Serial})");
-                await _dispatcher.SendAsync(created, cancellationToken);
-            }
-
-            issued.Add(created!);
+            await requested.Delivery;
+            issued.Add(requested.Command!);
         }
 
         // Wait for the gateway's confirmation (feedback) of every command, as long as CommandWait allows.

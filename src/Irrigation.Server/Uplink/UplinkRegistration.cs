@@ -13,17 +13,15 @@ public static class UplinkRegistration
         services.AddFeatureOptions<UplinkOptions>();
         services.AddSingleton<UplinkStations>();
         services.AddSingleton<IAlarmEventListener, UplinkAlarmReports>();
-        services.AddSingleton<UplinkMetrics>();
-        services.AddHostedService(sp =>
-        {
-            sp.GetRequiredService<UplinkMetrics>();
-            return ActivatorUtilities.CreateInstance<UplinkWorker>(sp);
-        });
+        services.AddHostedService<UplinkWorker>();
         return services;
     }
 }
 
-/// <summary>The uplink's counters on the server's meter (irrigation_uplink_*), read from the links' own counters.</summary>
+/// <summary>
+/// The uplink's counters on the server's meter (irrigation_uplink_*), read from the links' own counters. Made by
+/// <see cref="UplinkWorker"/> only when the uplink is on: a server without a platform shows no uplink series.
+/// </summary>
 public sealed class UplinkMetrics
 {
     public UplinkMetrics(UplinkStations stations, System.Diagnostics.Metrics.IMeterFactory meters)

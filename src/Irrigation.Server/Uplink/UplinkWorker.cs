@@ -29,10 +29,12 @@ public sealed class UplinkWorker : BackgroundService
     private readonly ILogger<UplinkWorker> _logger;
     private readonly InstanceLeadership _leadership;
 
-    public UplinkWorker(IOptions<UplinkOptions> options, UplinkStations stations, StationRegistry registry, LatestValueCache cache, TimeProvider time, IServiceProvider services, ILoggerFactory loggers, ILogger<UplinkWorker> logger, InstanceLeadership leadership)
+    public UplinkWorker(IOptions<UplinkOptions> options, UplinkStations stations, StationRegistry registry, LatestValueCache cache, TimeProvider time, IServiceProvider services, ILoggerFactory loggers, ILogger<UplinkWorker> logger, InstanceLeadership leadership, System.Diagnostics.Metrics.IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
+        if (_options.Enabled)
+            Metrics = new UplinkMetrics(stations, meters);
         _stations = stations;
         _registry = registry;
         _cache = cache;
@@ -42,6 +44,9 @@ public sealed class UplinkWorker : BackgroundService
         _logger = logger;
         _leadership = leadership;
     }
+
+    /// <summary>The uplink's metrics; null while the uplink is off (no <c>Irrigation:Uplink:Host</c>).</summary>
+    internal UplinkMetrics? Metrics { get; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -29,6 +29,7 @@ public sealed class ServerConfigurationTests
     [InlineData("Irrigation__Alarms__Rules__over_current__Severity", "urgent", "Irrigation:Alarms:Rules:over_current:Severity")]
     [InlineData("Irrigation__Accounting__ResetRatio", "2", "Irrigation:Accounting:ResetRatio")]
     [InlineData("Irrigation__Api__StaleAfter", "00:00:01", "Irrigation:Api:StaleAfter must be at least 5 s")]
+    [InlineData("Irrigation__Api__SettingsRefreshInterval", "00:00:00.100", "Irrigation:Api:SettingsRefreshInterval must be 200 ms..10 min")]
     [InlineData("Irrigation__Auth__MinPasswordLength", "4", "Irrigation:Auth:MinPasswordLength must be at least 8")]
     [InlineData("Irrigation__TopicRoot", "a/b", "Irrigation:TopicRoot 'a/b' must be a single topic level")]
     [InlineData("Irrigation__StationFiles__0", "/no/such/gateway.json", "Irrigation:StationFiles: '/no/such/gateway.json' does not exist")]

@@ -117,6 +117,7 @@ public sealed class ApiShapeTests : IClassFixture<InProcessServer>
         }
 
         Assert.Equal(0, metrics["irrigation_mqtt_connected"]);
+        Assert.DoesNotContain(metrics.Keys, k => k.StartsWith("irrigation_uplink_", StringComparison.Ordinal)); // the uplink is off here
     }
 
     [Fact]

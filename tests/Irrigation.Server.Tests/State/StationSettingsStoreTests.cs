@@ -57,4 +57,26 @@ public abstract class StationSettingsStoreTests(DatabaseProvider provider) : Eng
         var reopened = new StationSettingsStore(Reopen()).Find("st001")!;
         Assert.Equal(("城东一号机埠", (string?)null, 12.5, "admin2"), (reopened.Name, reopened.Site, reopened.WaterPerKwh!.Value, reopened.UpdatedBy));
     }
+
+    [Fact]
+    public void Refresh_AnotherInstanceSaved_ReadAgainAndAppliedOnce()
+    {
+        var first = new StationSettingsStore(Database);
+        var second = new StationSettingsStore(Reopen());
+        var registry = new StationRegistry(acceptUnknown: false);
+        registry.Add(new StationEntry("st001", "城东机埠", "城东镇"));
+        second.ApplyTo(registry);
+        Assert.False(second.Refresh()); // nothing changed since it was loaded
+
+        first.Save(new StationEntry("st001", "城东机埠", "城东镇"), "城东一号机埠", "城东新镇", 12.5, "admin", 1_000);
+        Assert.True(second.Refresh());
+        Assert.Equal(("城东一号机埠", "城东新镇"), (registry.Find("st001")!.Name, registry.Find("st001")!.Site));
+        Assert.Equal(12.5, second.WaterPerKwhOf("st001"));
+        Assert.False(second.Refresh());
+
+        // Every later save moves the version again.
+        first.Save(new StationEntry("st001", "城东机埠", "城东镇"), null, null, 14, "admin", 1_000);
+        Assert.True(second.Refresh());
+        Assert.Equal(14, second.WaterPerKwhOf("st001"));
+    }
 }

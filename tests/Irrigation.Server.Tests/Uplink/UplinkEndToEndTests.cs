@@ -121,6 +121,12 @@ public sealed class UplinkEndToEndTests
         Assert.Equal(("start", 1, "succeeded"), (command!["action"]!.GetValue<string>(), command["pump"]!.GetValue<int>(), command["state"]!.GetValue<string>()));
         var st2Commands = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/commands?station=st002", UriKind.Relative)))!.AsArray();
         Assert.DoesNotContain(st2Commands, c => c!["requestedBy"]?.GetValue<string>() == "sl651:platform");
+        // Asked through the one command path the operators' API uses, audited in the platform's terms.
+        var requests = JsonNode.Parse(await admin.GetStringAsync(new Uri("api/audit?action=command.request&station=st001", UriKind.Relative)))!.AsArray();
+        Assert.Contains(requests, a => a!["actor"]?.GetValue<string>() == "sl651:platform" && a["outcome"]?.GetValue<string>() == "accepted"
+            && a["pump"]?.GetValue<int>() == 1 && a["detail"]?.GetValue<string>() == $"{command["id"]!.GetValue<string>()} start (SL 651 4CH serial 0)"); // serial 0: centre-initiated (§6.6.2.4)
+        var metrics = PrometheusText.Parse(await admin.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+        Assert.True(metrics["irrigation_uplink_frames_acknowledged_total"] > 0, "the uplink's metrics are there while it is on");
 
         // And the station's pump state self-report follows the change.
         await Poll.UntilAsync(() => Reports(platform, St1Address, 0x4C).Any(r => r.Serial > 0 && Convert.ToHexString(r.PumpBits!) == "01"), "st001's 4CH self-report of pump 1 running", Wait);
