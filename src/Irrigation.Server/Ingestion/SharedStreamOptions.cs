@@ -78,32 +78,3 @@ public static class ConsumerNames
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
 }
-
-/// <summary>How nats-server names an MQTT topic as a subject (levels joined by '.', a '.' inside a level as "//") and back.</summary>
-public static class MqttSubjects
-{
-    public static string FromTopic(string topic)
-    {
-        ArgumentNullException.ThrowIfNull(topic);
-        var subject = new System.Text.StringBuilder(topic.Length + 8);
-        foreach (var c in topic)
-        {
-            if (c == '/')
-                subject.Append('.');
-            else if (c == '.')
-                subject.Append("//");
-            else
-                subject.Append(c);
-        }
-
-        return subject.ToString();
-    }
-
-    /// <summary>The topic of a subject under <paramref name="prefix"/>; null when the subject is not under it.</summary>
-    public static string? ToTopic(string subject, string prefix)
-    {
-        if (!subject.StartsWith(prefix, StringComparison.Ordinal))
-            return null;
-        return subject[prefix.Length..].Replace("//", "\u0000", StringComparison.Ordinal).Replace('.', '/').Replace('\u0000', '.');
-    }
-}

@@ -1,3 +1,4 @@
+using Irrigation.Contracts;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.Leadership;
 
