@@ -58,7 +58,11 @@ internal sealed class TopicSubscriber : IAsyncDisposable
 
     public IReadOnlyCollection<(string Topic, string Text)> Received => _received;
 
-    public static async Task<TopicSubscriber> StartAsync(int port, MqttAccount account, ILogger logger, params string[] filters)
+    public static Task<TopicSubscriber> StartAsync(int port, MqttAccount account, ILogger logger, params string[] filters) =>
+        StartAsync(port, account, MqttProtocol.V500, logger, filters);
+
+    /// <summary>With <see cref="MqttProtocol.V311"/> for the NATS cluster, which refuses MQTT 5.</summary>
+    public static async Task<TopicSubscriber> StartAsync(int port, MqttAccount account, MqttProtocol protocol, ILogger logger, params string[] filters)
     {
         var client = new ReconnectingMqttClient(
             new MqttClientOptions
@@ -69,6 +73,7 @@ internal sealed class TopicSubscriber : IAsyncDisposable
                 CleanSession = true,
                 Username = account.Username,
                 Password = account.Password,
+                Protocol = protocol,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
             },
             logger);
