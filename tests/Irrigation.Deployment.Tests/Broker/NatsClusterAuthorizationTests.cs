@@ -92,6 +92,40 @@ public sealed class NatsClusterAuthorizationTests(NatsClusterAuthorizationTests.
         await gatewayA.WaitForAsync(Topics.PlanSet(Root, "gw-a"), "plan-" + _marker, Deadline);
     }
 
+    [Fact]
+    public async Task NatsProtocol_GatewayAccountRefused_ServerAccountAccepted()
+    {
+        // A gateway's password opens MQTT only (allowed_connection_types): not the NATS port the servers read the stream on.
+        Assert.StartsWith("-ERR 'Authorization Violation'", await NatsConnectAsync(deployment.GatewayA), StringComparison.Ordinal);
+        Assert.StartsWith("-ERR 'Authorization Violation'", await NatsConnectAsync(deployment.Server with { Password = "wrong" }), StringComparison.Ordinal);
+        Assert.Equal("PONG", await NatsConnectAsync(deployment.Server));
+    }
+
+    /// <summary>
+    /// The NATS client protocol by hand (docs.nats.io, "Client Protocol"): read INFO, send CONNECT with user and password
+    /// and a PING; the first line after is PONG when the login is accepted, -ERR when it is not.
+    /// </summary>
+    private async Task<string> NatsConnectAsync(MqttAccount account)
+    {
+        var port = new Uri(deployment.Cluster.NatsServers.Split(',')[0]).Port;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await tcp.ConnectAsync("127.0.0.1", port, timeout.Token);
+        await using var stream = tcp.GetStream();
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        var info = await reader.ReadLineAsync(timeout.Token);
+        Assert.StartsWith("INFO ", info, StringComparison.Ordinal);
+        var connect = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["verbose"] = false, ["pedantic"] = false, ["user"] = account.Username, ["pass"] = account.Password!, ["protocol"] = 1,
+        });
+        var bytes = System.Text.Encoding.ASCII.GetBytes($"CONNECT {connect}\r\nPING\r\n");
+        await stream.WriteAsync(bytes, timeout.Token);
+        var answer = await reader.ReadLineAsync(timeout.Token) ?? "(closed)";
+        output.WriteLine($"NATS {account.Username}: {answer}");
+        return answer;
+    }
+
     /// <summary>mosquitto_pub's CONNACK return code (0 accepted, 5 not authorized); -1 when none was printed.</summary>
     private async Task<int> ConnackAsync(MqttAccount? account)
     {
