@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts and stops the three-node NATS cluster (MQTT over JetStream) on 127.0.0.1, for ./run.sh cluster and for the
-# measurements in docs/scale-out.md. Every node uses config/cluster/nats-node.conf; its name, ports and data
-# directory come from the environment set here.
+# measurements in docs/scale-out.md. Every node uses config/cluster/nats-node.conf, copied into DIR beside the
+# accounts it includes, DIR/nats-auth.conf — the authorization block of `irrigation-probe nats-auth`, which the caller
+# writes first (./run.sh cluster does; an empty file lets every client in, for measurements only). Its name, ports and
+# data directory come from the environment set here.
 #
 #   scripts/cluster/nats-cluster.sh start DIR          start nodes 1-3 (data and logs under DIR), wait until healthy
 #   scripts/cluster/nats-cluster.sh start-node N DIR   start one node (after a kill)
@@ -34,13 +36,18 @@ start_node() { # N DIR
     return 0
   fi
   mkdir -p "$dir/nats-$n"
+  if [[ ! -f $dir/nats-auth.conf ]]; then
+    echo "$dir/nats-auth.conf is missing: write the accounts first (irrigation-probe nats-auth --output $dir/nats-auth.conf GATEWAY_CONFIG..., docs/deployment.md)" >&2
+    return 1
+  fi
+  cp "$conf" "$dir/nats-node.conf" # the include "nats-auth.conf" is relative to the configuration file
   NODE_NAME="irrigation-nats-$n" \
     NODE_CLIENT_LISTEN="127.0.0.1:$((24221 + n))" \
     NODE_ROUTE_LISTEN="127.0.0.1:$((26221 + n))" \
     NODE_MQTT_LISTEN="127.0.0.1:$(mqtt_port "$n")" \
     NODE_MONITOR_LISTEN="127.0.0.1:$(monitor_port "$n")" \
     NATS_STORE_DIR="$dir/nats-$n" \
-    setsid nats-server -c "$conf" >>"$dir/nats-$n.log" 2>&1 </dev/null &
+    setsid nats-server -c "$dir/nats-node.conf" >>"$dir/nats-$n.log" 2>&1 </dev/null &
   echo $! >"$dir/nats-$n.pid"
   echo "started node $n (pid $!, MQTT 127.0.0.1:$(mqtt_port "$n"), log $dir/nats-$n.log)"
 }
@@ -108,7 +115,7 @@ case $command in
     echo
     ;;
   *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -3,7 +3,8 @@
 # the three MQTT addresses, two server instances sharing the telemetry stream, and haproxy in front of them, so the
 # phone app has one address. Every port is 2xxxx, so it runs beside the single stack of `./run.sh`; its state is under
 # .run/cluster/. Ctrl-C stops all of it, the detached NATS nodes and PostgreSQL included.
-# Known gap: the NATS nodes take MQTT clients without accounts (mosquitto's per-gateway ACL is not carried over).
+# Broker accounts as with mosquitto: the gateway and the servers log in, each may use only its own topics — the NATS
+# authorization block comes from the gateway configuration through irrigation-probe nats-auth (docs/scale-out.md).
 
 STATIONS=${STATIONS:-5}
 CLUSTER_MODBUS_BASE_PORT=${CLUSTER_MODBUS_BASE_PORT:-25020}
@@ -50,9 +51,6 @@ stop_cluster() {
 }
 trap 'stop_cluster' EXIT
 
-# ---- NATS: three nodes, MQTT 3.1.1 over JetStream, every MQTT stream on all three (config/cluster/nats-node.conf) ---
-scripts/cluster/nats-cluster.sh start "$NATS_DIR"
-
 # ---- PostgreSQL: the server database both instances share (users, commands, alarms, plans, audit, leases) ----------
 if [[ ! -s $PG_DIR/data/PG_VERSION ]]; then
   log "creating a PostgreSQL cluster in $PG_DIR/data"
@@ -86,22 +84,37 @@ for i in 0 1; do wait_port "${CLUSTER_INFLUX_PORTS[$i]}" 60 "${INFLUX_NAMES[$i]}
 start_simulator "$RUN" "$STATIONS" "$CLUSTER_MODBUS_BASE_PORT" "$CLUSTER_SIM_CONTROL_PORT" "${NATS_MQTT[0]}"
 COMMAND_KEY=$(command_key "$RUN")
 
+# ---- Broker accounts: random passwords made once and kept in .run/cluster/, mode 600; the gateway's account is its id.
+for account in server gateway; do
+  if [[ ! -s $RUN/mqtt-$account-password ]]; then
+    (umask 077 && /usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$RUN/mqtt-$account-password")
+  fi
+done
+MQTT_SERVER_PASSWORD=$(cat "$RUN/mqtt-server-password")
+
 # The simulator writes one broker (mqtt.host/port); the gateway is given all three nodes instead, in order of
-# preference, and MQTT 3.1.1 (NATS refuses MQTT 5). No username: the cluster has no broker accounts yet.
-GATEWAY_ID=$(/usr/bin/python3 - "$RUN/gateway.json" "$COMMAND_KEY" "${NATS_MQTT[@]}" <<'PY'
+# preference, and MQTT 3.1.1 (NATS refuses MQTT 5), and logs in with its own account.
+GATEWAY_ID=$(/usr/bin/python3 - "$RUN/gateway.json" "$COMMAND_KEY" "$(cat "$RUN/mqtt-gateway-password")" "${NATS_MQTT[@]}" <<'PY'
 import json, sys
-path, key, brokers = sys.argv[1], sys.argv[2], sys.argv[3:]
+path, key, password, brokers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 config = json.load(open(path))
 config.setdefault("commands", {})["keys"] = [{"id": "k1", "secret": key}]
 mqtt = config["mqtt"]
 mqtt.pop("host", None)
 mqtt.pop("port", None)
-mqtt.update(brokers=brokers, protocol="3.1.1")
+mqtt.update(brokers=brokers, protocol="3.1.1", username=config.get("id", "gw-01"), password=password)
 json.dump(config, open(path, "w"), indent=2)
 print(config.get("id", "gw-01"))
 PY
 )
-chmod 600 "$RUN/gateway.json" # it holds the command key
+chmod 600 "$RUN/gateway.json" # it holds the command key and the gateway's password
+
+# ---- NATS: three nodes, MQTT 3.1.1 over JetStream, every MQTT stream on all three (config/cluster/nats-node.conf) ---
+# Its accounts come from the gateway configuration, as for any deployment (docs/deployment.md), at every start.
+mkdir -p "$NATS_DIR"
+MQTT_SERVER_PASSWORD=$MQTT_SERVER_PASSWORD src/Irrigation.Commissioning/bin/Release/net10.0/irrigation-probe nats-auth \
+  --output "$NATS_DIR/nats-auth.conf" "$RUN/gateway.json"
+scripts/cluster/nats-cluster.sh start "$NATS_DIR"
 
 # ---- Demo users: random passwords made once and kept in .run/cluster/credentials ------------------------------------
 demo_users "$RUN"
@@ -116,7 +129,9 @@ for n in 1 2; do
   for k in 0 1 2; do brokers+=("Irrigation__Mqtt__Brokers__$k=${NATS_MQTT[$(((n - 1 + k) % 3))]}"); done
   supervise "server-$n" "$RUN/logs/server-$n.log" env \
     Irrigation__Mqtt__Protocol=3.1.1 "${brokers[@]}" Irrigation__Mqtt__ClientId="irrigation-server-cluster-$n" \
+    Irrigation__Mqtt__Username=irrigation-server Irrigation__Mqtt__Password="$MQTT_SERVER_PASSWORD" \
     Irrigation__SharedStream__Servers="$NATS_SERVERS" \
+    Irrigation__SharedStream__Username=irrigation-server Irrigation__SharedStream__Password="$MQTT_SERVER_PASSWORD" \
     Irrigation__Database__Provider=PostgreSql Irrigation__Database__ConnectionString="$DATABASE" \
     Irrigation__Influx__Replicas__0__Name=influx-a Irrigation__Influx__Replicas__0__Url="http://127.0.0.1:${CLUSTER_INFLUX_PORTS[0]}" \
     Irrigation__Influx__Replicas__1__Name=influx-b Irrigation__Influx__Replicas__1__Url="http://127.0.0.1:${CLUSTER_INFLUX_PORTS[1]}" \
@@ -161,9 +176,8 @@ Irrigation cluster is running on 127.0.0.1 (Ctrl-C stops it; state in $RUN/).
   Server 2             http://127.0.0.1:${CLUSTER_SERVER_PORTS[1]}/health/ready   log $RUN/logs/server-2.log, pid file $RUN/server-2.pid
   NATS cluster         MQTT ${NATS_MQTT[*]}   NATS $NATS_SERVERS
                        monitoring http://127.0.0.1:28222/healthz (28223, 28224)   data and logs $NATS_DIR/
-  Broker accounts      NONE: the NATS nodes take any MQTT client without a password and without topic limits.
-                       mosquitto's per-gateway accounts and ACL are not carried over to NATS yet (a known gap,
-                       docs/scale-out.md). Do not expose these ports.
+  Broker accounts      irrigation-server (MQTT and NATS; password in $RUN/mqtt-server-password), $GATEWAY_ID ($RUN/mqtt-gateway-password)
+                       authorization block $NATS_DIR/nats-auth.conf (irrigation-probe nats-auth; each node's copy of nats-node.conf includes it)
   PostgreSQL           127.0.0.1:$CLUSTER_POSTGRES_PORT database irrigation, user postgres, trust on loopback
                        (psql -h 127.0.0.1 -p $CLUSTER_POSTGRES_PORT -U postgres irrigation)   data $PG_DIR/data
   InfluxDB replicas    influx-a http://127.0.0.1:${CLUSTER_INFLUX_PORTS[0]}   influx-b http://127.0.0.1:${CLUSTER_INFLUX_PORTS[1]}   database "irrigation"
@@ -176,6 +190,7 @@ Watch:
   watch -n2 "influx -port ${CLUSTER_INFLUX_PORTS[0]} -database irrigation -execute 'SELECT count(seq) FROM station'; influx -port ${CLUSTER_INFLUX_PORTS[1]} -database irrigation -execute 'SELECT count(seq) FROM station'"
   curl -s http://127.0.0.1:$CLUSTER_WEB_PORT/health/ready; echo                              # through haproxy: one instance answers
   scripts/cluster/nats-cluster.sh status $NATS_DIR
+  mosquitto_sub -p 21883 -V mqttv311 -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -v -t 'irrigation/#'   # live telemetry and status, as the server
 
 Failures (run.sh starts a server, an influxd, the gateway or haproxy again 2 s after it exits, unless its .hold file exists):
   touch $RUN/server-1.hold && kill -9 \$(cat $RUN/server-1.pid)

@@ -13,6 +13,7 @@ using Irrigation.Modbus.Values;
 //   irrigation-probe word-order --endpoint 10.0.0.5:502 --address 8198 --scale 0.1 --min 180 --max 260
 //   irrigation-probe meter-address --endpoint 10.0.0.5:8899
 //   irrigation-probe mqtt-acl --output config/mosquitto.acl config/gateway.compose.json
+//   MQTT_SERVER_PASSWORD=… irrigation-probe nats-auth --output config/cluster/nats-auth.conf config/cluster/gateway.compose.json
 
 var endpoint = new Option<string>("--endpoint") { Description = "Modbus server HOST:PORT.", Required = true };
 var framing = new Option<string>("--framing") { Description = "tcp (MBAP) or rtu (RTU over TCP, e.g. a serial server).", DefaultValueFactory = _ => "tcp" };
@@ -89,5 +90,5 @@ wordOrder.SetAction(async (parse, cancellationToken) =>
     return 1;
 });
 
-var root = new RootCommand("Commissioning tools for irrigation pump stations: Modbus devices, DL/T 645 meters and broker accounts.") { wordOrder, MeterAddressCommand.Create(), MqttAclCommand.Create() };
+var root = new RootCommand("Commissioning tools for irrigation pump stations: Modbus devices, DL/T 645 meters and broker accounts.") { wordOrder, MeterAddressCommand.Create(), MqttAclCommand.Create(), NatsAuthCommand.Create() };
 return await root.Parse(args).InvokeAsync();

@@ -9,6 +9,8 @@ namespace Irrigation.Testing;
 /// name, ports and data directory from the environment, here on free ports and under a temporary directory, the
 /// route list given on the command line (it overrides the file's fixed ports). A node can be killed with SIGKILL and
 /// started again on its ports and data. Disposing kills every node and deletes the directory.
+/// The configuration is copied into the directory beside the <c>nats-auth.conf</c> it includes: the accounts a test
+/// gives (from <c>irrigation-probe nats-auth</c>), or none — every client let in, for tests about other things.
 /// </summary>
 public sealed class NatsCluster : IAsyncDisposable
 {
@@ -40,8 +42,10 @@ public sealed class NatsCluster : IAsyncDisposable
     public IReadOnlyList<string> MqttAddressesFrom(int firstNode) => [.. Enumerable.Range(0, Size).Select(i => MqttAddresses[(firstNode - 1 + i) % Size])];
 
     /// <summary>An MQTT 3.1.1 client given every node, <paramref name="firstNode"/> first, with short timeouts for a test.</summary>
-    public Irrigation.Mqtt.Client.MqttClientOptions ClientOptions(int firstNode, string clientId, bool clean = false, int inbound = Irrigation.Mqtt.Client.MqttClientOptions.DefaultInboundCapacity) => new()
+    public Irrigation.Mqtt.Client.MqttClientOptions ClientOptions(int firstNode, string clientId, bool clean = false, int inbound = Irrigation.Mqtt.Client.MqttClientOptions.DefaultInboundCapacity, string? username = null, string? password = null) => new()
     {
+        Username = username,
+        Password = password,
         Brokers = [.. MqttAddressesFrom(firstNode)],
         ClientId = clientId,
         CleanSession = clean,
@@ -75,13 +79,18 @@ public sealed class NatsCluster : IAsyncDisposable
 
     public string LogPath(int node) => Path.Combine(Directory, $"nats-{node}.log");
 
-    /// <summary>Starts three nodes and waits until each reports JetStream ready (<c>/healthz?js-server-only=true</c>).</summary>
-    public static async Task<NatsCluster> StartAsync()
+    /// <summary>
+    /// Starts three nodes and waits until each reports JetStream ready (<c>/healthz?js-server-only=true</c>).
+    /// <paramref name="authorization"/>: the accounts (an <c>authorization</c> block); none lets every client in.
+    /// </summary>
+    public static async Task<NatsCluster> StartAsync(string? authorization = null)
     {
         var binary = RequiredTool.Find("nats-server", "nats-server");
-        var configuration = Path.Combine(RepoPaths.Root, "config", "cluster", "nats-node.conf");
         var directory = Path.Combine(Path.GetTempPath(), "irrigation-nats-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(directory);
+        var configuration = Path.Combine(directory, "nats-node.conf");
+        File.Copy(Path.Combine(RepoPaths.Root, "config", "cluster", "nats-node.conf"), configuration);
+        File.WriteAllText(Path.Combine(directory, "nats-auth.conf"), authorization ?? "# No accounts: every client is let in (a test about something else).\n");
         var cluster = new NatsCluster(binary, configuration, directory);
         try
         {

@@ -24,7 +24,7 @@ public sealed class SharedStreamConnection : IAsyncDisposable
         {
             Url = _options.Enabled ? _options.Servers : NatsOpts.Default.Url, // never connected when off
             Name = instanceId,
-            AuthOpts = _options.Username is null ? NatsAuthOpts.Default : new NatsAuthOpts { Username = _options.Username, Password = _options.Password },
+            AuthOpts = string.IsNullOrEmpty(_options.Username) ? NatsAuthOpts.Default : new NatsAuthOpts { Username = _options.Username, Password = _options.Password },
             MaxReconnectRetry = -1,
             ReconnectWaitMin = TimeSpan.FromMilliseconds(200),
             ReconnectWaitMax = TimeSpan.FromSeconds(5),
@@ -63,7 +63,9 @@ public sealed class SharedStreamConnection : IAsyncDisposable
                 }
                 catch (NatsException ex)
                 {
-                    _logger.LogWarning("Shared stream: no NATS node of {Servers} answers ({Reason}); retrying in {Delay:0} s.", _options.Servers, ex.Message, delay.TotalSeconds);
+                    // A wrong password looks the same from here as a node that is down: name the user so the log tells.
+                    _logger.LogWarning("Shared stream: cannot connect to a NATS node of {Servers} as {User} ({Reason}); retrying in {Delay:0} s.",
+                        _options.Servers, string.IsNullOrEmpty(_options.Username) ? "no user" : $"user '{_options.Username}'", Describe(ex), delay.TotalSeconds);
                     await Task.Delay(delay, stoppingToken);
                     delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
                 }
@@ -96,6 +98,19 @@ public sealed class SharedStreamConnection : IAsyncDisposable
                 delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
             }
         }
+    }
+
+    /// <summary>The exception's messages down to the innermost: the client wraps the server's "Authorization Violation".</summary>
+    private static string Describe(Exception ex)
+    {
+        var reasons = new List<string>();
+        for (var e = ex; e is not null && reasons.Count < 4; e = e.InnerException)
+        {
+            if (!reasons.Contains(e.Message))
+                reasons.Add(e.Message);
+        }
+
+        return string.Join(": ", reasons);
     }
 
     public async ValueTask DisposeAsync()

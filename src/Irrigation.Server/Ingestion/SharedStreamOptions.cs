@@ -15,6 +15,10 @@ public sealed class SharedStreamOptions : IFeatureOptions
     /// <summary>The cluster's NATS client addresses, comma separated (<c>nats://127.0.0.1:24222,nats://127.0.0.1:24223</c>).</summary>
     public string Servers { get; set; } = "";
 
+    /// <summary>
+    /// The instance's NATS user (the cluster's authorization block, written by <c>irrigation-probe nats-auth</c>): the same
+    /// account as <c>Mqtt:Username</c> in the deployments here. Given with <see cref="Password"/> or not at all.
+    /// </summary>
     public string? Username { get; set; }
 
     public string? Password { get; set; }
@@ -67,6 +71,10 @@ public sealed class SharedStreamOptions : IFeatureOptions
                 throw new ArgumentException($"Irrigation:SharedStream:Servers: '{url}' is not a nats://host:port address.");
         }
 
+        if (string.IsNullOrEmpty(Username) != string.IsNullOrEmpty(Password))
+            throw new ArgumentException("Irrigation:SharedStream:Username and Password are given together or not at all (a cluster with accounts refuses a user without its password).");
+        if (Username is { Length: > 0 } user && (user.Length > 128 || user.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+            throw new ArgumentException($"Irrigation:SharedStream:Username '{user}' must be 1-128 characters without spaces.");
         if (string.IsNullOrWhiteSpace(Stream) || string.IsNullOrWhiteSpace(SubjectPrefix))
             throw new ArgumentException("Irrigation:SharedStream:Stream and SubjectPrefix are required.");
         if (!ConsumerNames.IsValid(Consumer))
@@ -88,33 +96,4 @@ public static class ConsumerNames
     public static bool IsValid(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-}
-
-/// <summary>How nats-server names an MQTT topic as a subject (levels joined by '.', a '.' inside a level as "//") and back.</summary>
-public static class MqttSubjects
-{
-    public static string FromTopic(string topic)
-    {
-        ArgumentNullException.ThrowIfNull(topic);
-        var subject = new System.Text.StringBuilder(topic.Length + 8);
-        foreach (var c in topic)
-        {
-            if (c == '/')
-                subject.Append('.');
-            else if (c == '.')
-                subject.Append("//");
-            else
-                subject.Append(c);
-        }
-
-        return subject.ToString();
-    }
-
-    /// <summary>The topic of a subject under <paramref name="prefix"/>; null when the subject is not under it.</summary>
-    public static string? ToTopic(string subject, string prefix)
-    {
-        if (!subject.StartsWith(prefix, StringComparison.Ordinal))
-            return null;
-        return subject[prefix.Length..].Replace("//", "\u0000", StringComparison.Ordinal).Replace('.', '/').Replace('\u0000', '.');
-    }
 }

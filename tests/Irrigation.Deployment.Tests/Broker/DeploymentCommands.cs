@@ -1,13 +1,9 @@
-using System.Text.Json.Nodes;
 using Irrigation.Testing;
 
 namespace Irrigation.Deployment.Tests.Broker;
 
-/// <summary>A broker account as a client logs in with it.</summary>
-public sealed record MqttAccount(string Username, string? Password);
-
 /// <summary>
-/// The repository's deployment commands, run as a deployer runs them: <c>irrigation-probe mqtt-acl</c>,
+/// The repository's deployment commands, run as a deployer runs them: <c>irrigation-probe mqtt-acl</c> and <c>nats-auth</c>,
 /// <c>scripts/mqtt-passwd.sh</c> and <c>scripts/make-certs.sh</c>; each fails the test with its output when it fails.
 /// </summary>
 internal static class DeploymentCommands
@@ -17,22 +13,8 @@ internal static class DeploymentCommands
     public static string Probe => RepoPaths.Program("src/Irrigation.Commissioning", "irrigation-probe.dll");
 
     /// <summary>A gateway configuration with just what the broker accounts are made from: id, account and stations.</summary>
-    public static string WriteGatewayConfig(string directory, string id, MqttAccount account, params string[] stations)
-    {
-        var mqtt = new JsonObject { ["host"] = "127.0.0.1", ["port"] = 1883, ["username"] = account.Username };
-        if (account.Password is not null)
-            mqtt["password"] = account.Password;
-        var config = new JsonObject
-        {
-            ["id"] = id,
-            ["topicRoot"] = "irrigation",
-            ["mqtt"] = mqtt,
-            ["stations"] = new JsonArray(stations.Select(s => (JsonNode)new JsonObject { ["id"] = s }).ToArray()),
-        };
-        var path = Path.Combine(directory, $"{id}.json");
-        File.WriteAllText(path, config.ToJsonString());
-        return path;
-    }
+    public static string WriteGatewayConfig(string directory, string id, MqttAccount account, params string[] stations) =>
+        BrokerAccounts.WriteGatewayConfig(directory, id, account, stations);
 
     /// <summary>irrigation-probe mqtt-acl --output {acl} {configs}: returns the exit code and what it printed.</summary>
     public static async Task<(int ExitCode, string Output)> MqttAclAsync(string acl, params string[] gatewayConfigs)
@@ -47,6 +29,10 @@ internal static class DeploymentCommands
         var (exitCode, output) = await MqttAclAsync(acl, gatewayConfigs);
         Assert.True(exitCode == 0, $"irrigation-probe mqtt-acl exited {exitCode}:\n{output}");
     }
+
+    /// <summary>irrigation-probe nats-auth, as <see cref="BrokerAccounts.NatsAuthAsync"/>.</summary>
+    public static Task<(int ExitCode, string Output)> NatsAuthAsync(string file, string serverPassword, params string[] gatewayConfigs) =>
+        BrokerAccounts.NatsAuthAsync(file, serverPassword, gatewayConfigs);
 
     /// <summary>scripts/mqtt-passwd.sh --output {file} {configs}, the server's password from MQTT_SERVER_PASSWORD.</summary>
     public static Task WritePasswordFileAsync(string file, string serverPassword, params string[] gatewayConfigs) =>

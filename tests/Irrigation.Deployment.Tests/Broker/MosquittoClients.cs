@@ -13,9 +13,10 @@ internal static class MosquittoPublisher
     /// <summary>
     /// Publishes one message and returns mosquitto_pub's exit code: 0 once the broker acknowledged it — which under
     /// MQTT 3.1.1 it does for a publish the ACL denies too (the message is dropped), so a denial shows only as absence
-    /// at the subscribers. Non-zero when the connection is refused.
+    /// at the subscribers. Non-zero when the connection is refused. <paramref name="options"/>: more mosquitto_pub options
+    /// (TLS files, <c>-r</c> for a retained message).
     /// </summary>
-    public static async Task<int> PublishAsync(int port, MqttAccount? account, string topic, string payload, IEnumerable<string>? tls = null)
+    public static async Task<int> PublishAsync(int port, MqttAccount? account, string topic, string payload, IEnumerable<string>? options = null)
     {
         var arguments = new List<string> { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv311", "-q", "1", "-t", topic, "-m", payload };
         if (account is not null)
@@ -25,14 +26,14 @@ internal static class MosquittoPublisher
                 arguments.AddRange(["-P", account.Password]);
         }
 
-        arguments.AddRange(tls ?? []);
+        arguments.AddRange(options ?? []);
         await using var publisher = ManagedProcess.Start("mosquitto_pub", RequiredTool.Find("mosquitto_pub", "mosquitto-clients"), arguments);
         return await publisher.WaitForExitAsync(TimeSpan.FromSeconds(15));
     }
 
     /// <summary>Publishes and fails the test unless the broker accepted the connection.</summary>
-    public static async Task PublishAcceptedAsync(int port, MqttAccount account, string topic, string payload, IEnumerable<string>? tls = null) =>
-        Assert.Equal(0, await PublishAsync(port, account, topic, payload, tls));
+    public static async Task PublishAcceptedAsync(int port, MqttAccount account, string topic, string payload, IEnumerable<string>? options = null) =>
+        Assert.Equal(0, await PublishAsync(port, account, topic, payload, options));
 }
 
 /// <summary>
@@ -58,7 +59,11 @@ internal sealed class TopicSubscriber : IAsyncDisposable
 
     public IReadOnlyCollection<(string Topic, string Text)> Received => _received;
 
-    public static async Task<TopicSubscriber> StartAsync(int port, MqttAccount account, ILogger logger, params string[] filters)
+    public static Task<TopicSubscriber> StartAsync(int port, MqttAccount account, ILogger logger, params string[] filters) =>
+        StartAsync(port, account, MqttProtocol.V500, logger, filters);
+
+    /// <summary>With <see cref="MqttProtocol.V311"/> for the NATS cluster, which refuses MQTT 5.</summary>
+    public static async Task<TopicSubscriber> StartAsync(int port, MqttAccount account, MqttProtocol protocol, ILogger logger, params string[] filters)
     {
         var client = new ReconnectingMqttClient(
             new MqttClientOptions
@@ -69,6 +74,7 @@ internal sealed class TopicSubscriber : IAsyncDisposable
                 CleanSession = true,
                 Username = account.Username,
                 Password = account.Password,
+                Protocol = protocol,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
             },
             logger);

@@ -23,7 +23,13 @@ public sealed partial class DockerComposeTests
         "Irrigation__Mqtt__Protocol", "Irrigation__Mqtt__ClientId", "Irrigation__SharedStream__Servers", "Irrigation__Database__Provider",
         "Irrigation__Database__ConnectionString", "Irrigation__Influx__Replicas__0__Name", "Irrigation__Influx__Replicas__0__Url",
         "Irrigation__Influx__Replicas__1__Name", "Irrigation__Influx__Replicas__1__Url", "Irrigation__DataDirectory", "Irrigation__StationFiles__0",
+        "Irrigation__Mqtt__Username", "Irrigation__Mqtt__Password", "Irrigation__SharedStream__Username", "Irrigation__SharedStream__Password",
     ];
+
+    /// <summary>The demo passwords the committed cluster accounts are made with (the compose default of MQTT_SERVER_PASSWORD).</summary>
+    private const string DemoServerPassword = "change-me-server";
+
+    private static string NatsAuthPath => Path.Combine(RepoPaths.Root, "config", "cluster", "nats-auth.conf");
 
     private static string RunCluster => File.ReadAllText(Path.Combine(RepoPaths.Root, "scripts", "cluster", "run-cluster.sh"));
 
@@ -83,7 +89,10 @@ public sealed partial class DockerComposeTests
             Assert.Equal(variables.Order(StringComparer.Ordinal), environment.Keys.Order(StringComparer.Ordinal));
             Assert.True(names.Add(environment["NODE_NAME"]), $"{service}: node name {environment["NODE_NAME"]} used twice");
             var command = _compose.Command(service);
-            Assert.Contains(_compose.Mounts(service), m => m.Source == "./config/cluster/nats-node.conf" && m.Target == ComposeFile.Option(command, "-c"));
+            var nodeConf = ComposeFile.Option(command, "-c");
+            Assert.Contains(_compose.Mounts(service), m => m.Source == "./config/cluster/nats-node.conf" && m.Target == nodeConf);
+            // nats-node.conf includes the accounts from its own directory (nats-server joins the path to it).
+            Assert.Contains(_compose.Mounts(service), m => m.Source == "./config/cluster/nats-auth.conf" && m.Target == Path.GetDirectoryName(nodeConf) + "/nats-auth.conf");
             Assert.Contains(_compose.Mounts(service), m => !m.IsBind && m.Target == environment["NATS_STORE_DIR"]);
             // Each published port is the one the node listens on: MQTT, NATS, monitoring.
             Assert.Equal(
@@ -95,6 +104,36 @@ public sealed partial class DockerComposeTests
 
         for (var n = 1; n <= 3; n++)
             Assert.Equal(string.Join(',', routes), ComposeFile.Option(_compose.Command($"nats-{n}"), "--routes"));
+    }
+
+    [Fact]
+    public void ClusterProfile_NatsAccounts_AreWhatNatsAuthMakesOfTheClusterGatewayConfig_WithTheDemoPasswords()
+    {
+        Assert.Contains("\ninclude \"nats-auth.conf\"\n", File.ReadAllText(Path.Combine(RepoPaths.Root, "config", "cluster", "nats-node.conf")), StringComparison.Ordinal);
+        var text = File.ReadAllText(NatsAuthPath).ReplaceLineEndings("\n");
+        var hashes = BrokerAccounts.PasswordHashes(text);
+        const string source = "config/cluster/gateway.compose.json";
+        var gateway = GatewayConfigurationFile.Bind(Path.Combine(RepoPaths.Root, source));
+
+        // The same text the command writes, but for the salts in the hashes; and each hash is of the demo password.
+        var accounts = BrokerAccount.ForDeployment([(source, gateway)]);
+        Assert.Equal(NatsAuthorization.Write(accounts, hashes, BrokerAccount.DefaultServerUsername, new SharedStreamGrant(), [source]), text);
+        Assert.True(BCrypt.Net.BCrypt.Verify(DemoServerPassword, hashes[BrokerAccount.DefaultServerUsername]), "the server's hash is not of the compose default MQTT_SERVER_PASSWORD");
+        Assert.True(BCrypt.Net.BCrypt.Verify(gateway.Mqtt.Password, hashes[gateway.Mqtt.Username!]), "the gateway's hash is not of its mqtt.password");
+        foreach (var server in ClusterServers)
+        {
+            var environment = _compose.Environment(server);
+            Assert.Equal(BrokerAccount.DefaultServerUsername, environment["Irrigation__Mqtt__Username"]);
+            Assert.Equal(BrokerAccount.DefaultServerUsername, environment["Irrigation__SharedStream__Username"]);
+            Assert.Equal(DemoServerPassword, environment["Irrigation__Mqtt__Password"]); // ${MQTT_SERVER_PASSWORD:-change-me-server}, unset here
+            Assert.Equal(environment["Irrigation__Mqtt__Password"], environment["Irrigation__SharedStream__Password"]);
+        }
+
+        // run.sh cluster makes its own accounts from its gateway configuration before it starts the nodes.
+        var run = RunCluster;
+        var generate = run.IndexOf("irrigation-probe nats-auth", StringComparison.Ordinal);
+        Assert.True(generate > 0 && generate < run.IndexOf("nats-cluster.sh start \"$NATS_DIR\"", StringComparison.Ordinal), "run-cluster.sh writes nats-auth.conf before starting the nodes");
+        Assert.Contains("--output \"$NATS_DIR/nats-auth.conf\"", run, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -180,12 +219,13 @@ public sealed partial class DockerComposeTests
 
         Assert.Equal(Enumerable.Range(1, 3).Select(NatsMqttAddress), options.Mqtt.Brokers);
         Assert.Equal("3.1.1", options.Mqtt.Protocol);
-        Assert.Null(options.Mqtt.Username); // no broker accounts on the cluster yet (docs/scale-out.md)
+        Assert.Equal("gw-01", options.Mqtt.Username); // its account in config/cluster/nats-auth.conf
+        Assert.False(string.IsNullOrEmpty(options.Mqtt.Password));
         Assert.Equal(defaultStations.Select(s => (s.Id, s.Settings.Endpoint.Host, s.Settings.Endpoint.Port)), stations.Select(s => (s.Id, s.Settings.Endpoint.Host, s.Settings.Endpoint.Port)));
         Assert.Contains(options.DataDirectory, _compose.Mounts("gateway-cluster").Select(m => m.Target));
         var target = ComposeFile.Option(_compose.Command("gateway-cluster"), "--config");
         Assert.Contains(_compose.Mounts("gateway-cluster"), m => m.Target == target && m.Source == "./config/cluster/gateway.compose.json");
-        Assert.Contains("mqtt.update(brokers=brokers, protocol=\"3.1.1\")", RunCluster, StringComparison.Ordinal);
+        Assert.Contains("mqtt.update(brokers=brokers, protocol=\"3.1.1\", username=", RunCluster, StringComparison.Ordinal);
 
         // The shared consumer must exist before the gateway publishes, in both: compose waits for healthy servers, run.sh
         // starts the gateway after both answer /health/ready.

@@ -1,3 +1,4 @@
+using Irrigation.Contracts;
 using Irrigation.Server.Ingestion;
 using Irrigation.Server.Leadership;
 
@@ -55,6 +56,25 @@ public sealed class SharedStreamOptionsTests
             new SharedStreamOptions { Servers = "nats://127.0.0.1:1", PullExpires = TimeSpan.FromSeconds(1) }.Validate).Message);
         Assert.StartsWith("Irrigation:SharedStream:PullExpires must be 2 s..1 min", Assert.Throws<ArgumentException>(
             new SharedStreamOptions { Servers = "nats://127.0.0.1:1", PullExpires = TimeSpan.FromMinutes(2) }.Validate).Message);
+    }
+
+    [Theory]
+    [InlineData("irrigation-server", null)]
+    [InlineData(null, "secret")]
+    [InlineData("", "secret")]
+    public void Validate_UsernameWithoutPasswordOrPasswordWithoutUsername_Refused(string? username, string? password)
+    {
+        var options = new SharedStreamOptions { Servers = "nats://127.0.0.1:1", Username = username, Password = password };
+
+        Assert.StartsWith("Irrigation:SharedStream:Username and Password are given together", Assert.Throws<ArgumentException>(options.Validate).Message);
+    }
+
+    [Fact]
+    public void Validate_UsernameWithSpace_Refused_BothGiven_Accepted()
+    {
+        Assert.StartsWith("Irrigation:SharedStream:Username 'irrigation server' must be", Assert.Throws<ArgumentException>(
+            new SharedStreamOptions { Servers = "nats://127.0.0.1:1", Username = "irrigation server", Password = "x" }.Validate).Message);
+        new SharedStreamOptions { Servers = "nats://127.0.0.1:1", Username = "irrigation-server", Password = "x" }.Validate();
     }
 
     [Fact]
