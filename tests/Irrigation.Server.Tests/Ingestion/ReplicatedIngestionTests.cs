@@ -11,7 +11,7 @@ namespace Irrigation.Server.Tests;
 /// Two time-series replicas (two real influxd) behind one server, with real mosquitto and the real load generator:
 /// one influxd is killed with -9 under load and started again; both must end with every acknowledged message.
 /// </summary>
-[Collection("Integration")]
+[Collection("SystemFlows")]
 public sealed class ReplicatedIngestionTests
 {
     private static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(120);
