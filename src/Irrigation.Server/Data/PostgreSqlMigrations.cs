@@ -267,5 +267,27 @@ internal static class PostgreSqlMigrations
             xml TEXT NOT NULL,
             created_ms BIGINT NOT NULL);
         """,
+        // 12: the monthly report archive, shared by every instance (ReportArchiveStore). A month is listed only once its
+        // row in report_months is there; its files and that row are written in one transaction.
+        """
+        CREATE TABLE report_months (
+            period TEXT NOT NULL PRIMARY KEY,
+            files BIGINT NOT NULL,
+            created_ms BIGINT NOT NULL,
+            source TEXT NOT NULL);
+        CREATE TABLE report_files (
+            period TEXT NOT NULL REFERENCES report_months(period) ON DELETE CASCADE,
+            file TEXT NOT NULL,
+            position BIGINT NOT NULL,
+            scope TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            name TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            content BYTEA NOT NULL,
+            bytes BIGINT NOT NULL,
+            sha256 TEXT NOT NULL,
+            created_ms BIGINT NOT NULL,
+            PRIMARY KEY (period, file));
+        """,
     ];
 }
