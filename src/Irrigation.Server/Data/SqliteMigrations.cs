@@ -279,5 +279,20 @@ internal static class SqliteMigrations
             created_ms INTEGER NOT NULL,
             PRIMARY KEY (period, file));
         """,
+        // 13: the SL 651 uplink's store-and-forward queue and serial numbers per station, so the next leading instance
+        // sends what the last one left and goes on with its serials (UplinkQueueStore).
+        """
+        CREATE TABLE uplink_serials (
+            station TEXT NOT NULL PRIMARY KEY,
+            serial INTEGER NOT NULL);
+        CREATE TABLE uplink_frames (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            station TEXT NOT NULL,
+            serial INTEGER NOT NULL,
+            frame BLOB NOT NULL,
+            bytes INTEGER NOT NULL,
+            queued_ms INTEGER NOT NULL);
+        CREATE INDEX uplink_frames_station ON uplink_frames(station, id);
+        """,
     ];
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Irrigation.Contracts;
+using Irrigation.Sl651.Platform;
 using Irrigation.Testing;
 using Npgsql;
 using Xunit.Abstractions;
@@ -18,6 +19,8 @@ namespace Irrigation.Server.Tests.Leadership;
 public sealed class LeaderStateTests(ITestOutputHelper output)
 {
     private const string ApiUser = "leader-viewer";
+    private const string St1Address = "0033000001";
+    private const string St2Address = "0033000002";
     private const string ApiPassword = "leader-viewer-pass-1";
     private const string StationFile = """
         {
@@ -80,6 +83,87 @@ public sealed class LeaderStateTests(ITestOutputHelper output)
             }
         }
     }
+
+    /// <summary>
+    /// The platform hangs (reads, never acknowledges) while the leader queues SL 651 reports; the leader is killed -9
+    /// with them unsent. The other instance takes the lease and delivers them to the real TCP platform — each once, in
+    /// order — and goes on with the next serials: every station's serials at the platform are 1..n without a gap.
+    /// </summary>
+    [Fact]
+    public async Task TwoInstances_LeaderKilledWithUplinkFramesUnsent_TheOtherDeliversThemOnceInOrder()
+    {
+        await using var platform = new ReferencePlatform(centreAddress: 1) { Answering = false };
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var influxd = await InfluxdServer.StartAsync();
+        using var scratch = new ScratchDirectory("leader-uplink");
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("leader_uplink");
+        var settings = await SettingsAsync(scratch, broker, influxd, connectionString);
+        settings["Irrigation__Reports__Archive"] = "false";
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["Host"] = "127.0.0.1",
+            ["Port"] = platform.Port.ToString(CultureInfo.InvariantCulture),
+            ["CentreAddress"] = "1",
+            ["Password"] = "1234",
+            ["KeepAliveInterval"] = "00:00:05",
+            ["ReportInterval"] = "00:00:00.500",
+            ["AckTimeout"] = "00:00:02", // long enough on a busy machine that an answered frame is not sent again
+            ["RetryDelay"] = "00:00:00.500",
+            ["Stations:0:Station"] = "st001",
+            ["Stations:0:Address"] = St1Address,
+            ["Stations:0:SendPumpData"] = "false",
+            ["Stations:1:Station"] = "st002",
+            ["Stations:1:Address"] = St2Address,
+            ["Stations:1:SendPumpData"] = "false",
+        })
+        {
+            settings["Irrigation__Uplink__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var first = await StartInstanceAsync(scratch, "a", settings);
+        await using (first.Process)
+        {
+            await first.Process.WaitForLineAsync(l => l.Contains("now does the once-only work", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+            var second = await StartInstanceAsync(scratch, "b", settings);
+            await using (second.Process)
+            {
+                const string Queued = "SELECT station || ' ' || serial FROM uplink_frames ORDER BY id";
+                await Poll.UntilAsync(async () => (await ScalarsAsync(connectionString, Queued)).Count(r => r.StartsWith(St2Address, StringComparison.Ordinal)) >= 4,
+                    "reports queued by the leader while the platform hangs", TimeSpan.FromSeconds(30));
+                first.Process.KillHard();
+                var killed = Stopwatch.StartNew();
+                var left = await ScalarsAsync(connectionString, Queued);
+                Assert.Empty(platform.Reports); // nothing was acknowledged (a hung platform records nothing)
+                platform.Answering = true;
+
+                await second.Process.WaitForLineAsync(l => l.Contains("now does the once-only work", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+                var takeover = killed.Elapsed;
+                foreach (var address in new[] { St1Address, St2Address })
+                {
+                    var unsent = left.Where(r => r.StartsWith(address, StringComparison.Ordinal)).Select(r => int.Parse(r.Split(' ')[1], CultureInfo.InvariantCulture)).ToList();
+                    Assert.Equal(Enumerable.Range(1, unsent.Count), unsent); // the dead leader's queue, serials 1..k
+                    var lastLeft = unsent[^1];
+                    await Poll.UntilAsync(() => Serials(platform, address).Count > lastLeft + 2, $"{address}: the dead leader's frames and new ones from the next leader", TimeSpan.FromSeconds(20));
+                }
+
+                var delivered = killed.Elapsed;
+                foreach (var address in new[] { St1Address, St2Address })
+                {
+                    var serials = Serials(platform, address);
+                    Assert.Equal(Enumerable.Range(1, serials.Count), serials); // in order, none lost, none skipped
+                }
+
+                Assert.Equal(0, platform.Duplicates); // nothing sent twice
+                Assert.Equal(0, platform.BadFrames);
+                Assert.DoesNotContain(second.Process.Lines, l => l.Contains("not queued", StringComparison.Ordinal));
+                output.WriteLine($"{left.Count} frames left by the killed leader; lease taken {takeover.TotalSeconds:0.0} s after the kill, all delivered and new ones following {delivered.TotalSeconds:0.0} s after it; duplicates {platform.Duplicates}");
+            }
+        }
+    }
+
+    /// <summary>The serials of a station's reports at the platform (each recorded once), in arrival order.</summary>
+    private static List<int> Serials(ReferencePlatform platform, string address) =>
+        [.. platform.Reports.Where(r => r.Station == address && r.Serial > 0).Select(r => (int)r.Serial!.Value)];
 
     private static async Task<Dictionary<string, string>> SettingsAsync(ScratchDirectory scratch, MosquittoBroker broker, InfluxdServer influxd, string connectionString)
     {
