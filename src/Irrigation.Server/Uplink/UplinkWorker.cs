@@ -21,8 +21,14 @@ namespace Irrigation.Server.Uplink;
 /// </summary>
 public sealed class UplinkWorker : BackgroundService
 {
-    /// <summary>How often a sender with nothing to send looks again: for frames another instance queued, and for leadership.</summary>
-    private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(1);
+    /// <summary>How often a sender on an instance that does not lead checks whether it leads now (no database query).</summary>
+    private static readonly TimeSpan LeaderLook = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a leading sender with an empty queue waits for its own next report before looking in the database
+    /// again: only the leader queues, so this only finds what a former leader queued in the moment of a hand-over.
+    /// </summary>
+    private static readonly TimeSpan EmptyLook = TimeSpan.FromSeconds(10);
 
     private readonly UplinkOptions _options;
     private readonly UplinkStations _stations;
@@ -101,13 +107,13 @@ public sealed class UplinkWorker : BackgroundService
             {
                 if (!_leadership.IsLeader)
                 {
-                    await Task.Delay(IdleLook, _time, stoppingToken);
+                    await Task.Delay(LeaderLook, _time, stoppingToken);
                     continue;
                 }
 
                 if (station.Peek() is not { } frame)
                 {
-                    await station.WaitForAppendAsync(IdleLook, stoppingToken);
+                    await station.WaitForAppendAsync(EmptyLook, stoppingToken);
                     continue;
                 }
 
