@@ -87,4 +87,5 @@ public enum DatabaseLock : long
     Migrations = 0x4952_5249_0000_0001,
     AuditChain = 0x4952_5249_0000_0002,
     PlanRevisions = 0x4952_5249_0000_0003,
+    ReportArchive = 0x4952_5249_0000_0004,
 }

@@ -262,5 +262,42 @@ internal static class SqliteMigrations
         """
         ALTER TABLE station_settings ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
         """,
+        // 13: the monthly report archive, shared by every instance (ReportArchiveStore). A month is listed only once its
+        // row in report_months is there; its files and that row are written in one transaction.
+        """
+        CREATE TABLE report_months (
+            period TEXT NOT NULL PRIMARY KEY,
+            files INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            source TEXT NOT NULL);
+        CREATE TABLE report_files (
+            period TEXT NOT NULL REFERENCES report_months(period) ON DELETE CASCADE,
+            file TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            scope TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            name TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            content BLOB NOT NULL,
+            bytes INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            PRIMARY KEY (period, file));
+        """,
+        // 14: the SL 651 uplink's store-and-forward queue and serial numbers per station, so the next leading instance
+        // sends what the last one left and goes on with its serials (UplinkQueueStore).
+        """
+        CREATE TABLE uplink_serials (
+            station TEXT NOT NULL PRIMARY KEY,
+            serial INTEGER NOT NULL);
+        CREATE TABLE uplink_frames (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            station TEXT NOT NULL,
+            serial INTEGER NOT NULL,
+            frame BLOB NOT NULL,
+            bytes INTEGER NOT NULL,
+            queued_ms INTEGER NOT NULL);
+        CREATE INDEX uplink_frames_station ON uplink_frames(station, id);
+        """,
     ];
 }

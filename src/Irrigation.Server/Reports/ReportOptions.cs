@@ -16,7 +16,10 @@ public sealed class ReportOptions : IFeatureOptions
     /// </summary>
     public string FontFile { get; set; } = "/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf";
 
-    /// <summary>Where the monthly reports are kept; relative to <c>Irrigation:DataDirectory</c>.</summary>
+    /// <summary>
+    /// Where versions before the shared archive kept the monthly reports, relative to <c>Irrigation:DataDirectory</c>:
+    /// what is found there is imported into the server database once at start (the reports are kept there now).
+    /// </summary>
     public string ArchiveDirectory { get; set; } = "reports";
 
     /// <summary>How long after a Beijing month ends its reports are generated: time for late replays and the accounts to settle.</summary>

@@ -29,6 +29,8 @@ public static class ReportsApi
         services.AddFeatureOptions<ReportOptions>();
         services.AddSingleton<ReportBuilder>();
         services.AddSingleton<AcceptancePack>();
+        services.AddSingleton<ReportArchiveStore>();
+        services.AddSingleton<ReportArchiveImport>();
         services.AddSingleton<ReportArchive>();
         services.AddHostedService(sp => sp.GetRequiredService<ReportArchive>());
         return services;
@@ -45,9 +47,9 @@ public static class ReportsApi
             ReportAsync(period, format, p => builder.TownAsync(town, p, cancellationToken), $"No station belongs to the town {town}.", "town_not_found", options.Value, time, loggers))
             .WithReportMetadata();
         reports.MapGet("/archive", (ReportArchive archive) => TypedResults.Ok(archive.List()));
-        reports.MapGet("/archive/{period}/{file}", Results<PhysicalFileHttpResult, ProblemHttpResult> (string period, string file, ReportArchive archive) =>
-            archive.PathOf(period, file) is { } path
-                ? TypedResults.PhysicalFile(path, file.EndsWith(".pdf", StringComparison.Ordinal) ? "application/pdf" : Xlsx, file)
+        reports.MapGet("/archive/{period}/{file}", Results<FileContentHttpResult, ProblemHttpResult> (string period, string file, ReportArchive archive) =>
+            archive.Find(period, file) is { } kept
+                ? TypedResults.File(kept.Content, kept.ContentType, kept.File)
                 : Problems.NotFound("report_not_found", $"No kept report {period}/{file}."));
         reports.MapGet("/acceptance-pack", AcceptancePackAsync).RequireAuthorization(Roles.CanAdminister)
             .Produces<Stream>(StatusCodes.Status200OK, "application/zip").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);

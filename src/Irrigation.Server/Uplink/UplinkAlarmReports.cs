@@ -7,7 +7,7 @@ namespace Irrigation.Server.Uplink;
 
 /// <summary>
 /// An alarm raised at a reported station queues a 33H additional report (§6.6.4.6: "遥测站状态及报警信息") with the
-/// station's values at that moment. Called under the alarm engine's lock: it only appends to the durable queue.
+/// station's values at that moment. Called under the alarm engine's lock: it only appends to the queue in the server database (one short transaction).
 /// </summary>
 public sealed class UplinkAlarmReports : IAlarmEventListener
 {
@@ -37,8 +37,18 @@ public sealed class UplinkAlarmReports : IAlarmEventListener
         var sent = StationClock.Now(_time, _options.UtcOffset);
         var observed = StationClock.At(alarm.RaisedAt, _options.UtcOffset);
         var snapshot = _cache.Snapshot(entry);
-        var report = station.Enqueue(serial => UplinkReports.Observation(Sl651FunctionCode.Additional, serial, sent, observed, station.Header.Station, snapshot, station.Options,
-            skipped => _logger.LogWarning("SL 651 uplink {Station}: left out {Skipped}.", station.Id, skipped)));
+        Sl651.Messages.Sl651Message? report;
+        try
+        {
+            report = station.Enqueue(serial => UplinkReports.Observation(Sl651FunctionCode.Additional, serial, sent, observed, station.Header.Station, snapshot, station.Options,
+                skipped => _logger.LogWarning("SL 651 uplink {Station}: left out {Skipped}.", station.Id, skipped)));
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            _logger.LogError("SL 651 uplink {Station}: additional report for alarm {Alarm} not queued, the server database failed ({Reason}).", station.Id, alarm.Id, ex.Message);
+            return;
+        }
+
         if (report is not null)
             _logger.LogInformation("SL 651 uplink {Station}: additional report {Serial} queued for alarm {Alarm} ({Rule}).", station.Id, report.Serial, alarm.Id, alarm.Rule);
         else

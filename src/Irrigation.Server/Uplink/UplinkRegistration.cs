@@ -11,6 +11,7 @@ public static class UplinkRegistration
     public static IServiceCollection AddUplink(this IServiceCollection services)
     {
         services.AddFeatureOptions<UplinkOptions>();
+        services.AddSingleton<UplinkQueueStore>();
         services.AddSingleton<UplinkStations>();
         services.AddSingleton<IAlarmEventListener, UplinkAlarmReports>();
         services.AddHostedService<UplinkWorker>();
@@ -33,7 +34,7 @@ public sealed class UplinkMetrics
         meter.CreateObservableCounter("irrigation_uplink_frames_acknowledged", () => counters.Acknowledged, description: "SL 651 reports the platform acknowledged.");
         meter.CreateObservableCounter("irrigation_uplink_errors", () => Enum.GetValues<Sl651ErrorKind>()
             .Select(kind => new System.Diagnostics.Metrics.Measurement<long>(counters[kind], new KeyValuePair<string, object?>("kind", kind.ToSnakeCase()))), description: "SL 651 link errors by kind (bad frames, CRC, timeouts, refused commands).");
-        meter.CreateObservableGauge("irrigation_uplink_queued_frames", () => stations.All.Sum(s => s.Queue.Count), description: "SL 651 frames on disk waiting for the platform's acknowledgement.");
+        meter.CreateObservableGauge("irrigation_uplink_queued_frames", stations.QueuedFrames, description: "SL 651 frames in the server database waiting for the platform's acknowledgement (every instance reports the shared queue).");
         meter.CreateObservableCounter("irrigation_uplink_reports_refused", () => stations.All.Sum(s => s.Refused), description: "SL 651 reports refused because a station's queue was full.");
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Irrigation.Links;
 using Irrigation.Server.Http;
 using Irrigation.Server.State;
@@ -14,11 +15,21 @@ namespace Irrigation.Server.Uplink;
 /// Reports every configured station to the platform (docs/sl651.md): a 2FH keep-alive while idle, a 32H timed report
 /// and 44H pump/motor data every <see cref="UplinkOptions.ReportInterval"/>, a 4CH pump state when a pump starts or
 /// stops, and (from <see cref="UplinkAlarmReports"/>) a 33H additional report when an alarm is raised. Every report is
-/// queued on disk first; one sender per station sends the queue in order and removes a frame only when the platform
-/// acknowledged it, so an outage or a restart loses nothing and the backlog replays in order.
+/// queued in the server database first (<see cref="UplinkQueueStore"/>); on the leading instance one sender per station
+/// sends the queue in order and removes a frame only when the platform acknowledged it, so an outage, a restart or the
+/// loss of the leading instance loses nothing and the backlog replays in order from whichever instance leads next.
 /// </summary>
 public sealed class UplinkWorker : BackgroundService
 {
+    /// <summary>How often a sender on an instance that does not lead checks whether it leads now (no database query).</summary>
+    private static readonly TimeSpan LeaderLook = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a leading sender with an empty queue waits for its own next report before looking in the database
+    /// again: only the leader queues, so this only finds what a former leader queued in the moment of a hand-over.
+    /// </summary>
+    private static readonly TimeSpan EmptyLook = TimeSpan.FromSeconds(10);
+
     private readonly UplinkOptions _options;
     private readonly UplinkStations _stations;
     private readonly StationRegistry _registry;
@@ -87,7 +98,11 @@ public sealed class UplinkWorker : BackgroundService
 
     private StationSnapshot? Snapshot(UplinkStation station) => _registry.Find(station.Id) is { } entry ? _cache.Snapshot(entry) : null;
 
-    /// <summary>The store-and-forward sender: the oldest frame first, removed only once acknowledged.</summary>
+    /// <summary>
+    /// The store-and-forward sender, on the leading instance only: the oldest frame in the database first, removed only
+    /// once acknowledged. The others do not send, so a frame is not sent by two instances; after a hand-over the new
+    /// leader starts from the head the dead one left.
+    /// </summary>
     private async Task SendQueueAsync(UplinkStation station, Sl651StationClient client, ILogger logger, CancellationToken stoppingToken)
     {
         var failing = false;
@@ -95,15 +110,22 @@ public sealed class UplinkWorker : BackgroundService
         {
             try
             {
-                await station.Queue.WaitForDataAsync(stoppingToken);
-                var batch = station.Queue.ReadBatch(1);
-                if (batch.Count == 0)
+                if (!_leadership.IsLeader)
+                {
+                    await Task.Delay(LeaderLook, _time, stoppingToken);
                     continue;
-                var record = batch[0];
-                await client.SendFrameAsync(record.Payload, stoppingToken);
-                station.Queue.Commit(record.Position);
+                }
+
+                if (station.Peek() is not { } frame)
+                {
+                    await station.WaitForAppendAsync(EmptyLook, stoppingToken);
+                    continue;
+                }
+
+                await client.SendFrameAsync(frame.Frame, stoppingToken);
+                station.Acknowledged(frame);
                 if (failing)
-                    logger.LogInformation("SL 651 uplink {Station}: platform acknowledging again; {Pending} frame(s) still queued.", station.Id, station.Queue.Count);
+                    logger.LogInformation("SL 651 uplink {Station}: platform acknowledging again; {Pending} frame(s) still queued.", station.Id, station.Pending);
                 failing = false;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -112,10 +134,14 @@ public sealed class UplinkWorker : BackgroundService
             }
             catch (Sl651DeliveryException ex)
             {
-                station.Queue.Rewind();
                 if (!failing)
-                    logger.LogWarning("SL 651 uplink {Station}: {Reason} — {Pending} frame(s) kept on disk; retrying every {Delay}.", station.Id, ex.Message, station.Queue.Count, _options.RetryDelay);
+                    logger.LogWarning("SL 651 uplink {Station}: {Reason} — {Pending} frame(s) kept in the server database; retrying every {Delay}.", station.Id, ex.Message, station.Pending, _options.RetryDelay);
                 failing = true;
+                await Delay(_options.RetryDelay, stoppingToken);
+            }
+            catch (DbException ex)
+            {
+                logger.LogWarning("SL 651 uplink {Station}: the queue in the server database cannot be read ({Reason}); retrying every {Delay}.", station.Id, ex.Message, _options.RetryDelay);
                 await Delay(_options.RetryDelay, stoppingToken);
             }
         }
@@ -130,7 +156,7 @@ public sealed class UplinkWorker : BackgroundService
             try
             {
                 if (_leadership.IsLeader) // one instance speaks for the station to the platform
-                    await client.SendUnacknowledgedAsync(new Sl651KeepAlive(station.LastSerial, Now), stoppingToken);
+                    await client.SendUnacknowledgedAsync(new Sl651KeepAlive(station.ReadLastSerial(), Now), stoppingToken);
             }
             catch (Sl651DeliveryException ex)
             {
@@ -179,10 +205,17 @@ public sealed class UplinkWorker : BackgroundService
 
     private static void Enqueue(UplinkStation station, ILogger logger, Func<ushort, Sl651Message> build)
     {
-        if (station.Enqueue(build) is { } message)
-            logger.LogDebug("SL 651 uplink {Station}: queued {Function:X2}H serial {Serial}.", station.Id, (byte)message.Function, message.Serial);
-        else
-            logger.LogError("SL 651 uplink {Station}: queue full ({Pending} frames); a report was refused.", station.Id, station.Queue.Count);
+        try
+        {
+            if (station.Enqueue(build) is { } message)
+                logger.LogDebug("SL 651 uplink {Station}: queued {Function:X2}H serial {Serial}.", station.Id, (byte)message.Function, message.Serial);
+            else
+                logger.LogError("SL 651 uplink {Station}: queue full ({Pending} frames); a report was refused.", station.Id, station.Pending);
+        }
+        catch (DbException ex)
+        {
+            logger.LogError("SL 651 uplink {Station}: a report was not queued, the server database failed ({Reason}).", station.Id, ex.Message);
+        }
     }
 
     private async Task Delay(TimeSpan delay, CancellationToken stoppingToken)

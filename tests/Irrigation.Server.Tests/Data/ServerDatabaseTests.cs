@@ -48,7 +48,7 @@ public sealed class ServerDatabaseTests : IDisposable
                 database.Migrate();
             })));
             var versions = Rows(instances[0], "SELECT version FROM schema_version ORDER BY version");
-            Assert.Equal(Enumerable.Range(1, 12).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)), versions);
+            Assert.Equal(Enumerable.Range(1, 14).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)), versions);
         }
         finally
         {

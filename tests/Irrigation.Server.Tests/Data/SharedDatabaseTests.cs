@@ -71,7 +71,7 @@ public sealed class SharedDatabaseTests
         await using var versions = new NpgsqlCommand("SELECT count(*), max(version) FROM schema_version", connection);
         await using var reader = await versions.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
-        Assert.Equal((12L, 12L), (reader.GetInt64(0), reader.GetInt64(1))); // migrated once, not twice
+        Assert.Equal((14L, 14L), (reader.GetInt64(0), reader.GetInt64(1))); // migrated once, not twice
         await reader.CloseAsync();
         await using var users = new NpgsqlCommand("SELECT count(*) FROM users", connection);
         Assert.Equal(3L, await users.ExecuteScalarAsync());

@@ -88,23 +88,4 @@ public sealed class UplinkReportsTests
         options.Validate();
         Assert.False(options.Enabled);
     }
-
-    [Fact]
-    public void UplinkStation_Reopened_KeepsItsQueuedFramesInOrderAndItsSerial()
-    {
-        using var scratch = new ScratchDirectory("uplink-queue");
-        var station = new UplinkStationOptions { Station = "st001", Address = "0033000001" };
-        var header = new Sl651Header(1, Address, 0x1234);
-        using (var first = new UplinkStation(station, header, scratch.Path, 1 << 20, NullLogger.Instance))
-        {
-            first.Enqueue(serial => new Sl651KeepAlive(serial, At));
-            first.Enqueue(serial => new Sl651KeepAlive(serial, At));
-        }
-
-        using var again = new UplinkStation(station, header, scratch.Path, 1 << 20, NullLogger.Instance);
-        var frames = again.Queue.ReadBatch(10);
-        Assert.Equal([1, 2], frames.Select(f => (f.Payload[14] << 8) | f.Payload[15]));
-        Assert.Equal(2, again.LastSerial);
-        Assert.Equal(3, again.Enqueue(serial => new Sl651KeepAlive(serial, At))!.Serial);
-    }
 }
