@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Irrigation.Influx.Query;
 using Irrigation.Mqtt.Client;
+using Irrigation.Server.Tests.TestSupport;
 using Irrigation.Testing;
 using Xunit.Abstractions;
 
@@ -17,8 +18,6 @@ namespace Irrigation.Server.Tests;
 public sealed class SharedStreamAccountsTests(ITestOutputHelper output)
 {
     private const int PerStation = 20;
-    private const string ApiUser = "accounts-viewer";
-    private const string ApiPassword = "accounts-viewer-pass-1";
     private const string Values = """{"voltage_a":{"v":229.8,"u":"V"}}""";
 
     /// <summary>
@@ -40,7 +39,8 @@ public sealed class SharedStreamAccountsTests(ITestOutputHelper output)
         await using var cluster = await NatsCluster.StartAsync(authorization);
         await using var influxd = await InfluxdServer.StartAsync();
         var database = "accounts_" + Guid.NewGuid().ToString("N")[..8];
-        var (process, http) = await StartServerAsync(cluster, influxd, database, scratch, server, server.Password!);
+        var instance = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "accounts", mqttNode: 2, Accounts(server, server.Password!));
+        var (process, http) = (instance.Process, instance.Http);
         await using (process)
         using (http)
         {
@@ -64,7 +64,7 @@ public sealed class SharedStreamAccountsTests(ITestOutputHelper output)
             while (!(counts.GetValueOrDefault("st001") == PerStation && counts.GetValueOrDefault("st002") == PerStation) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(250);
-                counts = await CountsAsync(query);
+                counts = await SharedStreamInstance.CountsAsync(query);
             }
 
             output.WriteLine("stored per station: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")));
@@ -93,7 +93,7 @@ public sealed class SharedStreamAccountsTests(ITestOutputHelper output)
         await using var influxd = await InfluxdServer.StartAsync();
         var port = FreePort.Next();
         await using var process = ManagedProcess.Start("irrigation-server", RepoPaths.Server, ["--urls", $"http://127.0.0.1:{port}/"], scratch.File("server.log"),
-            Environment(cluster, influxd, "refused", scratch, server, "wrong-password"), scratch.Path);
+            SharedStreamInstance.EnvironmentFor(cluster, influxd, "refused", scratch, "refused", mqttNode: 2, Accounts(server, "wrong-password")), scratch.Path);
 
         var line = await process.WaitForLineAsync(l => l.Contains("Shared stream: cannot connect", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
 
@@ -116,47 +116,12 @@ public sealed class SharedStreamAccountsTests(ITestOutputHelper output)
         Assert.False(process.HasExited, process.Tail());
     }
 
-    private static Dictionary<string, string> Environment(NatsCluster cluster, InfluxdServer influxd, string database, ScratchDirectory scratch, MqttAccount server, string natsPassword) => new()
+    /// <summary>The instance's settings for the cluster's accounts: the server's account over MQTT, and over NATS with <paramref name="natsPassword"/>.</summary>
+    private static Dictionary<string, string> Accounts(MqttAccount server, string natsPassword) => new()
     {
-        ["Irrigation__Mqtt__Brokers__0"] = cluster.MqttAddressesFrom(2)[0],
-        ["Irrigation__Mqtt__Brokers__1"] = cluster.MqttAddressesFrom(2)[1],
-        ["Irrigation__Mqtt__Brokers__2"] = cluster.MqttAddressesFrom(2)[2],
-        ["Irrigation__Mqtt__Protocol"] = "3.1.1",
-        ["Irrigation__Mqtt__ClientId"] = "irrigation-server-accounts-" + Guid.NewGuid().ToString("N")[..6],
         ["Irrigation__Mqtt__Username"] = server.Username,
         ["Irrigation__Mqtt__Password"] = server.Password!,
-        ["Irrigation__SharedStream__Servers"] = cluster.NatsServers,
         ["Irrigation__SharedStream__Username"] = server.Username,
         ["Irrigation__SharedStream__Password"] = natsPassword,
-        ["Irrigation__SharedStream__AckWait"] = "00:00:05",
-        ["Irrigation__Influx__Url"] = influxd.Url.ToString(),
-        ["Irrigation__Influx__Database"] = database,
-        ["Irrigation__DataDirectory"] = scratch.File("server-data"),
-        ["Irrigation__Auth__PasswordIterations"] = "10000",
-        ["Irrigation__Auth__Users__0__Username"] = ApiUser,
-        ["Irrigation__Auth__Users__0__Password"] = ApiPassword,
-        ["Irrigation__Auth__Users__0__Role"] = "viewer",
     };
-
-    private static async Task<(ManagedProcess Process, HttpClient Http)> StartServerAsync(NatsCluster cluster, InfluxdServer influxd, string database, ScratchDirectory scratch, MqttAccount server, string natsPassword)
-    {
-        var port = FreePort.Next();
-        var process = await ServerProcess.StartAsync(port, Environment(cluster, influxd, database, scratch, server, natsPassword), scratch.File("server.log"), scratch.Path);
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
-        using var response = await http.PostAsync(new Uri("api/auth/tokens", UriKind.Relative),
-            new StringContent($$"""{"username":"{{ApiUser}}","password":"{{ApiPassword}}","name":"tests"}""", Encoding.UTF8, "application/json"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"token: {(int)response.StatusCode} {body}");
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", JsonNode.Parse(body)!["token"]!.GetValue<string>());
-        return (process, http);
-    }
-
-    private static async Task<SortedDictionary<string, long>> CountsAsync(InfluxQueryClient query)
-    {
-        var result = await query.QueryAsync("SELECT count(\"seq\") FROM \"station\" GROUP BY \"station\"");
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var series in result.Series)
-            counts[series.Tags["station"]] = series.Value(0, "count").GetInt64();
-        return counts;
-    }
 }

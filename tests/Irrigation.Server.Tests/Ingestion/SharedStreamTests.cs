@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Irrigation.Influx.Query;
 using Irrigation.Mqtt.Client;
+using Irrigation.Server.Tests.TestSupport;
 using Irrigation.Testing;
 using Xunit.Abstractions;
 
@@ -19,8 +20,6 @@ namespace Irrigation.Server.Tests;
 public sealed class SharedStreamTests(ITestOutputHelper output)
 {
     private const int Stations = 8;
-    private const string ApiUser = "cluster-viewer";
-    private const string ApiPassword = "cluster-viewer-pass-1";
     private const string Values = """{"voltage_a":{"v":229.8,"u":"V"},"flow_rate":{"v":12.5,"u":"m3/h"}}""";
 
     /// <summary>
@@ -35,8 +34,8 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         await using var influxd = await InfluxdServer.StartAsync();
         using var scratch = new ScratchDirectory("shared-stream");
         var database = "cluster_" + Guid.NewGuid().ToString("N")[..8]; // the servers create it with their retention policies
-        var first = await StartInstanceAsync(cluster, influxd, database, scratch, "a", mqttNode: 1);
-        var second = await StartInstanceAsync(cluster, influxd, database, scratch, "b", mqttNode: 3);
+        var first = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "a", mqttNode: 1);
+        var second = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "b", mqttNode: 3);
         await using (first.Process)
         await using (second.Process)
         {
@@ -78,8 +77,8 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         await using var influxd = await InfluxdServer.StartAsync();
         using var scratch = new ScratchDirectory("shared-node");
         var database = "node_" + Guid.NewGuid().ToString("N")[..8];
-        var first = await StartInstanceAsync(cluster, influxd, database, scratch, "a", mqttNode: 1);
-        var second = await StartInstanceAsync(cluster, influxd, database, scratch, "b", mqttNode: 2);
+        var first = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "a", mqttNode: 1);
+        var second = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "b", mqttNode: 2);
         await using (first.Process)
         await using (second.Process)
         {
@@ -109,8 +108,8 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         using var scratch = new ScratchDirectory("shared-consumer");
         var database = "consumer_" + Guid.NewGuid().ToString("N")[..8];
         var onNodeOne = new Dictionary<string, string> { ["Irrigation__SharedStream__Servers"] = cluster.NatsServer(1) };
-        var first = await StartInstanceAsync(cluster, influxd, database, scratch, "a", mqttNode: 1, onNodeOne);
-        var second = await StartInstanceAsync(cluster, influxd, database, scratch, "b", mqttNode: 1, onNodeOne);
+        var first = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "a", mqttNode: 1, onNodeOne);
+        var second = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "b", mqttNode: 1, onNodeOne);
         await using (first.Process)
         await using (second.Process)
         {
@@ -163,7 +162,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         await using var influxd = await InfluxdServer.StartAsync();
         using var scratch = new ScratchDirectory("retired");
         var database = "retired_" + Guid.NewGuid().ToString("N")[..8];
-        var old = await StartInstanceAsync(cluster, influxd, database, scratch, "old", mqttNode: 1);
+        var old = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "old", mqttNode: 1);
         var instanceId = old.Environment["Irrigation__Mqtt__ClientId"];
         // The shared consumer irrigation-ingest, and one consumer per QoS 1 subscription of the instance's four sessions
         // (status and gateway status, plan acknowledgements, repair results, command results) — once NATS granted them
@@ -224,11 +223,11 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
             ["Irrigation__Alarms__Rules__low_sump_level__OnDelay"] = "00:00:01",
         };
         var database = "leader_" + Guid.NewGuid().ToString("N")[..8];
-        var first = await StartInstanceAsync(cluster, influxd, database, scratch, "a", mqttNode: 1, settings);
+        var first = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "a", mqttNode: 1, settings);
         await using (first.Process)
         {
             await first.Process.WaitForLineAsync(l => l.Contains("now does the once-only work", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-            var second = await StartInstanceAsync(cluster, influxd, database, scratch, "b", mqttNode: 3, settings);
+            var second = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "b", mqttNode: 3, settings);
             await using (second.Process)
             {
                 var levels = new System.Collections.Concurrent.ConcurrentDictionary<string, double>(StringComparer.Ordinal) { ["st001"] = 0.3, ["st002"] = 2.0 };
@@ -341,42 +340,6 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Instance(ManagedProcess Process, HttpClient Http, Dictionary<string, string> Environment);
-
-    private static async Task<Instance> StartInstanceAsync(NatsCluster cluster, InfluxdServer influxd, string database, ScratchDirectory scratch, string name, int mqttNode, IReadOnlyDictionary<string, string>? settings = null)
-    {
-        var port = FreePort.Next();
-        var environment = new Dictionary<string, string>
-        {
-            // Every MQTT session starts at its own node and moves to the next when that one is lost.
-            ["Irrigation__Mqtt__Brokers__0"] = cluster.MqttAddressesFrom(mqttNode)[0],
-            ["Irrigation__Mqtt__Brokers__1"] = cluster.MqttAddressesFrom(mqttNode)[1],
-            ["Irrigation__Mqtt__Brokers__2"] = cluster.MqttAddressesFrom(mqttNode)[2],
-            ["Irrigation__Mqtt__Protocol"] = "3.1.1",
-            ["Irrigation__Mqtt__ClientId"] = $"irrigation-server-{name}-" + Guid.NewGuid().ToString("N")[..6],
-            ["Irrigation__SharedStream__Servers"] = cluster.NatsServers,
-            ["Irrigation__SharedStream__AckWait"] = "00:00:05",
-            ["Irrigation__Influx__Url"] = influxd.Url.ToString(),
-            ["Irrigation__Influx__Database"] = database,
-            ["Irrigation__DataDirectory"] = scratch.File($"server-{name}"),
-            ["Irrigation__Auth__PasswordIterations"] = "10000",
-            ["Irrigation__Auth__Users__0__Username"] = ApiUser,
-            ["Irrigation__Auth__Users__0__Password"] = ApiPassword,
-            ["Irrigation__Auth__Users__0__Role"] = "viewer",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-            environment[key] = value;
-        var process = await ServerProcess.StartAsync(port, environment, scratch.File($"server-{name}.log"), scratch.Path);
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
-        await process.WaitForLineAsync(l => l.Contains("Ingesting ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-        using var response = await http.PostAsync(new Uri("api/auth/tokens", UriKind.Relative),
-            new StringContent($$"""{"username":"{{ApiUser}}","password":"{{ApiPassword}}","name":"tests"}""", Encoding.UTF8, "application/json"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"token: {(int)response.StatusCode} {body}");
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", JsonNode.Parse(body)!["token"]!.GetValue<string>());
-        return new Instance(process, http, environment);
-    }
-
     /// <summary>One MQTT 3.1.1 client per station publishing numbered QoS 1 telemetry, each message after the last one's PUBACK; returns the acknowledged count.</summary>
     private static async Task<int> PublishAsync(IReadOnlyList<string> brokers, int perStation, TimeSpan interval)
     {
@@ -407,7 +370,7 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
     /// or <paramref name="limit"/> passed since the kill; fails naming what is missing, with the instances' logs.
     /// </summary>
     private static async Task<(int Acknowledged, TimeSpan Recovered)> EveryAcknowledgedStoredAsync(
-        Task<int> publishing, int perStation, InfluxdServer influxd, string database, Stopwatch killed, TimeSpan limit, Instance first, Instance second)
+        Task<int> publishing, int perStation, InfluxdServer influxd, string database, Stopwatch killed, TimeSpan limit, SharedStreamInstance first, SharedStreamInstance second)
     {
         var acknowledged = await publishing;
         Assert.Equal(Stations * perStation, acknowledged);
@@ -425,21 +388,12 @@ public sealed class SharedStreamTests(ITestOutputHelper output)
     /// <summary>Polls until every station has <paramref name="perStation"/> points or <paramref name="limit"/> passed since <paramref name="since"/> started (the caller then reports what is missing).</summary>
     private static async Task WaitForAllStoredAsync(InfluxQueryClient query, int perStation, Stopwatch since, TimeSpan limit)
     {
-        var counts = await CountsAsync(query);
+        var counts = await SharedStreamInstance.CountsAsync(query);
         while (!(counts.Count == Stations && counts.Values.All(c => c == perStation)) && since.Elapsed < limit)
         {
             await Task.Delay(250);
-            counts = await CountsAsync(query);
+            counts = await SharedStreamInstance.CountsAsync(query);
         }
-    }
-
-    private static async Task<SortedDictionary<string, long>> CountsAsync(InfluxQueryClient query)
-    {
-        var result = await query.QueryAsync("SELECT count(\"seq\") FROM \"station\" GROUP BY \"station\"");
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var series in result.Series)
-            counts[series.Tags["station"]] = series.Value(0, "count").GetInt64();
-        return counts;
     }
 
     /// <summary>Sequence numbers 1..<paramref name="perStation"/> missing per station ("" when none).</summary>
