@@ -40,7 +40,13 @@ start_node() { # N DIR
     echo "$dir/nats-auth.conf is missing: write the accounts first (irrigation-probe nats-auth --output $dir/nats-auth.conf GATEWAY_CONFIG..., docs/deployment.md)" >&2
     return 1
   fi
-  cp "$conf" "$dir/nats-node.conf" # the include "nats-auth.conf" is relative to the configuration file
+  # The include "nats-auth.conf" is relative to the configuration file, hence the copy. Copied only when it differs:
+  # rewriting it while the node started just before is still reading it once gave that node an empty configuration
+  # (it listened on 0.0.0.0:4222 without JetStream).
+  cmp -s "$conf" "$dir/nats-node.conf" || cp "$conf" "$dir/nats-node.conf"
+  # The MQTT listener's TLS block (included inside mqtt { }): the caller's DIR/nats-mqtt-tls.conf, else the committed
+  # plain default.
+  [[ -f $dir/nats-mqtt-tls.conf ]] || cp "$(dirname "$conf")/nats-mqtt-tls.conf" "$dir/nats-mqtt-tls.conf"
   NODE_NAME="irrigation-nats-$n" \
     NODE_CLIENT_LISTEN="127.0.0.1:$((24221 + n))" \
     NODE_ROUTE_LISTEN="127.0.0.1:$((26221 + n))" \
