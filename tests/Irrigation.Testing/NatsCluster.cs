@@ -79,11 +79,24 @@ public sealed class NatsCluster : IAsyncDisposable
 
     public string LogPath(int node) => Path.Combine(Directory, $"nats-{node}.log");
 
+    /// <summary>TLS handshake deadline of the MQTT listener, in seconds: a 4G link's round trips, not nats-server's 2 s default.</summary>
+    public const int MqttTlsTimeoutSeconds = 5;
+
+    /// <summary>
+    /// The <c>nats-mqtt-tls.conf</c> that puts TLS on every node's MQTT listener (included inside <c>mqtt { }</c> by
+    /// nats-node.conf): the server's certificate and key (PEM, from scripts/make-certs.sh). No <c>ca_file</c>: clients
+    /// are not asked for certificates, they sign in with their account password over the encrypted link.
+    /// </summary>
+    public static string MqttTlsBlock(string certFile, string keyFile) =>
+        $"tls {{\n  cert_file: \"{certFile}\"\n  key_file: \"{keyFile}\"\n  timeout: {MqttTlsTimeoutSeconds}\n}}\n";
+
     /// <summary>
     /// Starts three nodes and waits until each reports JetStream ready (<c>/healthz?js-server-only=true</c>).
     /// <paramref name="authorization"/>: the accounts (an <c>authorization</c> block); none lets every client in.
+    /// <paramref name="mqttTls"/>: the MQTT listeners' TLS block (<see cref="MqttTlsBlock"/>); none keeps the committed
+    /// config/cluster/nats-mqtt-tls.conf, plain TCP.
     /// </summary>
-    public static async Task<NatsCluster> StartAsync(string? authorization = null)
+    public static async Task<NatsCluster> StartAsync(string? authorization = null, string? mqttTls = null)
     {
         var binary = RequiredTool.Find("nats-server", "nats-server");
         var directory = Path.Combine(Path.GetTempPath(), "irrigation-nats-" + Guid.NewGuid().ToString("N")[..8]);
@@ -91,6 +104,11 @@ public sealed class NatsCluster : IAsyncDisposable
         var configuration = Path.Combine(directory, "nats-node.conf");
         File.Copy(Path.Combine(RepoPaths.Root, "config", "cluster", "nats-node.conf"), configuration);
         File.WriteAllText(Path.Combine(directory, "nats-auth.conf"), authorization ?? "# No accounts: every client is let in (a test about something else).\n");
+        var tls = Path.Combine(directory, "nats-mqtt-tls.conf");
+        if (mqttTls is null)
+            File.Copy(Path.Combine(RepoPaths.Root, "config", "cluster", "nats-mqtt-tls.conf"), tls);
+        else
+            File.WriteAllText(tls, mqttTls);
         var cluster = new NatsCluster(binary, configuration, directory);
         try
         {

@@ -93,6 +93,7 @@ public sealed partial class DockerComposeTests
             Assert.Contains(_compose.Mounts(service), m => m.Source == "./config/cluster/nats-node.conf" && m.Target == nodeConf);
             // nats-node.conf includes the accounts from its own directory (nats-server joins the path to it).
             Assert.Contains(_compose.Mounts(service), m => m.Source == "./config/cluster/nats-auth.conf" && m.Target == Path.GetDirectoryName(nodeConf) + "/nats-auth.conf");
+            Assert.Contains(_compose.Mounts(service), m => m.Source == "./config/cluster/nats-mqtt-tls.conf" && m.Target == Path.GetDirectoryName(nodeConf) + "/nats-mqtt-tls.conf");
             Assert.Contains(_compose.Mounts(service), m => !m.IsBind && m.Target == environment["NATS_STORE_DIR"]);
             // Each published port is the one the node listens on: MQTT, NATS, monitoring.
             Assert.Equal(
