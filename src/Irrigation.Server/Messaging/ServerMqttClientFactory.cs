@@ -36,6 +36,7 @@ public static class ServerMqttClientFactory
             ClientId = ClientId(options) + suffix,
             Username = options.Username,
             Password = options.Password,
+            Tls = options.Tls(),
             CleanSession = false, // the broker keeps what arrives while the server restarts
         };
         configure?.Invoke(client);

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Irrigation.Mqtt.Client;
 using Irrigation.Server.Configuration;
 
@@ -53,6 +55,16 @@ public sealed class ServerMqttOptions : IFeatureOptions
     /// </summary>
     public string Protocol { get; set; } = "5";
 
+    /// <summary>
+    /// PEM file of the CA that signed the broker's certificate: when given, every MQTT session of the server connects
+    /// over TLS and trusts that CA alone (a NATS cluster node has one MQTT listener, so with TLS on it the servers need
+    /// it too; docs/scale-out.md, "TLS on the MQTT listeners"). Empty: plain TCP.
+    /// </summary>
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>The TLS settings of every session, from <see cref="TlsCaFile"/>; null for plain TCP.</summary>
+    public MqttTlsOptions? Tls() => string.IsNullOrEmpty(TlsCaFile) ? null : new MqttTlsOptions { CaCertificatePath = Path.GetFullPath(TlsCaFile) };
+
     /// <summary>MQTT 5 Receive Maximum: QoS 1 messages the broker may send before our PUBACKs (1..65535).</summary>
     public int ReceiveMaximum { get; set; } = 65535;
 
@@ -77,5 +89,26 @@ public sealed class ServerMqttOptions : IFeatureOptions
             throw new ArgumentException($"Irrigation:Mqtt:Protocol must be \"5\" or \"3.1.1\", was \"{Protocol}\".");
         if (SharedGroup.Length > 0 && (SharedGroup.Trim().Length == 0 || SharedGroup.IndexOfAny(['/', '+', '#']) >= 0))
             throw new ArgumentException("Irrigation:Mqtt:SharedGroup must be empty (one instance) or a single topic level.");
+        ValidateTlsCaFile();
+    }
+
+    private void ValidateTlsCaFile()
+    {
+        if (string.IsNullOrEmpty(TlsCaFile))
+            return;
+        try
+        {
+            var authorities = new X509Certificate2Collection();
+            authorities.ImportFromPemFile(Path.GetFullPath(TlsCaFile));
+            var count = authorities.Count;
+            foreach (var authority in authorities)
+                authority.Dispose();
+            if (count == 0)
+                throw new ArgumentException($"Irrigation:Mqtt:TlsCaFile '{TlsCaFile}' holds no PEM certificate.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ArgumentException($"Irrigation:Mqtt:TlsCaFile '{TlsCaFile}' cannot be read: {ex.Message}", ex);
+        }
     }
 }

@@ -34,6 +34,8 @@ public sealed class ServerConfigurationTests
     [InlineData("Irrigation__TopicRoot", "a/b", "Irrigation:TopicRoot 'a/b' must be a single topic level")]
     [InlineData("Irrigation__StationFiles__0", "/no/such/gateway.json", "Irrigation:StationFiles: '/no/such/gateway.json' does not exist")]
     [InlineData("Irrigation__Mqtt__Prot", "5", "Irrigation:Mqtt: unknown key")]
+    [InlineData("Irrigation__Mqtt__TlsCaFile", "/no/such/ca.pem", "Irrigation:Mqtt:TlsCaFile '/no/such/ca.pem' cannot be read:")]
+    [InlineData("Irrigation__Mqtt__TlsCaFile", "/etc/passwd", "Irrigation:Mqtt:TlsCaFile '/etc/passwd' holds no PEM certificate.")]
     [InlineData("Irrigation__Mqtt__Port", "many", "Irrigation:Mqtt:Port")]
     [InlineData("Irrigation__Typo", "1", "unknown key(s) Irrigation:Typo")]
     public async Task BadSetting_ExitCode2_NamingTheKey(string key, string value, string expected)
