@@ -94,15 +94,19 @@ MQTT_SERVER_PASSWORD=$(cat "$RUN/mqtt-server-password")
 
 # The simulator writes one broker (mqtt.host/port); the gateway is given all three nodes instead, in order of
 # preference, and MQTT 3.1.1 (NATS refuses MQTT 5), and logs in with its own account.
-GATEWAY_ID=$(/usr/bin/python3 - "$RUN/gateway.json" "$COMMAND_KEY" "$(cat "$RUN/mqtt-gateway-password")" "${NATS_MQTT[@]}" <<'PY'
+# TLS on the nodes' MQTT listeners (the passwords cross it): a CA and the nodes' certificate made once in $RUN/certs by
+# scripts/make-certs.sh (names 127.0.0.1 and localhost); the gateway and the servers trust that CA alone.
+CERTS=$RUN/certs
+scripts/make-certs.sh "$CERTS" >/dev/null
+GATEWAY_ID=$(/usr/bin/python3 - "$RUN/gateway.json" "$COMMAND_KEY" "$(cat "$RUN/mqtt-gateway-password")" "$PWD/$CERTS/ca.pem" "${NATS_MQTT[@]}" <<'PY'
 import json, sys
-path, key, password, brokers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+path, key, password, ca, brokers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 config = json.load(open(path))
 config.setdefault("commands", {})["keys"] = [{"id": "k1", "secret": key}]
 mqtt = config["mqtt"]
 mqtt.pop("host", None)
 mqtt.pop("port", None)
-mqtt.update(brokers=brokers, protocol="3.1.1", username=config.get("id", "gw-01"), password=password)
+mqtt.update(brokers=brokers, protocol="3.1.1", username=config.get("id", "gw-01"), password=password, tlsCaFile=ca)
 json.dump(config, open(path, "w"), indent=2)
 print(config.get("id", "gw-01"))
 PY
@@ -114,6 +118,8 @@ chmod 600 "$RUN/gateway.json" # it holds the command key and the gateway's passw
 mkdir -p "$NATS_DIR"
 MQTT_SERVER_PASSWORD=$MQTT_SERVER_PASSWORD src/Irrigation.Commissioning/bin/Release/net10.0/irrigation-probe nats-auth \
   --output "$NATS_DIR/nats-auth.conf" "$RUN/gateway.json"
+# Included in each node's mqtt block (config/cluster/nats-node.conf); docs/scale-out.md, "TLS on the MQTT listeners".
+printf 'tls {\n  cert_file: "%s"\n  key_file: "%s"\n  timeout: 5\n}\n' "$PWD/$CERTS/server.pem" "$PWD/$CERTS/server.key" >"$NATS_DIR/nats-mqtt-tls.conf"
 scripts/cluster/nats-cluster.sh start "$NATS_DIR"
 
 # ---- Demo users: random passwords made once and kept in .run/cluster/credentials ------------------------------------
@@ -130,6 +136,7 @@ for n in 1 2; do
   supervise "server-$n" "$RUN/logs/server-$n.log" env \
     Irrigation__Mqtt__Protocol=3.1.1 "${brokers[@]}" Irrigation__Mqtt__ClientId="irrigation-server-cluster-$n" \
     Irrigation__Mqtt__Username=irrigation-server Irrigation__Mqtt__Password="$MQTT_SERVER_PASSWORD" \
+    Irrigation__Mqtt__TlsCaFile="$PWD/$CERTS/ca.pem" \
     Irrigation__SharedStream__Servers="$NATS_SERVERS" \
     Irrigation__SharedStream__Username=irrigation-server Irrigation__SharedStream__Password="$MQTT_SERVER_PASSWORD" \
     Irrigation__Database__Provider=PostgreSql Irrigation__Database__ConnectionString="$DATABASE" \
@@ -174,14 +181,14 @@ Irrigation cluster is running on 127.0.0.1 (Ctrl-C stops it; state in $RUN/).
   haproxy              http://127.0.0.1:$CLUSTER_WEB_PORT/ round-robin, checks /health/live every second; backend state at http://127.0.0.1:$CLUSTER_STATS_PORT/
   Server 1             http://127.0.0.1:${CLUSTER_SERVER_PORTS[0]}/health/ready   log $RUN/logs/server-1.log, pid file $RUN/server-1.pid
   Server 2             http://127.0.0.1:${CLUSTER_SERVER_PORTS[1]}/health/ready   log $RUN/logs/server-2.log, pid file $RUN/server-2.pid
-  NATS cluster         MQTT ${NATS_MQTT[*]}   NATS $NATS_SERVERS
+  NATS cluster         MQTT over TLS ${NATS_MQTT[*]} (CA $CERTS/ca.pem)   NATS $NATS_SERVERS
                        monitoring http://127.0.0.1:28222/healthz (28223, 28224)   data and logs $NATS_DIR/
   Broker accounts      irrigation-server (MQTT and NATS; password in $RUN/mqtt-server-password), $GATEWAY_ID ($RUN/mqtt-gateway-password)
                        authorization block $NATS_DIR/nats-auth.conf (irrigation-probe nats-auth; each node's copy of nats-node.conf includes it)
   PostgreSQL           127.0.0.1:$CLUSTER_POSTGRES_PORT database irrigation, user postgres, trust on loopback
                        (psql -h 127.0.0.1 -p $CLUSTER_POSTGRES_PORT -U postgres irrigation)   data $PG_DIR/data
   InfluxDB replicas    influx-a http://127.0.0.1:${CLUSTER_INFLUX_PORTS[0]}   influx-b http://127.0.0.1:${CLUSTER_INFLUX_PORTS[1]}   database "irrigation"
-  Gateway              polls $STATIONS stations every second, config $RUN/gateway.json (mqtt.brokers = the three nodes, 3.1.1)
+  Gateway              polls $STATIONS stations every second, config $RUN/gateway.json (mqtt.brokers = the three nodes, 3.1.1, tlsCaFile)
   Simulated stations   Modbus TCP on ports $CLUSTER_MODBUS_BASE_PORT..$last_port; control http://127.0.0.1:$CLUSTER_SIM_CONTROL_PORT/stations
   Alarm robots         $RUN/logs/webhooks.log
   Logs                 $RUN/logs/
@@ -190,7 +197,7 @@ Watch:
   watch -n2 "influx -port ${CLUSTER_INFLUX_PORTS[0]} -database irrigation -execute 'SELECT count(seq) FROM station'; influx -port ${CLUSTER_INFLUX_PORTS[1]} -database irrigation -execute 'SELECT count(seq) FROM station'"
   curl -s http://127.0.0.1:$CLUSTER_WEB_PORT/health/ready; echo                              # through haproxy: one instance answers
   scripts/cluster/nats-cluster.sh status $NATS_DIR
-  mosquitto_sub -p 21883 -V mqttv311 -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -v -t 'irrigation/#'   # live telemetry and status, as the server
+  mosquitto_sub -p 21883 --cafile $CERTS/ca.pem -V mqttv311 -u irrigation-server -P \$(cat $RUN/mqtt-server-password) -v -t 'irrigation/#'   # live telemetry and status, as the server
 
 Failures (run.sh starts a server, an influxd, the gateway or haproxy again 2 s after it exits, unless its .hold file exists):
   touch $RUN/server-1.hold && kill -9 \$(cat $RUN/server-1.pid)
