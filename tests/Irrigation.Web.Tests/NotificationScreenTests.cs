@@ -51,6 +51,19 @@ public sealed class NotificationScreenTests : BrowserTests<NotificationScreenFix
         await App.Stack.WaitForStationOnlineAsync("st002", TimeSpan.FromSeconds(60));
         await App.Stack.Simulator.SetPhysicsAsync("st002", new { level = 0.5, inflow = 0.0 });
         await Poll.UntilAsync(() => Task.FromResult(App.StandIn.Sms.Count), n => n >= 1, TimeSpan.FromSeconds(40));
+        // The stand-in records the SMS before it answers; the server records the step as sent once it has the answer.
+        using (var maintenance = await App.Stack.SignInAsync("maintenance"))
+        {
+            await Poll.UntilAsync(async () =>
+            {
+                var alarms = System.Text.Json.Nodes.JsonNode.Parse(await maintenance.GetStringAsync(new Uri("api/alarms?station=st002&state=open", UriKind.Relative)))!.AsArray();
+                if (alarms.FirstOrDefault(a => a!["key"]!.GetValue<string>() == "low_sump_level") is not { } alarm)
+                    return false;
+                var notes = System.Text.Json.Nodes.JsonNode.Parse(await maintenance.GetStringAsync(new Uri($"api/alarms/{alarm["id"]}/notifications", UriKind.Relative)))!;
+                return notes["steps"]!.AsArray().FirstOrDefault()?["state"]?.GetValue<string>() == "sent";
+            }, "the first SMS step recorded as sent", TimeSpan.FromSeconds(30));
+        }
+
 
         var page = await App.NewPhoneAsync();
         await WebAppTests.SignInAsync(page, "maintenance");
