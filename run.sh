@@ -48,12 +48,7 @@ COMMAND_KEY=$(command_key "$RUN")
 
 # ---- Broker accounts: the server and the gateway log in, each may use only its own topics (docs/security.md). -------
 # Random passwords made once and kept in .run/, mode 600; the gateway's account is its id.
-for account in server gateway; do
-  if [[ ! -s $RUN/mqtt-$account-password ]]; then
-    (umask 077 && /usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$RUN/mqtt-$account-password")
-  fi
-done
-MQTT_SERVER_PASSWORD=$(cat "$RUN/mqtt-server-password")
+broker_passwords "$RUN"
 GATEWAY_ID=$(/usr/bin/python3 - "$RUN/gateway.json" "$COMMAND_KEY" "$(cat "$RUN/mqtt-gateway-password")" <<'PY'
 import json, sys
 path, key, password = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -172,6 +172,17 @@ command_key() { # run_dir
   cat "$1/command-key"
 }
 
+# Broker account passwords (docs/security.md): random, made once and kept in RUN_DIR/mqtt-server-password and
+# RUN_DIR/mqtt-gateway-password, mode 600; sets MQTT_SERVER_PASSWORD. The gateway's account is its id.
+broker_passwords() { # run_dir
+  for account in server gateway; do
+    if [[ ! -s $1/mqtt-$account-password ]]; then
+      (umask 077 && /usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$1/mqtt-$account-password")
+    fi
+  done
+  MQTT_SERVER_PASSWORD=$(cat "$1/mqtt-server-password")
+}
+
 # Demo users (admin, operator, maintenance, viewer, each with the role of its name): random passwords made once and kept
 # in RUN_DIR/credentials (never a built-in default). Fills user_env with the server's Irrigation__Auth__Users__* settings.
 demo_users() { # run_dir

@@ -85,12 +85,7 @@ start_simulator "$RUN" "$STATIONS" "$CLUSTER_MODBUS_BASE_PORT" "$CLUSTER_SIM_CON
 COMMAND_KEY=$(command_key "$RUN")
 
 # ---- Broker accounts: random passwords made once and kept in .run/cluster/, mode 600; the gateway's account is its id.
-for account in server gateway; do
-  if [[ ! -s $RUN/mqtt-$account-password ]]; then
-    (umask 077 && /usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$RUN/mqtt-$account-password")
-  fi
-done
-MQTT_SERVER_PASSWORD=$(cat "$RUN/mqtt-server-password")
+broker_passwords "$RUN"
 
 # The simulator writes one broker (mqtt.host/port); the gateway is given all three nodes instead, in order of
 # preference, and MQTT 3.1.1 (NATS refuses MQTT 5), and logs in with its own account.

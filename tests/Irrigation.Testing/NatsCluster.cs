@@ -165,72 +165,53 @@ public sealed class NatsCluster : IAsyncDisposable
     public async Task<(long Messages, int Consumers)?> StreamStateAsync(string stream)
     {
         var leader = await StreamLeaderAsync(stream);
-        if (leader == 0 || !IsRunning(leader))
+        if (leader == 0 || !IsRunning(leader) || await StreamDetailAsync(At(leader), stream, "streams=true") is not { } detail)
             return null;
-        try
-        {
-            using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{At(leader).MonitorPort}/jsz?acc=$G&streams=true")));
-            foreach (var account in document.RootElement.GetProperty("account_details").EnumerateArray())
-            {
-                if (!account.TryGetProperty("stream_detail", out var streams))
-                    continue;
-                foreach (var detail in streams.EnumerateArray().Where(d => d.GetProperty("name").GetString() == stream))
-                {
-                    var state = detail.GetProperty("state");
-                    return (state.GetProperty("messages").GetInt64(), state.TryGetProperty("consumer_count", out var count) ? count.GetInt32() : 0);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            LastMonitorError = $"{At(leader).Name}: {ex.Message}";
-        }
-
-        return null;
+        var state = detail.GetProperty("state");
+        return (state.GetProperty("messages").GetInt64(), state.TryGetProperty("consumer_count", out var count) ? count.GetInt32() : 0);
     }
 
     private async Task<int> LeaderAsync(string stream, string? consumer)
     {
-        var query = consumer is null ? "streams=true" : "consumers=true";
         foreach (var node in _nodes.Where(n => n.Process is { HasExited: false }))
         {
-            try
-            {
-                using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{node.MonitorPort}/jsz?acc=$G&{query}")));
-                if (!document.RootElement.TryGetProperty("account_details", out var accounts))
-                    continue;
-                foreach (var account in accounts.EnumerateArray())
-                {
-                    if (!account.TryGetProperty("stream_detail", out var streams))
-                        continue;
-                    foreach (var detail in streams.EnumerateArray())
-                    {
-                        if (detail.GetProperty("name").GetString() != stream)
-                            continue;
-                        var led = detail;
-                        if (consumer is not null)
-                        {
-                            if (!detail.TryGetProperty("consumer_detail", out var consumers))
-                                continue;
-                            led = consumers.EnumerateArray().FirstOrDefault(c => c.GetProperty("name").GetString() == consumer);
-                            if (led.ValueKind != JsonValueKind.Object)
-                                continue;
-                        }
-
-                        if (led.TryGetProperty("cluster", out var cluster)
-                            && cluster.TryGetProperty("leader", out var leader)
-                            && Array.FindIndex(_nodes, n => n.Name == leader.GetString()) is var index and >= 0)
-                            return index + 1;
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                LastMonitorError = $"{node.Name}: {ex.Message}"; // this node could not say (starting, electing): ask the next one
-            }
+            // A node that cannot say (starting, electing) or names no leader: ask the next one.
+            if (await StreamDetailAsync(node, stream, consumer is null ? "streams=true" : "consumers=true") is not { } detail)
+                continue;
+            var led = consumer is null ? detail
+                : detail.TryGetProperty("consumer_detail", out var consumers) ? consumers.EnumerateArray().FirstOrDefault(c => c.GetProperty("name").GetString() == consumer)
+                : default;
+            if (led.ValueKind == JsonValueKind.Object
+                && led.TryGetProperty("cluster", out var cluster)
+                && cluster.TryGetProperty("leader", out var leader)
+                && Array.FindIndex(_nodes, n => n.Name == leader.GetString()) is var index and >= 0)
+                return index + 1;
         }
 
         return 0;
+    }
+
+    /// <summary>The stream's entry in a node's <c>/jsz</c> (with <paramref name="query"/>), or null when the node cannot say.</summary>
+    private async Task<JsonElement?> StreamDetailAsync(Node node, string stream, string query)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{node.MonitorPort}/jsz?acc=$G&{query}")));
+            if (!document.RootElement.TryGetProperty("account_details", out var accounts))
+                return null;
+            foreach (var account in accounts.EnumerateArray())
+            {
+                if (account.TryGetProperty("stream_detail", out var streams)
+                    && streams.EnumerateArray().FirstOrDefault(d => d.GetProperty("name").GetString() == stream) is { ValueKind: JsonValueKind.Object } detail)
+                    return detail.Clone();
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            LastMonitorError = $"{node.Name}: {ex.Message}";
+        }
+
+        return null;
     }
 
     /// <summary>Waits until a running node names a leader for <paramref name="stream"/>; returns that node.</summary>

@@ -40,11 +40,10 @@ public sealed class SharedStreamAccountsTests(ITestOutputHelper output)
         await using var influxd = await InfluxdServer.StartAsync();
         var database = "accounts_" + Guid.NewGuid().ToString("N")[..8];
         var instance = await SharedStreamInstance.StartAsync(cluster, influxd, database, scratch, "accounts", mqttNode: 2, Accounts(server, server.Password!));
-        var (process, http) = (instance.Process, instance.Http);
-        await using (process)
-        using (http)
+        await using (instance.Process)
+        using (instance.Http)
         {
-            Assert.Contains(process.Lines, l => l.Contains("Ingesting JetStream $MQTT_msgs $MQTT.msgs.irrigation.*.telemetry (shared consumer irrigation-ingest)", StringComparison.Ordinal));
+            Assert.Contains(instance.Process.Lines, l => l.Contains("Ingesting JetStream $MQTT_msgs $MQTT.msgs.irrigation.*.telemetry (shared consumer irrigation-ingest)", StringComparison.Ordinal));
 
             await using var gateway = new ReconnectingMqttClient(cluster.ClientOptions(1, "gw-a-" + Guid.NewGuid().ToString("N")[..8], clean: true, username: gatewayA.Username, password: gatewayA.Password), new TestLogger(output, "gw-a"));
             await gateway.ConnectAsync(CancellationToken.None);
@@ -73,7 +72,7 @@ public sealed class SharedStreamAccountsTests(ITestOutputHelper output)
             Assert.False(counts.ContainsKey("st003"), $"gw-a's forged telemetry for st003 was stored: {counts.GetValueOrDefault("st003")}");
             Assert.Contains("Publish Violation - User \"gw-a\", Subject \"irrigation.st003.telemetry\"", cluster.Log(1), StringComparison.Ordinal);
             // The view of the whole stream (a plain NATS subscription under the server's account) saw gw-a's stations.
-            var latest = JsonNode.Parse(await http.GetStringAsync(new Uri("api/stations/latest", UriKind.Relative)))!.AsArray();
+            var latest = JsonNode.Parse(await instance.Http.GetStringAsync(new Uri("api/stations/latest", UriKind.Relative)))!.AsArray();
             Assert.Equal(["st001", "st002"], latest.Where(s => s!["lastTelemetryMs"] is not null).Select(s => s!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         }
     }
